@@ -1,0 +1,193 @@
+/**
+ * callqa command line.  callqa <command> [options]
+ *   ingest <files or folders…> [--meta FILE] [--layout L] [--reprocess] [--workers N]
+ *   demo                        ingest the sample calls into the embedded database
+ *   migrate                     apply database migrations
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { loadConfig, type ResolvedConfig } from '../config.js'
+import { openDatabase } from '../db/index.js'
+import { migrate } from '../db/migrate.js'
+import { callSummaries } from '../db/queries/calls.js'
+import { ConfigError, coerceError, errorCode } from '../errors.js'
+import { emptyMetadata, loadMetadata } from '../pipeline/metadata.js'
+import { createPool } from '../pipeline/pool.js'
+import { type IngestReport, ingest } from '../pipeline/run.js'
+import { resolveFfmpeg } from '../workers/ffmpeg.js'
+import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
+import { createProgressReporter } from './progress.js'
+import { formatTable, seconds } from './table.js'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+const USAGE = `callqa — call QA and speech analytics
+
+Usage:
+  callqa ingest <files or folders…> [--meta FILE] [--layout auto|stereo-agent-left|stereo-agent-right|mono]
+                [--reprocess] [--workers N]
+  callqa demo          ingest the sample calls (samples/calls) and print a summary
+  callqa migrate       apply database migrations
+
+Environment:
+  DATABASE_URL         Postgres server; without it, embedded PGlite in CALLQA_DATA_DIR
+  CALLQA_DATA_DIR      data folder (default ./.callqa)
+  CALLQA_STORAGE_DIR   recordings folder (default <data dir>/recordings)
+  CALLQA_WORKERS       worker threads (default: number of cores)
+`
+
+async function openDb(config: ResolvedConfig) {
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: path.join(config.dataDir, 'pglite'),
+  })
+  await migrate(db)
+  return db
+}
+
+function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof callSummaries>>) {
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  const table = report.items.map((item) => {
+    const r = item.callId === null ? undefined : byId.get(item.callId)
+    const talk =
+      r?.speaker_talk_ms !== null && r?.speaker_talk_ms !== undefined
+        ? `${seconds(r.speaker_talk_ms)} (mono)`
+        : `${seconds(r?.agent_talk_ms)} / ${seconds(r?.customer_talk_ms)}`
+    const result =
+      item.status === 'failed'
+        ? `FAILED ${item.errorCode}: ${item.errorMessage}`
+        : item.status === 'skipped'
+          ? `skipped: ${r?.status ?? ''}`
+          : 'done'
+    const done = r?.status === 'done'
+    return [
+      String(item.callId ?? '-'),
+      path.basename(item.path),
+      result,
+      done ? seconds(r?.duration_ms) : '-',
+      done ? talk : '-',
+      done && r?.agent_talk_ratio !== null && r?.agent_talk_ratio !== undefined
+        ? `${Math.round(r.agent_talk_ratio * 100)}%`
+        : '-',
+      done ? `${r?.dead_air_count ?? 0} (${seconds(r?.dead_air_longest_ms)})` : '-',
+      done ? seconds(r?.overtalk_ms) : '-',
+      done ? `${r?.agent_interruptions ?? '-'} / ${r?.customer_interruptions ?? '-'}` : '-',
+      done ? seconds(r?.agent_response_latency_mean_ms, 2) : '-',
+      done ? (r?.last_speaker ?? '-') : '-',
+    ]
+  })
+  console.log(
+    formatTable(
+      [
+        'call',
+        'file',
+        'result',
+        'length',
+        'talk agent/cust',
+        'agent share',
+        'dead air (longest)',
+        'overtalk',
+        'interrupts a/c',
+        'agent latency',
+        'last',
+      ],
+      table,
+    ),
+  )
+  const rate = report.elapsedMs > 0 ? report.audioMs / report.elapsedMs : 0
+  console.log(
+    `\n${report.done} done, ${report.failed} failed, ${report.skipped} skipped · ` +
+      `${seconds(report.audioMs)} of audio in ${seconds(report.elapsedMs)} (${rate.toFixed(0)}× real time)`,
+  )
+}
+
+async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record<string, unknown>) {
+  if (inputs.length === 0) throw new ConfigError('ingest needs at least one file or folder')
+  const layout = (flags.layout as string | undefined) ?? 'auto'
+  if (!LAYOUT_OPTIONS.includes(layout as LayoutOption))
+    throw new ConfigError(`--layout must be one of ${LAYOUT_OPTIONS.join(', ')}`)
+  const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
+  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
+  const metadata = typeof flags.meta === 'string' ? loadMetadata(flags.meta) : emptyMetadata
+  const ffmpeg = resolveFfmpeg()
+  const db = await openDb(config)
+  const pool = createPool({ threads: workers })
+  try {
+    console.error(
+      `callqa: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'Postgres server'}, ` +
+        `${workers} worker${workers === 1 ? '' : 's'}, ffmpeg ${ffmpeg.source} (${ffmpeg.path})`,
+    )
+    const report = await ingest({
+      db,
+      pool,
+      storageDir: config.storageDir,
+      ffmpegPath: ffmpeg.path,
+      inputs,
+      options: {
+        layout: layout as LayoutOption,
+        reprocess: Boolean(flags.reprocess),
+        metadata,
+        onProgress: createProgressReporter().onProgress,
+      },
+    })
+    const ids = report.items.flatMap((i) => (i.callId === null ? [] : [i.callId]))
+    printSummary(report, await callSummaries(db, ids))
+    return report.failed > 0 ? 1 : 0
+  } finally {
+    await pool.destroy()
+    await db.close()
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      meta: { type: 'string' },
+      layout: { type: 'string' },
+      reprocess: { type: 'boolean' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const [command, ...rest] = positionals
+  if (values.help || !command) {
+    console.log(USAGE)
+    return command || values.help ? 0 : 2
+  }
+  const config = loadConfig()
+  switch (command) {
+    case 'ingest':
+      return runIngest(config, rest, values)
+    case 'demo': {
+      const samples = path.join(repoRoot, 'samples', 'calls')
+      return runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
+    }
+    case 'migrate': {
+      const db = await openDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: path.join(config.dataDir, 'pglite'),
+      })
+      try {
+        const applied = await migrate(db)
+        console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date')
+      } finally {
+        await db.close()
+      }
+      return 0
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`)
+      return 2
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (thrown) {
+  const err = coerceError(thrown)
+  console.error(`callqa: ${errorCode(thrown)}: ${err.message}`)
+  process.exitCode = 2
+}

@@ -1,0 +1,31 @@
+import type { ProgressEvent } from '../pipeline/run.js'
+
+/**
+ * Batch progress: one line rewritten in place on a terminal, plain log lines otherwise
+ * (CI logs, files, pipes).
+ */
+export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr) {
+  const tty = Boolean(stream.isTTY)
+  return {
+    onProgress(e: ProgressEvent) {
+      const hours = e.audioMs / 3_600_000
+      const rate = e.elapsedMs > 0 ? e.audioMs / e.elapsedMs : 0
+      const finished = e.done + e.failed + e.skipped
+      const summary =
+        `${finished}/${e.total} calls · ${e.done} done · ${e.failed} failed · ${e.skipped} skipped · ` +
+        `${hours.toFixed(2)} h audio · ${rate.toFixed(0)}× real time`
+      if (tty) {
+        stream.write(`\r\x1b[2K${summary}`)
+        if (finished === e.total) stream.write('\n')
+      } else {
+        const what =
+          e.item.status === 'failed'
+            ? `failed ${e.item.errorCode}: ${e.item.errorMessage}`
+            : e.item.status === 'skipped'
+              ? 'skipped (already processed)'
+              : `done in call ${e.item.callId}`
+        stream.write(`[${finished}/${e.total}] ${e.item.path}: ${what} | ${summary}\n`)
+      }
+    },
+  }
+}

@@ -1,0 +1,34 @@
+import os from 'node:os'
+import path from 'node:path'
+import { ConfigError } from './errors.js'
+
+/**
+ * The only reader of process.env. Everything else receives a ResolvedConfig.
+ */
+export interface ResolvedConfig {
+  /** Postgres connection string; undefined means embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined
+  /** Folder for PGlite data and (by default) stored recordings. */
+  dataDir: string
+  /** Folder the recordings are copied into, named by sha256. */
+  storageDir: string
+  /** Worker threads in the piscina pool. */
+  workers: number
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`)
+  return n
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const dataDir = path.resolve(env.CALLQA_DATA_DIR ?? '.callqa')
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    storageDir: path.resolve(env.CALLQA_STORAGE_DIR ?? path.join(dataDir, 'recordings')),
+    workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The one module that talks to Postgres. Two back-ends behind one interface:
+ * a real server through `pg` (DATABASE_URL), or PGlite (Postgres in WASM) in a data folder.
+ * The same SQL runs on both. Query text may be logged; parameters never (transcripts are personal data).
+ */
+import { mkdirSync } from 'node:fs'
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
+import pg from 'pg'
+
+export interface QueryResult<R> {
+  rows: R[]
+  rowCount: number
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+}
+
+export interface Transaction extends Queryable {
+  /** Runs several statements (migrations). No parameters. */
+  exec(sql: string): Promise<void>
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite'
+  /** BEGIN … COMMIT, ROLLBACK on any error. `fn` must use `tx`, not the database. */
+  withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
+  /** Runs several statements (migrations). No parameters. */
+  exec(sql: string): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OpenDatabaseOptions {
+  /** Postgres connection string; without it, PGlite. */
+  databaseUrl?: string
+  /** PGlite data folder; `memory://` or undefined keeps it in memory. */
+  dataDir?: string
+  /** Postgres only: schema to use (created if missing). Lets tests run side by side. */
+  schema?: string
+  /** Postgres only: pool size. */
+  maxConnections?: number
+}
+
+// bigint ids and counts fit in a double for any realistic call volume; numbers are easier everywhere.
+const INT8 = 20
+const NUMERIC = 1700
+
+function pgTypeParser(oid: number, format?: string) {
+  if (oid === INT8 || oid === NUMERIC) return (value: string) => (value === null ? null : Number(value))
+  return pg.types.getTypeParser(oid, format as 'text')
+}
+
+class PostgresDatabase implements Database {
+  readonly kind = 'postgres' as const
+  constructor(private readonly pool: pg.Pool) {
+    // An idle client that errors (server restart) must not crash the process.
+    pool.on('error', (err) => console.error(`callqa: idle Postgres connection failed: ${err.message}`))
+  }
+
+  async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    const res = await this.pool.query(text, params as unknown[] | undefined)
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 }
+  }
+
+  async withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const tx: Transaction = {
+        async exec(sql: string) {
+          await client.query(sql)
+        },
+        async query<R>(text: string, params?: readonly unknown[]) {
+          const res = await client.query(text, params as unknown[] | undefined)
+          return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 }
+        },
+      }
+      const result = await fn(tx)
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql)
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end()
+  }
+}
+
+class PgliteDatabase implements Database {
+  readonly kind = 'pglite' as const
+  constructor(private readonly db: PGlite) {}
+
+  async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    const res = await this.db.query<R>(text, params as unknown[] | undefined)
+    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length }
+  }
+
+  withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    // PGlite is one connection: its transaction() queues other queries until this one ends.
+    return this.db.transaction(async (t) =>
+      fn({
+        async exec(sql: string) {
+          await t.exec(sql)
+        },
+        async query<R>(text: string, params?: readonly unknown[]) {
+          const res = await t.query<R>(text, params as unknown[] | undefined)
+          return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length }
+        },
+      }),
+    )
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.db.exec(sql)
+  }
+
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const { schema } = options
+    if (schema !== undefined) {
+      if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${schema}`)
+      const admin = new pg.Client({ connectionString: options.databaseUrl })
+      await admin.connect()
+      try {
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+      } finally {
+        await admin.end()
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.maxConnections ?? 10,
+      types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    })
+    return new PostgresDatabase(pool)
+  }
+  const dir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined
+  if (dir) mkdirSync(dir, { recursive: true })
+  const db = await PGlite.create(dir, {
+    parsers: {
+      [pgliteTypes.INT8]: (v: string) => Number(v),
+      [pgliteTypes.NUMERIC]: (v: string) => Number(v),
+    },
+  })
+  return new PgliteDatabase(db)
+}

@@ -1,0 +1,51 @@
+import type { CallMetrics } from '../../workers/stages/compute-metrics.js'
+import type { Queryable } from '../index.js'
+
+/** CallMetrics field → call_metrics column. The order is the parameter order of the upsert. */
+const COLUMNS: ReadonlyArray<[keyof CallMetrics, string]> = [
+  ['durationMs', 'duration_ms'],
+  ['agentTalkMs', 'agent_talk_ms'],
+  ['customerTalkMs', 'customer_talk_ms'],
+  ['speakerTalkMs', 'speaker_talk_ms'],
+  ['agentTalkRatio', 'agent_talk_ratio'],
+  ['talkPercent', 'talk_percent'],
+  ['nonTalkMs', 'non_talk_ms'],
+  ['deadAirCount', 'dead_air_count'],
+  ['deadAirTotalMs', 'dead_air_total_ms'],
+  ['deadAirLongestMs', 'dead_air_longest_ms'],
+  ['overtalkCount', 'overtalk_count'],
+  ['overtalkMs', 'overtalk_ms'],
+  ['agentInterruptions', 'agent_interruptions'],
+  ['customerInterruptions', 'customer_interruptions'],
+  ['agentLongestMonologueMs', 'agent_longest_monologue_ms'],
+  ['customerLongestMonologueMs', 'customer_longest_monologue_ms'],
+  ['agentResponseLatencyMeanMs', 'agent_response_latency_mean_ms'],
+  ['agentResponseLatencyP90Ms', 'agent_response_latency_p90_ms'],
+  ['agentResponseCount', 'agent_response_count'],
+  ['lastSpeaker', 'last_speaker'],
+  ['turns', 'turns'],
+]
+
+const columnList = COLUMNS.map(([, c]) => c).join(', ')
+const placeholders = COLUMNS.map((_, i) => `$${i + 2}`).join(', ')
+const updates = [...COLUMNS.map(([, c]) => c), 'params'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')
+const UPSERT = `INSERT INTO call_metrics (call_id, ${columnList}, params)
+  VALUES ($1, ${placeholders}, $${COLUMNS.length + 2})
+  ON CONFLICT (call_id) DO UPDATE SET ${updates}`
+
+export async function upsertCallMetrics(
+  db: Queryable,
+  callId: number,
+  metrics: CallMetrics,
+  params: unknown,
+): Promise<void> {
+  await db.query(UPSERT, [callId, ...COLUMNS.map(([key]) => metrics[key]), JSON.stringify(params)])
+}
+
+export async function getCallMetrics(db: Queryable, callId: number): Promise<CallMetrics | undefined> {
+  const row = (
+    await db.query<Record<string, unknown>>('SELECT * FROM call_metrics WHERE call_id = $1', [callId])
+  ).rows[0]
+  if (!row) return undefined
+  return Object.fromEntries(COLUMNS.map(([key, column]) => [key, row[column]])) as unknown as CallMetrics
+}

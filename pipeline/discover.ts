@@ -1,0 +1,59 @@
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+
+/** File endings taken from folders. Files named explicitly are always tried, whatever their ending. */
+export const AUDIO_EXTENSIONS = new Set([
+  '.wav',
+  '.mp3',
+  '.ogg',
+  '.opus',
+  '.oga',
+  '.flac',
+  '.m4a',
+  '.mp4',
+  '.aac',
+  '.wma',
+  '.amr',
+  '.aif',
+  '.aiff',
+  '.webm',
+  '.gsm',
+  '.au',
+])
+
+export interface DiscoveredInput {
+  path: string
+  /** Set when the path cannot be listed or read at all. */
+  error?: string
+}
+
+/** Expands folders (recursively, sorted) into audio files; keeps explicit files as given. */
+export async function discoverInputs(inputs: readonly string[]): Promise<DiscoveredInput[]> {
+  const out: DiscoveredInput[] = []
+  const seen = new Set<string>()
+  const add = (item: DiscoveredInput) => {
+    if (seen.has(item.path)) return
+    seen.add(item.path)
+    out.push(item)
+  }
+  async function walk(dir: string) {
+    const entries = await readdir(dir, { withFileTypes: true })
+    entries.sort((a, b) => a.name.localeCompare(b.name))
+    for (const e of entries) {
+      const full = path.join(dir, e.name)
+      if (e.isDirectory()) await walk(full)
+      else if (e.isFile() && AUDIO_EXTENSIONS.has(path.extname(e.name).toLowerCase())) add({ path: full })
+    }
+  }
+  for (const input of inputs) {
+    const full = path.resolve(input)
+    try {
+      const st = await stat(full)
+      if (st.isDirectory()) await walk(full)
+      else add({ path: full })
+    } catch (err) {
+      add({ path: full, error: (err as Error).message })
+    }
+  }
+  return out
+}

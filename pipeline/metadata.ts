@@ -1,0 +1,165 @@
+/**
+ * Call metadata from a CSV or JSON file, matched to recordings by file name or external id.
+ * Columns: file, external_id, started_at, agent, team, queue, direction, csat, disposition, language.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { CallMetadata } from '../db/queries/calls.js'
+import { MetadataError } from '../errors.js'
+
+export interface MetadataIndex {
+  /** Metadata for a recording path, or an empty object when nothing matches. */
+  lookup(filePath: string): CallMetadata
+  readonly size: number
+}
+
+/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. Returns rows with their 1-based line. */
+export function parseCsv(text: string): Array<{ line: number; fields: string[] }> {
+  const rows: Array<{ line: number; fields: string[] }> = []
+  let field = ''
+  let fields: string[] = []
+  let quoted = false
+  let line = 1
+  let rowLine = 1
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else {
+        if (ch === '\n') line++
+        field += ch
+      }
+    } else if (ch === '"' && field === '') quoted = true
+    else if (ch === ',') {
+      fields.push(field)
+      field = ''
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++
+      fields.push(field)
+      if (fields.some((f) => f !== '')) rows.push({ line: rowLine, fields })
+      fields = []
+      field = ''
+      line++
+      rowLine = line
+    } else field += ch
+  }
+  if (quoted) throw new MetadataError(`unterminated quoted field starting on line ${rowLine}`)
+  fields.push(field)
+  if (fields.some((f) => f !== '')) rows.push({ line: rowLine, fields })
+  return rows
+}
+
+const ALIASES: Record<string, keyof CallMetadata | 'file'> = {
+  file: 'file',
+  file_name: 'file',
+  filename: 'file',
+  recording: 'file',
+  external_id: 'externalId',
+  started_at: 'startedAt',
+  agent: 'agentId',
+  agent_id: 'agentId',
+  team: 'team',
+  queue: 'queue',
+  direction: 'direction',
+  csat: 'csat',
+  disposition: 'disposition',
+  language: 'language',
+}
+
+function normalise(raw: Record<string, unknown>, where: string): { file?: string; meta: CallMetadata } {
+  const meta: CallMetadata = {}
+  let file: string | undefined
+  for (const [key, value] of Object.entries(raw)) {
+    const target = ALIASES[key.trim().toLowerCase()]
+    if (!target || value === undefined || value === null || value === '') continue
+    const text = String(value).trim()
+    switch (target) {
+      case 'file':
+        file = text
+        break
+      case 'direction':
+        if (text !== 'inbound' && text !== 'outbound')
+          throw new MetadataError(`${where}: direction must be inbound or outbound, got "${text}"`)
+        meta.direction = text
+        break
+      case 'csat': {
+        const n = Number(text)
+        if (!Number.isInteger(n) || n < 1 || n > 5)
+          throw new MetadataError(`${where}: csat must be an integer from 1 to 5, got "${text}"`)
+        meta.csat = n
+        break
+      }
+      case 'startedAt':
+        if (Number.isNaN(Date.parse(text)))
+          throw new MetadataError(`${where}: started_at must be an ISO 8601 date-time, got "${text}"`)
+        meta.startedAt = new Date(text).toISOString()
+        break
+      default:
+        meta[target] = text
+    }
+  }
+  return file === undefined ? { meta } : { file, meta }
+}
+
+export function loadMetadata(metaPath: string): MetadataIndex {
+  let text: string
+  try {
+    text = readFileSync(metaPath, 'utf8')
+  } catch (cause) {
+    throw new MetadataError(`cannot read metadata file ${metaPath}: ${(cause as Error).message}`, { cause })
+  }
+  const name = path.basename(metaPath)
+  const records: Array<{ file?: string; meta: CallMetadata }> = []
+  if (/\.json$/i.test(metaPath)) {
+    let data: unknown
+    try {
+      data = JSON.parse(text)
+    } catch (cause) {
+      throw new MetadataError(`${name} is not valid JSON: ${(cause as Error).message}`, { cause })
+    }
+    const list = Array.isArray(data)
+      ? data
+      : data && typeof data === 'object'
+        ? Object.entries(data).map(([file, v]) => ({ file, ...(v as object) }))
+        : null
+    if (!list) throw new MetadataError(`${name} must hold an array of calls or an object keyed by file name`)
+    list.forEach((item, i) => {
+      if (!item || typeof item !== 'object') throw new MetadataError(`${name}[${i}] must be an object`)
+      records.push(normalise(item as Record<string, unknown>, `${name}[${i}]`))
+    })
+  } else {
+    const rows = parseCsv(text)
+    const header = rows.shift()
+    if (!header) throw new MetadataError(`${name} is empty`)
+    const columns = header.fields.map((h) => h.trim().toLowerCase())
+    if (!columns.includes('file') && !columns.includes('external_id') && !columns.includes('filename'))
+      throw new MetadataError(`${name}: the header needs a "file" or "external_id" column`)
+    for (const row of rows) {
+      if (row.fields.length !== columns.length)
+        throw new MetadataError(
+          `${name} line ${row.line}: ${row.fields.length} fields, the header has ${columns.length}`,
+        )
+      records.push(
+        normalise(Object.fromEntries(columns.map((c, i) => [c, row.fields[i]])), `${name} line ${row.line}`),
+      )
+    }
+  }
+  const byKey = new Map<string, CallMetadata>()
+  for (const r of records) {
+    if (r.file) byKey.set(path.basename(r.file), r.meta)
+    if (r.meta.externalId) byKey.set(`id:${r.meta.externalId}`, r.meta)
+  }
+  return {
+    size: records.length,
+    lookup(filePath) {
+      const base = path.basename(filePath)
+      const stem = base.replace(/\.[^.]+$/, '')
+      return byKey.get(base) ?? byKey.get(`id:${stem}`) ?? {}
+    },
+  }
+}
+
+export const emptyMetadata: MetadataIndex = { size: 0, lookup: () => ({}) }

@@ -1,0 +1,238 @@
+/**
+ * ingest → pool → persist for a batch of recordings. The main thread hashes, stores and writes
+ * to Postgres; the workers decode and analyse. One bad file fails its own call, never the batch.
+ */
+import path from 'node:path'
+import type { Piscina } from 'piscina'
+import type { Database } from '../db/index.js'
+import {
+  type CallRow,
+  insertCall,
+  insertUnreadableCall,
+  markFailed,
+  markProcessing,
+  requeueCall,
+} from '../db/queries/calls.js'
+import { coerceError, errorCode, InputUnreadableError } from '../errors.js'
+import type { AnalyzeCallTask } from '../workers/analyze-call.js'
+import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
+import { type ComputeMetricsOptions, resolveMetricsOptions } from '../workers/stages/compute-metrics.js'
+import {
+  type DetectVoiceActivityOptions,
+  resolveVadOptions,
+} from '../workers/stages/detect-voice-activity.js'
+import type { LayoutOption } from '../workers/types.js'
+import { discoverInputs } from './discover.js'
+import { emptyMetadata, type MetadataIndex } from './metadata.js'
+import { saveCallResult } from './persist.js'
+import { storeRecording } from './storage.js'
+
+export const PIPELINE_VERSION = '0.1.0'
+
+export interface IngestOptions {
+  layout?: LayoutOption
+  /** Run calls again even when the same recording was processed before. */
+  reprocess?: boolean
+  metadata?: MetadataIndex
+  vad?: DetectVoiceActivityOptions
+  metrics?: ComputeMetricsOptions
+  /** Calls in flight at once; default: the pool's thread count. */
+  concurrency?: number
+  onProgress?: (event: ProgressEvent) => void
+}
+
+export type ItemStatus = 'done' | 'failed' | 'skipped'
+
+export interface IngestItem {
+  path: string
+  callId: number | null
+  status: ItemStatus
+  /** Why a call was skipped: it was already processed (same sha256). */
+  note?: string
+  durationMs?: number
+  errorCode?: string
+  errorMessage?: string
+  result?: AnalyzeCallOutcome & { ok: true }
+}
+
+export interface ProgressEvent {
+  item: IngestItem
+  done: number
+  failed: number
+  skipped: number
+  total: number
+  audioMs: number
+  elapsedMs: number
+}
+
+export interface IngestReport {
+  items: IngestItem[]
+  done: number
+  failed: number
+  skipped: number
+  audioMs: number
+  elapsedMs: number
+}
+
+/** A tiny semaphore: at most `limit` promises from `run` at once. */
+function limiter(limit: number) {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return async function run<T>(fn: () => Promise<T>): Promise<T> {
+    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve))
+    active++
+    try {
+      return await fn()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+
+export async function ingest({
+  db,
+  pool,
+  storageDir,
+  ffmpegPath,
+  inputs,
+  options = {},
+}: {
+  db: Database
+  pool: Piscina
+  storageDir: string
+  ffmpegPath: string
+  inputs: readonly string[]
+  options?: IngestOptions
+}): Promise<IngestReport> {
+  const began = Date.now()
+  const layout = options.layout ?? 'auto'
+  const metadata = options.metadata ?? emptyMetadata
+  // Validate options once, up front, rather than failing every call in the workers.
+  const vad = resolveVadOptions(options.vad)
+  const metricsOptions = resolveMetricsOptions(options.metrics)
+  const params = { pipelineVersion: PIPELINE_VERSION, vad, metrics: metricsOptions }
+  const discovered = await discoverInputs(inputs)
+  const items: IngestItem[] = []
+  const counts = { done: 0, failed: 0, skipped: 0, audioMs: 0 }
+
+  const finish = (item: IngestItem) => {
+    items.push(item)
+    counts[item.status]++
+    counts.audioMs += item.durationMs ?? 0
+    options.onProgress?.({ item, ...counts, total: discovered.length, elapsedMs: Date.now() - began })
+  }
+
+  const process = async (call: CallRow, source: string) => {
+    await markProcessing(db, call.id, PIPELINE_VERSION)
+    const task: AnalyzeCallTask = {
+      inputPath: path.join(storageDir, call.storage_uri ?? ''),
+      layout: call.requested_layout as LayoutOption,
+      ffmpegPath,
+      vad,
+      metrics: metricsOptions,
+    }
+    let outcome: AnalyzeCallOutcome
+    try {
+      outcome = (await pool.run(task)) as AnalyzeCallOutcome
+    } catch (thrown) {
+      // The worker itself died (crash, out of memory): the call fails, the batch goes on.
+      outcome = { ok: false, code: 'QA_ERR_WORKER', message: `worker failed: ${coerceError(thrown).message}` }
+    }
+    if (outcome.ok) {
+      try {
+        await saveCallResult(db, call.id, outcome.result, params)
+        finish({
+          path: source,
+          callId: call.id,
+          status: 'done',
+          durationMs: outcome.result.durationMs,
+          result: outcome,
+        })
+        return
+      } catch (thrown) {
+        outcome = {
+          ok: false,
+          code: errorCode(thrown),
+          message: `could not save: ${coerceError(thrown).message}`,
+        }
+      }
+    }
+    await markFailed(db, call.id, outcome.code, outcome.message)
+    finish({
+      path: source,
+      callId: call.id,
+      status: 'failed',
+      errorCode: outcome.code,
+      errorMessage: outcome.message,
+    })
+  }
+
+  const limit = limiter(options.concurrency ?? Math.max(1, pool.options.maxThreads))
+  const running: Array<Promise<void>> = []
+  for (const input of discovered) {
+    const meta = metadata.lookup(input.path)
+    const sourceName = path.basename(input.path)
+    let call: CallRow
+    try {
+      if (input.error) throw new InputUnreadableError(`cannot read ${sourceName}: ${input.error}`)
+      const stored = await storeRecording(storageDir, input.path).catch((cause: Error) => {
+        throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
+      })
+      const inserted = await insertCall(db, {
+        sha256: stored.sha256,
+        sourceName,
+        storageUri: stored.key,
+        requestedLayout: layout,
+        meta,
+      })
+      call = inserted.call
+      if (!inserted.created) {
+        if (options.reprocess) call = await requeueCall(db, call.id, layout, meta)
+        else if (call.status === 'done' || call.status === 'failed') {
+          finish({
+            path: input.path,
+            callId: call.id,
+            status: 'skipped',
+            note: `already ${call.status} (same recording as call ${call.id}); use --reprocess to run it again`,
+          })
+          continue
+        }
+        // queued/processing: a previous run stopped before finishing it; run it now.
+      }
+    } catch (thrown) {
+      const err = coerceError(thrown)
+      const code = errorCode(thrown)
+      const row = await insertUnreadableCall(db, {
+        sourceName,
+        errorCode: code,
+        errorMessage: err.message,
+        meta,
+      })
+      finish({
+        path: input.path,
+        callId: row.id,
+        status: 'failed',
+        errorCode: code,
+        errorMessage: err.message,
+      })
+      continue
+    }
+    const job = limit(() => process(call, input.path)).catch((thrown: unknown) => {
+      // Only the database failing can land here; report the call, keep the batch going.
+      const err = coerceError(thrown)
+      finish({
+        path: input.path,
+        callId: call.id,
+        status: 'failed',
+        errorCode: errorCode(thrown),
+        errorMessage: err.message,
+      })
+    })
+    running.push(job)
+    // Do not race ahead of the workers: wait for a free slot before hashing and copying the next file.
+    await limit(async () => {})
+  }
+  await Promise.all(running)
+  return { items, ...counts, elapsedMs: Date.now() - began }
+}

@@ -1,0 +1,197 @@
+/**
+ * The only module that imports fluent-ffmpeg (upstream is archived; keep the blast radius small).
+ * It finds an ffmpeg binary and streams any audio file out as 16-bit little-endian PCM.
+ */
+import { accessSync, chmodSync, constants, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import ffmpeg from 'fluent-ffmpeg'
+import { AudioDecodeError, FfmpegMissingError } from '../errors.js'
+
+export interface FfmpegBinary {
+  path: string
+  /** `system` = found on PATH, `npm` = the optional @ffmpeg-installer package, `explicit` = configured. */
+  source: 'system' | 'npm' | 'explicit'
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK)
+    return statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** System ffmpeg when on PATH, else the binary shipped in the optional npm package. */
+export function resolveFfmpeg(explicitPath?: string, envPath = process.env.PATH ?? ''): FfmpegBinary {
+  if (explicitPath) {
+    if (!isExecutable(explicitPath))
+      throw new FfmpegMissingError(`ffmpeg at ${explicitPath} is not executable`)
+    return { path: explicitPath, source: 'explicit' }
+  }
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, 'ffmpeg')
+    if (isExecutable(candidate)) return { path: candidate, source: 'system' }
+  }
+  try {
+    const require = createRequire(import.meta.url)
+    const installer = require('@ffmpeg-installer/ffmpeg') as { path: string }
+    // npm may skip the package's chmod install script; make the shipped binary executable ourselves.
+    if (!isExecutable(installer.path)) chmodSync(installer.path, 0o755)
+    return { path: installer.path, source: 'npm' }
+  } catch (cause) {
+    throw new FfmpegMissingError(
+      'No ffmpeg found: install it (apt-get install ffmpeg) or the optional npm package @ffmpeg-installer/ffmpeg',
+      { cause },
+    )
+  }
+}
+
+/** What ffmpeg says about the input before decoding starts. */
+export interface SourceInfo {
+  /** Container, e.g. `wav`, `mp3`, `ogg`, `flac`, `mov,mp4,m4a,3gp,3g2,mj2`. */
+  format: string
+  /** Codec, e.g. `pcm_mulaw`, `mp3`, `opus`. */
+  codec: string
+  sampleRate: number
+  channels: number
+  /** Duration from the container header in ms, or undefined when ffmpeg does not know it. */
+  headerDurationMs: number | undefined
+}
+
+export interface PcmDecode {
+  /** Resolves once ffmpeg has read the input header; rejects when the input is not audio. */
+  info: Promise<SourceInfo>
+  /** Interleaved s16le PCM at the requested rate, `info.channels` channels (or 1 when downmixing). */
+  pcm: Readable
+  /** Resolves when ffmpeg exits cleanly; rejects with AudioDecodeError otherwise. */
+  done: Promise<void>
+  kill(): void
+}
+
+const CHANNEL_NAMES: Record<string, number> = {
+  mono: 1,
+  stereo: 2,
+  '2.1': 3,
+  '3.0': 3,
+  '3.0(back)': 3,
+  quad: 4,
+}
+
+export function parseChannels(detail: string | undefined): number | undefined {
+  if (!detail) return undefined
+  const named = CHANNEL_NAMES[detail]
+  if (named) return named
+  const counted = /^(\d+) channels/.exec(detail)
+  if (counted?.[1]) return Number(counted[1])
+  const layout = /^(\d+)\.(\d+)/.exec(detail) // 5.1, 7.1(wide) ...
+  if (layout?.[1] && layout[2]) return Number(layout[1]) + Number(layout[2])
+  return undefined
+}
+
+function parseDuration(text: string | undefined): number | undefined {
+  const m = text ? /^(\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text) : null
+  if (!m) return undefined
+  return Math.round((Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000)
+}
+
+interface CodecData {
+  format: string
+  audio: string
+  audio_details?: string[]
+  duration: string
+}
+
+/** Last meaningful ffmpeg error line, without the noisy prefix fluent-ffmpeg adds. */
+function ffmpegReason(err: Error): string {
+  const text = err.message.replace(/^ffmpeg exited with code \d+:\s*/, '').trim()
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '')
+  return lines.slice(-2).join(' / ') || err.message
+}
+
+/**
+ * Start ffmpeg decoding `inputPath` to s16le PCM at `sampleRate`.
+ * With `downmix` the output is mono; otherwise it keeps the input's channels.
+ * The PCM is a stream: memory stays bounded by the consumer's pace (stdout backpressure).
+ */
+export function decodePcm({
+  inputPath,
+  sampleRate,
+  downmix,
+  ffmpegPath,
+}: {
+  inputPath: string
+  sampleRate: number
+  downmix: boolean
+  ffmpegPath: string
+}): PcmDecode {
+  let resolveInfo!: (info: SourceInfo) => void
+  let rejectInfo!: (err: Error) => void
+  const info = new Promise<SourceInfo>((resolve, reject) => {
+    resolveInfo = resolve
+    rejectInfo = reject
+  })
+  let resolveDone!: () => void
+  let rejectDone!: (err: Error) => void
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve
+    rejectDone = reject
+  })
+  // Callers may await only one of the two; never leave an unhandled rejection behind.
+  info.catch(() => {})
+  done.catch(() => {})
+
+  const command = ffmpeg(inputPath)
+    .setFfmpegPath(ffmpegPath)
+    .inputOptions(['-nostdin'])
+    .noVideo()
+    .outputOptions(['-nostats', '-map', '0:a:0', '-sn', '-dn'])
+    .audioCodec('pcm_s16le')
+    .audioFrequency(sampleRate)
+    .format('s16le')
+  if (downmix) command.audioChannels(1)
+
+  let infoSent = false
+  command.on('codecData', (data: CodecData) => {
+    const details = data.audio_details ?? []
+    const rate = Number.parseInt(details.find((d) => / Hz$/.test(d)) ?? '', 10)
+    const channels = parseChannels(details.find((d) => parseChannels(d) !== undefined))
+    if (!data.audio || !channels || !Number.isFinite(rate)) {
+      rejectInfo(new AudioDecodeError(`no audio stream found in ${path.basename(inputPath)}`))
+      return
+    }
+    infoSent = true
+    resolveInfo({
+      format: data.format,
+      codec: data.audio.split(' ')[0] ?? data.audio,
+      sampleRate: rate,
+      channels,
+      headerDurationMs: parseDuration(data.duration),
+    })
+  })
+  command.on('error', (err: Error) => {
+    const failure = new AudioDecodeError(
+      `ffmpeg could not decode ${path.basename(inputPath)}: ${ffmpegReason(err)}`,
+      { cause: err },
+    )
+    if (!infoSent) rejectInfo(failure)
+    rejectDone(failure)
+  })
+  command.on('end', () => {
+    if (!infoSent) rejectInfo(new AudioDecodeError(`no audio stream found in ${path.basename(inputPath)}`))
+    resolveDone()
+  })
+
+  const pcm = command.pipe() as Readable
+  return {
+    info,
+    pcm,
+    done,
+    kill: () => {
+      command.kill('SIGKILL')
+    },
+  }
+}

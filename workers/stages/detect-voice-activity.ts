@@ -1,0 +1,129 @@
+import { ConfigError } from '../../errors.js'
+import { getSileroModel, type SileroVersion, type VadSampleRate } from '../../models/silero-vad.js'
+import type { Interval } from '../types.js'
+import { SpeechSegmenter } from './segment-speech.js'
+
+export interface DetectVoiceActivityOptions {
+  /** Silero model version. */
+  model?: SileroVersion
+  /** Rate the audio is decoded to for the model: 8000 or 16000. */
+  sampleRate?: VadSampleRate
+  /** Speech starts when the probability reaches this. */
+  threshold?: number
+  /** Speech ends when the probability falls below this (hysteresis); default threshold − 0.15. */
+  negThreshold?: number
+  /** Shorter bursts are dropped (clicks, breaths). */
+  minSpeechMs?: number
+  /** Pauses shorter than this do not end a segment. */
+  minSilenceMs?: number
+  /** Added to both ends of a segment; at most half of minSilenceMs. */
+  speechPadMs?: number
+}
+
+export type ResolvedVadOptions = Required<DetectVoiceActivityOptions>
+
+/**
+ * Defaults chosen from `npm run bench:vad` on the sample calls (see README, "Voice activity").
+ */
+export const defaultVadOptions = {
+  model: 'v5',
+  sampleRate: 16000,
+  threshold: 0.5,
+  negThreshold: 0.35,
+  minSpeechMs: 150,
+  minSilenceMs: 300,
+  speechPadMs: 30,
+} satisfies ResolvedVadOptions
+
+export function resolveVadOptions(options: DetectVoiceActivityOptions = {}): ResolvedVadOptions {
+  const threshold = options.threshold ?? defaultVadOptions.threshold
+  const resolved: ResolvedVadOptions = {
+    ...defaultVadOptions,
+    ...stripUndefined(options),
+    negThreshold: options.negThreshold ?? Math.max(0.01, threshold - 0.15),
+  }
+  if (resolved.model !== 'v5' && resolved.model !== 'v6') throw new ConfigError('vad.model must be v5 or v6')
+  if (resolved.sampleRate !== 8000 && resolved.sampleRate !== 16000)
+    throw new ConfigError('vad.sampleRate must be 8000 or 16000')
+  if (!(resolved.threshold > 0 && resolved.threshold < 1))
+    throw new ConfigError('vad.threshold must be in (0, 1)')
+  if (!(resolved.negThreshold > 0 && resolved.negThreshold <= resolved.threshold))
+    throw new ConfigError('vad.negThreshold must be in (0, threshold]')
+  for (const key of ['minSpeechMs', 'minSilenceMs', 'speechPadMs'] as const) {
+    if (!(Number.isFinite(resolved[key]) && resolved[key] >= 0))
+      throw new ConfigError(`vad.${key} must be ≥ 0`)
+  }
+  if (resolved.speechPadMs * 2 > resolved.minSilenceMs)
+    throw new ConfigError('vad.speechPadMs must be at most half of vad.minSilenceMs')
+  return resolved
+}
+
+export function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+export interface DetectVoiceActivityResult {
+  /** Speech intervals per input channel, in channel order. */
+  channels: Interval[][]
+  /** Samples seen per channel, at `sampleRate`. */
+  samples: number
+  windows: number
+}
+
+/**
+ * Runs Silero VAD over streamed PCM. `chunks` yields one Float32Array per channel, all the same length;
+ * only one window per channel is held beyond the current chunk, so memory does not grow with the call.
+ */
+export async function detectVoiceActivity({
+  chunks,
+  channelCount,
+  options,
+  signal,
+}: {
+  chunks: AsyncIterable<Float32Array[]>
+  channelCount: number
+  options?: DetectVoiceActivityOptions
+  signal?: AbortSignal
+}): Promise<DetectVoiceActivityResult> {
+  const opts = resolveVadOptions(options)
+  const model = await getSileroModel(opts.model)
+  const stream = model.createStream(channelCount, opts.sampleRate)
+  const size = stream.window
+  const segmenters = Array.from({ length: channelCount }, () => new SpeechSegmenter(opts, opts.sampleRate))
+  const pending = Array.from({ length: channelCount }, () => new Float32Array(size))
+  let filled = 0
+  let position = 0
+  let windows = 0
+
+  const runWindow = async () => {
+    const probs = await stream.process(pending)
+    for (let c = 0; c < channelCount; c++) segmenters[c]?.push(probs[c] ?? 0, position)
+    position += size
+    windows++
+  }
+
+  for await (const chunk of chunks) {
+    signal?.throwIfAborted()
+    const length = chunk[0]?.length ?? 0
+    let offset = 0
+    while (offset < length) {
+      const take = Math.min(size - filled, length - offset)
+      for (let c = 0; c < channelCount; c++) {
+        pending[c]?.set((chunk[c] as Float32Array).subarray(offset, offset + take), filled)
+      }
+      filled += take
+      offset += take
+      if (filled === size) {
+        await runWindow()
+        filled = 0
+      }
+    }
+  }
+  const samples = position + filled
+  // The last partial window is zero-padded, as Silero's reference implementation does.
+  if (filled > 0) {
+    for (const p of pending) p.fill(0, filled)
+    await runWindow()
+  }
+  return { channels: segmenters.map((s) => s.finish(samples)), samples, windows }
+}
