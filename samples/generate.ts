@@ -37,22 +37,46 @@ function readMono(file: string): Float32Array {
   return wav.getSamples(false, Float32Array) as unknown as Float32Array
 }
 
-function synth(tmp: string, text: string, v: CallScript['voices'][Side], n: number): Float32Array {
-  const raw = path.join(tmp, `u${n}.wav`)
-  const at16k = path.join(tmp, `u${n}-16k.wav`)
+/** espeak-ng → 16 kHz mono float, digital silence trimmed from both ends. */
+function speak(tmp: string, text: string, v: CallScript['voices'][Side], name: string): Float32Array {
+  const raw = path.join(tmp, `${name}.wav`)
+  const at16k = path.join(tmp, `${name}-16k.wav`)
   execFileSync('espeak-ng', ['-v', v.voice, '-p', String(v.pitch), '-s', String(v.speed), '-w', raw, text])
   execFileSync('sox', [raw, '-r', String(RATE), '-c', '1', '-b', '16', at16k])
   const x = readMono(at16k)
-  // espeak pads with digital silence: trim it so the turn starts exactly where it is placed.
   let first = 0
   let last = x.length - 1
   while (first < x.length && Math.abs(x[first] as number) < 0.003) first++
   while (last > first && Math.abs(x[last] as number) < 0.003) last--
-  return x.slice(first, last + 1).map((s) => s * v.gain * 0.4)
+  return x.slice(first, last + 1)
+}
+
+/** Pause between sentences of one turn: short enough to be part of the turn, for truth and VAD alike. */
+const SENTENCE_PAUSE_MS = 200
+
+/**
+ * One turn: each sentence synthesised on its own and joined with a fixed short pause.
+ * espeak's own sentence pauses (300–400 ms) sit right on the speech/pause boundary a VAD uses,
+ * which would make the ground truth ambiguous; commas keep espeak's pauses (under 250 ms).
+ */
+function synth(tmp: string, text: string, v: CallScript['voices'][Side], n: number): Float32Array {
+  const sentences = text
+    .match(/[^.!?。！？]+[.!?。！？]*/g)
+    ?.map((t) => t.trim())
+    .filter(Boolean) ?? [text]
+  const parts = sentences.map((t, i) => speak(tmp, t, v, `u${n}-${i}`))
+  const pause = Math.round((SENTENCE_PAUSE_MS * RATE) / 1000)
+  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0) + pause * (parts.length - 1))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length + pause
+  }
+  return out.map((s) => s * v.gain * 0.4)
 }
 
 /**
- * Where a clean clip has speech: 10 ms frames with a peak above −40 dBFS; pauses under 300 ms
+ * Where a clean clip has speech: 10 ms frames with a peak above −40 dBFS; pauses under 350 ms
  * (between words, inside plosives) count as speech, as a careful human annotator would mark them.
  */
 function voicedIntervals(x: Float32Array, offset: number): Array<[number, number]> {
@@ -65,7 +89,7 @@ function voicedIntervals(x: Float32Array, offset: number): Array<[number, number
     const start = offset + i
     const end = offset + Math.min(x.length, i + frame)
     const last = out[out.length - 1]
-    if (last && start - last[1] < 0.3 * RATE) last[1] = end
+    if (last && start - last[1] < 0.35 * RATE) last[1] = end
     else out.push([start, end])
   }
   return out

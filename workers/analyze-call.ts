@@ -68,7 +68,12 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   const segments: Segment[] = detected.channels
     .flatMap((intervals, c) => intervals.map((iv) => ({ speaker: audio.speakers[c] ?? 'speaker', ...iv })))
     .sort((a, b) => a.startMs - b.startMs || a.speaker.localeCompare(b.speaker))
-  const metrics = computeMetrics({ segments, durationMs, options: task.metrics })
+  const metrics = computeMetrics({
+    segments,
+    durationMs,
+    mono: audio.layout === 'mono',
+    options: task.metrics,
+  })
   return {
     source: audio.source,
     layout: audio.layout,

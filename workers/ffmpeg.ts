@@ -174,7 +174,8 @@ export function decodePcm({
   })
   command.on('error', (err: Error) => {
     const failure = new AudioDecodeError(
-      `ffmpeg could not decode ${path.basename(inputPath)}: ${ffmpegReason(err)}`,
+      // Name the file as the user knows it, not by its path in storage.
+      `ffmpeg could not decode ${path.basename(inputPath)}: ${ffmpegReason(err).replaceAll(`${inputPath}: `, '')}`,
       { cause: err },
     )
     if (!infoSent) rejectInfo(failure)

@@ -184,15 +184,17 @@ function responseLatencies(agent: readonly Interval[], customer: readonly Interv
 export function computeMetrics({
   segments,
   durationMs,
+  mono = false,
   options,
 }: {
   segments: readonly Segment[]
   durationMs: number
+  /** A mono recording: one unattributed `speaker`, no agent/customer figures. */
+  mono?: boolean
   options?: ComputeMetricsOptions
 }): CallMetrics {
   const opts = resolveMetricsOptions(options)
   const of = (who: Speaker) => union(segments.filter((s) => s.speaker === who))
-  const mono = segments.every((s) => s.speaker === 'speaker')
   const agent = of('agent')
   const customer = of('customer')
   const anyone = union(segments)

@@ -16,8 +16,10 @@ export interface DetectVoiceActivityOptions {
   minSpeechMs?: number
   /** Pauses shorter than this do not end a segment. */
   minSilenceMs?: number
-  /** Added to both ends of a segment; at most half of minSilenceMs. */
-  speechPadMs?: number
+  /** Moves each segment start earlier (the model reacts a little late to onsets). */
+  padStartMs?: number
+  /** Moves each segment end later; negative = earlier, compensating the model's lag at speech offsets. */
+  padEndMs?: number
 }
 
 export type ResolvedVadOptions = Required<DetectVoiceActivityOptions>
@@ -27,12 +29,15 @@ export type ResolvedVadOptions = Required<DetectVoiceActivityOptions>
  */
 export const defaultVadOptions = {
   model: 'v5',
-  sampleRate: 16000,
+  // 8 kHz: the same F1 as 16 kHz on telephone audio and 45% faster (README, "Voice activity").
+  sampleRate: 8000,
   threshold: 0.5,
   negThreshold: 0.35,
   minSpeechMs: 150,
   minSilenceMs: 300,
-  speechPadMs: 30,
+  // Measured on the sample calls: Silero marks onsets ~60 ms late and offsets ~70 ms late.
+  padStartMs: 60,
+  padEndMs: -30,
 } satisfies ResolvedVadOptions
 
 export function resolveVadOptions(options: DetectVoiceActivityOptions = {}): ResolvedVadOptions {
@@ -49,12 +54,12 @@ export function resolveVadOptions(options: DetectVoiceActivityOptions = {}): Res
     throw new ConfigError('vad.threshold must be in (0, 1)')
   if (!(resolved.negThreshold > 0 && resolved.negThreshold <= resolved.threshold))
     throw new ConfigError('vad.negThreshold must be in (0, threshold]')
-  for (const key of ['minSpeechMs', 'minSilenceMs', 'speechPadMs'] as const) {
+  for (const key of ['minSpeechMs', 'minSilenceMs', 'padStartMs'] as const) {
     if (!(Number.isFinite(resolved[key]) && resolved[key] >= 0))
       throw new ConfigError(`vad.${key} must be ≥ 0`)
   }
-  if (resolved.speechPadMs * 2 > resolved.minSilenceMs)
-    throw new ConfigError('vad.speechPadMs must be at most half of vad.minSilenceMs')
+  if (!(Number.isFinite(resolved.padEndMs) && Math.abs(resolved.padEndMs) <= 500))
+    throw new ConfigError('vad.padEndMs must be between -500 and 500')
   return resolved
 }
 

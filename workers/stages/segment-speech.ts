@@ -10,7 +10,14 @@ export interface SegmenterOptions {
   negThreshold: number
   minSpeechMs: number
   minSilenceMs: number
-  speechPadMs: number
+  /** Moves each start earlier by this much. */
+  padStartMs: number
+  /**
+   * Moves each end later by this much; negative moves it earlier. The model's probability
+   * falls below negThreshold a few windows after the speech has ended, so a negative value
+   * compensates for that lag.
+   */
+  padEndMs: number
 }
 
 export class SpeechSegmenter {
@@ -55,19 +62,17 @@ export class SpeechSegmenter {
     if (this.triggered && totalSamples - this.start > this.minSpeech)
       this.raw.push([this.start, totalSamples])
     this.triggered = false
-    const pad = (this.sampleRate * this.options.speechPadMs) / 1000
+    const padStart = (this.sampleRate * this.options.padStartMs) / 1000
+    const padEnd = (this.sampleRate * this.options.padEndMs) / 1000
     const toMs = (sample: number) => Math.round((sample * 1000) / this.sampleRate)
-    const out: Interval[] = []
-    for (let i = 0; i < this.raw.length; i++) {
-      const seg = this.raw[i] as [number, number]
-      const prev = this.raw[i - 1]
-      const next = this.raw[i + 1]
-      // Pad, but never into a neighbour: split a short gap in the middle, as Silero does.
-      const start = prev && seg[0] - prev[1] < 2 * pad ? (seg[0] + prev[1]) / 2 : Math.max(0, seg[0] - pad)
-      const end =
-        next && next[0] - seg[1] < 2 * pad ? (seg[1] + next[0]) / 2 : Math.min(totalSamples, seg[1] + pad)
-      out.push({ startMs: toMs(start), endMs: toMs(end) })
+    const out: Array<[number, number]> = []
+    for (const [rawStart, rawEnd] of this.raw) {
+      const prevEnd = out.length ? (out[out.length - 1] as [number, number])[1] : 0
+      // Never pad into the previous segment nor outside the audio; a trimmed end stays after the start.
+      const start = Math.max(prevEnd, rawStart - padStart, 0)
+      const end = Math.min(totalSamples, Math.max(rawEnd + padEnd, start + 1))
+      out.push([start, end])
     }
-    return out
+    return out.map(([start, end]) => ({ startMs: toMs(start), endMs: toMs(end) }))
   }
 }

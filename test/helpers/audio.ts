@@ -1,0 +1,24 @@
+/** Real audio fixtures made with real ffmpeg from the sample calls, in a temporary folder. */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { samplesDir } from '../../samples/ground-truth.js'
+import { resolveFfmpeg } from '../../workers/ffmpeg.js'
+
+export const ffmpegPath = resolveFfmpeg().path
+
+export function tempDir(prefix = 'callqa-test-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export function sample(file: string): string {
+  return path.join(samplesDir, file)
+}
+
+/** Runs ffmpeg with the given arguments (quiet) and returns the output path. */
+export function ffmpeg(args: string[], output: string): string {
+  execFileSync(ffmpegPath, ['-v', 'error', '-y', ...args, output])
+  return output
+}
