@@ -8,6 +8,8 @@ import { ConfigError } from './errors.js'
 export interface ResolvedConfig {
   /** Postgres connection string; undefined means embedded PGlite in `dataDir`. */
   databaseUrl: string | undefined
+  /** Postgres schema for callqa's tables (CALLQA_DB_SCHEMA); default: the server's search_path. */
+  databaseSchema: string | undefined
   /** Folder for PGlite data and (by default) stored recordings. */
   dataDir: string
   /** Folder the recordings are copied into, named by sha256. */
@@ -27,6 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
   const dataDir = path.resolve(env.CALLQA_DATA_DIR ?? '.callqa')
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.CALLQA_DB_SCHEMA || undefined,
     dataDir,
     storageDir: path.resolve(env.CALLQA_STORAGE_DIR ?? path.join(dataDir, 'recordings')),
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),

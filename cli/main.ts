@@ -32,16 +32,22 @@ Usage:
 
 Environment:
   DATABASE_URL         Postgres server; without it, embedded PGlite in CALLQA_DATA_DIR
+  CALLQA_DB_SCHEMA     Postgres schema for callqa's tables (created if missing)
   CALLQA_DATA_DIR      data folder (default ./.callqa)
   CALLQA_STORAGE_DIR   recordings folder (default <data dir>/recordings)
   CALLQA_WORKERS       worker threads (default: number of cores)
 `
 
-async function openDb(config: ResolvedConfig) {
-  const db = await openDatabase({
+function connect(config: ResolvedConfig) {
+  return openDatabase({
     databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
     dataDir: path.join(config.dataDir, 'pglite'),
   })
+}
+
+async function openDb(config: ResolvedConfig) {
+  const db = await connect(config)
   await migrate(db)
   return db
 }
@@ -166,10 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       return runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
     }
     case 'migrate': {
-      const db = await openDatabase({
-        databaseUrl: config.databaseUrl,
-        dataDir: path.join(config.dataDir, 'pglite'),
-      })
+      const db = await connect(config)
       try {
         const applied = await migrate(db)
         console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date')

@@ -66,9 +66,12 @@ export class SileroModel {
 export class SileroStream {
   readonly window: number
   readonly context: number
-  private state: Float32Array
+  private readonly state: Float32Array
+  private readonly stateOut: Float32Array
   private readonly input: Float32Array
-  private readonly srTensor: ort.Tensor
+  private readonly prob: Float32Array
+  private readonly feeds: Record<string, ort.Tensor>
+  private readonly fetches: Record<string, ort.Tensor>
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -78,13 +81,25 @@ export class SileroStream {
     this.window = windowSamples(sampleRate)
     this.context = contextSamples(sampleRate)
     this.state = new Float32Array(2 * batch * STATE_SIZE)
+    this.stateOut = new Float32Array(2 * batch * STATE_SIZE)
     this.input = new Float32Array(batch * (this.context + this.window))
-    this.srTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), [])
+    this.prob = new Float32Array(batch)
+    // Tensors are made once and reused: a 2-hour call is ~225,000 model calls, and fresh output
+    // tensors per call hold native memory the JS garbage collector does not see (RSS would grow).
+    this.feeds = {
+      input: new ort.Tensor('float32', this.input, [batch, this.context + this.window]),
+      state: new ort.Tensor('float32', this.state, [2, batch, STATE_SIZE]),
+      sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), []),
+    }
+    this.fetches = {
+      output: new ort.Tensor('float32', this.prob, [batch, 1]),
+      stateN: new ort.Tensor('float32', this.stateOut, [2, batch, STATE_SIZE]),
+    }
   }
 
   /**
    * One window per channel (`windows[b]` has exactly `this.window` samples in [-1, 1]).
-   * Returns one speech probability per channel.
+   * Returns one speech probability per channel, in a buffer reused by the next call.
    */
   async process(windows: readonly Float32Array[]): Promise<Float32Array> {
     const width = this.context + this.window
@@ -97,16 +112,9 @@ export class SileroStream {
       this.input.copyWithin(row, row + width - this.context, row + width)
       this.input.set(win, row + this.context)
     }
-    const out = await this.session.run({
-      input: new ort.Tensor('float32', this.input, [this.batch, width]),
-      state: new ort.Tensor('float32', this.state, [2, this.batch, STATE_SIZE]),
-      sr: this.srTensor,
-    })
-    const prob = out.output
-    const stateN = out.stateN
-    if (!prob || !stateN) throw new ModelError('Silero VAD returned no output')
-    this.state = new Float32Array(stateN.data as Float32Array)
-    return new Float32Array(prob.data as Float32Array)
+    await this.session.run(this.feeds, this.fetches)
+    this.state.set(this.stateOut)
+    return this.prob
   }
 }
 

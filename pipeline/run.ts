@@ -127,6 +127,7 @@ export async function ingest({
     await markProcessing(db, call.id, PIPELINE_VERSION)
     const task: AnalyzeCallTask = {
       inputPath: path.join(storageDir, call.storage_uri ?? ''),
+      displayName: call.source_name,
       layout: call.requested_layout as LayoutOption,
       ffmpegPath,
       vad,

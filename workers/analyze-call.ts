@@ -13,6 +13,8 @@ import { type ChannelLayout, LAYOUT_OPTIONS, type LayoutOption, type Segment } f
 /** One call's work, sent from the pipeline to a worker thread. Plain data only (structured clone). */
 export interface AnalyzeCallTask {
   inputPath: string
+  /** The recording's name as the user gave it, for error messages. */
+  displayName?: string
   layout: LayoutOption
   ffmpegPath: string
   vad?: DetectVoiceActivityOptions
@@ -50,6 +52,7 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     layout: task.layout,
     sampleRate: vad.sampleRate,
     ffmpegPath: task.ffmpegPath,
+    displayName: task.displayName,
   })
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
   try {

@@ -18,7 +18,9 @@ export interface FfmpegBinary {
 function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK)
-    return statSync(file).isFile()
+    const st = statSync(file)
+    // access(X_OK) succeeds for root on any file; require an execute bit as well.
+    return st.isFile() && (st.mode & 0o111) !== 0
   } catch {
     return false
   }
@@ -122,11 +124,14 @@ export function decodePcm({
   sampleRate,
   downmix,
   ffmpegPath,
+  displayName = path.basename(inputPath),
 }: {
   inputPath: string
   sampleRate: number
   downmix: boolean
   ffmpegPath: string
+  /** How errors name the file (the user's file name, not its path in storage). */
+  displayName?: string
 }): PcmDecode {
   let resolveInfo!: (info: SourceInfo) => void
   let rejectInfo!: (err: Error) => void
@@ -160,7 +165,7 @@ export function decodePcm({
     const rate = Number.parseInt(details.find((d) => / Hz$/.test(d)) ?? '', 10)
     const channels = parseChannels(details.find((d) => parseChannels(d) !== undefined))
     if (!data.audio || !channels || !Number.isFinite(rate)) {
-      rejectInfo(new AudioDecodeError(`no audio stream found in ${path.basename(inputPath)}`))
+      rejectInfo(new AudioDecodeError(`no audio stream found in ${displayName}`))
       return
     }
     infoSent = true
@@ -175,14 +180,14 @@ export function decodePcm({
   command.on('error', (err: Error) => {
     const failure = new AudioDecodeError(
       // Name the file as the user knows it, not by its path in storage.
-      `ffmpeg could not decode ${path.basename(inputPath)}: ${ffmpegReason(err).replaceAll(`${inputPath}: `, '')}`,
+      `ffmpeg could not decode ${displayName}: ${ffmpegReason(err).replaceAll(`${inputPath}: `, '')}`,
       { cause: err },
     )
     if (!infoSent) rejectInfo(failure)
     rejectDone(failure)
   })
   command.on('end', () => {
-    if (!infoSent) rejectInfo(new AudioDecodeError(`no audio stream found in ${path.basename(inputPath)}`))
+    if (!infoSent) rejectInfo(new AudioDecodeError(`no audio stream found in ${displayName}`))
     resolveDone()
   })
 

@@ -54,13 +54,16 @@ export async function decodeAudio({
   layout,
   sampleRate,
   ffmpegPath,
+  displayName,
 }: {
   inputPath: string
   layout: LayoutOption
   sampleRate: number
   ffmpegPath: string
+  /** How errors name the file; default: its base name. */
+  displayName?: string
 }): Promise<DecodedAudio> {
-  const name = path.basename(inputPath)
+  const name = displayName ?? path.basename(inputPath)
   let size: number
   try {
     const st = await stat(inputPath)
@@ -74,7 +77,7 @@ export async function decodeAudio({
 
   // A first, header-only look decides the layout; downmixing must be asked of ffmpeg up front.
   const downmix = layout === 'mono'
-  const decode = decodePcm({ inputPath, sampleRate, downmix, ffmpegPath })
+  const decode = decodePcm({ inputPath, sampleRate, downmix, ffmpegPath, displayName: name })
   let source: SourceInfo
   try {
     source = await decode.info
@@ -100,11 +103,15 @@ export async function decodeAudio({
       const frames = Math.floor(buf.length / frameBytes)
       carry = Buffer.from(buf.subarray(frames * frameBytes))
       if (frames === 0) continue
+      // Int16Array needs 2-byte alignment; Buffer slices from the pool may be odd-aligned.
+      const pcm =
+        buf.byteOffset % 2 === 0
+          ? new Int16Array(buf.buffer, buf.byteOffset, frames * outChannels)
+          : new Int16Array(Uint8Array.prototype.slice.call(buf, 0, frames * frameBytes).buffer)
       const out = Array.from({ length: outChannels }, () => new Float32Array(frames))
-      for (let i = 0; i < frames; i++) {
-        for (let c = 0; c < outChannels; c++) {
-          ;(out[c] as Float32Array)[i] = buf.readInt16LE((i * outChannels + c) * 2) / 32768
-        }
+      for (let c = 0; c < outChannels; c++) {
+        const channel = out[c] as Float32Array
+        for (let i = 0, j = c; i < frames; i++, j += outChannels) channel[i] = (pcm[j] as number) / 32768
       }
       samples += frames
       yield out

@@ -1,0 +1,198 @@
+/**
+ * Pipeline speed against its parts, measured in one run on the same audio, plus peak memory on a
+ * 2-hour call.   npm run bench   (BENCH_COPIES=N sets the corpus size; default 8 copies of each call)
+ *
+ *  1. raw ffmpeg decode to 8 kHz s16 PCM, one process at a time          → x real time per core
+ *  2. raw Silero VAD on already-decoded PCM, one thread                   → x real time per core
+ *  3. whole pipeline (hash, store, decode → VAD → metrics, commit rows)  → x real time, 1 and 2 workers
+ *  4. a 2-hour stereo telephone call analysed in one process             → peak RSS
+ */
+import { execFile, spawn } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { openDatabase } from '../db/index.js'
+import { migrate } from '../db/migrate.js'
+import { getSileroModel } from '../models/silero-vad.js'
+import { createPool } from '../pipeline/pool.js'
+import { ingest } from '../pipeline/run.js'
+import { loadTruths, samplesDir } from '../samples/ground-truth.js'
+import { resolveFfmpeg } from '../workers/ffmpeg.js'
+import { defaultVadOptions } from '../workers/stages/detect-voice-activity.js'
+
+const run = promisify(execFile)
+const ffmpegPath = resolveFfmpeg().path
+const copies = Number(process.env.BENCH_COPIES ?? 8)
+const work = path.join(os.tmpdir(), `callqa-bench-${process.pid}`)
+mkdirSync(work, { recursive: true })
+const rate = defaultVadOptions.sampleRate
+
+/** Corpus: every sample call, `copies` times; a metadata tag makes each copy a new call (new sha256). */
+async function makeCorpus(): Promise<{ files: string[]; audioMs: number }> {
+  const files: string[] = []
+  let audioMs = 0
+  for (const t of loadTruths()) {
+    for (let i = 0; i < copies; i++) {
+      const out = path.join(work, 'corpus', `${t.id}-${i}${path.extname(t.file)}`)
+      mkdirSync(path.dirname(out), { recursive: true })
+      const tag = ['-metadata', `comment=bench copy ${i}`]
+      await run(ffmpegPath, [
+        '-v',
+        'error',
+        '-y',
+        '-i',
+        path.join(samplesDir, t.file),
+        '-c:a',
+        'copy',
+        ...tag,
+        out,
+      ])
+      files.push(out)
+      audioMs += t.durationMs
+    }
+  }
+  return { files, audioMs }
+}
+
+function decodeToMemory(file: string, channels: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const args = ['-v', 'error', '-i', file, '-ac', String(channels), '-ar', String(rate), '-f', 's16le', '-']
+    const p = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    const chunks: Buffer[] = []
+    p.stdout.on('data', (c: Buffer) => chunks.push(c))
+    p.on('error', reject)
+    p.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg ${code}`)),
+    )
+  })
+}
+
+async function rawDecode(files: string[]): Promise<number> {
+  const began = performance.now()
+  for (const f of files) {
+    await run(ffmpegPath, ['-v', 'error', '-i', f, '-ar', String(rate), '-f', 's16le', '-y', '/dev/null'])
+  }
+  return performance.now() - began
+}
+
+async function rawVad(files: string[]): Promise<number> {
+  const model = await getSileroModel(defaultVadOptions.model)
+  const truths = new Map(loadTruths().map((t) => [t.id, t]))
+  // Decode first (not timed), then time only the model over the same PCM.
+  const inputs: Array<{ pcm: Int16Array; channels: number }> = []
+  for (const f of files) {
+    const id = path.basename(f).replace(/-\d+\.\w+$/, '')
+    const channels = truths.get(id)?.layout === 'mono' ? 1 : 2
+    const buf = await decodeToMemory(f, channels)
+    inputs.push({ pcm: new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2), channels })
+  }
+  const began = performance.now()
+  for (const { pcm, channels } of inputs) {
+    const stream = model.createStream(channels, rate)
+    const frames = pcm.length / channels
+    const windows = Array.from({ length: channels }, () => new Float32Array(stream.window))
+    for (let start = 0; start + stream.window <= frames; start += stream.window) {
+      for (let c = 0; c < channels; c++) {
+        const w = windows[c] as Float32Array
+        for (let i = 0; i < stream.window; i++) w[i] = (pcm[(start + i) * channels + c] as number) / 32768
+      }
+      await stream.process(windows)
+    }
+  }
+  return performance.now() - began
+}
+
+async function pipeline(files: string[], threads: number): Promise<number> {
+  const dir = path.join(work, `pipeline-${threads}`)
+  const db = await openDatabase({ dataDir: path.join(dir, 'pglite') })
+  await migrate(db)
+  const pool = createPool({ threads })
+  try {
+    // Warm the workers (model load) so both runs measure steady state.
+    await Promise.all(
+      Array.from({ length: threads }, () => pool.run({ inputPath: '', layout: 'auto', ffmpegPath })),
+    )
+    const began = performance.now()
+    const report = await ingest({
+      db,
+      pool,
+      storageDir: path.join(dir, 'storage'),
+      ffmpegPath,
+      inputs: files,
+    })
+    // Every copy must really be processed: a skipped duplicate would flatter the figure.
+    if (report.done !== files.length)
+      throw new Error(
+        `${report.done} of ${files.length} calls processed: ${JSON.stringify(report.items.filter((i) => i.status !== 'done'))}`,
+      )
+    return performance.now() - began
+  } finally {
+    await pool.destroy()
+    await db.close()
+  }
+}
+
+async function longCallRss(): Promise<{ maxRssMb: number; elapsedMs: number; durationMs: number }> {
+  const long = path.join(work, 'two-hours.wav')
+  const source = path.join(samplesDir, 'call-02-phone-password.wav')
+  await run(ffmpegPath, [
+    '-v',
+    'error',
+    '-y',
+    '-stream_loop',
+    '-1',
+    '-i',
+    source,
+    '-t',
+    '7200',
+    '-c:a',
+    'pcm_mulaw',
+    long,
+  ])
+  const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'long-call-rss.ts')
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, long], { maxBuffer: 1 << 20 })
+  rmSync(long)
+  return JSON.parse(stdout.trim())
+}
+
+const xrt = (audioMs: number, ms: number) => audioMs / ms
+try {
+  const { files, audioMs } = await makeCorpus()
+  console.log(
+    `corpus: ${files.length} calls, ${(audioMs / 60000).toFixed(1)} min of audio, VAD at ${rate} Hz (${os.cpus()[0]?.model}, ${os.availableParallelism()} cores)`,
+  )
+  const decodeMs = await rawDecode(files)
+  const vadMs = await rawVad(files)
+  const pipe1 = await pipeline(files, 1)
+  const pipe2 = await pipeline(files, 2)
+  const decodeX = xrt(audioMs, decodeMs)
+  const vadX = xrt(audioMs, vadMs)
+  // decode + VAD one after the other, on one core: the ceiling for one worker.
+  const partsX = xrt(audioMs, decodeMs + vadMs)
+  const pipe1X = xrt(audioMs, pipe1)
+  const pipe2X = xrt(audioMs, pipe2)
+  const rows = [
+    ['raw ffmpeg decode (1 process)', decodeX],
+    ['raw Silero VAD (1 thread)', vadX],
+    ['decode + VAD, sequential (1 core)', partsX],
+    ['pipeline, 1 worker (ingest → committed rows)', pipe1X],
+    ['pipeline, 2 workers', pipe2X],
+  ] as const
+  for (const [name, x] of rows) console.log(`${name.padEnd(46)} ${x.toFixed(0).padStart(6)}× real time`)
+  console.log(`pipeline (1 worker) ÷ decode + VAD:               ${((100 * pipe1X) / partsX).toFixed(0)}%`)
+  console.log(
+    `pipeline per core (2 workers ÷ 2) ÷ decode + VAD: ${((100 * pipe2X) / 2 / partsX).toFixed(0)}%`,
+  )
+  console.log(
+    `VAD share of decode + VAD time:                   ${((100 * vadMs) / (decodeMs + vadMs)).toFixed(0)}%`,
+  )
+  const rss = await longCallRss()
+  console.log(
+    `2-hour stereo call: peak RSS ${rss.maxRssMb} MB (node process; ffmpeg streams in its own), ` +
+      `${(rss.durationMs / 3_600_000).toFixed(2)} h analysed in ${(rss.elapsedMs / 1000).toFixed(1)} s ` +
+      `(${xrt(rss.durationMs, rss.elapsedMs).toFixed(0)}× real time)`,
+  )
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}

@@ -1,0 +1,74 @@
+/** The `callqa` command as a user runs it: a real process, real files, real database. */
+import { execFile } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, expect, test } from 'vitest'
+import { sample, tempDir } from './helpers/audio.js'
+import { dropSchema, schemaFor, testDatabaseUrl, testDbKind } from './helpers/db.js'
+
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'callqa.js')
+const tmp = tempDir()
+const schema = schemaFor('cli')
+afterAll(async () => {
+  tmp.remove()
+  if (testDbKind === 'postgres') await dropSchema(schema)
+})
+
+async function callqa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CALLQA_DATA_DIR: path.join(tmp.dir, 'data'),
+    CALLQA_WORKERS: '2',
+  }
+  delete env.DATABASE_URL
+  if (testDbKind === 'postgres')
+    Object.assign(env, { DATABASE_URL: testDatabaseUrl, CALLQA_DB_SCHEMA: schema })
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      env,
+      cwd: tmp.dir,
+    })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+test('ingest prints a summary table, logs plain progress lines, and exits 1 when a call failed', async () => {
+  const bad = path.join(tmp.dir, 'broken.wav')
+  writeFileSync(bad, 'RIFF....not really')
+  const run = await callqa('ingest', sample('call-06-phone-angry.wav'), bad)
+  expect(run.code).toBe(1)
+  // Not a terminal: one plain line per finished call.
+  expect(run.stderr).toMatch(/\[[12]\/2\] .*call-06-phone-angry\.wav: done/)
+  expect(run.stderr).toMatch(
+    /\[[12]\/2\] .*broken\.wav: failed QA_ERR_AUDIO_DECODE: ffmpeg could not decode broken\.wav/,
+  )
+  expect(run.stdout).toMatch(/call-06-phone-angry\.wav\s+done\s+4\d\.\ds/)
+  expect(run.stdout).toMatch(/broken\.wav\s+FAILED QA_ERR_AUDIO_DECODE/)
+  expect(run.stdout).toMatch(/1 done, 1 failed, 0 skipped/)
+
+  const again = await callqa('ingest', sample('call-06-phone-angry.wav'))
+  expect(again.code).toBe(0)
+  expect(again.stdout).toMatch(/skipped: done/)
+})
+
+test('usage errors exit 2 with a message', async () => {
+  const layout = await callqa('ingest', '--layout', 'sideways', sample('call-06-phone-angry.wav'))
+  expect(layout.code).toBe(2)
+  expect(layout.stderr).toMatch(/QA_ERR_CONFIG: --layout must be one of/)
+  const meta = await callqa(
+    'ingest',
+    '--meta',
+    path.join(tmp.dir, 'none.csv'),
+    sample('call-06-phone-angry.wav'),
+  )
+  expect(meta.code).toBe(2)
+  expect(meta.stderr).toMatch(/QA_ERR_METADATA: cannot read metadata file/)
+  const unknown = await callqa('frobnicate')
+  expect(unknown.code).toBe(2)
+  expect((await callqa('--help')).stdout).toMatch(/callqa ingest/)
+})
