@@ -1,6 +1,6 @@
 /**
  * Pipeline speed against its parts, measured in one run on the same audio, plus peak memory on a
- * 2-hour call.   npm run bench   (BENCH_COPIES=N sets the corpus size; default 8 copies of each call)
+ * 2-hour call.   npm run bench   (BENCH_COPIES=N copies of each sample call per corpus; default 4)
  *
  *  1. raw ffmpeg decode to 8 kHz s16 PCM, one process at a time          → x real time per core
  *  2. raw Silero VAD on already-decoded PCM, one thread                   → x real time per core
@@ -23,33 +23,32 @@ import { defaultVadOptions } from '../workers/stages/detect-voice-activity.js'
 
 const run = promisify(execFile)
 const ffmpegPath = resolveFfmpeg().path
-const copies = Number(process.env.BENCH_COPIES ?? 8)
+const copies = Number(process.env.BENCH_COPIES ?? 4)
 const work = path.join(os.tmpdir(), `callqa-bench-${process.pid}`)
 mkdirSync(work, { recursive: true })
 const rate = defaultVadOptions.sampleRate
 
-/** Corpus: every sample call, `copies` times; a metadata tag makes each copy a new call (new sha256). */
-async function makeCorpus(): Promise<{ files: string[]; audioMs: number }> {
+/**
+ * Corpus: every sample call, `copies` times (a metadata tag makes each copy a new call), either as
+ * it is (~50 s) or looped to `loopSeconds` (a typical handle time is 4–8 minutes).
+ */
+async function makeCorpus(name: string, loopSeconds?: number): Promise<{ files: string[]; audioMs: number }> {
   const files: string[] = []
   let audioMs = 0
   for (const t of loadTruths()) {
     for (let i = 0; i < copies; i++) {
-      const out = path.join(work, 'corpus', `${t.id}-${i}${path.extname(t.file)}`)
+      const out = path.join(work, name, `${t.id}-${i}${path.extname(t.file)}`)
       mkdirSync(path.dirname(out), { recursive: true })
       const tag = ['-metadata', `comment=bench copy ${i}`]
-      await run(ffmpegPath, [
-        '-v',
-        'error',
-        '-y',
-        '-i',
-        path.join(samplesDir, t.file),
-        '-c:a',
-        'copy',
-        ...tag,
-        out,
-      ])
+      const loop = loopSeconds ? ['-stream_loop', '-1'] : []
+      const length = loopSeconds ? ['-t', String(loopSeconds)] : []
+      const source = path.join(samplesDir, t.file)
+      // Looping re-encodes (a stream copy would leave the loop's timestamps jumping back).
+      const codec = loopSeconds ? ['-c:a', t.file.endsWith('.wav') ? 'pcm_mulaw' : 'flac'] : ['-c:a', 'copy']
+      const args = ['-v', 'error', '-y', ...loop, '-i', source, ...length, ...codec, ...tag, out]
+      await run(ffmpegPath, args)
       files.push(out)
-      audioMs += t.durationMs
+      audioMs += loopSeconds ? loopSeconds * 1000 : t.durationMs
     }
   }
   return { files, audioMs }
@@ -104,7 +103,7 @@ async function rawVad(files: string[]): Promise<number> {
 }
 
 async function pipeline(files: string[], threads: number): Promise<number> {
-  const dir = path.join(work, `pipeline-${threads}`)
+  const dir = path.join(work, `pipeline-${threads}-${path.basename(path.dirname(files[0] ?? ''))}`)
   const db = await openDatabase({ dataDir: path.join(dir, 'pglite') })
   await migrate(db)
   const pool = createPool({ threads })
@@ -157,35 +156,54 @@ async function longCallRss(): Promise<{ maxRssMb: number; elapsedMs: number; dur
 }
 
 const xrt = (audioMs: number, ms: number) => audioMs / ms
-try {
-  const { files, audioMs } = await makeCorpus()
-  console.log(
-    `corpus: ${files.length} calls, ${(audioMs / 60000).toFixed(1)} min of audio, VAD at ${rate} Hz (${os.cpus()[0]?.model}, ${os.availableParallelism()} cores)`,
-  )
+
+interface Figures {
+  decodeX: number
+  vadX: number
+  partsX: number
+  pipe1X: number
+  pipe2X: number
+}
+
+async function measure(files: string[], audioMs: number): Promise<Figures> {
   const decodeMs = await rawDecode(files)
   const vadMs = await rawVad(files)
   const pipe1 = await pipeline(files, 1)
   const pipe2 = await pipeline(files, 2)
-  const decodeX = xrt(audioMs, decodeMs)
-  const vadX = xrt(audioMs, vadMs)
-  // decode + VAD one after the other, on one core: the ceiling for one worker.
-  const partsX = xrt(audioMs, decodeMs + vadMs)
-  const pipe1X = xrt(audioMs, pipe1)
-  const pipe2X = xrt(audioMs, pipe2)
-  const rows = [
-    ['raw ffmpeg decode (1 process)', decodeX],
-    ['raw Silero VAD (1 thread)', vadX],
-    ['decode + VAD, sequential (1 core)', partsX],
-    ['pipeline, 1 worker (ingest → committed rows)', pipe1X],
-    ['pipeline, 2 workers', pipe2X],
-  ] as const
-  for (const [name, x] of rows) console.log(`${name.padEnd(46)} ${x.toFixed(0).padStart(6)}× real time`)
-  console.log(`pipeline (1 worker) ÷ decode + VAD:               ${((100 * pipe1X) / partsX).toFixed(0)}%`)
+  return {
+    decodeX: xrt(audioMs, decodeMs),
+    vadX: xrt(audioMs, vadMs),
+    // decode + VAD one after the other, on one core: the ceiling for one core's work.
+    partsX: xrt(audioMs, decodeMs + vadMs),
+    pipe1X: xrt(audioMs, pipe1),
+    pipe2X: xrt(audioMs, pipe2),
+  }
+}
+
+try {
+  const short = await makeCorpus('short')
+  const typical = await makeCorpus('typical', 300)
   console.log(
-    `pipeline per core (2 workers ÷ 2) ÷ decode + VAD: ${((100 * pipe2X) / 2 / partsX).toFixed(0)}%`,
+    `corpora: ${short.files.length} sample calls as they are (${(short.audioMs / 60000).toFixed(1)} min), ` +
+      `${typical.files.length} looped to 5 min (${(typical.audioMs / 60000).toFixed(1)} min); VAD at ${rate} Hz; ` +
+      `${os.cpus()[0]?.model}, ${os.availableParallelism()} cores; ffmpeg ${ffmpegPath}`,
   )
-  console.log(
-    `VAD share of decode + VAD time:                   ${((100 * vadMs) / (decodeMs + vadMs)).toFixed(0)}%`,
+  const a = await measure(short.files, short.audioMs)
+  const b = await measure(typical.files, typical.audioMs)
+  const line = (name: string, x: number, y: number, unit = '×') =>
+    console.log(`${name.padEnd(52)} ${x.toFixed(0).padStart(7)}${unit} ${y.toFixed(0).padStart(9)}${unit}`)
+  console.log(`${''.padEnd(52)} ${'~50 s calls'.padStart(8)} ${'5 min calls'.padStart(10)}`)
+  line('raw ffmpeg decode, x real time (1 process)', a.decodeX, b.decodeX)
+  line('raw Silero VAD, x real time (1 thread)', a.vadX, b.vadX)
+  line('decode + VAD one after the other (1 core)', a.partsX, b.partsX)
+  line('pipeline, 1 worker (ingest → committed rows)', a.pipe1X, b.pipe1X)
+  line('pipeline, 2 workers', a.pipe2X, b.pipe2X)
+  line('pipeline per core (2 workers ÷ 2 cores)', a.pipe2X / 2, b.pipe2X / 2)
+  line(
+    'pipeline per core ÷ (decode + VAD)',
+    (100 * a.pipe2X) / 2 / a.partsX,
+    (100 * b.pipe2X) / 2 / b.partsX,
+    '%',
   )
   const rss = await longCallRss()
   console.log(

@@ -9,6 +9,7 @@ import type { SileroVersion, VadSampleRate } from '../models/silero-vad.js'
 import { frameScore, loadTruths, samplesDir, truthSegments } from '../samples/ground-truth.js'
 import { analyzeCall } from '../workers/analyze-call.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
+import { computeMetrics } from '../workers/stages/compute-metrics.js'
 
 const ffmpegPath = resolveFfmpeg().path
 const truths = loadTruths()
@@ -39,3 +40,39 @@ for (const cfg of grid) {
     `${cfg.model}    ${cfg.sampleRate} ${cfg.threshold.toFixed(2)}  ${mean(clean).toFixed(3)}    ${mean(phone.map((p) => p.f1)).toFixed(3)}    ${mean(phone.map((p) => p.recall)).toFixed(3)}        ${mean(phone.map((p) => p.precision)).toFixed(3)}           ${worst.id} ${worst.f1.toFixed(3)}`,
   )
 }
+
+// Metrics with the default options, against metrics computed from the ground truth.
+const worst = new Map<string, { err: number; id: string; truth: number }>()
+const counts = { total: 0, exact: 0 }
+for (const truth of truths) {
+  const r = await analyzeCall({
+    inputPath: path.join(samplesDir, truth.file),
+    layout: truth.layout,
+    ffmpegPath,
+  })
+  const want = computeMetrics({
+    segments: truthSegments(truth),
+    durationMs: truth.durationMs,
+    mono: truth.layout === 'mono',
+  })
+  for (const key of Object.keys(want) as Array<keyof typeof want>) {
+    const got = r.metrics[key]
+    const exp = want[key]
+    if (typeof got !== 'number' || typeof exp !== 'number') continue
+    if (!key.endsWith('Ms')) {
+      if (key.endsWith('Count') || key.endsWith('Interruptions') || key === 'turns') {
+        counts.total++
+        if (got === exp) counts.exact++
+      }
+      continue
+    }
+    const err = Math.abs(got - exp)
+    if (err >= (worst.get(key)?.err ?? -1)) worst.set(key, { err, id: truth.id, truth: exp })
+  }
+}
+console.log('\nmetric (default options)             worst |error|  in call (true value)')
+for (const [key, w] of worst)
+  console.log(`${key.padEnd(36)} ${String(w.err).padStart(8)} ms  ${w.id} (${w.truth} ms)`)
+console.log(
+  `counts (dead air, overtalk, interruptions, responses, turns) exact: ${counts.exact}/${counts.total}`,
+)

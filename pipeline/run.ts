@@ -36,7 +36,8 @@ export interface IngestOptions {
   metadata?: MetadataIndex
   vad?: DetectVoiceActivityOptions
   metrics?: ComputeMetricsOptions
-  /** Calls in flight at once; default: the pool's thread count. */
+  /** Calls in flight at once; default: twice the pool's threads, so the next call is hashed,
+   * stored and queued while the current ones decode (one worker never waits for the main thread). */
   concurrency?: number
   onProgress?: (event: ProgressEvent) => void
 }
@@ -169,7 +170,7 @@ export async function ingest({
     })
   }
 
-  const limit = limiter(options.concurrency ?? Math.max(1, pool.options.maxThreads))
+  const limit = limiter(options.concurrency ?? Math.max(1, pool.options.maxThreads) * 2)
   const running: Array<Promise<void>> = []
   for (const input of discovered) {
     const meta = metadata.lookup(input.path)

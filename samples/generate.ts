@@ -42,7 +42,7 @@ function speak(tmp: string, text: string, v: CallScript['voices'][Side], name: s
   const raw = path.join(tmp, `${name}.wav`)
   const at16k = path.join(tmp, `${name}-16k.wav`)
   execFileSync('espeak-ng', ['-v', v.voice, '-p', String(v.pitch), '-s', String(v.speed), '-w', raw, text])
-  execFileSync('sox', [raw, '-r', String(RATE), '-c', '1', '-b', '16', at16k])
+  execFileSync('sox', ['-R', raw, '-r', String(RATE), '-c', '1', '-b', '16', at16k])
   const x = readMono(at16k)
   let first = 0
   let last = x.length - 1
@@ -164,7 +164,7 @@ function writeCall(script: CallScript, index: number, tmp: string) {
   if (script.channel === 'clean') args.push('-b', '16', target)
   else args.push('-r', '8000', '-e', 'u-law', target, 'sinc', '300-3400')
   if (script.layout === 'mono') args.push('remix', '1v0.7,2v0.7')
-  execFileSync('sox', ['-G', ...args])
+  execFileSync('sox', ['-R', '-G', ...args])
 
   const truth = {
     id: script.id,
