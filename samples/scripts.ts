@@ -451,7 +451,10 @@ export const scripts: CallScript[] = [
     layout: 'stereo-agent-left',
     direction: 'inbound',
     language: 'en',
-    voices: { agent: { ...enAgent, voice: 'en-us+m6' }, customer: { ...enCustomerF, voice: 'en-us+f5', gain: 0.7 } },
+    voices: {
+      agent: { ...enAgent, voice: 'en-us+m6' },
+      customer: { ...enCustomerF, voice: 'en-us+f5', gain: 0.7 },
+    },
     snrDb: { agent: 18, customer: 4 },
     metadata: {
       agent: 'a.ray',
@@ -462,13 +465,37 @@ export const scripts: CallScript[] = [
       disposition: 'resolved',
     },
     turns: [
-      { speaker: 'agent', text: 'Thank you for calling Acme Mobile, my name is Ray. How can I help you?', gapMs: 700 },
-      { speaker: 'customer', text: 'Hi, sorry, I am outside. My phone says no service since this morning.', gapMs: 900 },
-      { speaker: 'agent', text: 'No problem. Can you confirm the mobile number and the last four digits of your card?', gapMs: 600 },
-      { speaker: 'customer', text: 'It is oh seven seven, one two three, four five six. Card ending eight eight two.', gapMs: 1000 },
-      { speaker: 'agent', text: 'Thank you. There is a mast fault in your area. It should be fixed by six tonight.', gapMs: 1800 },
+      {
+        speaker: 'agent',
+        text: 'Thank you for calling Acme Mobile, my name is Ray. How can I help you?',
+        gapMs: 700,
+      },
+      {
+        speaker: 'customer',
+        text: 'Hi, sorry, I am outside. My phone says no service since this morning.',
+        gapMs: 900,
+      },
+      {
+        speaker: 'agent',
+        text: 'No problem. Can you confirm the mobile number and the last four digits of your card?',
+        gapMs: 600,
+      },
+      {
+        speaker: 'customer',
+        text: 'It is oh seven seven, one two three, four five six. Card ending eight eight two.',
+        gapMs: 1000,
+      },
+      {
+        speaker: 'agent',
+        text: 'Thank you. There is a mast fault in your area. It should be fixed by six tonight.',
+        gapMs: 1800,
+      },
       { speaker: 'customer', text: 'Okay. Will I get a text when it is back?', gapMs: 700 },
-      { speaker: 'agent', text: 'Yes, we will send a text. Is there anything else I can help with?', gapMs: 600 },
+      {
+        speaker: 'agent',
+        text: 'Yes, we will send a text. Is there anything else I can help with?',
+        gapMs: 600,
+      },
       { speaker: 'customer', text: 'No, that is all, thanks.', gapMs: 800 },
       { speaker: 'agent', text: 'Thanks for calling Acme Mobile, goodbye.', gapMs: 500 },
     ],
