@@ -13,7 +13,7 @@ import { loadMetadata } from '../../pipeline/metadata.js'
 import { saveCallResult } from '../../pipeline/persist.js'
 import { createPool } from '../../pipeline/pool.js'
 import { ingest } from '../../pipeline/run.js'
-import { samplesDir } from '../../samples/ground-truth.js'
+import { loadTruths, samplesDir } from '../../samples/ground-truth.js'
 import { analyzeCall } from '../../workers/analyze-call.js'
 import { ffmpeg, ffmpegPath, sample, tempDir } from '../helpers/audio.js'
 import { openTestDb } from '../helpers/db.js'
@@ -43,8 +43,8 @@ describe('sample calls', () => {
   test('every sample call is processed through the worker pool and stored with its metadata', async () => {
     const report = await run([samplesDir], { metadata: loadMetadata(path.join(samplesDir, 'metadata.csv')) })
     expect(report.failed).toBe(0)
-    expect(report.done).toBe(8)
-    expect(await count("calls WHERE status = 'done'")).toBe(8)
+    expect(report.done).toBe(loadTruths().length)
+    expect(await count("calls WHERE status = 'done'")).toBe(loadTruths().length)
 
     const calls = await db.query<Record<string, unknown>>('SELECT * FROM calls ORDER BY source_name')
     const first = calls.rows[0] as Record<string, unknown>
