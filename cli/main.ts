@@ -54,7 +54,9 @@ async function openDb(config: ResolvedConfig) {
 
 function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof callSummaries>>) {
   const byId = new Map(rows.map((r) => [r.id, r]))
-  const table = report.items.map((item) => {
+  // Items arrive in completion order; show them in call order.
+  const items = [...report.items].sort((a, b) => (a.callId ?? 0) - (b.callId ?? 0))
+  const table = items.map((item) => {
     const r = item.callId === null ? undefined : byId.get(item.callId)
     const talk =
       r?.speaker_talk_ms !== null && r?.speaker_talk_ms !== undefined
