@@ -17,6 +17,7 @@ import { createPool } from '../pipeline/pool.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
+import { parseMetricFlags, parseVadFlags } from './options.js'
 import { createProgressReporter } from './progress.js'
 import { formatTable, seconds } from './table.js'
 
@@ -26,9 +27,13 @@ const USAGE = `callqa — call QA and speech analytics
 
 Usage:
   callqa ingest <files or folders…> [--meta FILE] [--layout auto|stereo-agent-left|stereo-agent-right|mono]
-                [--reprocess] [--workers N]
+                [--reprocess] [--workers N] [--vad KEY=VALUE …] [--metric KEY=VALUE …]
   callqa demo          ingest the sample calls (samples/calls) and print a summary
   callqa migrate       apply database migrations
+
+  --vad     model=v5|v6 sampleRate=8000|16000 threshold negThreshold minSpeechMs minSilenceMs
+            padStartMs padEndMs            e.g. --vad threshold=0.4 --vad sampleRate=16000
+  --metric  deadAirMs minOvertalkMs interruptionPriorMs interruptionHoldMs monologueMaxPauseMs
 
 Environment:
   DATABASE_URL         Postgres server; without it, embedded PGlite in CALLQA_DATA_DIR
@@ -118,6 +123,8 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
   const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
   if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
   const metadata = typeof flags.meta === 'string' ? loadMetadata(flags.meta) : emptyMetadata
+  const vad = parseVadFlags((flags.vad as string[] | undefined) ?? [])
+  const metrics = parseMetricFlags((flags.metric as string[] | undefined) ?? [])
   const ffmpeg = resolveFfmpeg()
   const db = await openDb(config)
   const pool = createPool({ threads: workers })
@@ -136,6 +143,8 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
         layout: layout as LayoutOption,
         reprocess: Boolean(flags.reprocess),
         metadata,
+        vad,
+        metrics,
         onProgress: createProgressReporter().onProgress,
       },
     })
@@ -157,6 +166,8 @@ export async function main(argv: string[]): Promise<number> {
       layout: { type: 'string' },
       reprocess: { type: 'boolean' },
       workers: { type: 'string' },
+      vad: { type: 'string', multiple: true },
+      metric: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   })

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, expect, test } from 'vitest'
+import { openDatabase } from '../db/index.js'
 import { sample, tempDir } from './helpers/audio.js'
 import { dropSchema, schemaFor, testDatabaseUrl, testDbKind } from './helpers/db.js'
 
@@ -56,6 +57,34 @@ test('ingest prints a summary table, logs plain progress lines, and exits 1 when
   expect(again.stdout).toMatch(/skipped: done/)
 })
 
+test('--vad and --metric options reach the pipeline and are recorded with the metrics', async () => {
+  const run = await callqa(
+    'ingest',
+    '--reprocess',
+    '--vad',
+    'sampleRate=16000',
+    '--metric',
+    'deadAirMs=5000',
+    sample('call-04-phone-dead-air.wav'),
+  )
+  expect(run.code).toBe(0)
+  // The 16 s hold is dead air either way; the summary shows it from the database.
+  expect(run.stdout).toMatch(/call-04-phone-dead-air\.wav\s+done.*1 \(16\.\ds\)/)
+  const db =
+    testDbKind === 'postgres'
+      ? await openDatabase({ databaseUrl: testDatabaseUrl, schema })
+      : await openDatabase({ dataDir: path.join(tmp.dir, 'data', 'pglite') })
+  try {
+    const row = await db.query<{ params: { vad: { sampleRate: number }; metrics: { deadAirMs: number } } }>(
+      "SELECT m.params FROM call_metrics m JOIN calls c ON c.id = m.call_id WHERE c.source_name = 'call-04-phone-dead-air.wav'",
+    )
+    expect(row.rows[0]?.params.vad.sampleRate).toBe(16000)
+    expect(row.rows[0]?.params.metrics.deadAirMs).toBe(5000)
+  } finally {
+    await db.close()
+  }
+})
+
 test('usage errors exit 2 with a message', async () => {
   const layout = await callqa('ingest', '--layout', 'sideways', sample('call-06-phone-angry.wav'))
   expect(layout.code).toBe(2)
@@ -68,6 +97,11 @@ test('usage errors exit 2 with a message', async () => {
   )
   expect(meta.code).toBe(2)
   expect(meta.stderr).toMatch(/QA_ERR_METADATA: cannot read metadata file/)
+  const vad = await callqa('ingest', '--vad', 'threshold=1.5', sample('call-06-phone-angry.wav'))
+  expect(vad.code).toBe(2)
+  expect(vad.stderr).toMatch(/QA_ERR_CONFIG: vad.threshold must be in \(0, 1\)/)
+  const metric = await callqa('ingest', '--metric', 'deadAir=5', sample('call-06-phone-angry.wav'))
+  expect(metric.stderr).toMatch(/--metric deadAir is unknown; known: deadAirMs/)
   const unknown = await callqa('frobnicate')
   expect(unknown.code).toBe(2)
   expect((await callqa('--help')).stdout).toMatch(/callqa ingest/)
