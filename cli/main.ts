@@ -14,6 +14,7 @@ import { callSummaries } from '../db/queries/calls.js'
 import { ConfigError, coerceError, errorCode } from '../errors.js'
 import { emptyMetadata, loadMetadata } from '../pipeline/metadata.js'
 import { createPool } from '../pipeline/pool.js'
+import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
@@ -27,7 +28,8 @@ const USAGE = `callqa — call QA and speech analytics
 
 Usage:
   callqa ingest <files or folders…> [--meta FILE] [--layout auto|stereo-agent-left|stereo-agent-right|mono]
-                [--reprocess] [--workers N] [--vad KEY=VALUE …] [--metric KEY=VALUE …]
+                [--reprocess] [--workers N] [--vad KEY=VALUE …] [--metric KEY=VALUE …] [--queue]
+  callqa worker [--workers N]   process calls queued with --queue, until SIGINT/SIGTERM (needs DATABASE_URL)
   callqa demo          ingest the sample calls (samples/calls) and print a summary
   callqa migrate       apply database migrations
 
@@ -72,7 +74,9 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
         ? `FAILED ${item.errorCode}: ${item.errorMessage}`
         : item.status === 'skipped'
           ? `skipped: ${r?.status ?? ''}`
-          : 'done'
+          : item.status === 'queued'
+            ? 'queued'
+            : 'done'
     const done = r?.status === 'done'
     return [
       String(item.callId ?? '-'),
@@ -110,7 +114,9 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
   )
   const rate = report.elapsedMs > 0 ? report.audioMs / report.elapsedMs : 0
   console.log(
-    `\n${report.done} done, ${report.failed} failed, ${report.skipped} skipped · ` +
+    `\n${report.done} done, ${report.failed} failed, ${report.skipped} skipped` +
+      (report.queued ? `, ${report.queued} queued` : '') +
+      ' · ' +
       `${seconds(report.audioMs)} of audio in ${seconds(report.elapsedMs)} (${rate.toFixed(0)}× real time)`,
   )
 }
@@ -126,12 +132,21 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
   const vad = parseVadFlags((flags.vad as string[] | undefined) ?? [])
   const metrics = parseMetricFlags((flags.metric as string[] | undefined) ?? [])
   const ffmpeg = resolveFfmpeg()
+  const queued = Boolean(flags.queue)
+  // --queue hands calls to workers on any machine; without a server there is no queue to share.
+  if (queued && !config.databaseUrl)
+    throw new ConfigError('--queue needs a Postgres server: set DATABASE_URL')
   const db = await openDb(config)
-  const pool = createPool({ threads: workers })
+  const pool = createPool({ threads: queued ? 1 : workers })
+  const boss = queued
+    ? await openQueue({ databaseUrl: config.databaseUrl, schema: queueSchema(config) })
+    : undefined
   try {
     console.error(
       `callqa: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'Postgres server'}, ` +
-        `${workers} worker${workers === 1 ? '' : 's'}, ffmpeg ${ffmpeg.source} (${ffmpeg.path})`,
+        (boss
+          ? 'queueing calls for `callqa worker`'
+          : `${workers} worker${workers === 1 ? '' : 's'}, ffmpeg ${ffmpeg.source} (${ffmpeg.path})`),
     )
     const report = await ingest({
       db,
@@ -146,12 +161,58 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
         vad,
         metrics,
         onProgress: createProgressReporter().onProgress,
+        ...(boss ? { enqueue: (call, options) => enqueueCall(boss, call, options) } : {}),
       },
     })
     const ids = report.items.flatMap((i) => (i.callId === null ? [] : [i.callId]))
     printSummary(report, await callSummaries(db, ids))
     return report.failed > 0 ? 1 : 0
   } finally {
+    await boss?.stop({ graceful: false, wait: true })
+    await pool.destroy()
+    await db.close()
+  }
+}
+
+function queueSchema(config: ResolvedConfig): string {
+  return `${config.databaseSchema ?? 'callqa'}_queue`
+}
+
+/** `callqa worker`: process queued calls until SIGINT/SIGTERM, finishing the calls in hand. */
+async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>): Promise<number> {
+  const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
+  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
+  const ffmpeg = resolveFfmpeg()
+  const db = await openDb(config)
+  const pool = createPool({ threads: workers })
+  let boss: Awaited<ReturnType<typeof openQueue>> | undefined
+  try {
+    boss = await openQueue({ databaseUrl: config.databaseUrl, schema: queueSchema(config) })
+    const stopped = new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'))
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+    })
+    const worker = await startQueueWorker({
+      boss,
+      db,
+      pool,
+      storageDir: config.storageDir,
+      ffmpegPath: ffmpeg.path,
+      concurrency: workers,
+      onCall: ({ callId, sourceName, outcome }) =>
+        console.error(
+          outcome.status === 'done'
+            ? `call ${callId} ${sourceName}: done (${(outcome.durationMs / 1000).toFixed(1)} s of audio)`
+            : `call ${callId} ${sourceName}: failed ${outcome.code}: ${outcome.message}`,
+        ),
+    })
+    console.error(`callqa worker: ${workers} worker thread${workers === 1 ? '' : 's'}, waiting for calls`)
+    const signal = await stopped
+    console.error(`callqa worker: ${signal}, finishing the calls in hand`)
+    await worker.stop()
+    return 0
+  } finally {
+    await boss?.stop({ graceful: true, wait: true, timeout: 120_000 })
     await pool.destroy()
     await db.close()
   }
@@ -165,6 +226,7 @@ export async function main(argv: string[]): Promise<number> {
       meta: { type: 'string' },
       layout: { type: 'string' },
       reprocess: { type: 'boolean' },
+      queue: { type: 'boolean' },
       workers: { type: 'string' },
       vad: { type: 'string', multiple: true },
       metric: { type: 'string', multiple: true },
@@ -180,6 +242,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'ingest':
       return runIngest(config, rest, values)
+    case 'worker':
+      return runWorker(config, values)
     case 'demo': {
       const samples = path.join(repoRoot, 'samples', 'calls')
       return runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })

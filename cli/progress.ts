@@ -10,9 +10,10 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
     onProgress(e: ProgressEvent) {
       const hours = e.audioMs / 3_600_000
       const rate = e.elapsedMs > 0 ? e.audioMs / e.elapsedMs : 0
-      const finished = e.done + e.failed + e.skipped
+      const finished = e.done + e.failed + e.skipped + e.queued
+      const queued = e.queued ? ` · ${e.queued} queued` : ''
       const summary =
-        `${finished}/${e.total} calls · ${e.done} done · ${e.failed} failed · ${e.skipped} skipped · ` +
+        `${finished}/${e.total} calls · ${e.done} done · ${e.failed} failed · ${e.skipped} skipped${queued} · ` +
         `${hours.toFixed(2)} h audio · ${rate.toFixed(0)}× real time`
       if (tty) {
         stream.write(`\r\x1b[2K${summary}`)
@@ -23,7 +24,9 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
             ? `failed ${e.item.errorCode}: ${e.item.errorMessage}`
             : e.item.status === 'skipped'
               ? 'skipped (already processed)'
-              : `done in call ${e.item.callId}`
+              : e.item.status === 'queued'
+                ? `queued as call ${e.item.callId}`
+                : `done in call ${e.item.callId}`
         stream.write(`[${finished}/${e.total}] ${e.item.path}: ${what} | ${summary}\n`)
       }
     },

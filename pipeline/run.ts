@@ -5,29 +5,26 @@
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
-import {
-  type CallRow,
-  insertCall,
-  insertUnreadableCall,
-  markFailed,
-  markProcessing,
-  requeueCall,
-} from '../db/queries/calls.js'
+import { type CallRow, insertCall, insertUnreadableCall, requeueCall } from '../db/queries/calls.js'
 import { coerceError, errorCode, InputUnreadableError } from '../errors.js'
-import type { AnalyzeCallTask } from '../workers/analyze-call.js'
-import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
-import { type ComputeMetricsOptions, resolveMetricsOptions } from '../workers/stages/compute-metrics.js'
+import type { AnalyzeCallResult } from '../workers/analyze-call.js'
+import {
+  type ComputeMetricsOptions,
+  type ResolvedMetricsOptions,
+  resolveMetricsOptions,
+} from '../workers/stages/compute-metrics.js'
 import {
   type DetectVoiceActivityOptions,
+  type ResolvedVadOptions,
   resolveVadOptions,
 } from '../workers/stages/detect-voice-activity.js'
 import type { LayoutOption } from '../workers/types.js'
 import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
-import { saveCallResult } from './persist.js'
+import { PIPELINE_VERSION, processCall } from './process-call.js'
 import { storeRecording } from './storage.js'
 
-export const PIPELINE_VERSION = '0.1.0'
+export { PIPELINE_VERSION }
 
 export interface IngestOptions {
   layout?: LayoutOption
@@ -40,9 +37,17 @@ export interface IngestOptions {
    * stored and queued while the current ones decode (one worker never waits for the main thread). */
   concurrency?: number
   onProgress?: (event: ProgressEvent) => void
+  /**
+   * Hand calls to a job queue instead of the local pool (`callqa ingest --queue`); workers on any
+   * machine then process them (`callqa worker`).
+   */
+  enqueue?: (
+    call: CallRow,
+    options: { vad: ResolvedVadOptions; metrics: ResolvedMetricsOptions },
+  ) => Promise<void>
 }
 
-export type ItemStatus = 'done' | 'failed' | 'skipped'
+export type ItemStatus = 'done' | 'failed' | 'skipped' | 'queued'
 
 export interface IngestItem {
   path: string
@@ -53,7 +58,7 @@ export interface IngestItem {
   durationMs?: number
   errorCode?: string
   errorMessage?: string
-  result?: AnalyzeCallOutcome & { ok: true }
+  result?: AnalyzeCallResult
 }
 
 export interface ProgressEvent {
@@ -61,6 +66,7 @@ export interface ProgressEvent {
   done: number
   failed: number
   skipped: number
+  queued: number
   total: number
   audioMs: number
   elapsedMs: number
@@ -71,6 +77,7 @@ export interface IngestReport {
   done: number
   failed: number
   skipped: number
+  queued: number
   audioMs: number
   elapsedMs: number
 }
@@ -112,10 +119,9 @@ export async function ingest({
   // Validate options once, up front, rather than failing every call in the workers.
   const vad = resolveVadOptions(options.vad)
   const metricsOptions = resolveMetricsOptions(options.metrics)
-  const params = { pipelineVersion: PIPELINE_VERSION, vad, metrics: metricsOptions }
   const discovered = await discoverInputs(inputs)
   const items: IngestItem[] = []
-  const counts = { done: 0, failed: 0, skipped: 0, audioMs: 0 }
+  const counts = { done: 0, failed: 0, skipped: 0, queued: 0, audioMs: 0 }
 
   const finish = (item: IngestItem) => {
     items.push(item)
@@ -125,49 +131,37 @@ export async function ingest({
   }
 
   const process = async (call: CallRow, source: string) => {
-    await markProcessing(db, call.id, PIPELINE_VERSION)
-    const task: AnalyzeCallTask = {
-      inputPath: path.join(storageDir, call.storage_uri ?? ''),
-      displayName: call.source_name,
-      layout: call.requested_layout as LayoutOption,
+    if (options.enqueue) {
+      await options.enqueue(call, { vad, metrics: metricsOptions })
+      finish({ path: source, callId: call.id, status: 'queued' })
+      return
+    }
+    const outcome = await processCall({
+      db,
+      pool,
+      storageDir,
       ffmpegPath,
+      call,
       vad,
       metrics: metricsOptions,
-    }
-    let outcome: AnalyzeCallOutcome
-    try {
-      outcome = (await pool.run(task)) as AnalyzeCallOutcome
-    } catch (thrown) {
-      // The worker itself died (crash, out of memory): the call fails, the batch goes on.
-      outcome = { ok: false, code: 'QA_ERR_WORKER', message: `worker failed: ${coerceError(thrown).message}` }
-    }
-    if (outcome.ok) {
-      try {
-        await saveCallResult(db, call.id, outcome.result, params)
-        finish({
-          path: source,
-          callId: call.id,
-          status: 'done',
-          durationMs: outcome.result.durationMs,
-          result: outcome,
-        })
-        return
-      } catch (thrown) {
-        outcome = {
-          ok: false,
-          code: errorCode(thrown),
-          message: `could not save: ${coerceError(thrown).message}`,
-        }
-      }
-    }
-    await markFailed(db, call.id, outcome.code, outcome.message)
-    finish({
-      path: source,
-      callId: call.id,
-      status: 'failed',
-      errorCode: outcome.code,
-      errorMessage: outcome.message,
     })
+    if (outcome.status === 'done') {
+      finish({
+        path: source,
+        callId: call.id,
+        status: 'done',
+        durationMs: outcome.durationMs,
+        result: outcome.result,
+      })
+    } else {
+      finish({
+        path: source,
+        callId: call.id,
+        status: 'failed',
+        errorCode: outcome.code,
+        errorMessage: outcome.message,
+      })
+    }
   }
 
   const limit = limiter(options.concurrency ?? Math.max(1, pool.options.maxThreads) * 2)

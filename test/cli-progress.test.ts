@@ -18,6 +18,7 @@ const event = (finished: number, total: number): ProgressEvent => ({
   done: finished === 2 ? 1 : finished,
   failed: finished === 2 ? 1 : 0,
   skipped: 0,
+  queued: 0,
   total,
   audioMs: 3_600_000,
   elapsedMs: 36_000,

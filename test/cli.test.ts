@@ -1,5 +1,5 @@
 /** The `callqa` command as a user runs it: a real process, real files, real database. */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,10 +14,13 @@ const tmp = tempDir()
 const schema = schemaFor('cli')
 afterAll(async () => {
   tmp.remove()
-  if (testDbKind === 'postgres') await dropSchema(schema)
+  if (testDbKind === 'postgres') {
+    await dropSchema(schema)
+    await dropSchema(`${schema}_queue`)
+  }
 })
 
-async function callqa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cliEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CALLQA_DATA_DIR: path.join(tmp.dir, 'data'),
@@ -26,6 +29,11 @@ async function callqa(...args: string[]): Promise<{ code: number; stdout: string
   delete env.DATABASE_URL
   if (testDbKind === 'postgres')
     Object.assign(env, { DATABASE_URL: testDatabaseUrl, CALLQA_DB_SCHEMA: schema })
+  return env
+}
+
+async function callqa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = cliEnv()
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
       env,
@@ -106,3 +114,32 @@ test('usage errors exit 2 with a message', async () => {
   expect(unknown.code).toBe(2)
   expect((await callqa('--help')).stdout).toMatch(/callqa ingest/)
 })
+
+test.runIf(testDbKind === 'pglite')('--queue without a Postgres server is a usage error', async () => {
+  const run = await callqa('ingest', '--queue', sample('call-06-phone-angry.wav'))
+  expect(run.code).toBe(2)
+  expect(run.stderr).toMatch(/--queue needs a Postgres server: set DATABASE_URL/)
+})
+
+test.runIf(testDbKind === 'postgres')(
+  'ingest --queue, then `callqa worker` processes the call and stops on SIGTERM',
+  async () => {
+    const worker = spawn(process.execPath, [bin, 'worker', '--workers', '1'], { env: cliEnv(), cwd: tmp.dir })
+    let log = ''
+    const processed = new Promise<void>((resolve, reject) => {
+      worker.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString()
+        if (/call \d+ call-01-clean-billing\.flac: done/.test(log)) resolve()
+      })
+      worker.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${log}`)))
+    })
+    const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)))
+    const enqueued = await callqa('ingest', '--queue', sample('call-01-clean-billing.flac'))
+    expect(enqueued.code).toBe(0)
+    expect(enqueued.stdout).toMatch(/call-01-clean-billing\.flac\s+queued/)
+    await processed
+    worker.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(log).toMatch(/SIGTERM, finishing the calls in hand/)
+  },
+)

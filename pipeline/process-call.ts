@@ -1,0 +1,84 @@
+/**
+ * One call through a worker and into the database: mark it processing, analyse it in the pool,
+ * then save the result in one transaction, or mark the call failed with its reason. Used by local
+ * ingest and by queue workers alike.
+ */
+import path from 'node:path'
+import type { Piscina } from 'piscina'
+import type { Database } from '../db/index.js'
+import { type CallRow, markFailed, markProcessing } from '../db/queries/calls.js'
+import { coerceError, errorCode } from '../errors.js'
+import type { AnalyzeCallResult, AnalyzeCallTask } from '../workers/analyze-call.js'
+import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
+import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
+import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
+import type { LayoutOption } from '../workers/types.js'
+import { saveCallResult } from './persist.js'
+
+export const PIPELINE_VERSION = '0.1.0'
+
+export type CallOutcome =
+  | { status: 'done'; durationMs: number; result: AnalyzeCallResult }
+  | { status: 'failed'; code: string; message: string }
+
+/** Codes that say the recording itself is bad: running it again gives the same answer. */
+const INPUT_ERRORS = new Set([
+  'QA_ERR_INPUT_UNREADABLE',
+  'QA_ERR_INPUT_EMPTY',
+  'QA_ERR_AUDIO_DECODE',
+  'QA_ERR_AUDIO_EMPTY',
+  'QA_ERR_CHANNEL_LAYOUT',
+])
+
+export function isInputError(code: string): boolean {
+  return INPUT_ERRORS.has(code)
+}
+
+export async function processCall({
+  db,
+  pool,
+  storageDir,
+  ffmpegPath,
+  call,
+  vad,
+  metrics,
+}: {
+  db: Database
+  pool: Piscina
+  storageDir: string
+  ffmpegPath: string
+  call: CallRow
+  vad: ResolvedVadOptions
+  metrics: ResolvedMetricsOptions
+}): Promise<CallOutcome> {
+  await markProcessing(db, call.id, PIPELINE_VERSION)
+  const task: AnalyzeCallTask = {
+    inputPath: path.join(storageDir, call.storage_uri ?? ''),
+    displayName: call.source_name,
+    layout: call.requested_layout as LayoutOption,
+    ffmpegPath,
+    vad,
+    metrics,
+  }
+  let outcome: AnalyzeCallOutcome
+  try {
+    outcome = (await pool.run(task)) as AnalyzeCallOutcome
+  } catch (thrown) {
+    // The worker itself died (crash, out of memory): the call fails, the batch goes on.
+    outcome = { ok: false, code: 'QA_ERR_WORKER', message: `worker failed: ${coerceError(thrown).message}` }
+  }
+  if (outcome.ok) {
+    try {
+      await saveCallResult(db, call.id, outcome.result, { pipelineVersion: PIPELINE_VERSION, vad, metrics })
+      return { status: 'done', durationMs: outcome.result.durationMs, result: outcome.result }
+    } catch (thrown) {
+      outcome = {
+        ok: false,
+        code: errorCode(thrown),
+        message: `could not save: ${coerceError(thrown).message}`,
+      }
+    }
+  }
+  await markFailed(db, call.id, outcome.code, outcome.message)
+  return { status: 'failed', code: outcome.code, message: outcome.message }
+}

@@ -1,0 +1,120 @@
+/**
+ * Spreading calls over processes and machines with pg-boss (a Postgres-backed job queue: jobs are
+ * claimed with SKIP LOCKED, retried with backoff, and survive restarts). `callqa ingest --queue`
+ * stores recordings and enqueues their calls; `callqa worker` on any machine with the same database
+ * and the same (shared) recordings folder processes them with its local piscina pool.
+ * Needs a Postgres server: PGlite is one connection in one process.
+ */
+import PgBoss from 'pg-boss'
+import type { Piscina } from 'piscina'
+import type { Database } from '../db/index.js'
+import { type CallRow, getCall } from '../db/queries/calls.js'
+import { ConfigError, WorkerError } from '../errors.js'
+import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
+import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
+import { type CallOutcome, isInputError, processCall } from './process-call.js'
+
+export const ANALYZE_QUEUE = 'callqa-analyze-call'
+
+/** A job's data: which call, and the options it was ingested with. */
+export interface AnalyzeJob {
+  callId: number
+  vad: ResolvedVadOptions
+  metrics: ResolvedMetricsOptions
+}
+
+export async function openQueue({
+  databaseUrl,
+  schema,
+}: {
+  databaseUrl: string | undefined
+  /** pg-boss's own schema; default `callqa_queue`. */
+  schema?: string
+}): Promise<PgBoss> {
+  if (!databaseUrl) throw new ConfigError('the job queue needs a Postgres server: set DATABASE_URL')
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: schema ?? 'callqa_queue', max: 4 })
+  // Background maintenance errors must not crash the process; report them.
+  boss.on('error', (err: Error) => console.error(`callqa: job queue: ${err.message}`))
+  await boss.start()
+  await boss.createQueue(ANALYZE_QUEUE, {
+    name: ANALYZE_QUEUE,
+    // Only infrastructure failures are retried (bad recordings complete as failed calls).
+    retryLimit: 3,
+    retryDelay: 5,
+    retryBackoff: true,
+    // A 2-hour call takes about a minute; a job held longer than this by a dead worker is retried.
+    expireInSeconds: 3600,
+  })
+  return boss
+}
+
+export async function enqueueCall(
+  boss: PgBoss,
+  call: CallRow,
+  options: Omit<AnalyzeJob, 'callId'>,
+): Promise<void> {
+  // singletonKey: a call already waiting in the queue is not queued twice.
+  await boss.send(ANALYZE_QUEUE, { callId: call.id, ...options } satisfies AnalyzeJob, {
+    singletonKey: String(call.id),
+  })
+}
+
+export interface QueueWorkerEvent {
+  callId: number
+  sourceName: string
+  outcome: CallOutcome
+}
+
+/**
+ * Processes queued calls until `stop()`: `concurrency` polling loops, each running one call at a
+ * time in the pool. Returns once polling has started.
+ */
+export async function startQueueWorker({
+  boss,
+  db,
+  pool,
+  storageDir,
+  ffmpegPath,
+  concurrency,
+  pollingIntervalSeconds = 2,
+  onCall,
+}: {
+  boss: PgBoss
+  db: Database
+  pool: Piscina
+  storageDir: string
+  ffmpegPath: string
+  concurrency: number
+  pollingIntervalSeconds?: number
+  onCall?: (event: QueueWorkerEvent) => void
+}): Promise<{ stop(): Promise<void> }> {
+  const handle = async (jobs: PgBoss.Job<AnalyzeJob>[]) => {
+    for (const job of jobs) {
+      const call = await getCall(db, job.data.callId)
+      // Deleted since, or already finished by an earlier delivery of the same job: nothing to do.
+      if (!call || call.status === 'done') continue
+      const outcome = await processCall({
+        db,
+        pool,
+        storageDir,
+        ffmpegPath,
+        call,
+        vad: job.data.vad,
+        metrics: job.data.metrics,
+      })
+      onCall?.({ callId: call.id, sourceName: call.source_name, outcome })
+      // A bad recording stays failed; anything else (worker crash, database) is worth a retry.
+      if (outcome.status === 'failed' && !isInputError(outcome.code)) {
+        throw new WorkerError(`call ${call.id} failed with ${outcome.code}: ${outcome.message}`)
+      }
+    }
+  }
+  for (let i = 0; i < concurrency; i++) {
+    await boss.work<AnalyzeJob>(ANALYZE_QUEUE, { batchSize: 1, pollingIntervalSeconds }, handle)
+  }
+  return {
+    async stop() {
+      await boss.offWork(ANALYZE_QUEUE)
+    },
+  }
+}
