@@ -4,9 +4,18 @@
  *
  *   npm run bench:vad
  */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type { SileroVersion, VadSampleRate } from '../models/silero-vad.js'
-import { frameScore, loadTruths, samplesDir, truthSegments } from '../samples/ground-truth.js'
+import {
+  frameScore,
+  type GroundTruth,
+  loadTruths,
+  samplesDir,
+  truthSegments,
+} from '../samples/ground-truth.js'
 import { analyzeCall } from '../workers/analyze-call.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { computeMetrics } from '../workers/stages/compute-metrics.js'
@@ -76,3 +85,74 @@ for (const [key, w] of worst)
 console.log(
   `counts (dead air, overtalk, interruptions, responses, turns) exact: ${counts.exact}/${counts.total}`,
 )
+
+// Harder telephone audio: the same calls with extra pink noise, or with another call's voices
+// mixed in underneath (background talkers, as on a contact-centre floor). The truth is unchanged:
+// background speech is not the speaker's speech.
+const work = mkdtempSync(path.join(os.tmpdir(), 'callqa-vad-'))
+try {
+  const phone = truths.filter((t) => t.channel === 'telephone')
+  const conditions = {
+    'pink noise': (i: number) => [
+      '-f',
+      'lavfi',
+      '-i',
+      `anoisesrc=color=pink:amplitude=0.06:sample_rate=8000:seed=${i}`,
+    ],
+    'background talkers': (i: number) => [
+      ...[
+        '-stream_loop',
+        '-1',
+        '-i',
+        path.join(samplesDir, (phone[(i + 3) % phone.length] as GroundTruth).file),
+      ],
+    ],
+  }
+  const variants: Record<string, Array<{ truth: GroundTruth; file: string }>> = {}
+  for (const [name, extra] of Object.entries(conditions)) {
+    variants[name] = phone.map((truth, i) => {
+      const file = path.join(work, `${name.replace(' ', '-')}-${truth.file}`)
+      const level = name === 'pink noise' ? 1 : 0.25
+      const mix =
+        `[1]aresample=8000,pan=stereo|c0=c0|c1=c0,volume=${level}[n];` +
+        `[0]aformat=channel_layouts=${truth.layout === 'mono' ? 'mono' : 'stereo'}[s];` +
+        `[n]aformat=channel_layouts=${truth.layout === 'mono' ? 'mono' : 'stereo'}[m];` +
+        '[s][m]amix=inputs=2:duration=first:normalize=0'
+      execFileSync(ffmpegPath, [
+        ...['-v', 'error', '-y', '-i', path.join(samplesDir, truth.file), ...extra(i)],
+        ...['-filter_complex', mix, '-c:a', 'pcm_mulaw', '-ar', '8000', file],
+      ])
+      return { truth, file }
+    })
+  }
+  console.log('\nharder telephone audio    model rate  thr  gate  F1     recall precision')
+  for (const [name, list] of Object.entries(variants)) {
+    for (const model of ['v5', 'v6'] as const)
+      for (const sampleRate of [8000, 16000] as const)
+        for (const [threshold, levelGateDb] of [
+          [0.3, 0],
+          [0.5, 0],
+          [0.7, 0],
+          [0.5, 6],
+          [0.5, 10],
+        ] as const) {
+          const scores: Array<{ f1: number; recall: number; precision: number }> = []
+          for (const { truth, file } of list) {
+            const r = await analyzeCall({
+              inputPath: file,
+              layout: truth.layout,
+              ffmpegPath,
+              vad: { model, sampleRate, threshold, levelGateDb },
+            })
+            scores.push(frameScore(truthSegments(truth), r.segments, r.durationMs))
+          }
+          const avg = (k: 'f1' | 'recall' | 'precision') =>
+            (scores.reduce((a, s) => a + s[k], 0) / scores.length).toFixed(3)
+          console.log(
+            `${name.padEnd(25)} ${model}    ${sampleRate} ${threshold.toFixed(2)} ${String(levelGateDb).padStart(4)}  ${avg('f1')}  ${avg('recall')}  ${avg('precision')}`,
+          )
+        }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}

@@ -20,6 +20,8 @@ export interface DetectVoiceActivityOptions {
   padStartMs?: number
   /** Moves each segment end later; negative = earlier, compensating the model's lag at speech offsets. */
   padEndMs?: number
+  /** Drop segments more than this many dB below the channel's foreground speech; 0 = off. */
+  levelGateDb?: number
 }
 
 export type ResolvedVadOptions = Required<DetectVoiceActivityOptions>
@@ -38,6 +40,7 @@ export const defaultVadOptions = {
   // Measured on the sample calls: Silero marks onsets ~60 ms late and offsets ~70 ms late.
   padStartMs: 60,
   padEndMs: -30,
+  levelGateDb: 0,
 } satisfies ResolvedVadOptions
 
 export function resolveVadOptions(options: DetectVoiceActivityOptions = {}): ResolvedVadOptions {
@@ -54,7 +57,7 @@ export function resolveVadOptions(options: DetectVoiceActivityOptions = {}): Res
     throw new ConfigError('vad.threshold must be in (0, 1)')
   if (!(resolved.negThreshold > 0 && resolved.negThreshold <= resolved.threshold))
     throw new ConfigError('vad.negThreshold must be in (0, threshold]')
-  for (const key of ['minSpeechMs', 'minSilenceMs', 'padStartMs'] as const) {
+  for (const key of ['minSpeechMs', 'minSilenceMs', 'padStartMs', 'levelGateDb'] as const) {
     if (!(Number.isFinite(resolved[key]) && resolved[key] >= 0))
       throw new ConfigError(`vad.${key} must be ≥ 0`)
   }
@@ -102,7 +105,12 @@ export async function detectVoiceActivity({
 
   const runWindow = async () => {
     const probs = await stream.process(pending)
-    for (let c = 0; c < channelCount; c++) segmenters[c]?.push(probs[c] ?? 0, position)
+    for (let c = 0; c < channelCount; c++) {
+      const w = pending[c] as Float32Array
+      let sum = 0
+      for (let i = 0; i < w.length; i++) sum += (w[i] as number) * (w[i] as number)
+      segmenters[c]?.push(probs[c] ?? 0, position, sum / w.length)
+    }
     position += size
     windows++
   }

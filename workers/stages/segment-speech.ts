@@ -18,6 +18,12 @@ export interface SegmenterOptions {
    * compensates for that lag.
    */
   padEndMs: number
+  /**
+   * Drops segments whose level is more than this many dB below the channel's foreground speech
+   * (the loudest 10% of speech time). Background talkers on the same line are quieter than the
+   * speaker; 0 turns the gate off.
+   */
+  levelGateDb: number
 }
 
 export class SpeechSegmenter {
@@ -25,7 +31,10 @@ export class SpeechSegmenter {
   private start = 0
   /** Sample where probability first fell below negThreshold in the current dip; -1 when none. */
   private tempEnd = -1
-  private readonly raw: Array<[number, number]> = []
+  /** [start, end, mean energy] of each closed segment. */
+  private readonly raw: Array<[number, number, number]> = []
+  private energy = 0
+  private energyWindows = 0
   private readonly minSpeech: number
   private readonly minSilence: number
 
@@ -37,36 +46,65 @@ export class SpeechSegmenter {
     this.minSilence = (sampleRate * options.minSilenceMs) / 1000
   }
 
-  /** `position` is the sample index where the window starts. */
-  push(probability: number, position: number): void {
+  /** `position` is the sample index where the window starts; `energy` the window's mean square. */
+  push(probability: number, position: number, energy = 0): void {
     const { threshold, negThreshold } = this.options
     if (probability >= threshold) {
       this.tempEnd = -1
       if (!this.triggered) {
         this.triggered = true
         this.start = position
+        this.energy = 0
+        this.energyWindows = 0
       }
+      this.energy += energy
+      this.energyWindows++
       return
+    }
+    if (this.triggered && probability >= negThreshold) {
+      this.energy += energy
+      this.energyWindows++
     }
     if (probability < negThreshold && this.triggered) {
       if (this.tempEnd < 0) this.tempEnd = position
       if (position - this.tempEnd < this.minSilence) return
-      if (this.tempEnd - this.start > this.minSpeech) this.raw.push([this.start, this.tempEnd])
-      this.triggered = false
-      this.tempEnd = -1
+      this.close(this.tempEnd)
     }
+  }
+
+  private close(end: number): void {
+    if (end - this.start > this.minSpeech)
+      this.raw.push([this.start, end, this.energy / Math.max(1, this.energyWindows)])
+    this.triggered = false
+    this.tempEnd = -1
+  }
+
+  /** Segments at least as loud as the foreground speech minus the gate. */
+  private gated(): Array<[number, number, number]> {
+    const gate = this.options.levelGateDb
+    if (!(gate > 0) || this.raw.length === 0) return this.raw
+    const db = (e: number) => 10 * Math.log10(e + 1e-12)
+    // Duration-weighted 90th percentile of segment levels: the foreground speaker's level.
+    const byLevel = [...this.raw].sort((a, b) => db(b[2]) - db(a[2]))
+    const total = byLevel.reduce((sum, r) => sum + (r[1] - r[0]), 0)
+    let covered = 0
+    let reference = db((byLevel[0] as [number, number, number])[2])
+    for (const r of byLevel) {
+      covered += r[1] - r[0]
+      reference = db(r[2])
+      if (covered >= 0.1 * total) break
+    }
+    return this.raw.filter((r) => db(r[2]) >= reference - gate)
   }
 
   /** Closes an open segment at `totalSamples` and returns padded intervals in ms. */
   finish(totalSamples: number): Interval[] {
-    if (this.triggered && totalSamples - this.start > this.minSpeech)
-      this.raw.push([this.start, totalSamples])
-    this.triggered = false
+    if (this.triggered) this.close(totalSamples)
     const padStart = (this.sampleRate * this.options.padStartMs) / 1000
     const padEnd = (this.sampleRate * this.options.padEndMs) / 1000
     const toMs = (sample: number) => Math.round((sample * 1000) / this.sampleRate)
     const out: Array<[number, number]> = []
-    for (const [rawStart, rawEnd] of this.raw) {
+    for (const [rawStart, rawEnd] of this.gated()) {
       const prevEnd = out.length ? (out[out.length - 1] as [number, number])[1] : 0
       // Never pad into the previous segment nor outside the audio; a trimmed end stays after the start.
       const start = Math.max(prevEnd, rawStart - padStart, 0)

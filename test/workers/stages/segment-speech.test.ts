@@ -10,6 +10,7 @@ const options = {
   minSilenceMs: 300,
   padStartMs: 30,
   padEndMs: 30,
+  levelGateDb: 0,
 }
 
 /** Feeds one probability per window, `runs` as [probability, windows] pairs. */
@@ -75,5 +76,24 @@ describe('SpeechSegmenter', () => {
         [0.9, 10],
       ]),
     ).toEqual([{ startMs: 130, endMs: 480 }])
+  })
+
+  test('the level gate drops segments far below the foreground speech (background talkers)', () => {
+    const run = (levelGateDb: number) => {
+      const s = new SpeechSegmenter({ ...options, levelGateDb }, RATE)
+      let w = 0
+      const feed = (p: number, n: number, energy: number) => {
+        for (let i = 0; i < n; i++) s.push(p, WINDOW * w++, energy)
+      }
+      feed(0.9, 40, 1e-2) // foreground speaker, 1.28 s
+      feed(0.1, 20, 1e-6)
+      feed(0.9, 20, 1e-4) // 20 dB quieter: someone behind the speaker
+      feed(0.1, 20, 1e-6)
+      feed(0.9, 10, 2e-3) // the speaker, 7 dB quieter: kept
+      feed(0.1, 20, 1e-6)
+      return s.finish(WINDOW * w).length
+    }
+    expect(run(0)).toBe(3)
+    expect(run(10)).toBe(2)
   })
 })
