@@ -34,7 +34,7 @@ Usage:
   callqa migrate       apply database migrations
 
   --vad     model=v5|v6 sampleRate=8000|16000 threshold negThreshold minSpeechMs minSilenceMs
-            padStartMs padEndMs            e.g. --vad threshold=0.4 --vad sampleRate=16000
+            padStartMs padEndMs levelGateDb    e.g. --vad threshold=0.4 --vad sampleRate=16000
   --metric  deadAirMs minOvertalkMs interruptionPriorMs interruptionHoldMs monologueMaxPauseMs
 
 Environment:
