@@ -130,7 +130,7 @@ export async function ingest({
     options.onProgress?.({ item, ...counts, total: discovered.length, elapsedMs: Date.now() - began })
   }
 
-  const process = async (call: CallRow, source: string) => {
+  const runCall = async (call: CallRow, source: string) => {
     if (options.enqueue) {
       await options.enqueue(call, { vad, metrics: metricsOptions })
       finish({ path: source, callId: call.id, status: 'queued' })
@@ -214,7 +214,7 @@ export async function ingest({
       })
       continue
     }
-    const job = limit(() => process(call, input.path)).catch((thrown: unknown) => {
+    const job = limit(() => runCall(call, input.path)).catch((thrown: unknown) => {
       // Only the database failing can land here; report the call, keep the batch going.
       const err = coerceError(thrown)
       finish({
