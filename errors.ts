@@ -42,6 +42,11 @@ export class ModelError extends CallqaError {
   override readonly code = 'QA_ERR_MODEL'
 }
 
+/** A transcript file is malformed or in an unknown format. */
+export class TranscriptError extends CallqaError {
+  override readonly code = 'QA_ERR_TRANSCRIPT'
+}
+
 /** The metadata file (CSV/JSON) is malformed. */
 export class MetadataError extends CallqaError {
   override readonly code = 'QA_ERR_METADATA'
@@ -72,6 +77,7 @@ export const errorClasses = {
   FfmpegMissingError,
   ModelError,
   MetadataError,
+  TranscriptError,
   ConfigError,
   MigrationError,
   WorkerError,
