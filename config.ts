@@ -16,6 +16,8 @@ export interface ResolvedConfig {
   storageDir: string
   /** Worker threads in the piscina pool. */
   workers: number
+  /** Keep the original transcript text beside the redacted one (CALLQA_KEEP_ORIGINAL_TEXT=1). */
+  keepOriginalText: boolean
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -32,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     databaseSchema: env.CALLQA_DB_SCHEMA || undefined,
     dataDir,
     storageDir: path.resolve(env.CALLQA_STORAGE_DIR ?? path.join(dataDir, 'recordings')),
+    keepOriginalText: env.CALLQA_KEEP_ORIGINAL_TEXT === '1' || env.CALLQA_KEEP_ORIGINAL_TEXT === 'true',
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

@@ -43,6 +43,7 @@ Environment:
   CALLQA_DATA_DIR      data folder (default ./.callqa)
   CALLQA_STORAGE_DIR   recordings folder (default <data dir>/recordings)
   CALLQA_WORKERS       worker threads (default: number of cores)
+  CALLQA_KEEP_ORIGINAL_TEXT=1  also store unredacted transcript text (default: redacted only)
 `
 
 function connect(config: ResolvedConfig) {
@@ -92,6 +93,13 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
       done ? `${r?.agent_interruptions ?? '-'} / ${r?.customer_interruptions ?? '-'}` : '-',
       done ? seconds(r?.agent_response_latency_mean_ms, 2) : '-',
       done ? (r?.last_speaker ?? '-') : '-',
+      item.transcript
+        ? item.transcript.status === 'supplied'
+          ? `${item.transcript.utterances} utt, ${item.transcript.redactions} redacted`
+          : item.transcript.status === 'failed'
+            ? 'FAILED (see calls.transcript_error)'
+            : 'none'
+        : '-',
     ]
   })
   console.log(
@@ -108,6 +116,7 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
         'interrupts a/c',
         'agent latency',
         'last',
+        'transcript',
       ],
       table,
     ),
@@ -157,6 +166,7 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
       options: {
         layout: layout as LayoutOption,
         reprocess: Boolean(flags.reprocess),
+        keepOriginalText: config.keepOriginalText,
         metadata,
         vad,
         metrics,

@@ -57,11 +57,16 @@ CREATE TABLE calls (
     attempts integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     processed_at timestamp with time zone,
+    transcript_status text DEFAULT 'none'::text NOT NULL,
+    transcript_format text,
+    transcript_source text,
+    transcript_error text,
     CONSTRAINT calls_channel_layout_check CHECK ((channel_layout = ANY (ARRAY['stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
     CONSTRAINT calls_csat_check CHECK (((csat >= 1) AND (csat <= 5))),
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
     CONSTRAINT calls_requested_layout_check CHECK ((requested_layout = ANY (ARRAY['auto'::text, 'stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
-    CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'failed'::text])))
+    CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'failed'::text]))),
+    CONSTRAINT calls_transcript_status_check CHECK ((transcript_status = ANY (ARRAY['none'::text, 'supplied'::text, 'failed'::text])))
 );
 
 ALTER TABLE calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -82,6 +87,23 @@ CREATE TABLE segments (
     CONSTRAINT segments_speaker_check CHECK ((speaker = ANY (ARRAY['agent'::text, 'customer'::text, 'speaker'::text])))
 );
 
+CREATE TABLE utterances (
+    call_id bigint NOT NULL,
+    seq integer NOT NULL,
+    speaker text NOT NULL,
+    start_ms integer NOT NULL,
+    end_ms integer NOT NULL,
+    text text,
+    text_redacted text NOT NULL,
+    words jsonb,
+    redactions jsonb DEFAULT '[]'::jsonb NOT NULL,
+    language text,
+    sentiment real,
+    arousal real,
+    CONSTRAINT utterances_check CHECK ((end_ms >= start_ms)),
+    CONSTRAINT utterances_speaker_check CHECK ((speaker = ANY (ARRAY['agent'::text, 'customer'::text, 'speaker'::text])))
+);
+
 ALTER TABLE ONLY call_metrics
     ADD CONSTRAINT call_metrics_pkey PRIMARY KEY (call_id);
 
@@ -97,6 +119,9 @@ ALTER TABLE ONLY calls
 ALTER TABLE ONLY segments
     ADD CONSTRAINT segments_pkey PRIMARY KEY (call_id, speaker, start_ms);
 
+ALTER TABLE ONLY utterances
+    ADD CONSTRAINT utterances_pkey PRIMARY KEY (call_id, seq);
+
 CREATE INDEX calls_external_id_idx ON calls USING btree (external_id);
 
 CREATE INDEX calls_started_at_idx ON calls USING btree (started_at);
@@ -108,4 +133,7 @@ ALTER TABLE ONLY call_metrics
 
 ALTER TABLE ONLY segments
     ADD CONSTRAINT segments_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY utterances
+    ADD CONSTRAINT utterances_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
 

@@ -23,6 +23,7 @@ import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { PIPELINE_VERSION, processCall } from './process-call.js'
 import { storeRecording } from './storage.js'
+import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
 
 export { PIPELINE_VERSION }
 
@@ -33,6 +34,8 @@ export interface IngestOptions {
   metadata?: MetadataIndex
   vad?: DetectVoiceActivityOptions
   metrics?: ComputeMetricsOptions
+  /** Store the original transcript text beside the redacted one (off: only redacted text is kept). */
+  keepOriginalText?: boolean
   /** Calls in flight at once; default: twice the pool's threads, so the next call is hashed,
    * stored and queued while the current ones decode (one worker never waits for the main thread). */
   concurrency?: number
@@ -59,6 +62,8 @@ export interface IngestItem {
   errorCode?: string
   errorMessage?: string
   result?: AnalyzeCallResult
+  /** What happened to the transcript supplied beside the recording, if any. */
+  transcript?: TranscriptOutcome
 }
 
 export interface ProgressEvent {
@@ -121,9 +126,12 @@ export async function ingest({
   const metricsOptions = resolveMetricsOptions(options.metrics)
   const discovered = await discoverInputs(inputs)
   const items: IngestItem[] = []
+  const transcripts = new Map<number, TranscriptOutcome>()
   const counts = { done: 0, failed: 0, skipped: 0, queued: 0, audioMs: 0 }
 
   const finish = (item: IngestItem) => {
+    const transcript = item.callId === null ? undefined : transcripts.get(item.callId)
+    if (transcript) item.transcript = transcript
     items.push(item)
     counts[item.status]++
     counts.audioMs += item.durationMs ?? 0
@@ -196,6 +204,16 @@ export async function ingest({
         }
         // queued/processing: a previous run stopped before finishing it; run it now.
       }
+      transcripts.set(
+        call.id,
+        await ingestTranscript({
+          db,
+          call,
+          recordingPath: input.path,
+          direction: meta.direction ?? null,
+          keepOriginalText: options.keepOriginalText ?? false,
+        }),
+      )
     } catch (thrown) {
       const err = coerceError(thrown)
       const code = errorCode(thrown)

@@ -12,6 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import wavefile from 'wavefile'
+import { transcriptFromTruth, WITHOUT_TRANSCRIPT } from './ground-truth.js'
 import { type CallScript, type Side, scripts } from './scripts.js'
 
 const { WaveFile } = wavefile
@@ -189,6 +190,10 @@ function writeCall(script: CallScript, index: number, tmp: string) {
     },
   }
   writeFileSync(path.join(outDir, `${script.id}.truth.json`), `${JSON.stringify(truth, null, 1)}\n`)
+  if (!WITHOUT_TRANSCRIPT.has(script.id)) {
+    const transcript = transcriptFromTruth(truth)
+    writeFileSync(path.join(outDir, `${script.id}.json`), `${JSON.stringify(transcript, null, 1)}\n`)
+  }
   return { file, script }
 }
 

@@ -90,3 +90,21 @@ export function frameScore(
   const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0
   return { precision, recall, f1, truthFrames: tp + fn }
 }
+
+/**
+ * The supplied transcript a recorder would hand over with the call, in callqa's JSON format,
+ * written beside each sample call that has one (`<id>.json`).
+ */
+export function transcriptFromTruth(truth: Pick<GroundTruth, 'utterances'>): { utterances: unknown[] } {
+  return {
+    utterances: truth.utterances.map((u) => ({
+      speaker: u.speaker,
+      start_ms: u.startMs,
+      end_ms: u.endMs,
+      text: u.text,
+    })),
+  }
+}
+
+/** Sample calls that come without a transcript (acoustic analysis only). */
+export const WITHOUT_TRANSCRIPT = new Set(['call-03-mono-delivery'])

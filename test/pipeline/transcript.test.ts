@@ -1,0 +1,129 @@
+/** Supplied transcripts at ingest: parsed, mapped, redacted before storage, failures recorded. */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Piscina } from 'piscina'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Database } from '../../db/index.js'
+import { listUtterances } from '../../db/queries/utterances.js'
+import { createPool } from '../../pipeline/pool.js'
+import { ingest } from '../../pipeline/run.js'
+import { loadTruths, samplesDir } from '../../samples/ground-truth.js'
+import { redactUtterances } from '../../workers/stages/redact-utterances.js'
+import { ffmpegPath, sample, tempDir } from '../helpers/audio.js'
+import { openTestDb } from '../helpers/db.js'
+
+let db: Database
+let pool: Piscina
+const tmp = tempDir()
+const storageDir = path.join(tmp.dir, 'storage')
+beforeAll(async () => {
+  db = await openTestDb('pipeline/transcript')
+  pool = createPool({ threads: 2 })
+})
+afterAll(async () => {
+  await pool.destroy()
+  await db.close()
+  tmp.remove()
+})
+
+const callBySource = async (name: string) =>
+  (
+    await db.query<{
+      id: number
+      status: string
+      transcript_status: string
+      transcript_format: string | null
+      transcript_error: string | null
+    }>(
+      'SELECT id, status, transcript_status, transcript_format, transcript_error FROM calls WHERE source_name = $1',
+      [name],
+    )
+  ).rows[0]
+
+test('sample calls: transcripts beside the recordings are stored redacted; a call without one says so', async () => {
+  const report = await ingest({ db, pool, storageDir, ffmpegPath, inputs: [samplesDir] })
+  expect(report.failed).toBe(0)
+  for (const truth of loadTruths()) {
+    const call = await callBySource(truth.file)
+    if (truth.id === 'call-03-mono-delivery') {
+      expect(call?.transcript_status).toBe('none')
+      continue
+    }
+    expect(call).toMatchObject({ status: 'done', transcript_status: 'supplied', transcript_format: 'callqa' })
+    const utterances = await listUtterances(db, call?.id as number)
+    expect(utterances.map((u) => [u.speaker, u.start_ms, u.end_ms])).toEqual(
+      truth.utterances.map((u) => [u.speaker, u.startMs, u.endMs]),
+    )
+    for (const u of utterances) expect(u.text).toBeNull() // originals are not kept by default
+  }
+  // The customer spells an e-mail address in the overtalk call: it never reaches the database.
+  const overtalk = await callBySource('call-05-phone-overtalk.wav')
+  const said = (await listUtterances(db, overtalk?.id as number)).find((u) =>
+    u.text_redacted.includes('[EMAIL]'),
+  )
+  expect(said?.text_redacted).toBe('It is [EMAIL], the order was placed online.')
+  expect(said?.redactions).toHaveLength(1)
+  const span = said?.redactions[0]
+  expect(span?.kind).toBe('email')
+  expect(span?.start_ms).toBeGreaterThanOrEqual(said?.start_ms as number)
+  expect(span?.end_ms).toBeLessThanOrEqual(said?.end_ms as number)
+  const stored = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM utterances WHERE text_redacted ILIKE '%example dot com%'",
+  )
+  expect(stored.rows[0]?.n).toBe(0)
+})
+
+test('a malformed transcript fails the transcript, not the call', async () => {
+  const dir = path.join(tmp.dir, 'broken')
+  mkdirSync(dir)
+  const recording = path.join(dir, 'broken-subs.wav')
+  copyFileSync(sample('call-03-mono-delivery.wav'), recording)
+  // Same audio as the sample: make it a different file so it is a new call.
+  writeFileSync(recording, Buffer.concat([readFileSync(recording), Buffer.alloc(16)]))
+  writeFileSync(path.join(dir, 'broken-subs.vtt'), 'WEBVTT\n\n00:00:01.000 -> 00:00:02.000\nhello\n')
+  const report = await ingest({ db, pool, storageDir, ffmpegPath, inputs: [recording] })
+  expect(report.items[0]?.status).toBe('done')
+  expect(report.items[0]?.transcript).toMatchObject({ status: 'failed' })
+  const call = await callBySource('broken-subs.wav')
+  expect(call).toMatchObject({ status: 'done', transcript_status: 'failed' })
+  expect(call?.transcript_error).toMatch(/broken-subs\.vtt: line 3 has a malformed timing/)
+  expect(await listUtterances(db, call?.id as number)).toEqual([])
+})
+
+describe('redactUtterances', () => {
+  const card = {
+    speaker: 'customer' as const,
+    startMs: 1000,
+    endMs: 6000,
+    text: 'Sure, it is 4111 1111 1111 1111 thanks',
+    words: [
+      { word: 'Sure,', startMs: 1000, endMs: 1300 },
+      { word: 'it', startMs: 1300, endMs: 1400 },
+      { word: 'is', startMs: 1400, endMs: 1500 },
+      { word: '4111', startMs: 1600, endMs: 2400 },
+      { word: '1111', startMs: 2500, endMs: 3300 },
+      { word: '1111', startMs: 3400, endMs: 4200 },
+      { word: '1111', startMs: 4300, endMs: 5100 },
+      { word: 'thanks', startMs: 5300, endMs: 6000 },
+    ],
+  }
+
+  test('text, words and the span times are redacted together', () => {
+    const [u] = redactUtterances([card])
+    expect(u).toMatchObject({
+      text: null,
+      textRedacted: 'Sure, it is [CARD] thanks',
+      redactions: [{ kind: 'card', startMs: 1600, endMs: 5100 }],
+    })
+    expect(u?.words?.map((w) => w.word)).toEqual(['Sure,', 'it', 'is', '[CARD]', 'thanks'])
+    expect(u?.words?.[3]).toEqual({ word: '[CARD]', startMs: 1600, endMs: 5100 })
+  })
+
+  test('without word times, a span is timed by its share of the text; originals only on request', () => {
+    const [u] = redactUtterances([{ ...card, words: undefined }], { keepOriginal: true })
+    expect(u?.text).toBe(card.text)
+    const span = u?.redactions[0]
+    // chars 12–31 of 38 over 1000–6000 ms
+    expect(span).toEqual({ kind: 'card', startMs: 2579, endMs: 5079 })
+  })
+})
