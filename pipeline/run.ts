@@ -204,19 +204,20 @@ export async function ingest({
         }
         // queued/processing: a previous run stopped before finishing it; run it now.
       }
-      transcripts.set(
-        call.id,
-        await ingestTranscript({
-          db,
-          call,
-          recordingPath: input.path,
-          direction: meta.direction ?? null,
-          keepOriginalText: options.keepOriginalText ?? false,
-        }),
-      )
     } catch (thrown) {
       const err = coerceError(thrown)
       const code = errorCode(thrown)
+      if (!(thrown instanceof InputUnreadableError)) {
+        // The database failed, not the file: report it without writing a misleading row.
+        finish({
+          path: input.path,
+          callId: null,
+          status: 'failed',
+          errorCode: code,
+          errorMessage: err.message,
+        })
+        continue
+      }
       const row = await insertUnreadableCall(db, {
         sourceName,
         errorCode: code,
@@ -229,6 +230,29 @@ export async function ingest({
         status: 'failed',
         errorCode: code,
         errorMessage: err.message,
+      })
+      continue
+    }
+    // The transcript is read here, on the main thread, so its text is redacted before it is stored
+    // or handed to any queue; a malformed one is recorded on the call and never stops the audio.
+    try {
+      transcripts.set(
+        call.id,
+        await ingestTranscript({
+          db,
+          call,
+          recordingPath: input.path,
+          direction: meta.direction ?? null,
+          keepOriginalText: options.keepOriginalText ?? false,
+        }),
+      )
+    } catch (thrown) {
+      finish({
+        path: input.path,
+        callId: call.id,
+        status: 'failed',
+        errorCode: errorCode(thrown),
+        errorMessage: coerceError(thrown).message,
       })
       continue
     }
