@@ -18,6 +18,8 @@ export interface ResolvedConfig {
   workers: number
   /** Keep the original transcript text beside the redacted one (CALLQA_KEEP_ORIGINAL_TEXT=1). */
   keepOriginalText: boolean
+  /** Write a copy of each recording with redacted spans silenced (CALLQA_REDACT_AUDIO=1). */
+  redactAudio: boolean
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -35,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     dataDir,
     storageDir: path.resolve(env.CALLQA_STORAGE_DIR ?? path.join(dataDir, 'recordings')),
     keepOriginalText: env.CALLQA_KEEP_ORIGINAL_TEXT === '1' || env.CALLQA_KEEP_ORIGINAL_TEXT === 'true',
+    redactAudio: env.CALLQA_REDACT_AUDIO === '1' || env.CALLQA_REDACT_AUDIO === 'true',
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

@@ -44,6 +44,7 @@ Environment:
   CALLQA_STORAGE_DIR   recordings folder (default <data dir>/recordings)
   CALLQA_WORKERS       worker threads (default: number of cores)
   CALLQA_KEEP_ORIGINAL_TEXT=1  also store unredacted transcript text (default: redacted only)
+  CALLQA_REDACT_AUDIO=1        also write each recording with its redacted spans silenced
 `
 
 function connect(config: ResolvedConfig) {
@@ -167,6 +168,7 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
         layout: layout as LayoutOption,
         reprocess: Boolean(flags.reprocess),
         keepOriginalText: config.keepOriginalText,
+        redactAudio: config.redactAudio,
         metadata,
         vad,
         metrics,

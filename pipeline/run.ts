@@ -36,6 +36,8 @@ export interface IngestOptions {
   metrics?: ComputeMetricsOptions
   /** Store the original transcript text beside the redacted one (off: only redacted text is kept). */
   keepOriginalText?: boolean
+  /** Also write a copy of each recording with its redacted spans silenced. */
+  redactAudio?: boolean
   /** Calls in flight at once; default: twice the pool's threads, so the next call is hashed,
    * stored and queued while the current ones decode (one worker never waits for the main thread). */
   concurrency?: number
@@ -244,6 +246,7 @@ export async function ingest({
           recordingPath: input.path,
           direction: meta.direction ?? null,
           keepOriginalText: options.keepOriginalText ?? false,
+          ...(options.redactAudio ? { redactAudio: { storageDir, ffmpegPath } } : {}),
         }),
       )
     } catch (thrown) {

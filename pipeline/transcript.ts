@@ -4,14 +4,17 @@
  * ingest. A malformed transcript marks the call's transcript failed with the reason; the audio
  * analysis goes on regardless.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Database } from '../db/index.js'
 import type { CallRow } from '../db/queries/calls.js'
-import { replaceUtterances, setTranscriptStatus } from '../db/queries/utterances.js'
+import { replaceUtterances, setRedactedAudio, setTranscriptStatus } from '../db/queries/utterances.js'
 import { coerceError } from '../errors.js'
+import { writeSilencedCopy } from '../workers/ffmpeg.js'
 import { mapSpeakers, parseTranscript } from '../workers/stages/parse-transcript.js'
-import { redactUtterances } from '../workers/stages/redact-utterances.js'
+import { type RedactedUtterance, redactUtterances } from '../workers/stages/redact-utterances.js'
+import { storagePath } from './storage.js'
 
 const SUFFIXES = ['.transcript.json', '.json', '.vtt', '.srt']
 /** Transcripts larger than this are refused rather than read into memory. */
@@ -34,7 +37,38 @@ export interface TranscriptOutcome {
   status: 'none' | 'supplied' | 'failed'
   utterances: number
   redactions: number
+  /** Storage key of the recording with the redacted spans silenced, when one was written. */
+  redactedAudio?: string
   error?: string
+}
+
+/**
+ * The stored recording with every redacted span silenced, next to it in storage
+ * (`ab/<sha>.redacted.wav`), written through a temporary file and a rename.
+ */
+async function writeRedactedAudio(
+  storageDir: string,
+  call: CallRow,
+  utterances: readonly RedactedUtterance[],
+  ffmpegPath: string,
+): Promise<string> {
+  const source = storagePath(storageDir, call.storage_uri ?? '')
+  const key = `${(call.storage_uri ?? '').replace(/\.[a-z0-9]+$/, '')}.redacted.wav`
+  const target = storagePath(storageDir, key)
+  const tmp = path.join(storageDir, 'tmp', `${randomUUID()}.wav`)
+  await mkdir(path.dirname(tmp), { recursive: true })
+  try {
+    await writeSilencedCopy({
+      inputPath: source,
+      outputPath: tmp,
+      spans: utterances.flatMap((u) => u.redactions),
+      ffmpegPath,
+    })
+    await rename(tmp, target)
+  } finally {
+    await rm(tmp, { force: true })
+  }
+  return key
 }
 
 export async function ingestTranscript({
@@ -43,12 +77,15 @@ export async function ingestTranscript({
   recordingPath,
   direction,
   keepOriginalText = false,
+  redactAudio,
 }: {
   db: Database
   call: CallRow
   recordingPath: string
   direction?: 'inbound' | 'outbound' | null
   keepOriginalText?: boolean
+  /** Write a copy of the recording with the redacted spans silenced (needs the storage folder). */
+  redactAudio?: { storageDir: string; ffmpegPath: string }
 }): Promise<TranscriptOutcome> {
   const file = await findTranscript(recordingPath)
   if (!file) {
@@ -69,10 +106,32 @@ export async function ingestTranscript({
       await replaceUtterances(tx, call.id, redacted, parsed.language ?? null)
       await setTranscriptStatus(tx, call.id, { status: 'supplied', format: parsed.format, source })
     })
+    const redactions = redacted.reduce((n, u) => n + u.redactions.length, 0)
+    let redactedAudio: string | undefined
+    if (redactAudio && redactions > 0) {
+      try {
+        redactedAudio = await writeRedactedAudio(
+          redactAudio.storageDir,
+          call,
+          redacted,
+          redactAudio.ffmpegPath,
+        )
+      } catch (thrown) {
+        // The text is already safe; say what went wrong with the audio copy and go on.
+        await setTranscriptStatus(db, call.id, {
+          status: 'supplied',
+          format: parsed.format,
+          source,
+          error: coerceError(thrown).message,
+        })
+      }
+    }
+    await setRedactedAudio(db, call.id, redactedAudio ?? null)
     return {
       status: 'supplied',
       utterances: redacted.length,
-      redactions: redacted.reduce((n, u) => n + u.redactions.length, 0),
+      redactions,
+      ...(redactedAudio ? { redactedAudio } : {}),
     }
   } catch (thrown) {
     const error = coerceError(thrown).message

@@ -126,18 +126,37 @@ test.runIf(testDbKind === 'postgres')(
   async () => {
     const worker = spawn(process.execPath, [bin, 'worker', '--workers', '1'], { env: cliEnv(), cwd: tmp.dir })
     let log = ''
-    const processed = new Promise<void>((resolve, reject) => {
-      worker.stderr.on('data', (chunk: Buffer) => {
-        log += chunk.toString()
-        if (/call \d+ call-01-clean-billing\.flac: done/.test(log)) resolve()
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(log)) resolve()
+        }
+        worker.stderr.on('data', check)
+        worker.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${log}`)))
+        check()
       })
-      worker.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${log}`)))
+    worker.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString()
     })
     const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)))
+    const processed = seen(/call \d+ call-01-clean-billing\.flac: done/)
+    processed.catch(() => {})
+    // Enqueue once the worker has its queue and is polling, as an operator would see it.
+    await seen(/waiting for calls/)
     const enqueued = await callqa('ingest', '--queue', sample('call-01-clean-billing.flac'))
-    expect(enqueued.code).toBe(0)
+    expect(enqueued.code, enqueued.stderr).toBe(0)
     expect(enqueued.stdout).toMatch(/call-01-clean-billing\.flac\s+queued/)
-    await processed
+    // A guard, not a wait: fail with the worker's own log rather than a bare timeout.
+    let guard: NodeJS.Timeout | undefined
+    await Promise.race([
+      processed,
+      new Promise((_, reject) => {
+        guard = setTimeout(
+          () => reject(new Error(`worker did not process the call in 60 s:\n${log}`)),
+          60_000,
+        )
+      }),
+    ]).finally(() => clearTimeout(guard))
     worker.kill('SIGTERM')
     expect(await exited).toBe(0)
     expect(log).toMatch(/SIGTERM, finishing the calls in hand/)

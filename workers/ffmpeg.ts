@@ -201,3 +201,43 @@ export function decodePcm({
     },
   }
 }
+
+/**
+ * Writes a copy of `inputPath` as 16-bit WAV (same rate and channels) with every span silenced on
+ * every channel: personal data said by one party can also be heard on the other's channel.
+ */
+export function writeSilencedCopy({
+  inputPath,
+  outputPath,
+  spans,
+  ffmpegPath,
+}: {
+  inputPath: string
+  outputPath: string
+  spans: ReadonlyArray<{ startMs: number; endMs: number }>
+  ffmpegPath: string
+}): Promise<void> {
+  // aeval works per sample (timeline `enable` on volume works per frame of ~1000 samples).
+  const inside = spans
+    .map((s) => `between(t,${(s.startMs / 1000).toFixed(3)},${(s.endMs / 1000).toFixed(3)})`)
+    .join('+')
+  const filters = spans.length ? [`aeval='val(ch)*lt(${inside},1)':c=same`] : []
+  return new Promise((resolve, reject) => {
+    const command = ffmpeg(inputPath)
+      .setFfmpegPath(ffmpegPath)
+      .inputOptions(['-nostdin'])
+      .noVideo()
+      .outputOptions(['-nostats', '-map', '0:a:0'])
+      .audioCodec('pcm_s16le')
+      .format('wav')
+    if (filters.length) command.audioFilters(filters)
+    command
+      .on('error', (err: Error) =>
+        reject(
+          new AudioDecodeError(`could not write the redacted copy: ${ffmpegReason(err)}`, { cause: err }),
+        ),
+      )
+      .on('end', () => resolve())
+      .save(outputPath)
+  })
+}

@@ -27,4 +27,6 @@ ALTER TABLE calls
     CHECK (transcript_status IN ('none', 'supplied', 'failed')),
   ADD COLUMN transcript_format text,
   ADD COLUMN transcript_source text,
-  ADD COLUMN transcript_error text;
+  ADD COLUMN transcript_error text,
+  -- a copy of the recording with every redacted span silenced (storage key), when configured
+  ADD COLUMN redacted_audio_uri text;

@@ -55,6 +55,10 @@ export async function listUtterances(db: Queryable, callId: number): Promise<Utt
   return res.rows
 }
 
+export async function setRedactedAudio(db: Queryable, callId: number, key: string | null): Promise<void> {
+  await db.query('UPDATE calls SET redacted_audio_uri = $2 WHERE id = $1', [callId, key])
+}
+
 export async function setTranscriptStatus(
   db: Queryable,
   callId: number,

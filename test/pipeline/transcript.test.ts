@@ -1,4 +1,5 @@
 /** Supplied transcripts at ingest: parsed, mapped, redacted before storage, failures recorded. */
+import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
@@ -88,6 +89,58 @@ test('a malformed transcript fails the transcript, not the call', async () => {
   expect(call).toMatchObject({ status: 'done', transcript_status: 'failed' })
   expect(call?.transcript_error).toMatch(/broken-subs\.vtt: line 3 has a malformed timing/)
   expect(await listUtterances(db, call?.id as number)).toEqual([])
+})
+
+test('with redactAudio, a copy of the recording is silent exactly over the redacted spans', async () => {
+  const report = await ingest({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    inputs: [sample('call-05-phone-overtalk.wav')],
+    options: { reprocess: true, redactAudio: true },
+  })
+  const key = report.items[0]?.transcript?.redactedAudio
+  expect(key).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{64}\.redacted\.wav$/)
+  const call = await callBySource('call-05-phone-overtalk.wav')
+  const row = await db.query<{ redacted_audio_uri: string }>(
+    'SELECT redacted_audio_uri FROM calls WHERE id = $1',
+    [call?.id],
+  )
+  expect(row.rows[0]?.redacted_audio_uri).toBe(key)
+
+  const pcm = (file: string) => {
+    const buf = execFileSync(
+      ffmpegPath,
+      ['-v', 'error', '-i', file, '-f', 's16le', '-ac', '2', '-ar', '8000', '-'],
+      {
+        maxBuffer: 64 << 20,
+      },
+    )
+    return new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2)
+  }
+  const original = pcm(sample('call-05-phone-overtalk.wav'))
+  const copy = pcm(path.join(storageDir, key as string))
+  expect(copy.length).toBe(original.length)
+  const spans = (await listUtterances(db, call?.id as number)).flatMap((u) => u.redactions)
+  expect(spans.length).toBeGreaterThan(0)
+  const frame = (ms: number) => Math.round((ms * 8000) / 1000) * 2 // interleaved stereo
+  const energy = (x: Int16Array, from: number, to: number) => {
+    let sum = 0
+    for (let i = from; i < to; i++) sum += (x[i] as number) ** 2
+    return sum / Math.max(1, to - from)
+  }
+  for (const span of spans) {
+    // Both channels silent over the span (1 ms inside each edge for the filter's sample rounding).
+    const from = frame(span.start_ms + 1)
+    const to = frame(span.end_ms - 1)
+    expect(energy(copy, from, to)).toBe(0)
+    expect(energy(original, from, to)).toBeGreaterThan(0)
+  }
+  // Outside the spans the audio is the same.
+  const first = spans[0] as { start_ms: number }
+  const before = frame(first.start_ms - 1)
+  expect(energy(copy, 0, before) / energy(original, 0, before)).toBeCloseTo(1, 2)
 })
 
 describe('redactUtterances', () => {
