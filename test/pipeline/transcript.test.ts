@@ -172,6 +172,27 @@ describe('redactUtterances', () => {
     expect(u?.words?.[3]).toEqual({ word: '[CARD]', startMs: 1600, endMs: 5100 })
   })
 
+  test('a span found only through the words around it is redacted in the word list too', () => {
+    const [u] = redactUtterances([
+      {
+        speaker: 'customer',
+        startMs: 0,
+        endMs: 3000,
+        text: 'my bank account number is 12345678',
+        words: [
+          { word: 'my', startMs: 0, endMs: 200 },
+          { word: 'bank', startMs: 200, endMs: 500 },
+          { word: 'account', startMs: 500, endMs: 900 },
+          { word: 'number', startMs: 900, endMs: 1200 },
+          { word: 'is', startMs: 1200, endMs: 1400 },
+          { word: '12345678', startMs: 1500, endMs: 3000 },
+        ],
+      },
+    ])
+    expect(u?.textRedacted).toBe('my bank account number is [ACCOUNT]')
+    expect(u?.words?.at(-1)).toEqual({ word: '[ACCOUNT]', startMs: 1500, endMs: 3000 })
+  })
+
   test('without word times, a span is timed by its share of the text; originals only on request', () => {
     const [u] = redactUtterances([{ ...card, words: undefined }], { keepOriginal: true })
     expect(u?.text).toBe(card.text)

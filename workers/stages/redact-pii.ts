@@ -219,7 +219,7 @@ export function findPii(text: string): PiiSpan[] {
   return out
 }
 
-const LABELS: Record<PiiKind, string> = {
+export const PII_LABELS: Record<PiiKind, string> = {
   card: '[CARD]',
   ssn: '[SSN]',
   cn_id: '[ID]',
@@ -234,7 +234,7 @@ export function redactText(text: string, spans: readonly PiiSpan[] = findPii(tex
   let out = ''
   let at = 0
   for (const span of spans) {
-    out += text.slice(at, span.start) + LABELS[span.kind]
+    out += text.slice(at, span.start) + PII_LABELS[span.kind]
     at = span.end
   }
   return out + text.slice(at)

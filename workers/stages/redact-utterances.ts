@@ -1,5 +1,5 @@
 import type { MappedUtterance, Word } from './parse-transcript.js'
-import { findPii, type PiiKind, type PiiSpan, redactText } from './redact-pii.js'
+import { findPii, PII_LABELS, type PiiKind, type PiiSpan, redactText } from './redact-pii.js'
 
 /** An utterance ready to store: redacted text and words, and the times of what was redacted. */
 export interface RedactedUtterance {
@@ -53,20 +53,23 @@ export function redactUtterances(
   return utterances.map((u, seq) => {
     const spans = findPii(u.text)
     const ranges = u.words ? wordRanges(u.text, u.words) : []
+    const redactions = spans.map((s) => ({ kind: s.kind, ...spanTimes(u, s, ranges) }))
     let words: Word[] | null = null
     if (u.words) {
       words = []
-      let lastSpan: PiiSpan | undefined
+      let lastSpan = -1
       u.words.forEach((w, i) => {
         const r = ranges[i]
-        const span = r ? spans.find((s) => r[0] < s.end && r[1] > s.start) : undefined
-        if (!span) {
+        const hit = r ? spans.findIndex((s) => r[0] < s.end && r[1] > s.start) : -1
+        if (hit < 0) {
           words?.push(w)
           return
         }
-        if (span !== lastSpan)
-          words?.push({ word: redactText(u.text.slice(span.start, span.end)), ...spanTimes(u, span, ranges) })
-        lastSpan = span
+        // One label word per span, timed like the span; never a re-scan of the span's own text.
+        const span = redactions[hit] as RedactedUtterance['redactions'][number]
+        if (hit !== lastSpan)
+          words?.push({ word: PII_LABELS[span.kind], startMs: span.startMs, endMs: span.endMs })
+        lastSpan = hit
       })
     }
     return {
@@ -77,7 +80,7 @@ export function redactUtterances(
       text: keepOriginal ? u.text : null,
       textRedacted: redactText(u.text, spans),
       words,
-      redactions: spans.map((s) => ({ kind: s.kind, ...spanTimes(u, s, ranges) })),
+      redactions,
     }
   })
 }
