@@ -136,8 +136,7 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
   const layout = (flags.layout as string | undefined) ?? 'auto'
   if (!LAYOUT_OPTIONS.includes(layout as LayoutOption))
     throw new ConfigError(`--layout must be one of ${LAYOUT_OPTIONS.join(', ')}`)
-  const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
-  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
+  const workers = workerCount(config, flags)
   const metadata = typeof flags.meta === 'string' ? loadMetadata(flags.meta) : emptyMetadata
   const vad = parseVadFlags((flags.vad as string[] | undefined) ?? [])
   const metrics = parseMetricFlags((flags.metric as string[] | undefined) ?? [])
@@ -186,14 +185,20 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
   }
 }
 
+/** `--workers N`, else CALLQA_WORKERS / the number of cores. */
+function workerCount(config: ResolvedConfig, flags: Record<string, unknown>): number {
+  const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
+  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
+  return workers
+}
+
 function queueSchema(config: ResolvedConfig): string {
   return `${config.databaseSchema ?? 'callqa'}_queue`
 }
 
 /** `callqa worker`: process queued calls until SIGINT/SIGTERM, finishing the calls in hand. */
 async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>): Promise<number> {
-  const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
-  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
+  const workers = workerCount(config, flags)
   const ffmpeg = resolveFfmpeg()
   const db = await openDb(config)
   const pool = createPool({ threads: workers })

@@ -21,11 +21,9 @@ import {
 import type { LayoutOption } from '../workers/types.js'
 import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
-import { PIPELINE_VERSION, processCall } from './process-call.js'
+import { processCall } from './process-call.js'
 import { storeRecording } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
-
-export { PIPELINE_VERSION }
 
 export interface IngestOptions {
   layout?: LayoutOption
@@ -128,22 +126,19 @@ export async function ingest({
   const metricsOptions = resolveMetricsOptions(options.metrics)
   const discovered = await discoverInputs(inputs)
   const items: IngestItem[] = []
-  const transcripts = new Map<number, TranscriptOutcome>()
   const counts = { done: 0, failed: 0, skipped: 0, queued: 0, audioMs: 0 }
 
   const finish = (item: IngestItem) => {
-    const transcript = item.callId === null ? undefined : transcripts.get(item.callId)
-    if (transcript) item.transcript = transcript
     items.push(item)
     counts[item.status]++
     counts.audioMs += item.durationMs ?? 0
     options.onProgress?.({ item, ...counts, total: discovered.length, elapsedMs: Date.now() - began })
   }
 
-  const runCall = async (call: CallRow, source: string) => {
+  const runCall = async (call: CallRow, source: string, transcript: TranscriptOutcome) => {
     if (options.enqueue) {
       await options.enqueue(call, { vad, metrics: metricsOptions })
-      finish({ path: source, callId: call.id, status: 'queued' })
+      finish({ path: source, callId: call.id, status: 'queued', transcript })
       return
     }
     const outcome = await processCall({
@@ -162,6 +157,7 @@ export async function ingest({
         status: 'done',
         durationMs: outcome.durationMs,
         result: outcome.result,
+        transcript,
       })
     } else {
       finish({
@@ -170,6 +166,7 @@ export async function ingest({
         status: 'failed',
         errorCode: outcome.code,
         errorMessage: outcome.message,
+        transcript,
       })
     }
   }
@@ -237,18 +234,16 @@ export async function ingest({
     }
     // The transcript is read here, on the main thread, so its text is redacted before it is stored
     // or handed to any queue; a malformed one is recorded on the call and never stops the audio.
+    let transcript: TranscriptOutcome
     try {
-      transcripts.set(
-        call.id,
-        await ingestTranscript({
-          db,
-          call,
-          recordingPath: input.path,
-          direction: meta.direction ?? null,
-          keepOriginalText: options.keepOriginalText ?? false,
-          ...(options.redactAudio ? { redactAudio: { storageDir, ffmpegPath } } : {}),
-        }),
-      )
+      transcript = await ingestTranscript({
+        db,
+        call,
+        recordingPath: input.path,
+        direction: meta.direction ?? null,
+        keepOriginalText: options.keepOriginalText ?? false,
+        ...(options.redactAudio ? { redactAudio: { storageDir, ffmpegPath } } : {}),
+      })
     } catch (thrown) {
       finish({
         path: input.path,
@@ -259,7 +254,7 @@ export async function ingest({
       })
       continue
     }
-    const job = limit(() => runCall(call, input.path)).catch((thrown: unknown) => {
+    const job = limit(() => runCall(call, input.path, transcript)).catch((thrown: unknown) => {
       // Only the database failing can land here; report the call, keep the batch going.
       const err = coerceError(thrown)
       finish({
@@ -268,6 +263,7 @@ export async function ingest({
         status: 'failed',
         errorCode: errorCode(thrown),
         errorMessage: err.message,
+        transcript,
       })
     })
     running.push(job)

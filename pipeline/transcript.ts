@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Database } from '../db/index.js'
 import type { CallRow } from '../db/queries/calls.js'
-import { replaceUtterances, setRedactedAudio, setTranscriptStatus } from '../db/queries/utterances.js'
+import { replaceUtterances, setTranscriptStatus } from '../db/queries/utterances.js'
 import { coerceError } from '../errors.js'
 import { writeSilencedCopy } from '../workers/ffmpeg.js'
 import { mapSpeakers, parseTranscript } from '../workers/stages/parse-transcript.js'
@@ -102,12 +102,10 @@ export async function ingestTranscript({
       ...(direction ? { direction } : {}),
     })
     const redacted = redactUtterances(mapped, { keepOriginal: keepOriginalText })
-    await db.withTransaction(async (tx) => {
-      await replaceUtterances(tx, call.id, redacted, parsed.language ?? null)
-      await setTranscriptStatus(tx, call.id, { status: 'supplied', format: parsed.format, source })
-    })
     const redactions = redacted.reduce((n, u) => n + u.redactions.length, 0)
+    // The audio copy is file work, done before the one transaction that records everything.
     let redactedAudio: string | undefined
+    let audioError: string | undefined
     if (redactAudio && redactions > 0) {
       try {
         redactedAudio = await writeRedactedAudio(
@@ -117,16 +115,20 @@ export async function ingestTranscript({
           redactAudio.ffmpegPath,
         )
       } catch (thrown) {
-        // The text is already safe; say what went wrong with the audio copy and go on.
-        await setTranscriptStatus(db, call.id, {
-          status: 'supplied',
-          format: parsed.format,
-          source,
-          error: coerceError(thrown).message,
-        })
+        // The text is still safe to store; say what went wrong with the audio copy and go on.
+        audioError = coerceError(thrown).message
       }
     }
-    await setRedactedAudio(db, call.id, redactedAudio ?? null)
+    await db.withTransaction(async (tx) => {
+      await replaceUtterances(tx, call.id, redacted, parsed.language ?? null)
+      await setTranscriptStatus(tx, call.id, {
+        status: 'supplied',
+        format: parsed.format,
+        source,
+        error: audioError ?? null,
+        redactedAudio: redactedAudio ?? null,
+      })
+    })
     return {
       status: 'supplied',
       utterances: redacted.length,

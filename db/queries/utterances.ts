@@ -55,10 +55,7 @@ export async function listUtterances(db: Queryable, callId: number): Promise<Utt
   return res.rows
 }
 
-export async function setRedactedAudio(db: Queryable, callId: number, key: string | null): Promise<void> {
-  await db.query('UPDATE calls SET redacted_audio_uri = $2 WHERE id = $1', [callId, key])
-}
-
+/** The call's transcript outcome; `redactedAudio` is the silenced copy's storage key (none: NULL). */
 export async function setTranscriptStatus(
   db: Queryable,
   callId: number,
@@ -67,11 +64,20 @@ export async function setTranscriptStatus(
     format?: string | null
     source?: string | null
     error?: string | null
+    redactedAudio?: string | null
   },
 ): Promise<void> {
   await db.query(
-    `UPDATE calls SET transcript_status = $2, transcript_format = $3, transcript_source = $4, transcript_error = $5
+    `UPDATE calls SET transcript_status = $2, transcript_format = $3, transcript_source = $4, transcript_error = $5,
+       redacted_audio_uri = $6
      WHERE id = $1`,
-    [callId, status.status, status.format ?? null, status.source ?? null, status.error ?? null],
+    [
+      callId,
+      status.status,
+      status.format ?? null,
+      status.source ?? null,
+      status.error ?? null,
+      status.redactedAudio ?? null,
+    ],
   )
 }

@@ -66,6 +66,12 @@ export function resolveVadOptions(options: DetectVoiceActivityOptions = {}): Res
   return resolved
 }
 
+function meanSquare(w: Float32Array): number {
+  let sum = 0
+  for (let i = 0; i < w.length; i++) sum += (w[i] as number) * (w[i] as number)
+  return sum / w.length
+}
+
 export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }
@@ -102,14 +108,13 @@ export async function detectVoiceActivity({
   let filled = 0
   let position = 0
   let windows = 0
+  // Window energy feeds only the level gate: skip it on the hot path when the gate is off.
+  const gated = opts.levelGateDb > 0
 
   const runWindow = async () => {
     const probs = await stream.process(pending)
     for (let c = 0; c < channelCount; c++) {
-      const w = pending[c] as Float32Array
-      let sum = 0
-      for (let i = 0; i < w.length; i++) sum += (w[i] as number) * (w[i] as number)
-      segmenters[c]?.push(probs[c] ?? 0, position, sum / w.length)
+      segmenters[c]?.push(probs[c] ?? 0, position, gated ? meanSquare(pending[c] as Float32Array) : 0)
     }
     position += size
     windows++
