@@ -20,6 +20,7 @@ import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
 import { parseMetricFlags, parseVadFlags } from './options.js'
 import { createProgressReporter } from './progress.js'
+import { runSentiment } from './sentiment.js'
 import { formatTable, seconds } from './table.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -32,6 +33,8 @@ Usage:
   callqa worker [--workers N]   process calls queued with --queue, until SIGINT/SIGTERM (needs DATABASE_URL)
   callqa demo          ingest the sample calls (samples/calls) and print a summary
   callqa migrate       apply database migrations
+  callqa sentiment [FILE] [--language en|zh]
+                       score one utterance per line (FILE or stdin), print one JSON object per line
 
   --vad     model=v5|v6 sampleRate=8000|16000 threshold negThreshold minSpeechMs minSilenceMs
             padStartMs padEndMs levelGateDb    e.g. --vad threshold=0.4 --vad sampleRate=16000
@@ -247,6 +250,7 @@ export async function main(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       vad: { type: 'string', multiple: true },
       metric: { type: 'string', multiple: true },
+      language: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -265,6 +269,9 @@ export async function main(argv: string[]): Promise<number> {
       const samples = path.join(repoRoot, 'samples', 'calls')
       return runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
     }
+    case 'sentiment':
+      if (rest.length > 1) throw new ConfigError('sentiment takes at most one FILE (or reads stdin)')
+      return runSentiment(rest[0], values.language)
     case 'migrate': {
       const db = await connect(config)
       try {

@@ -23,7 +23,15 @@ CREATE TABLE call_metrics (
     agent_response_count integer,
     last_speaker text,
     turns integer NOT NULL,
-    params jsonb NOT NULL
+    params jsonb NOT NULL,
+    customer_sentiment_start real,
+    customer_sentiment_end real,
+    customer_sentiment_min real,
+    customer_sentiment_trend real,
+    agent_sentiment_mean real,
+    customer_arousal_max real,
+    agitated_segments integer,
+    arousal_peaks jsonb
 );
 
 CREATE TABLE callqa_migrations (
@@ -67,7 +75,7 @@ CREATE TABLE calls (
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
     CONSTRAINT calls_requested_layout_check CHECK ((requested_layout = ANY (ARRAY['auto'::text, 'stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
     CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'failed'::text]))),
-    CONSTRAINT calls_transcript_status_check CHECK ((transcript_status = ANY (ARRAY['none'::text, 'supplied'::text, 'failed'::text])))
+    CONSTRAINT calls_transcript_status_check CHECK ((transcript_status = ANY (ARRAY['none'::text, 'supplied'::text, 'asr'::text, 'failed'::text])))
 );
 
 ALTER TABLE calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -84,6 +92,11 @@ CREATE TABLE segments (
     speaker text NOT NULL,
     start_ms integer NOT NULL,
     end_ms integer NOT NULL,
+    loudness_db real,
+    pitch_hz real,
+    speech_rate real,
+    arousal real,
+    agitated boolean DEFAULT false NOT NULL,
     CONSTRAINT segments_check CHECK ((end_ms > start_ms)),
     CONSTRAINT segments_speaker_check CHECK ((speaker = ANY (ARRAY['agent'::text, 'customer'::text, 'speaker'::text])))
 );

@@ -14,6 +14,7 @@ import { coerceError } from '../errors.js'
 import { writeSilencedCopy } from '../workers/ffmpeg.js'
 import { mapSpeakers, parseTranscript } from '../workers/stages/parse-transcript.js'
 import { type RedactedUtterance, redactUtterances } from '../workers/stages/redact-utterances.js'
+import { scoreUtterances } from '../workers/stages/score-sentiment.js'
 import { storagePath } from './storage.js'
 
 const SUFFIXES = ['.transcript.json', '.json', '.vtt', '.srt']
@@ -120,7 +121,7 @@ export async function ingestTranscript({
       }
     }
     await db.withTransaction(async (tx) => {
-      await replaceUtterances(tx, call.id, redacted, parsed.language ?? null)
+      await replaceUtterances(tx, call.id, scoreUtterances(redacted))
       await setTranscriptStatus(tx, call.id, {
         status: 'supplied',
         format: parsed.format,
@@ -138,7 +139,7 @@ export async function ingestTranscript({
   } catch (thrown) {
     const error = coerceError(thrown).message
     await db.withTransaction(async (tx) => {
-      await replaceUtterances(tx, call.id, [], null)
+      await replaceUtterances(tx, call.id, [])
       await setTranscriptStatus(tx, call.id, { status: 'failed', source, error })
     })
     return { status: 'failed', utterances: 0, redactions: 0, error }

@@ -16,7 +16,14 @@ export interface GroundTruth {
   channel: 'clean' | 'telephone'
   sampleRate: number
   durationMs: number
-  utterances: Array<{ speaker: 'agent' | 'customer'; startMs: number; endMs: number; text: string }>
+  utterances: Array<{
+    speaker: 'agent' | 'customer'
+    startMs: number
+    endMs: number
+    text: string
+    /** said agitated (louder, higher, faster): ground truth for arousal */
+    agitated?: boolean
+  }>
   speech: { agent: Array<[number, number]>; customer: Array<[number, number]> }
 }
 

@@ -10,6 +10,8 @@ export interface Turn {
   speaker: Side
   text: string
   gapMs?: number
+  /** Said agitated: louder, higher and faster than the speaker's own voice (ground truth for arousal). */
+  style?: 'agitated'
 }
 
 export interface CallScript {
@@ -306,14 +308,14 @@ export const scripts: CallScript[] = [
   },
   {
     id: 'call-06-phone-angry',
-    title: 'Telephone inbound, angry customer asking for a supervisor',
+    title: 'Telephone inbound, customer grows angry and asks for a supervisor',
     channel: 'telephone',
     layout: 'stereo-agent-left',
     direction: 'inbound',
     language: 'en',
     voices: {
       agent: { ...enAgent, voice: 'en-us+m4' },
-      customer: { voice: 'en-gb+m7', pitch: 70, speed: 190, gain: 1.2 },
+      customer: { voice: 'en-gb+m7', pitch: 45, speed: 160, gain: 0.9 },
     },
     snrDb: { agent: 25, customer: 13 },
     metadata: {
@@ -332,35 +334,49 @@ export const scripts: CallScript[] = [
       },
       {
         speaker: 'customer',
-        text: 'This is ridiculous! My internet has been down for three days and nobody has fixed it!',
-        gapMs: 400,
-      },
-      {
-        speaker: 'agent',
-        text: 'I am very sorry about that. Can I take your account number to look into it?',
+        text: 'Hello. My internet has been down since Monday and I would like to know when it will be fixed.',
         gapMs: 500,
       },
       {
-        speaker: 'customer',
-        text: 'I have given it three times already! It is nine nine one two three.',
-        gapMs: 400,
+        speaker: 'agent',
+        text: 'I am sorry to hear that. Can I take your account number to look into it?',
+        gapMs: 500,
       },
+      { speaker: 'customer', text: 'Yes, it is nine nine one two three.', gapMs: 600 },
       {
         speaker: 'agent',
-        text: 'Thank you. I can see an open fault on your line. An engineer is booked for tomorrow.',
+        text: 'Thank you. Can you confirm the first line of your address?',
+        gapMs: 700,
+      },
+      { speaker: 'customer', text: 'Twelve Station Road, in Leeds.', gapMs: 600 },
+      {
+        speaker: 'agent',
+        text: 'Thank you. I can see an open fault on your line. An engineer is booked for Friday.',
         gapMs: 1200,
       },
       {
         speaker: 'customer',
-        text: 'Tomorrow is not good enough. I want to cancel and I want a refund. Put me through to a supervisor.',
+        text: 'Friday? This is ridiculous! I have been without internet for three days and nobody has fixed it!',
         gapMs: 300,
+        style: 'agitated',
       },
       {
         speaker: 'agent',
-        text: 'I understand. I will credit three days to your account and transfer you to my supervisor now.',
-        gapMs: 900,
+        text: 'I understand, and I am very sorry. I will credit three days to your account.',
+        gapMs: 600,
       },
-      { speaker: 'customer', text: 'Fine.', gapMs: 500 },
+      {
+        speaker: 'customer',
+        text: 'That is not good enough! I want to cancel and I want a refund! Put me through to a supervisor!',
+        gapMs: 300,
+        style: 'agitated',
+      },
+      {
+        speaker: 'agent',
+        text: 'Of course. I will transfer you to my supervisor now.',
+        gapMs: 700,
+      },
+      { speaker: 'customer', text: 'Fine. I will wait for the supervisor then.', gapMs: 600 },
       {
         speaker: 'agent',
         text: 'Thank you for your patience. Please hold while I transfer you.',

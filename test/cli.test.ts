@@ -56,7 +56,7 @@ test('ingest prints a summary table, logs plain progress lines, and exits 1 when
   expect(run.stderr).toMatch(
     /\[[12]\/2\] .*broken\.wav: failed QA_ERR_AUDIO_DECODE: ffmpeg could not decode broken\.wav/,
   )
-  expect(run.stdout).toMatch(/call-06-phone-angry\.wav\s+done\s+4\d\.\ds/)
+  expect(run.stdout).toMatch(/call-06-phone-angry\.wav\s+done\s+5\d\.\ds/)
   expect(run.stdout).toMatch(/broken\.wav\s+FAILED QA_ERR_AUDIO_DECODE/)
   expect(run.stdout).toMatch(/1 done, 1 failed, 0 skipped/)
 

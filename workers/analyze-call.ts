@@ -8,6 +8,7 @@ import {
   detectVoiceActivity,
   resolveVadOptions,
 } from './stages/detect-voice-activity.js'
+import { type ProsodicSegment, ProsodyTracker, scoreArousal } from './stages/prosody.js'
 import { type ChannelLayout, LAYOUT_OPTIONS, type LayoutOption, type Segment } from './types.js'
 
 /** One call's work, sent from the pipeline to a worker thread. Plain data only (structured clone). */
@@ -26,7 +27,8 @@ export interface AnalyzeCallResult {
   source: SourceInfo
   layout: ChannelLayout
   durationMs: number
-  segments: Segment[]
+  /** Speech segments with loudness, pitch, rate and arousal. */
+  segments: ProsodicSegment[]
   metrics: CallMetrics
   /** Model calls made (windows × channels run as one batch each). */
   vadWindows: number
@@ -55,12 +57,17 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     displayName: task.displayName,
   })
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
+  let prosody: ProsodyTracker | undefined
   try {
     detected = await detectVoiceActivity({
       chunks: audio.chunks,
       channelCount: audio.speakers.length,
       options: vad,
       signal,
+      onWindow: (windows) => {
+        prosody ??= new ProsodyTracker(windows.length, vad.sampleRate, windows[0]?.length ?? 0)
+        prosody.push(windows)
+      },
     })
   } catch (err) {
     audio.abort()
@@ -71,6 +78,17 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   const segments: Segment[] = detected.channels
     .flatMap((intervals, c) => intervals.map((iv) => ({ speaker: audio.speakers[c] ?? 'speaker', ...iv })))
     .sort((a, b) => a.startMs - b.startMs || a.speaker.localeCompare(b.speaker))
+  const channelOf = (speaker: string) => Math.max(0, audio.speakers.indexOf(speaker as never))
+  const featured = prosody
+    ? scoreArousal(segments, prosody, channelOf, { mixed: audio.layout === 'mono' })
+    : segments.map((s) => ({
+        ...s,
+        loudnessDb: null,
+        pitchHz: null,
+        rate: null,
+        arousal: null,
+        agitated: false,
+      }))
   const metrics = computeMetrics({
     segments,
     durationMs,
@@ -81,7 +99,7 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     source: audio.source,
     layout: audio.layout,
     durationMs,
-    segments,
+    segments: featured,
     metrics,
     vadWindows: detected.windows,
     elapsedMs: Math.round(performance.now() - began),

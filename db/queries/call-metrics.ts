@@ -1,4 +1,5 @@
 import type { CallMetrics } from '../../workers/stages/compute-metrics.js'
+import type { SentimentSummary } from '../../workers/stages/summarize-sentiment.js'
 import type { Queryable } from '../index.js'
 
 /** CallMetrics field → call_metrics column. The order is the parameter order of the upsert. */
@@ -48,4 +49,29 @@ export async function getCallMetrics(db: Queryable, callId: number): Promise<Cal
   ).rows[0]
   if (!row) return undefined
   return Object.fromEntries(COLUMNS.map(([key, column]) => [key, row[column]])) as unknown as CallMetrics
+}
+
+/** The call-level sentiment and arousal columns (set after the transcript and segments are in). */
+export async function updateSentimentSummary(
+  db: Queryable,
+  callId: number,
+  summary: SentimentSummary,
+): Promise<void> {
+  await db.query(
+    `UPDATE call_metrics SET customer_sentiment_start = $2, customer_sentiment_end = $3,
+       customer_sentiment_min = $4, customer_sentiment_trend = $5, agent_sentiment_mean = $6,
+       customer_arousal_max = $7, agitated_segments = $8, arousal_peaks = $9::jsonb
+     WHERE call_id = $1`,
+    [
+      callId,
+      summary.customerSentimentStart,
+      summary.customerSentimentEnd,
+      summary.customerSentimentMin,
+      summary.customerSentimentTrend,
+      summary.agentSentimentMean,
+      summary.customerArousalMax,
+      summary.agitatedSegments,
+      JSON.stringify(summary.arousalPeaks),
+    ],
+  )
 }

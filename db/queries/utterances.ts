@@ -1,20 +1,22 @@
-import type { RedactedUtterance } from '../../workers/stages/redact-utterances.js'
+import type { ScoredUtterance } from '../../workers/stages/score-sentiment.js'
 import type { Queryable } from '../index.js'
 
 /** Replaces a call's utterances in one statement (arrays as parameters). */
 export async function replaceUtterances(
   db: Queryable,
   callId: number,
-  utterances: readonly RedactedUtterance[],
-  language: string | null,
+  utterances: readonly ScoredUtterance[],
 ): Promise<void> {
   await db.query('DELETE FROM utterances WHERE call_id = $1', [callId])
   if (utterances.length === 0) return
   await db.query(
-    `INSERT INTO utterances (call_id, seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language)
-     SELECT $1, u.seq, u.speaker, u.start_ms, u.end_ms, u.text, u.text_redacted, u.words::jsonb, u.redactions::jsonb, $10
-     FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])
-       AS u (seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions)`,
+    `INSERT INTO utterances
+       (call_id, seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment)
+     SELECT $1, u.seq, u.speaker, u.start_ms, u.end_ms, u.text, u.text_redacted, u.words::jsonb, u.redactions::jsonb,
+       u.language, u.sentiment
+     FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],
+       $10::text[], $11::real[])
+       AS u (seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment)`,
     [
       callId,
       utterances.map((u) => u.seq),
@@ -31,7 +33,8 @@ export async function replaceUtterances(
       utterances.map((u) =>
         JSON.stringify(u.redactions.map((r) => ({ kind: r.kind, start_ms: r.startMs, end_ms: r.endMs }))),
       ),
-      language,
+      utterances.map((u) => u.language),
+      utterances.map((u) => u.sentiment),
     ],
   )
 }
@@ -45,11 +48,15 @@ export interface UtteranceRow {
   text_redacted: string
   words: Array<{ word: string; start_ms: number; end_ms: number }> | null
   redactions: Array<{ kind: string; start_ms: number; end_ms: number }>
+  language: string | null
+  sentiment: number | null
+  arousal: number | null
 }
 
 export async function listUtterances(db: Queryable, callId: number): Promise<UtteranceRow[]> {
   const res = await db.query<UtteranceRow>(
-    'SELECT seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions FROM utterances WHERE call_id = $1 ORDER BY seq',
+    `SELECT seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment, arousal
+     FROM utterances WHERE call_id = $1 ORDER BY seq`,
     [callId],
   )
   return res.rows
@@ -79,5 +86,20 @@ export async function setTranscriptStatus(
       status.error ?? null,
       status.redactedAudio ?? null,
     ],
+  )
+}
+
+/** Sets utterances' arousal, matched by seq (arrays as parameters). */
+export async function setUtteranceArousal(
+  db: Queryable,
+  callId: number,
+  values: ReadonlyArray<{ seq: number; arousal: number | null }>,
+): Promise<void> {
+  if (values.length === 0) return
+  await db.query(
+    `UPDATE utterances u SET arousal = v.arousal
+     FROM unnest($2::int[], $3::real[]) AS v (seq, arousal)
+     WHERE u.call_id = $1 AND u.seq = v.seq`,
+    [callId, values.map((v) => v.seq), values.map((v) => v.arousal)],
   )
 }

@@ -8,7 +8,7 @@ import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
 import { getCallMetrics } from '../../db/queries/call-metrics.js'
-import { listSegments } from '../../db/queries/segments.js'
+import { listProsodicSegments, listSegments } from '../../db/queries/segments.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { saveCallResult } from '../../pipeline/persist.js'
 import { createPool } from '../../pipeline/pool.js'
@@ -74,7 +74,7 @@ describe('sample calls', () => {
     // The stored rows are exactly what the worker computed.
     const id = first.id as number
     const direct = await analyzeCall({ inputPath: stored, layout: 'auto', ffmpegPath })
-    expect(await listSegments(db, id)).toEqual(direct.segments)
+    expect(await listProsodicSegments(db, id)).toEqual(direct.segments)
     expect(await getCallMetrics(db, id)).toEqual(direct.metrics)
   })
 
@@ -187,7 +187,15 @@ describe('bad input', () => {
     // The second segment breaks a CHECK constraint (end before start) after the delete ran.
     const broken = {
       ...result,
-      segments: [...result.segments.slice(0, 1), { speaker: 'agent' as const, startMs: 10, endMs: 5 }],
+      segments: [
+        ...result.segments.slice(0, 1),
+        {
+          ...(result.segments[0] as (typeof result.segments)[number]),
+          speaker: 'agent' as const,
+          startMs: 10,
+          endMs: 5,
+        },
+      ],
     }
     await expect(saveCallResult(db, id, broken, {})).rejects.toMatchObject({ code: '23514' })
     expect(await listSegments(db, id)).toEqual(before)

@@ -74,6 +74,69 @@ test('sample calls: transcripts beside the recordings are stored redacted; a cal
   expect(stored.rows[0]?.n).toBe(0)
 })
 
+test('sample calls: sentiment per utterance, arousal from the audio, and the call-level summary', async () => {
+  // Runs on the calls the first test ingested.
+  const summary = async (name: string) => {
+    const call = await callBySource(name)
+    const metrics = await db.query<{
+      customer_sentiment_start: number | null
+      customer_sentiment_end: number | null
+      customer_sentiment_min: number | null
+      customer_sentiment_trend: number | null
+      agent_sentiment_mean: number | null
+      agitated_segments: number
+      arousal_peaks: Array<{ speaker: string; start_ms: number; end_ms: number; arousal: number }>
+    }>('SELECT * FROM call_metrics WHERE call_id = $1', [call?.id])
+    return { id: call?.id as number, m: metrics.rows[0] }
+  }
+  for (const truth of loadTruths()) {
+    const { id, m } = await summary(truth.file)
+    const utterances = await listUtterances(db, id)
+    if (truth.id === 'call-03-mono-delivery') {
+      // No transcript: no sentiment, but the acoustic part still ran.
+      expect(m).toMatchObject({
+        customer_sentiment_start: null,
+        agent_sentiment_mean: null,
+        agitated_segments: 0,
+      })
+      continue
+    }
+    for (const u of utterances) {
+      expect(u.language).toBe(truth.language)
+      expect(u.sentiment).toBeGreaterThanOrEqual(-1)
+      expect(u.sentiment).toBeLessThanOrEqual(1)
+    }
+    const customer = utterances.filter((u) => u.speaker === 'customer').map((u) => u.sentiment as number)
+    expect(m?.customer_sentiment_min).toBeCloseTo(Math.min(...customer), 3)
+    expect(m?.customer_sentiment_trend).toBeCloseTo(
+      (m?.customer_sentiment_end as number) - (m?.customer_sentiment_start as number),
+      2,
+    )
+    // The script's agitated turns, and only those, are flagged: the peaks lie on them.
+    const agitated = truth.utterances.filter((u) => u.agitated)
+    expect(m?.agitated_segments).toBe(agitated.length)
+    for (const peak of m?.arousal_peaks ?? []) {
+      const turn = agitated.find((u) => peak.start_ms < u.endMs && peak.end_ms > u.startMs)
+      expect(turn, `peak at ${peak.start_ms} ms in ${truth.id}`).toBeDefined()
+      expect(peak.speaker).toBe(turn?.speaker)
+      expect(peak.arousal).toBeGreaterThanOrEqual(0.5)
+    }
+    // Utterance arousal comes from the segments under it.
+    for (const u of utterances) {
+      const said = truth.utterances.find((t) => t.startMs === u.start_ms)
+      if (said?.agitated) expect(u.arousal).toBeGreaterThan(0.5)
+    }
+  }
+  // The angry call: calm at first, angry at the end — the trend says so; the resolved billing
+  // call ends at least as well as it began.
+  const angry = await summary('call-06-phone-angry.wav')
+  expect(angry.m?.customer_sentiment_trend).toBeLessThan(-0.3)
+  expect(angry.m?.customer_sentiment_min).toBeLessThan(-0.5)
+  const billing = await summary('call-01-clean-billing.flac')
+  expect(billing.m?.customer_sentiment_end).toBeGreaterThan(0.05)
+  expect(billing.m?.customer_sentiment_trend).toBeGreaterThanOrEqual(0)
+})
+
 test('a malformed transcript fails the transcript, not the call', async () => {
   const dir = path.join(tmp.dir, 'broken')
   mkdirSync(dir)

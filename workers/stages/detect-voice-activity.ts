@@ -93,11 +93,14 @@ export async function detectVoiceActivity({
   channelCount,
   options,
   signal,
+  onWindow,
 }: {
   chunks: AsyncIterable<Float32Array[]>
   channelCount: number
   options?: DetectVoiceActivityOptions
   signal?: AbortSignal
+  /** Sees every model window (one per channel) before the model does, e.g. for prosody. */
+  onWindow?: (windows: readonly Float32Array[]) => void
 }): Promise<DetectVoiceActivityResult> {
   const opts = resolveVadOptions(options)
   const model = await getSileroModel(opts.model)
@@ -112,6 +115,7 @@ export async function detectVoiceActivity({
   const gated = opts.levelGateDb > 0
 
   const runWindow = async () => {
+    onWindow?.(pending)
     const probs = await stream.process(pending)
     for (let c = 0; c < channelCount; c++) {
       segmenters[c]?.push(probs[c] ?? 0, position, gated ? meanSquare(pending[c] as Float32Array) : 0)
