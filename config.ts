@@ -20,6 +20,13 @@ export interface ResolvedConfig {
   keepOriginalText: boolean
   /** Write a copy of each recording with redacted spans silenced (CALLQA_REDACT_AUDIO=1). */
   redactAudio: boolean
+  /**
+   * Local speech recognition for calls without a transcript (CALLQA_ASR): `pocketsphinx` (default;
+   * skipped with a note on the call when it is not installed) or `off`.
+   */
+  asr: 'pocketsphinx' | 'off'
+  /** PocketSphinx model folder (CALLQA_POCKETSPHINX_MODEL); default Debian's en-us model. */
+  pocketsphinxModel: string | undefined
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -27,6 +34,12 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   const n = Number(raw)
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`)
   return n
+}
+
+function asrEngine(raw: string | undefined): 'pocketsphinx' | 'off' {
+  if (raw === undefined || raw === '' || raw === 'pocketsphinx' || raw === 'auto') return 'pocketsphinx'
+  if (raw === 'off' || raw === '0' || raw === 'false') return 'off'
+  throw new ConfigError(`CALLQA_ASR must be pocketsphinx or off, got "${raw}"`)
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
@@ -38,6 +51,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     storageDir: path.resolve(env.CALLQA_STORAGE_DIR ?? path.join(dataDir, 'recordings')),
     keepOriginalText: env.CALLQA_KEEP_ORIGINAL_TEXT === '1' || env.CALLQA_KEEP_ORIGINAL_TEXT === 'true',
     redactAudio: env.CALLQA_REDACT_AUDIO === '1' || env.CALLQA_REDACT_AUDIO === 'true',
+    asr: asrEngine(env.CALLQA_ASR),
+    pocketsphinxModel: env.CALLQA_POCKETSPHINX_MODEL || undefined,
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

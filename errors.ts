@@ -62,6 +62,11 @@ export class MigrationError extends CallqaError {
   override readonly code = 'QA_ERR_MIGRATION'
 }
 
+/** Local speech recognition failed or is not available. */
+export class AsrError extends CallqaError {
+  override readonly code = 'QA_ERR_ASR'
+}
+
 /** The worker did not finish the call (crash, out of memory, cancelled). */
 export class WorkerError extends CallqaError {
   override readonly code = 'QA_ERR_WORKER'
@@ -78,6 +83,7 @@ export const errorClasses = {
   ModelError,
   MetadataError,
   TranscriptError,
+  AsrError,
   ConfigError,
   MigrationError,
   WorkerError,

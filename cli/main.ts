@@ -48,6 +48,9 @@ Environment:
   CALLQA_WORKERS       worker threads (default: number of cores)
   CALLQA_KEEP_ORIGINAL_TEXT=1  also store unredacted transcript text (default: redacted only)
   CALLQA_REDACT_AUDIO=1        also write each recording with its redacted spans silenced
+  CALLQA_ASR=pocketsphinx|off  local speech recognition for calls without a transcript (default
+                               pocketsphinx when installed: apt-get install pocketsphinx pocketsphinx-en-us)
+  CALLQA_POCKETSPHINX_MODEL    PocketSphinx model folder (default /usr/share/pocketsphinx/model/en-us)
 `
 
 function connect(config: ResolvedConfig) {
@@ -62,6 +65,22 @@ async function openDb(config: ResolvedConfig) {
   const db = await connect(config)
   await migrate(db)
   return db
+}
+
+const signed = (x: number | null | undefined) => (x == null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}`)
+
+function transcriptCell(r: Awaited<ReturnType<typeof callSummaries>>[number] | undefined): string {
+  if (!r) return '-'
+  switch (r.transcript_status) {
+    case 'supplied':
+      return `${r.utterance_count} utt, ${r.redaction_count} redacted`
+    case 'asr':
+      return `ASR ${r.transcript_format}: ${r.utterance_count} utt, ${r.redaction_count} redacted`
+    case 'failed':
+      return 'FAILED (see calls.transcript_error)'
+    default:
+      return r.transcript_error ? `none (${r.transcript_error})` : 'none'
+  }
 }
 
 function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof callSummaries>>) {
@@ -97,13 +116,11 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
       done ? `${r?.agent_interruptions ?? '-'} / ${r?.customer_interruptions ?? '-'}` : '-',
       done ? seconds(r?.agent_response_latency_mean_ms, 2) : '-',
       done ? (r?.last_speaker ?? '-') : '-',
-      item.transcript
-        ? item.transcript.status === 'supplied'
-          ? `${item.transcript.utterances} utt, ${item.transcript.redactions} redacted`
-          : item.transcript.status === 'failed'
-            ? 'FAILED (see calls.transcript_error)'
-            : 'none'
+      transcriptCell(r),
+      done && r?.customer_sentiment_start != null
+        ? `${signed(r.customer_sentiment_start)} → ${signed(r.customer_sentiment_end)}`
         : '-',
+      done ? String(r?.agitated_segments ?? 0) : '-',
     ]
   })
   console.log(
@@ -121,6 +138,8 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
         'agent latency',
         'last',
         'transcript',
+        'customer sentiment',
+        'agitated',
       ],
       table,
     ),
@@ -171,6 +190,7 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
         reprocess: Boolean(flags.reprocess),
         keepOriginalText: config.keepOriginalText,
         redactAudio: config.redactAudio,
+        ...asrOptions(config),
         metadata,
         vad,
         metrics,
@@ -189,6 +209,17 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
 }
 
 /** `--workers N`, else CALLQA_WORKERS / the number of cores. */
+function asrOptions(config: ResolvedConfig) {
+  if (config.asr === 'off') return {}
+  return {
+    asr: {
+      engine: config.asr,
+      keepOriginalText: config.keepOriginalText,
+      ...(config.pocketsphinxModel ? { modelDir: config.pocketsphinxModel } : {}),
+    },
+  }
+}
+
 function workerCount(config: ResolvedConfig, flags: Record<string, unknown>): number {
   const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
   if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
@@ -219,6 +250,7 @@ async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>)
       storageDir: config.storageDir,
       ffmpegPath: ffmpeg.path,
       concurrency: workers,
+      ...asrOptions(config),
       onCall: ({ callId, sourceName, outcome }) =>
         console.error(
           outcome.status === 'done'

@@ -2,13 +2,18 @@ import type { Database } from '../db/index.js'
 import { updateSentimentSummary, upsertCallMetrics } from '../db/queries/call-metrics.js'
 import { markDone } from '../db/queries/calls.js'
 import { replaceSegments } from '../db/queries/segments.js'
-import { listUtterances, setUtteranceArousal } from '../db/queries/utterances.js'
+import {
+  listUtterances,
+  replaceUtterances,
+  setTranscriptStatus,
+  setUtteranceArousal,
+} from '../db/queries/utterances.js'
 import type { AnalyzeCallResult } from '../workers/analyze-call.js'
 import { summarizeSentiment, utteranceArousal } from '../workers/stages/summarize-sentiment.js'
 
 /**
- * Writes one call's derived data in ONE transaction: segments and metrics are replaced, the
- * utterances (stored at ingest) get their arousal, the call-level sentiment summary is computed,
+ * Writes one call's derived data in ONE transaction: segments and metrics are replaced, a local
+ * ASR transcript (if any) stored, the utterances get their arousal, the call-level sentiment summary is computed,
  * and the call marked done, together — a crash leaves either the old result or the new one.
  */
 export async function saveCallResult(
@@ -20,6 +25,19 @@ export async function saveCallResult(
   await db.withTransaction(async (tx) => {
     await replaceSegments(tx, callId, result.segments)
     await upsertCallMetrics(tx, callId, result.metrics, params)
+    const asr = result.transcript
+    if (asr?.status === 'asr') {
+      await replaceUtterances(tx, callId, asr.utterances)
+      await setTranscriptStatus(tx, callId, {
+        status: 'asr',
+        format: asr.engine,
+        source: 'local speech recognition',
+      })
+    } else if (asr) {
+      // No recogniser, or it failed: the call still completes, acoustic-only, and says why.
+      await replaceUtterances(tx, callId, [])
+      await setTranscriptStatus(tx, callId, { status: asr.status, source: asr.engine, error: asr.error })
+    }
     const utterances = (await listUtterances(tx, callId)).map((u) => ({
       seq: u.seq,
       speaker: u.speaker,

@@ -8,7 +8,7 @@ import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
 import { type CallRow, markFailed, markProcessing } from '../db/queries/calls.js'
 import { coerceError, errorCode } from '../errors.js'
-import type { AnalyzeCallResult, AnalyzeCallTask } from '../workers/analyze-call.js'
+import type { AnalyzeCallResult, AnalyzeCallTask, AsrTaskOptions } from '../workers/analyze-call.js'
 import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
 import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
 import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
@@ -42,6 +42,7 @@ export async function processCall({
   call,
   vad,
   metrics,
+  asr,
 }: {
   db: Database
   pool: Piscina
@@ -50,8 +51,10 @@ export async function processCall({
   call: CallRow
   vad: ResolvedVadOptions
   metrics: ResolvedMetricsOptions
+  /** Local speech recognition for calls without a supplied transcript; undefined = off. */
+  asr?: Omit<AsrTaskOptions, 'language'>
 }): Promise<CallOutcome> {
-  await markProcessing(db, call.id, PIPELINE_VERSION)
+  const current = await markProcessing(db, call.id, PIPELINE_VERSION)
   const task: AnalyzeCallTask = {
     inputPath: path.join(storageDir, call.storage_uri ?? ''),
     displayName: call.source_name,
@@ -59,6 +62,7 @@ export async function processCall({
     ffmpegPath,
     vad,
     metrics,
+    ...(asr && current.transcript_status === 'none' ? { asr: { ...asr, language: current.language } } : {}),
   }
   let outcome: AnalyzeCallOutcome
   try {

@@ -5,11 +5,13 @@
  * and the same (shared) recordings folder processes them with its local piscina pool.
  * Needs a Postgres server: PGlite is one connection in one process.
  */
+
 import PgBoss from 'pg-boss'
 import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
 import { type CallRow, getCall } from '../db/queries/calls.js'
 import { ConfigError, WorkerError } from '../errors.js'
+import type { AsrTaskOptions } from '../workers/analyze-call.js'
 import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
 import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
 import { type CallOutcome, isInputError, processCall } from './process-call.js'
@@ -78,6 +80,7 @@ export async function startQueueWorker({
   concurrency,
   pollingIntervalSeconds = 2,
   onCall,
+  asr,
 }: {
   boss: PgBoss
   db: Database
@@ -87,6 +90,8 @@ export async function startQueueWorker({
   concurrency: number
   pollingIntervalSeconds?: number
   onCall?: (event: QueueWorkerEvent) => void
+  /** Local speech recognition on this worker, for calls without a transcript; undefined = off. */
+  asr?: Omit<AsrTaskOptions, 'language'>
 }): Promise<{ stop(): Promise<void> }> {
   const handle = async (jobs: PgBoss.Job<AnalyzeJob>[]) => {
     for (const job of jobs) {
@@ -101,6 +106,7 @@ export async function startQueueWorker({
         call,
         vad: job.data.vad,
         metrics: job.data.metrics,
+        ...(asr ? { asr } : {}),
       })
       onCall?.({ callId: call.id, sourceName: call.source_name, outcome })
       // A bad recording stays failed; anything else (worker crash, database) is worth a retry.

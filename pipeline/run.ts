@@ -7,7 +7,7 @@ import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
 import { type CallRow, insertCall, insertUnreadableCall, requeueCall } from '../db/queries/calls.js'
 import { coerceError, errorCode, InputUnreadableError } from '../errors.js'
-import type { AnalyzeCallResult } from '../workers/analyze-call.js'
+import type { AnalyzeCallResult, AsrTaskOptions } from '../workers/analyze-call.js'
 import {
   type ComputeMetricsOptions,
   type ResolvedMetricsOptions,
@@ -36,6 +36,8 @@ export interface IngestOptions {
   keepOriginalText?: boolean
   /** Also write a copy of each recording with its redacted spans silenced. */
   redactAudio?: boolean
+  /** Local speech recognition for calls without a supplied transcript; undefined = off. */
+  asr?: Omit<AsrTaskOptions, 'language'>
   /** Calls in flight at once; default: twice the pool's threads, so the next call is hashed,
    * stored and queued while the current ones decode (one worker never waits for the main thread). */
   concurrency?: number
@@ -149,6 +151,7 @@ export async function ingest({
       call,
       vad,
       metrics: metricsOptions,
+      ...(options.asr ? { asr: options.asr } : {}),
     })
     if (outcome.status === 'done') {
       finish({

@@ -115,3 +115,38 @@ export function transcriptFromTruth(truth: Pick<GroundTruth, 'utterances'>): { u
 
 /** Sample calls that come without a transcript (acoustic analysis only). */
 export const WITHOUT_TRANSCRIPT = new Set(['call-03-mono-delivery'])
+
+/** Lower-case words without punctuation, numbers kept as written: the form WER compares. */
+export function normaliseWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}' ]+/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+}
+
+/** Word error rate: (substitutions + deletions + insertions) / reference words, by edit distance. */
+export function wordErrorRate(
+  reference: readonly string[],
+  hypothesis: readonly string[],
+): {
+  errors: number
+  words: number
+  wer: number
+} {
+  let previous = Array.from({ length: hypothesis.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= reference.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= hypothesis.length; j++) {
+      const same = reference[i - 1] === hypothesis[j - 1]
+      row[j] = Math.min(
+        (previous[j - 1] as number) + (same ? 0 : 1),
+        (previous[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+      )
+    }
+    previous = row
+  }
+  const errors = previous[hypothesis.length] as number
+  return { errors, words: reference.length, wer: reference.length ? errors / reference.length : 0 }
+}

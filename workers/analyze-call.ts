@@ -1,6 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { ConfigError } from '../errors.js'
-import type { SourceInfo } from './ffmpeg.js'
+import { ConfigError, coerceError } from '../errors.js'
+import { type SourceInfo, writeChannelWavs } from './ffmpeg.js'
 import { type CallMetrics, type ComputeMetricsOptions, computeMetrics } from './stages/compute-metrics.js'
 import { decodeAudio } from './stages/decode-audio.js'
 import {
@@ -9,6 +12,9 @@ import {
   resolveVadOptions,
 } from './stages/detect-voice-activity.js'
 import { type ProsodicSegment, ProsodyTracker, scoreArousal } from './stages/prosody.js'
+import { redactUtterances } from './stages/redact-utterances.js'
+import { type ScoredUtterance, scoreUtterances } from './stages/score-sentiment.js'
+import { type AsrSegment, createPocketsphinxEngine, pocketsphinxUnavailable } from './stages/transcribe.js'
 import { type ChannelLayout, LAYOUT_OPTIONS, type LayoutOption, type Segment } from './types.js'
 
 /** One call's work, sent from the pipeline to a worker thread. Plain data only (structured clone). */
@@ -20,7 +26,26 @@ export interface AnalyzeCallTask {
   ffmpegPath: string
   vad?: DetectVoiceActivityOptions
   metrics?: ComputeMetricsOptions
+  /** Recognise speech locally (the call came without a transcript). */
+  asr?: AsrTaskOptions
 }
+
+export interface AsrTaskOptions {
+  engine: 'pocketsphinx'
+  /** The call's language from its metadata, when known; the engine skips languages it lacks. */
+  language?: string | null
+  keepOriginalText?: boolean
+  /** PocketSphinx model folder; default Debian's /usr/share/pocketsphinx/model/en-us. */
+  modelDir?: string
+}
+
+/**
+ * What local speech recognition produced: redacted, scored utterances; or why there are none
+ * (`none`: the engine is not installed or lacks the language; `failed`: it ran and failed).
+ */
+export type AsrOutcome =
+  | { status: 'asr'; engine: string; utterances: ScoredUtterance[]; elapsedMs: number }
+  | { status: 'none' | 'failed'; engine: string; error: string }
 
 /** What comes back: compact, no PCM. */
 export interface AnalyzeCallResult {
@@ -30,6 +55,8 @@ export interface AnalyzeCallResult {
   /** Speech segments with loudness, pitch, rate and arousal. */
   segments: ProsodicSegment[]
   metrics: CallMetrics
+  /** Set when the task asked for speech recognition. */
+  transcript?: AsrOutcome
   /** Model calls made (windows × channels run as one batch each). */
   vadWindows: number
   elapsedMs: number
@@ -95,13 +122,74 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     mono: audio.layout === 'mono',
     options: task.metrics,
   })
+  const transcript = task.asr
+    ? await recognise(task, task.asr, segments, audio.speakers, audio.layout, signal)
+    : undefined
   return {
     source: audio.source,
     layout: audio.layout,
     durationMs,
     segments: featured,
     metrics,
+    ...(transcript ? { transcript } : {}),
     vadWindows: detected.windows,
     elapsedMs: Math.round(performance.now() - began),
+  }
+}
+
+/**
+ * Speech recognition on the VAD segments, redacted and scored here in the worker so unredacted
+ * text never leaves it. Never throws: a failure is the transcript's, not the call's.
+ */
+async function recognise(
+  task: AnalyzeCallTask,
+  options: AsrTaskOptions,
+  segments: readonly Segment[],
+  speakers: readonly string[],
+  layout: ChannelLayout,
+  signal?: AbortSignal,
+): Promise<AsrOutcome> {
+  const engine = createPocketsphinxEngine(options.modelDir)
+  const language = options.language?.toLowerCase().slice(0, 2)
+  if (language && !engine.languages.includes(language))
+    return {
+      status: 'none',
+      engine: engine.name,
+      error: `no local speech recognition for language "${language}"`,
+    }
+  const missing = pocketsphinxUnavailable(options.modelDir)
+  if (missing)
+    return { status: 'none', engine: engine.name, error: `no local speech recognition: ${missing}` }
+  const began = performance.now()
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'callqa-asr-'))
+  try {
+    const channelWavs =
+      layout === 'mono'
+        ? ([path.join(workDir, 'c0.wav')] as const)
+        : ([path.join(workDir, 'c0.wav'), path.join(workDir, 'c1.wav')] as const)
+    await writeChannelWavs({
+      inputPath: task.inputPath,
+      outputPaths: channelWavs,
+      sampleRate: engine.sampleRate,
+      ffmpegPath: task.ffmpegPath,
+    })
+    const asrSegments: AsrSegment[] = segments.map((s) => ({
+      channel: Math.max(0, speakers.indexOf(s.speaker)),
+      speaker: s.speaker,
+      startMs: s.startMs,
+      endMs: s.endMs,
+    }))
+    const recognised = await engine.transcribe({ channelWavs, segments: asrSegments, workDir, signal })
+    const redacted = redactUtterances(recognised, { keepOriginal: options.keepOriginalText ?? false })
+    return {
+      status: 'asr',
+      engine: engine.name,
+      utterances: scoreUtterances(redacted),
+      elapsedMs: Math.round(performance.now() - began),
+    }
+  } catch (thrown) {
+    return { status: 'failed', engine: engine.name, error: coerceError(thrown).message }
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
   }
 }

@@ -241,3 +241,42 @@ export function writeSilencedCopy({
       .save(outputPath)
   })
 }
+
+/**
+ * Writes each speaker's channel as its own 16-bit mono WAV at `sampleRate` (speech recognisers
+ * read one channel at a time). One output: the channels are mixed down; two: left and right.
+ */
+export function writeChannelWavs({
+  inputPath,
+  outputPaths,
+  sampleRate,
+  ffmpegPath,
+}: {
+  inputPath: string
+  outputPaths: readonly [string] | readonly [string, string]
+  sampleRate: number
+  ffmpegPath: string
+}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const command = ffmpeg(inputPath).setFfmpegPath(ffmpegPath).inputOptions(['-nostdin'])
+    const [first, second] = outputPaths
+    // fluent-ffmpeg applies codec, rate and format to the output declared last: set them per output.
+    const pcm = () => command.audioCodec('pcm_s16le').audioFrequency(sampleRate).format('wav')
+    if (second === undefined) {
+      command.output(first).outputOptions(['-nostats', '-map', '0:a:0', '-vn', '-sn', '-dn'])
+      pcm().audioChannels(1)
+    } else {
+      command.complexFilter(['[0:a:0]channelsplit=channel_layout=stereo[left][right]'])
+      command.output(first).outputOptions(['-nostats', '-map', '[left]'])
+      pcm()
+      command.output(second).outputOptions(['-map', '[right]'])
+      pcm()
+    }
+    command
+      .on('error', (err: Error) =>
+        reject(new AudioDecodeError(`could not split the channels: ${ffmpegReason(err)}`, { cause: err })),
+      )
+      .on('end', () => resolve())
+      .run()
+  })
+}

@@ -104,11 +104,18 @@ export async function insertUnreadableCall(
   return res.rows[0] as CallRow
 }
 
-export async function markProcessing(db: Queryable, id: number, pipelineVersion: string): Promise<void> {
-  await db.query(
-    `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $2 WHERE id = $1`,
+/** Marks the call processing; returns what the worker needs to know that ingest may have changed. */
+export async function markProcessing(
+  db: Queryable,
+  id: number,
+  pipelineVersion: string,
+): Promise<{ transcript_status: string; language: string | null }> {
+  const res = await db.query<{ transcript_status: string; language: string | null }>(
+    `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $2 WHERE id = $1
+     RETURNING transcript_status, language`,
     [id, pipelineVersion],
   )
+  return res.rows[0] ?? { transcript_status: 'none', language: null }
 }
 
 export async function markFailed(db: Queryable, id: number, code: string, message: string): Promise<void> {
@@ -162,6 +169,14 @@ export interface CallSummaryRow {
   customer_interruptions: number | null
   agent_response_latency_mean_ms: number | null
   last_speaker: string | null
+  transcript_status: string
+  transcript_format: string | null
+  transcript_error: string | null
+  utterance_count: number
+  redaction_count: number
+  customer_sentiment_start: number | null
+  customer_sentiment_end: number | null
+  agitated_segments: number | null
 }
 
 export async function callSummaries(db: Queryable, ids: readonly number[]): Promise<CallSummaryRow[]> {
@@ -169,7 +184,12 @@ export async function callSummaries(db: Queryable, ids: readonly number[]): Prom
     `SELECT c.id, c.source_name, c.status, c.channel_layout, c.duration_ms, c.agent_id, c.direction,
             c.error_code, c.error_message, m.agent_talk_ms, m.customer_talk_ms, m.speaker_talk_ms,
             m.agent_talk_ratio, m.dead_air_count, m.dead_air_longest_ms, m.overtalk_ms,
-            m.agent_interruptions, m.customer_interruptions, m.agent_response_latency_mean_ms, m.last_speaker
+            m.agent_interruptions, m.customer_interruptions, m.agent_response_latency_mean_ms, m.last_speaker,
+            c.transcript_status, c.transcript_format, c.transcript_error,
+            (SELECT count(*) FROM utterances u WHERE u.call_id = c.id)::int AS utterance_count,
+            (SELECT coalesce(sum(jsonb_array_length(u.redactions)), 0) FROM utterances u WHERE u.call_id = c.id)::int
+              AS redaction_count,
+            m.customer_sentiment_start, m.customer_sentiment_end, m.agitated_segments
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
      WHERE c.id = ANY($1::bigint[]) ORDER BY c.id`,
     [ids],

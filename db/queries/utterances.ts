@@ -67,7 +67,7 @@ export async function setTranscriptStatus(
   db: Queryable,
   callId: number,
   status: {
-    status: 'none' | 'supplied' | 'failed'
+    status: 'none' | 'supplied' | 'asr' | 'failed'
     format?: string | null
     source?: string | null
     error?: string | null

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
 import { listUtterances } from '../../db/queries/utterances.js'
 import { createPool } from '../../pipeline/pool.js'
-import { ingest } from '../../pipeline/run.js'
+import { type IngestOptions, ingest } from '../../pipeline/run.js'
 import { loadTruths, samplesDir } from '../../samples/ground-truth.js'
 import { redactUtterances } from '../../workers/stages/redact-utterances.js'
+import { pocketsphinxUnavailable } from '../../workers/stages/transcribe.js'
 import { ffmpegPath, sample, tempDir } from '../helpers/audio.js'
 import { openTestDb } from '../helpers/db.js'
 
@@ -135,6 +136,73 @@ test('sample calls: sentiment per utterance, arousal from the audio, and the cal
   const billing = await summary('call-01-clean-billing.flac')
   expect(billing.m?.customer_sentiment_end).toBeGreaterThan(0.05)
   expect(billing.m?.customer_sentiment_trend).toBeGreaterThanOrEqual(0)
+})
+
+describe('local speech recognition for a call without a transcript', () => {
+  const installed = pocketsphinxUnavailable() === undefined
+  const mono = 'call-03-mono-delivery.wav'
+  const run = (asr: IngestOptions) =>
+    ingest({ db, pool, storageDir, ffmpegPath, inputs: [sample(mono)], options: { reprocess: true, ...asr } })
+  const status = async () => {
+    const call = await callBySource(mono)
+    return { call, utterances: await listUtterances(db, call?.id as number) }
+  }
+
+  test.skipIf(!installed)('PocketSphinx transcribes the speech segments, redacted and scored', async () => {
+    const report = await run({ asr: { engine: 'pocketsphinx' } })
+    expect(report.done).toBe(1)
+    const { call, utterances } = await status()
+    expect(call).toMatchObject({
+      status: 'done',
+      transcript_status: 'asr',
+      transcript_format: 'pocketsphinx',
+    })
+    expect(utterances.length).toBeGreaterThan(3)
+    const segments = await db.query<{ start_ms: number; end_ms: number }>(
+      'SELECT start_ms, end_ms FROM segments WHERE call_id = $1',
+      [call?.id],
+    )
+    for (const u of utterances) {
+      // One utterance per VAD segment it found words in, on the mono channel's single speaker.
+      expect(u.speaker).toBe('speaker')
+      expect(segments.rows).toContainEqual({ start_ms: u.start_ms, end_ms: u.end_ms })
+      expect(u.words?.length).toBeGreaterThan(0)
+      expect(u.text).toBeNull()
+      expect(u.language).toBe('en')
+      expect(u.sentiment).not.toBeNull()
+    }
+  })
+
+  test('without the engine, or for a language it lacks, the call completes acoustic-only and says why', async () => {
+    await run({ asr: { engine: 'pocketsphinx', modelDir: path.join(tmp.dir, 'no-model') } })
+    let { call, utterances } = await status()
+    expect(call).toMatchObject({ status: 'done', transcript_status: 'none' })
+    expect(call?.transcript_error).toMatch(/^no local speech recognition: .*(not installed|no-model)/)
+    expect(utterances).toEqual([])
+
+    await db.query("UPDATE calls SET language = 'zh' WHERE source_name = $1", [mono])
+    await run({ asr: { engine: 'pocketsphinx' } })
+    ;({ call } = await status())
+    expect(call).toMatchObject({ status: 'done', transcript_status: 'none' })
+    expect(call?.transcript_error).toBe('no local speech recognition for language "zh"')
+    await db.query('UPDATE calls SET language = NULL WHERE source_name = $1', [mono])
+  })
+
+  test.skipIf(!installed)('a recogniser that fails marks the transcript failed, never the call', async () => {
+    // A model folder whose files exist but are not a model: pocketsphinx_batch exits with an error.
+    const broken = path.join(tmp.dir, 'broken-model')
+    mkdirSync(path.join(broken, 'en-us'), { recursive: true })
+    writeFileSync(path.join(broken, 'en-us.lm.bin'), 'not a language model')
+    writeFileSync(path.join(broken, 'cmudict-en-us.dict'), 'hello HH AH L OW\n')
+    const report = await run({ asr: { engine: 'pocketsphinx', modelDir: broken } })
+    expect(report.done).toBe(1)
+    const { call, utterances } = await status()
+    expect(call).toMatchObject({ status: 'done', transcript_status: 'failed', transcript_format: null })
+    expect(call?.transcript_error).toMatch(/^pocketsphinx_batch failed/)
+    expect(utterances).toEqual([])
+    const metrics = await db.query('SELECT 1 FROM call_metrics WHERE call_id = $1', [call?.id])
+    expect(metrics.rows).toHaveLength(1)
+  })
 })
 
 test('a malformed transcript fails the transcript, not the call', async () => {
