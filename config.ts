@@ -18,8 +18,11 @@ export interface ResolvedConfig {
   workers: number
   /** Keep the original transcript text beside the redacted one (CALLQA_KEEP_ORIGINAL_TEXT=1). */
   keepOriginalText: boolean
-  /** Write a copy of each recording with redacted spans silenced (CALLQA_REDACT_AUDIO=1). */
-  redactAudio: boolean
+  /**
+   * Write a copy of each recording with the redacted spans silenced (CALLQA_REDACT_AUDIO=1 or
+   * silence) or covered by a 1 kHz beep (CALLQA_REDACT_AUDIO=beep); false: no copy.
+   */
+  redactAudio: false | 'silence' | 'beep'
   /**
    * Local speech recognition for calls without a transcript (CALLQA_ASR): `pocketsphinx` (default;
    * skipped with a note on the call when it is not installed) or `off`.
@@ -42,6 +45,13 @@ function asrEngine(raw: string | undefined): 'pocketsphinx' | 'off' {
   throw new ConfigError(`CALLQA_ASR must be pocketsphinx or off, got "${raw}"`)
 }
 
+function redactAudioMode(raw: string | undefined): false | 'silence' | 'beep' {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true' || raw === 'silence') return 'silence'
+  if (raw === 'beep') return 'beep'
+  throw new ConfigError(`CALLQA_REDACT_AUDIO must be silence, beep or 0, got "${raw}"`)
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const dataDir = path.resolve(env.CALLQA_DATA_DIR ?? '.callqa')
   return {
@@ -50,7 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     dataDir,
     storageDir: path.resolve(env.CALLQA_STORAGE_DIR ?? path.join(dataDir, 'recordings')),
     keepOriginalText: env.CALLQA_KEEP_ORIGINAL_TEXT === '1' || env.CALLQA_KEEP_ORIGINAL_TEXT === 'true',
-    redactAudio: env.CALLQA_REDACT_AUDIO === '1' || env.CALLQA_REDACT_AUDIO === 'true',
+    redactAudio: redactAudioMode(env.CALLQA_REDACT_AUDIO),
     asr: asrEngine(env.CALLQA_ASR),
     pocketsphinxModel: env.CALLQA_POCKETSPHINX_MODEL || undefined,
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),

@@ -10,13 +10,19 @@ import { parseArgs } from 'node:util'
 import { loadConfig, type ResolvedConfig } from '../config.js'
 import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
-import { callSummaries } from '../db/queries/calls.js'
+import { callSummaries, getCall } from '../db/queries/calls.js'
 import { ConfigError, coerceError, errorCode } from '../errors.js'
 import { emptyMetadata, loadMetadata } from '../pipeline/metadata.js'
 import { createPool } from '../pipeline/pool.js'
+import { processCall } from '../pipeline/process-call.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
+import { type ComputeMetricsOptions, resolveMetricsOptions } from '../workers/stages/compute-metrics.js'
+import {
+  type DetectVoiceActivityOptions,
+  resolveVadOptions,
+} from '../workers/stages/detect-voice-activity.js'
 import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
 import { parseMetricFlags, parseVadFlags } from './options.js'
 import { createProgressReporter } from './progress.js'
@@ -33,6 +39,7 @@ Usage:
   callqa worker [--workers N]   process calls queued with --queue, until SIGINT/SIGTERM (needs DATABASE_URL)
   callqa demo          ingest the sample calls (samples/calls) and print a summary
   callqa migrate       apply database migrations
+  callqa swap CALL_ID  agent and customer are the other way round on this call: analyse it again swapped
   callqa sentiment [FILE] [--language en|zh]
                        score one utterance per line (FILE or stdin), print one JSON object per line
 
@@ -208,6 +215,63 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
   }
 }
 
+/**
+ * `callqa swap CALL_ID`: agent and customer were the other way round on this call. Re-analyses the
+ * stored recording swapped and turns the stored transcript round, in one transaction; running it
+ * again swaps back.
+ */
+async function runSwap(config: ResolvedConfig, args: string[]): Promise<number> {
+  const id = Number(args[0])
+  if (args.length !== 1 || !Number.isInteger(id) || id < 1) throw new ConfigError('swap takes one call id')
+  const db = await openDb(config)
+  const pool = createPool({ threads: 1 })
+  try {
+    const call = await getCall(db, id)
+    if (!call) throw new ConfigError(`there is no call ${id}`)
+    if (!call.storage_uri) throw new ConfigError(`call ${id} has no stored recording to analyse again`)
+    const stored = await db.query<{
+      params: { vad?: DetectVoiceActivityOptions; metrics?: ComputeMetricsOptions }
+    }>('SELECT params FROM call_metrics WHERE call_id = $1', [id])
+    const params = stored.rows[0]?.params ?? {}
+    const began = Date.now()
+    const outcome = await processCall({
+      db,
+      pool,
+      storageDir: config.storageDir,
+      ffmpegPath: resolveFfmpeg().path,
+      call,
+      vad: resolveVadOptions(params.vad),
+      metrics: resolveMetricsOptions(params.metrics),
+      ...asrOptions(config),
+      toggleSwap: true,
+    })
+    const item =
+      outcome.status === 'done'
+        ? { path: call.source_name, callId: id, status: 'done' as const, durationMs: outcome.durationMs }
+        : {
+            path: call.source_name,
+            callId: id,
+            status: 'failed' as const,
+            errorCode: outcome.code,
+            errorMessage: outcome.message,
+          }
+    const report: IngestReport = {
+      items: [item],
+      done: outcome.status === 'done' ? 1 : 0,
+      failed: outcome.status === 'done' ? 0 : 1,
+      skipped: 0,
+      queued: 0,
+      audioMs: item.durationMs ?? 0,
+      elapsedMs: Date.now() - began,
+    }
+    printSummary(report, await callSummaries(db, [id]))
+    return outcome.status === 'done' ? 0 : 1
+  } finally {
+    await pool.destroy()
+    await db.close()
+  }
+}
+
 /** `--workers N`, else CALLQA_WORKERS / the number of cores. */
 function asrOptions(config: ResolvedConfig) {
   if (config.asr === 'off') return {}
@@ -301,6 +365,8 @@ export async function main(argv: string[]): Promise<number> {
       const samples = path.join(repoRoot, 'samples', 'calls')
       return runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
     }
+    case 'swap':
+      return runSwap(config, rest)
     case 'sentiment':
       if (rest.length > 1) throw new ConfigError('sentiment takes at most one FILE (or reads stdin)')
       return runSentiment(rest[0], values.language)

@@ -1,6 +1,8 @@
 /**
  * Call metadata from a CSV or JSON file, matched to recordings by file name or external id.
- * Columns: file, external_id, started_at, agent, team, queue, direction, csat, disposition, language.
+ * Columns: file, external_id, started_at, agent, team, queue, direction, csat, disposition, language,
+ * transcript (a transcript file for the recording, relative to the metadata file's folder) and
+ * swap_speakers (true: agent and customer are the other way round on this call).
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -53,6 +55,10 @@ export function parseCsv(text: string): Array<{ line: number; fields: string[] }
 }
 
 const ALIASES: Record<string, keyof CallMetadata | 'file'> = {
+  transcript: 'transcript',
+  transcript_file: 'transcript',
+  swap_speakers: 'swapSpeakers',
+  swap: 'swapSpeakers',
   file: 'file',
   file_name: 'file',
   filename: 'file',
@@ -69,7 +75,11 @@ const ALIASES: Record<string, keyof CallMetadata | 'file'> = {
   language: 'language',
 }
 
-function normalise(raw: Record<string, unknown>, where: string): { file?: string; meta: CallMetadata } {
+function normalise(
+  raw: Record<string, unknown>,
+  where: string,
+  baseDir: string,
+): { file?: string; meta: CallMetadata } {
   const meta: CallMetadata = {}
   let file: string | undefined
   for (const [key, value] of Object.entries(raw)) {
@@ -92,6 +102,17 @@ function normalise(raw: Record<string, unknown>, where: string): { file?: string
         meta.csat = n
         break
       }
+      case 'swapSpeakers': {
+        const flag = text.toLowerCase()
+        if (!['true', 'false', '1', '0', 'yes', 'no'].includes(flag))
+          throw new MetadataError(`${where}: swap_speakers must be true or false, got "${text}"`)
+        meta.swapSpeakers = ['true', '1', 'yes'].includes(flag)
+        break
+      }
+      case 'transcript':
+        // Relative to the metadata file, like the recordings it lists; checked when it is read.
+        meta.transcript = path.resolve(baseDir, text)
+        break
       case 'startedAt':
         if (Number.isNaN(Date.parse(text)))
           throw new MetadataError(`${where}: started_at must be an ISO 8601 date-time, got "${text}"`)
@@ -128,7 +149,9 @@ export function loadMetadata(metaPath: string): MetadataIndex {
     if (!list) throw new MetadataError(`${name} must hold an array of calls or an object keyed by file name`)
     list.forEach((item, i) => {
       if (!item || typeof item !== 'object') throw new MetadataError(`${name}[${i}] must be an object`)
-      records.push(normalise(item as Record<string, unknown>, `${name}[${i}]`))
+      records.push(
+        normalise(item as Record<string, unknown>, `${name}[${i}]`, path.dirname(path.resolve(metaPath))),
+      )
     })
   } else {
     const rows = parseCsv(text)
@@ -143,7 +166,11 @@ export function loadMetadata(metaPath: string): MetadataIndex {
           `${name} line ${row.line}: ${row.fields.length} fields, the header has ${columns.length}`,
         )
       records.push(
-        normalise(Object.fromEntries(columns.map((c, i) => [c, row.fields[i]])), `${name} line ${row.line}`),
+        normalise(
+          Object.fromEntries(columns.map((c, i) => [c, row.fields[i]])),
+          `${name} line ${row.line}`,
+          path.dirname(path.resolve(metaPath)),
+        ),
       )
     }
   }

@@ -21,8 +21,19 @@ export async function saveCallResult(
   callId: number,
   result: AnalyzeCallResult,
   params: unknown,
+  { toggleSwap = false }: { toggleSwap?: boolean } = {},
 ): Promise<void> {
   await db.withTransaction(async (tx) => {
+    if (toggleSwap) {
+      // The audio was analysed swapped; the stored transcript turns round in the same transaction.
+      await tx.query('UPDATE calls SET speakers_swapped = NOT speakers_swapped WHERE id = $1', [callId])
+      await tx.query(
+        `UPDATE utterances SET speaker = CASE speaker WHEN 'agent' THEN 'customer' WHEN 'customer' THEN 'agent'
+           ELSE speaker END
+         WHERE call_id = $1`,
+        [callId],
+      )
+    }
     await replaceSegments(tx, callId, result.segments)
     await upsertCallMetrics(tx, callId, result.metrics, params)
     const asr = result.transcript

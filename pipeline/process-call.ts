@@ -43,6 +43,7 @@ export async function processCall({
   vad,
   metrics,
   asr,
+  toggleSwap = false,
 }: {
   db: Database
   pool: Piscina
@@ -53,6 +54,8 @@ export async function processCall({
   metrics: ResolvedMetricsOptions
   /** Local speech recognition for calls without a supplied transcript; undefined = off. */
   asr?: Omit<AsrTaskOptions, 'language'>
+  /** Re-run with agent and customer the other way round, and store the call so (`callqa swap`). */
+  toggleSwap?: boolean
 }): Promise<CallOutcome> {
   const current = await markProcessing(db, call.id, PIPELINE_VERSION)
   const task: AnalyzeCallTask = {
@@ -62,6 +65,7 @@ export async function processCall({
     ffmpegPath,
     vad,
     metrics,
+    swapSpeakers: current.speakers_swapped !== toggleSwap,
     ...(asr && current.transcript_status === 'none' ? { asr: { ...asr, language: current.language } } : {}),
   }
   let outcome: AnalyzeCallOutcome
@@ -73,7 +77,13 @@ export async function processCall({
   }
   if (outcome.ok) {
     try {
-      await saveCallResult(db, call.id, outcome.result, { pipelineVersion: PIPELINE_VERSION, vad, metrics })
+      await saveCallResult(
+        db,
+        call.id,
+        outcome.result,
+        { pipelineVersion: PIPELINE_VERSION, vad, metrics },
+        { toggleSwap },
+      )
       return { status: 'done', durationMs: outcome.result.durationMs, result: outcome.result }
     } catch (thrown) {
       outcome = {

@@ -35,7 +35,7 @@ export interface IngestOptions {
   /** Store the original transcript text beside the redacted one (off: only redacted text is kept). */
   keepOriginalText?: boolean
   /** Also write a copy of each recording with its redacted spans silenced. */
-  redactAudio?: boolean
+  redactAudio?: boolean | 'silence' | 'beep'
   /** Local speech recognition for calls without a supplied transcript; undefined = off. */
   asr?: Omit<AsrTaskOptions, 'language'>
   /** Calls in flight at once; default: twice the pool's threads, so the next call is hashed,
@@ -243,9 +243,18 @@ export async function ingest({
         db,
         call,
         recordingPath: input.path,
+        namedTranscript: meta.transcript ?? null,
         direction: meta.direction ?? null,
         keepOriginalText: options.keepOriginalText ?? false,
-        ...(options.redactAudio ? { redactAudio: { storageDir, ffmpegPath } } : {}),
+        ...(options.redactAudio
+          ? {
+              redactAudio: {
+                storageDir,
+                ffmpegPath,
+                mode: options.redactAudio === 'beep' ? ('beep' as const) : ('silence' as const),
+              },
+            }
+          : {}),
       })
     } catch (thrown) {
       finish({

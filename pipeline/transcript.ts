@@ -11,7 +11,7 @@ import type { Database } from '../db/index.js'
 import type { CallRow } from '../db/queries/calls.js'
 import { replaceUtterances, setTranscriptStatus } from '../db/queries/utterances.js'
 import { coerceError } from '../errors.js'
-import { writeSilencedCopy } from '../workers/ffmpeg.js'
+import { writeRedactedCopy } from '../workers/ffmpeg.js'
 import { mapSpeakers, parseTranscript } from '../workers/stages/parse-transcript.js'
 import { type RedactedUtterance, redactUtterances } from '../workers/stages/redact-utterances.js'
 import { scoreUtterances } from '../workers/stages/score-sentiment.js'
@@ -52,6 +52,7 @@ async function writeRedactedAudio(
   call: CallRow,
   utterances: readonly RedactedUtterance[],
   ffmpegPath: string,
+  mode: 'silence' | 'beep',
 ): Promise<string> {
   const source = storagePath(storageDir, call.storage_uri ?? '')
   const key = `${(call.storage_uri ?? '').replace(/\.[a-z0-9]+$/, '')}.redacted.wav`
@@ -59,7 +60,8 @@ async function writeRedactedAudio(
   const tmp = path.join(storageDir, 'tmp', `${randomUUID()}.wav`)
   await mkdir(path.dirname(tmp), { recursive: true })
   try {
-    await writeSilencedCopy({
+    await writeRedactedCopy({
+      mode,
       inputPath: source,
       outputPath: tmp,
       spans: utterances.flatMap((u) => u.redactions),
@@ -79,28 +81,34 @@ export async function ingestTranscript({
   direction,
   keepOriginalText = false,
   redactAudio,
+  namedTranscript,
 }: {
   db: Database
   call: CallRow
   recordingPath: string
+  /** A transcript named for this recording (metadata `transcript` column); else found by name. */
+  namedTranscript?: string | null
   direction?: 'inbound' | 'outbound' | null
   keepOriginalText?: boolean
   /** Write a copy of the recording with the redacted spans silenced (needs the storage folder). */
-  redactAudio?: { storageDir: string; ffmpegPath: string }
+  redactAudio?: { storageDir: string; ffmpegPath: string; mode: 'silence' | 'beep' }
 }): Promise<TranscriptOutcome> {
-  const file = await findTranscript(recordingPath)
+  const file = namedTranscript ?? (await findTranscript(recordingPath))
   if (!file) {
     await setTranscriptStatus(db, call.id, { status: 'none' })
     return { status: 'none', utterances: 0, redactions: 0 }
   }
   const source = path.basename(file)
   try {
-    if ((await stat(file)).size > MAX_TRANSCRIPT_BYTES) throw new Error(`${source} is larger than 20 MB`)
+    const info = await stat(file).catch(() => undefined)
+    if (!info?.isFile()) throw new Error(`${source}, named in the metadata, is not a readable file`)
+    if (info.size > MAX_TRANSCRIPT_BYTES) throw new Error(`${source} is larger than 20 MB`)
     const parsed = parseTranscript({ text: await readFile(file, 'utf8'), fileName: source })
     const layout = call.requested_layout === 'auto' ? 'stereo-agent-left' : call.requested_layout
     const mapped = mapSpeakers(parsed.utterances, {
       layout: layout as 'stereo-agent-left' | 'stereo-agent-right' | 'mono',
       ...(direction ? { direction } : {}),
+      swap: call.speakers_swapped,
     })
     const redacted = redactUtterances(mapped, { keepOriginal: keepOriginalText })
     const redactions = redacted.reduce((n, u) => n + u.redactions.length, 0)
@@ -114,6 +122,7 @@ export async function ingestTranscript({
           call,
           redacted,
           redactAudio.ffmpegPath,
+          redactAudio.mode,
         )
       } catch (thrown) {
         // The text is still safe to store; say what went wrong with the audio copy and go on.

@@ -93,6 +93,22 @@ test('--vad and --metric options reach the pipeline and are recorded with the me
   }
 })
 
+test('swap re-analyses a call with agent and customer the other way round, and back', async () => {
+  const ingested = await callqa('ingest', sample('call-06-phone-angry.wav'))
+  const id = /^(\d+)\s+call-06-phone-angry\.wav/m.exec(ingested.stdout)?.[1]
+  expect(id).toBeDefined()
+  const talk = (stdout: string) =>
+    /call-06-phone-angry\.wav\s+\S+\s+\S+\s+(\S+) \/ (\S+)/.exec(stdout)?.slice(1, 3)
+  const before = talk(ingested.stdout)
+  const swapped = await callqa('swap', id as string)
+  expect(swapped.code).toBe(0)
+  expect(talk(swapped.stdout)).toEqual([before?.[1], before?.[0]])
+  const back = await callqa('swap', id as string)
+  expect(talk(back.stdout)).toEqual(before)
+  const missing = await callqa('swap', '99999')
+  expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/there is no call 99999/) })
+})
+
 test('usage errors exit 2 with a message', async () => {
   const layout = await callqa('ingest', '--layout', 'sideways', sample('call-06-phone-angry.wav'))
   expect(layout.code).toBe(2)

@@ -28,6 +28,8 @@ export interface AnalyzeCallTask {
   metrics?: ComputeMetricsOptions
   /** Recognise speech locally (the call came without a transcript). */
   asr?: AsrTaskOptions
+  /** The call's agent and customer are the other way round from the layout (a per-call fix). */
+  swapSpeakers?: boolean
 }
 
 export interface AsrTaskOptions {
@@ -82,6 +84,7 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     sampleRate: vad.sampleRate,
     ffmpegPath: task.ffmpegPath,
     displayName: task.displayName,
+    swapSpeakers: task.swapSpeakers ?? false,
   })
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
   let prosody: ProsodyTracker | undefined

@@ -203,25 +203,29 @@ export function decodePcm({
 }
 
 /**
- * Writes a copy of `inputPath` as 16-bit WAV (same rate and channels) with every span silenced on
- * every channel: personal data said by one party can also be heard on the other's channel.
+ * Writes a copy of `inputPath` as 16-bit WAV (same rate and channels) with every span silenced or
+ * beeped on every channel: personal data said by one party can also be heard on the other's channel.
  */
-export function writeSilencedCopy({
+export function writeRedactedCopy({
   inputPath,
   outputPath,
   spans,
   ffmpegPath,
+  mode = 'silence',
 }: {
   inputPath: string
   outputPath: string
   spans: ReadonlyArray<{ startMs: number; endMs: number }>
   ffmpegPath: string
+  /** silence: zeros over each span; beep: a 1 kHz tone at -14 dBFS instead. */
+  mode?: 'silence' | 'beep'
 }): Promise<void> {
   // aeval works per sample (timeline `enable` on volume works per frame of ~1000 samples).
   const inside = spans
     .map((s) => `between(t,${(s.startMs / 1000).toFixed(3)},${(s.endMs / 1000).toFixed(3)})`)
     .join('+')
-  const filters = spans.length ? [`aeval='val(ch)*lt(${inside},1)':c=same`] : []
+  const cover = mode === 'beep' ? `+gte(${inside},1)*0.2*sin(2*PI*1000*t)` : ''
+  const filters = spans.length ? [`aeval='val(ch)*lt(${inside},1)${cover}':c=same`] : []
   return new Promise((resolve, reject) => {
     const command = ffmpeg(inputPath)
       .setFfmpegPath(ffmpegPath)

@@ -28,3 +28,7 @@ ALTER TABLE call_metrics
 ALTER TABLE calls DROP CONSTRAINT calls_transcript_status_check;
 ALTER TABLE calls ADD CONSTRAINT calls_transcript_status_check
   CHECK (transcript_status IN ('none', 'supplied', 'asr', 'failed'));
+
+-- Agent and customer swapped for this call (a per-call correction of the channel layout and of the
+-- transcript's speaker mapping); kept so a re-run keeps the correction.
+ALTER TABLE calls ADD COLUMN speakers_swapped boolean NOT NULL DEFAULT false;

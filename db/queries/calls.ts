@@ -13,6 +13,10 @@ export interface CallMetadata {
   csat?: number | null
   disposition?: string | null
   language?: string | null
+  /** Agent and customer are the other way round on this call (channels and transcript). */
+  swapSpeakers?: boolean | null
+  /** A transcript file named for this recording (absolute path); not stored. */
+  transcript?: string | null
 }
 
 export interface CallRow {
@@ -28,6 +32,7 @@ export interface CallRow {
   error_code: string | null
   error_message: string | null
   attempts: number
+  speakers_swapped: boolean
 }
 
 const metaValues = (m: CallMetadata) => [
@@ -40,6 +45,7 @@ const metaValues = (m: CallMetadata) => [
   m.csat ?? null,
   m.disposition ?? null,
   m.language ?? null,
+  m.swapSpeakers ?? null,
 ]
 
 /**
@@ -58,8 +64,8 @@ export async function insertCall(
 ): Promise<{ call: CallRow; created: boolean }> {
   const inserted = await db.query<CallRow>(
     `INSERT INTO calls (sha256, source_name, storage_uri, requested_layout,
-       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($14, false))
      ON CONFLICT (sha256) DO NOTHING
      RETURNING *`,
     [call.sha256, call.sourceName, call.storageUri, call.requestedLayout, ...metaValues(call.meta)],
@@ -82,7 +88,8 @@ export async function requeueCall(
        external_id = COALESCE($3, external_id), started_at = COALESCE($4, started_at),
        agent_id = COALESCE($5, agent_id), team = COALESCE($6, team), queue = COALESCE($7, queue),
        direction = COALESCE($8, direction), csat = COALESCE($9, csat),
-       disposition = COALESCE($10, disposition), language = COALESCE($11, language)
+       disposition = COALESCE($10, disposition), language = COALESCE($11, language),
+       speakers_swapped = COALESCE($12, speakers_swapped)
      WHERE id = $1 RETURNING *`,
     [id, requestedLayout, ...metaValues(meta)],
   )
@@ -96,8 +103,8 @@ export async function insertUnreadableCall(
 ): Promise<CallRow> {
   const res = await db.query<CallRow>(
     `INSERT INTO calls (source_name, status, error_code, error_message, processed_at,
-       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language)
-     VALUES ($1, 'failed', $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped)
+     VALUES ($1, 'failed', $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE($13, false))
      RETURNING *`,
     [input.sourceName, input.errorCode, input.errorMessage, ...metaValues(input.meta)],
   )
@@ -109,13 +116,17 @@ export async function markProcessing(
   db: Queryable,
   id: number,
   pipelineVersion: string,
-): Promise<{ transcript_status: string; language: string | null }> {
-  const res = await db.query<{ transcript_status: string; language: string | null }>(
+): Promise<{ transcript_status: string; language: string | null; speakers_swapped: boolean }> {
+  const res = await db.query<{
+    transcript_status: string
+    language: string | null
+    speakers_swapped: boolean
+  }>(
     `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $2 WHERE id = $1
-     RETURNING transcript_status, language`,
+     RETURNING transcript_status, language, speakers_swapped`,
     [id, pipelineVersion],
   )
-  return res.rows[0] ?? { transcript_status: 'none', language: null }
+  return res.rows[0] ?? { transcript_status: 'none', language: null, speakers_swapped: false }
 }
 
 export async function markFailed(db: Queryable, id: number, code: string, message: string): Promise<void> {

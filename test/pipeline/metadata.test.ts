@@ -54,6 +54,17 @@ describe('loadMetadata', () => {
     expect(meta.lookup('unknown.wav')).toEqual({})
   })
 
+  test('transcript paths resolve against the metadata file; swap_speakers is a flag', () => {
+    const index = loadMetadata(
+      write('x.csv', 'file,transcript,swap_speakers\na.wav,sub/a.vtt,yes\nb.wav,,0\n'),
+    )
+    expect(index.lookup('/anywhere/a.wav')).toEqual({
+      transcript: path.join(tmp.dir, 'sub', 'a.vtt'),
+      swapSpeakers: true,
+    })
+    expect(index.lookup('b.wav')).toEqual({ swapSpeakers: false })
+  })
+
   test('JSON as an array or keyed by file name', () => {
     const arr = loadMetadata(write('a.json', JSON.stringify([{ file: 'x.wav', agent: 'a.kim', csat: 2 }])))
     expect(arr.lookup('x.wav')).toEqual({ agentId: 'a.kim', csat: 2 })
@@ -76,6 +87,9 @@ describe('loadMetadata', () => {
       /line 2: 2 fields, the header has 4/,
     )
     expect(() => loadMetadata(write('h.csv', 'agent,team\na,b\n'))).toThrow(/"file" or "external_id"/)
+    expect(() => loadMetadata(write('s.csv', 'file,swap_speakers\na.wav,maybe\n'))).toThrow(
+      's.csv line 2: swap_speakers must be true or false, got "maybe"',
+    )
     expect(() => loadMetadata(write('j.json', '{"a.wav": '))).toThrow(/not valid JSON/)
     expect(() => loadMetadata(path.join(tmp.dir, 'missing.csv'))).toThrow(/cannot read metadata file/)
     try {

@@ -5,13 +5,18 @@ import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
+import { getCall } from '../../db/queries/calls.js'
 import { listUtterances } from '../../db/queries/utterances.js'
+import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
+import { processCall } from '../../pipeline/process-call.js'
 import { type IngestOptions, ingest } from '../../pipeline/run.js'
 import { loadTruths, samplesDir } from '../../samples/ground-truth.js'
+import { resolveMetricsOptions } from '../../workers/stages/compute-metrics.js'
+import { resolveVadOptions } from '../../workers/stages/detect-voice-activity.js'
 import { redactUtterances } from '../../workers/stages/redact-utterances.js'
 import { pocketsphinxUnavailable } from '../../workers/stages/transcribe.js'
-import { ffmpegPath, sample, tempDir } from '../helpers/audio.js'
+import { ffmpeg, ffmpegPath, sample, tempDir } from '../helpers/audio.js'
 import { openTestDb } from '../helpers/db.js'
 
 let db: Database
@@ -205,6 +210,86 @@ describe('local speech recognition for a call without a transcript', () => {
   })
 })
 
+test('a transcript named in the metadata, and a per-call swap of agent and customer', async () => {
+  const dir = path.join(tmp.dir, 'named')
+  mkdirSync(path.join(dir, 'transcripts'), { recursive: true })
+  // A recording whose transcript has another name, in another folder; bytes changed so it is a new call.
+  const recording = path.join(dir, 'rec-0001.flac')
+  ffmpeg(['-i', sample('call-01-clean-billing.flac'), '-af', 'volume=0.9'], recording)
+  copyFileSync(sample('call-01-clean-billing.json'), path.join(dir, 'transcripts', 'billing.json'))
+  writeFileSync(
+    path.join(dir, 'meta.csv'),
+    'file,transcript,swap_speakers,direction\nrec-0001.flac,transcripts/billing.json,true,inbound\n',
+  )
+  const metadata = loadMetadata(path.join(dir, 'meta.csv'))
+  const report = await ingest({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    inputs: [recording],
+    options: { metadata },
+  })
+  expect(report.done).toBe(1)
+  const call = await callBySource('rec-0001.flac')
+  expect(call).toMatchObject({ transcript_status: 'supplied' })
+  const truth = loadTruths().find((t) => t.id === 'call-01-clean-billing')
+  const flip = (s: string) => (s === 'agent' ? 'customer' : 'agent')
+  const utterances = await listUtterances(db, call?.id as number)
+  expect(utterances.map((u) => u.speaker)).toEqual(truth?.utterances.map((u) => flip(u.speaker)))
+  const layout = await db.query<{ channel_layout: string; speakers_swapped: boolean }>(
+    'SELECT channel_layout, speakers_swapped FROM calls WHERE id = $1',
+    [call?.id],
+  )
+  expect(layout.rows[0]).toEqual({ channel_layout: 'stereo-agent-right', speakers_swapped: true })
+  const talk = async () =>
+    (
+      await db.query<{ agent_talk_ms: number; customer_talk_ms: number }>(
+        'SELECT agent_talk_ms, customer_talk_ms FROM call_metrics WHERE call_id = $1',
+        [call?.id],
+      )
+    ).rows[0]
+  const swapped = await talk()
+
+  // Swapping back (what `callqa swap` does) re-analyses the audio and turns the transcript round.
+  const row = await getCall(db, call?.id as number)
+  const outcome = await processCall({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    call: row as NonNullable<typeof row>,
+    vad: resolveVadOptions(),
+    metrics: resolveMetricsOptions(),
+    toggleSwap: true,
+  })
+  expect(outcome.status).toBe('done')
+  expect((await listUtterances(db, call?.id as number)).map((u) => u.speaker)).toEqual(
+    truth?.utterances.map((u) => u.speaker),
+  )
+  expect(await talk()).toEqual({
+    agent_talk_ms: swapped?.customer_talk_ms,
+    customer_talk_ms: swapped?.agent_talk_ms,
+  })
+
+  // A transcript named in the metadata that is not there fails the transcript, not the call.
+  writeFileSync(path.join(dir, 'meta2.csv'), 'file,transcript\nrec-0001.flac,transcripts/missing.vtt\n')
+  const again = await ingest({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    inputs: [recording],
+    options: { metadata: loadMetadata(path.join(dir, 'meta2.csv')), reprocess: true },
+  })
+  expect(again.done).toBe(1)
+  expect(await callBySource('rec-0001.flac')).toMatchObject({
+    status: 'done',
+    transcript_status: 'failed',
+    transcript_error: 'missing.vtt, named in the metadata, is not a readable file',
+  })
+})
+
 test('a malformed transcript fails the transcript, not the call', async () => {
   const dir = path.join(tmp.dir, 'broken')
   mkdirSync(dir)
@@ -272,6 +357,40 @@ test('with redactAudio, a copy of the recording is silent exactly over the redac
   const first = spans[0] as { start_ms: number }
   const before = frame(first.start_ms - 1)
   expect(energy(copy, 0, before) / energy(original, 0, before)).toBeCloseTo(1, 2)
+})
+
+test("with redactAudio 'beep', the spans carry a 1 kHz tone instead of the speech", async () => {
+  const report = await ingest({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    inputs: [sample('call-05-phone-overtalk.wav')],
+    options: { reprocess: true, redactAudio: 'beep' },
+  })
+  const key = report.items[0]?.transcript?.redactedAudio as string
+  const call = await callBySource('call-05-phone-overtalk.wav')
+  const [span] = (await listUtterances(db, call?.id as number)).flatMap((u) => u.redactions)
+  if (!span) throw new Error('the overtalk call has a redacted e-mail address')
+  // Left channel at 16 kHz over the span, 5 ms inside each edge.
+  const start = (span.start_ms + 5) / 1000
+  const length = (span.end_ms - span.start_ms - 10) / 1000
+  const buf = execFileSync(ffmpegPath, [
+    ...['-v', 'error', '-ss', String(start), '-t', String(length), '-i', path.join(storageDir, key)],
+    ...['-af', 'pan=mono|c0=c0', '-f', 's16le', '-ar', '16000', '-'],
+  ])
+  const x = new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2)
+  let crossings = 0
+  let power = 0
+  for (let i = 0; i < x.length; i++) {
+    power += ((x[i] as number) / 32768) ** 2
+    if (i > 0 && (x[i - 1] as number) < 0 !== (x[i] as number) < 0) crossings++
+  }
+  const seconds = x.length / 16000
+  // A sine at 1 kHz crosses zero 2000 times a second; amplitude 0.2 is an RMS of 0.141.
+  expect(crossings / seconds).toBeGreaterThan(1900)
+  expect(crossings / seconds).toBeLessThan(2100)
+  expect(Math.sqrt(power / x.length)).toBeCloseTo(0.141, 2)
 })
 
 describe('redactUtterances', () => {

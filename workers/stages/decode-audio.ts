@@ -55,11 +55,14 @@ export async function decodeAudio({
   sampleRate,
   ffmpegPath,
   displayName,
+  swapSpeakers = false,
 }: {
   inputPath: string
   layout: LayoutOption
   sampleRate: number
   ffmpegPath: string
+  /** Agent and customer the other way round from what the layout says (stereo only). */
+  swapSpeakers?: boolean
   /** How errors name the file; default: its base name. */
   displayName?: string
 }): Promise<DecodedAudio> {
@@ -88,6 +91,8 @@ export async function decodeAudio({
   let resolved: ChannelLayout
   try {
     resolved = resolveLayout(layout, source.channels, name)
+    if (swapSpeakers && resolved !== 'mono')
+      resolved = resolved === 'stereo-agent-left' ? 'stereo-agent-right' : 'stereo-agent-left'
   } catch (err) {
     decode.kill()
     throw err
