@@ -94,7 +94,7 @@ test('--vad and --metric options reach the pipeline and are recorded with the me
 })
 
 test('swap re-analyses a call with agent and customer the other way round, and back', async () => {
-  const ingested = await callqa('ingest', sample('call-06-phone-angry.wav'))
+  const ingested = await callqa('ingest', '--reprocess', sample('call-06-phone-angry.wav'))
   const id = /^(\d+)\s+call-06-phone-angry\.wav/m.exec(ingested.stdout)?.[1]
   expect(id).toBeDefined()
   const talk = (stdout: string) =>
