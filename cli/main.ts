@@ -315,6 +315,7 @@ async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>)
       ffmpegPath: ffmpeg.path,
       concurrency: workers,
       ...asrOptions(config),
+      ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
       onCall: ({ callId, sourceName, outcome }) =>
         console.error(
           outcome.status === 'done'

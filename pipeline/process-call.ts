@@ -14,6 +14,7 @@ import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.j
 import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
 import type { LayoutOption } from '../workers/types.js'
 import { saveCallResult } from './persist.js'
+import { writeRedactedAudio } from './transcript.js'
 
 export const PIPELINE_VERSION = '0.1.0'
 
@@ -44,6 +45,7 @@ export async function processCall({
   metrics,
   asr,
   toggleSwap = false,
+  redactAudio,
 }: {
   db: Database
   pool: Piscina
@@ -56,6 +58,8 @@ export async function processCall({
   asr?: Omit<AsrTaskOptions, 'language'>
   /** Re-run with agent and customer the other way round, and store the call so (`callqa swap`). */
   toggleSwap?: boolean
+  /** Write a redacted copy of the recording when local ASR found personal data. */
+  redactAudio?: 'silence' | 'beep'
 }): Promise<CallOutcome> {
   const current = await markProcessing(db, call.id, PIPELINE_VERSION)
   const task: AnalyzeCallTask = {
@@ -84,6 +88,7 @@ export async function processCall({
         { pipelineVersion: PIPELINE_VERSION, vad, metrics },
         { toggleSwap },
       )
+      await redactRecognisedAudio(db, call, outcome.result, storageDir, ffmpegPath, redactAudio)
       return { status: 'done', durationMs: outcome.result.durationMs, result: outcome.result }
     } catch (thrown) {
       outcome = {
@@ -95,4 +100,31 @@ export async function processCall({
   }
   await markFailed(db, call.id, outcome.code, outcome.message)
   return { status: 'failed', code: outcome.code, message: outcome.message }
+}
+
+/**
+ * A transcript from local ASR is redacted in the worker; the audio copy with those spans silenced
+ * (or beeped) is file work for the main thread, after the text is safely stored. Its failure is
+ * noted on the call's transcript, never the call's.
+ */
+async function redactRecognisedAudio(
+  db: Database,
+  call: CallRow,
+  result: AnalyzeCallResult,
+  storageDir: string,
+  ffmpegPath: string,
+  mode: 'silence' | 'beep' | undefined,
+): Promise<void> {
+  const transcript = result.transcript
+  if (!mode || transcript?.status !== 'asr') return
+  if (!transcript.utterances.some((u) => u.redactions.length > 0)) return
+  try {
+    const key = await writeRedactedAudio(storageDir, call, transcript.utterances, ffmpegPath, mode)
+    await db.query('UPDATE calls SET redacted_audio_uri = $2 WHERE id = $1', [call.id, key])
+  } catch (thrown) {
+    await db.query('UPDATE calls SET transcript_error = $2 WHERE id = $1', [
+      call.id,
+      `redacted audio copy failed: ${coerceError(thrown).message}`,
+    ])
+  }
 }

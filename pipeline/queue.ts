@@ -81,6 +81,7 @@ export async function startQueueWorker({
   pollingIntervalSeconds = 2,
   onCall,
   asr,
+  redactAudio,
 }: {
   boss: PgBoss
   db: Database
@@ -92,6 +93,8 @@ export async function startQueueWorker({
   onCall?: (event: QueueWorkerEvent) => void
   /** Local speech recognition on this worker, for calls without a transcript; undefined = off. */
   asr?: Omit<AsrTaskOptions, 'language'>
+  /** Write a redacted audio copy for calls transcribed here (CALLQA_REDACT_AUDIO). */
+  redactAudio?: 'silence' | 'beep'
 }): Promise<{ stop(): Promise<void> }> {
   const handle = async (jobs: PgBoss.Job<AnalyzeJob>[]) => {
     for (const job of jobs) {
@@ -107,6 +110,7 @@ export async function startQueueWorker({
         vad: job.data.vad,
         metrics: job.data.metrics,
         ...(asr ? { asr } : {}),
+        ...(redactAudio ? { redactAudio } : {}),
       })
       onCall?.({ callId: call.id, sourceName: call.source_name, outcome })
       // A bad recording stays failed; anything else (worker crash, database) is worth a retry.

@@ -152,6 +152,7 @@ export async function ingest({
       vad,
       metrics: metricsOptions,
       ...(options.asr ? { asr: options.asr } : {}),
+      ...(options.redactAudio ? { redactAudio: options.redactAudio === 'beep' ? 'beep' : 'silence' } : {}),
     })
     if (outcome.status === 'done') {
       finish({

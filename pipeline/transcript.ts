@@ -47,7 +47,7 @@ export interface TranscriptOutcome {
  * The stored recording with every redacted span silenced, next to it in storage
  * (`ab/<sha>.redacted.wav`), written through a temporary file and a rename.
  */
-async function writeRedactedAudio(
+export async function writeRedactedAudio(
   storageDir: string,
   call: CallRow,
   utterances: readonly RedactedUtterance[],

@@ -94,9 +94,9 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
       channelCount: audio.speakers.length,
       options: vad,
       signal,
-      onWindow: (windows) => {
+      onWindow: (windows, probabilities) => {
         prosody ??= new ProsodyTracker(windows.length, vad.sampleRate, windows[0]?.length ?? 0)
-        prosody.push(windows)
+        prosody.push(windows, probabilities)
       },
     })
   } catch (err) {

@@ -99,8 +99,8 @@ export async function detectVoiceActivity({
   channelCount: number
   options?: DetectVoiceActivityOptions
   signal?: AbortSignal
-  /** Sees every model window (one per channel) before the model does, e.g. for prosody. */
-  onWindow?: (windows: readonly Float32Array[]) => void
+  /** Sees every model window (one per channel) with its speech probabilities, e.g. for prosody. */
+  onWindow?: (windows: readonly Float32Array[], probabilities: ArrayLike<number>) => void
 }): Promise<DetectVoiceActivityResult> {
   const opts = resolveVadOptions(options)
   const model = await getSileroModel(opts.model)
@@ -115,8 +115,8 @@ export async function detectVoiceActivity({
   const gated = opts.levelGateDb > 0
 
   const runWindow = async () => {
-    onWindow?.(pending)
     const probs = await stream.process(pending)
+    onWindow?.(pending, probs)
     for (let c = 0; c < channelCount; c++) {
       segmenters[c]?.push(probs[c] ?? 0, position, gated ? meanSquare(pending[c] as Float32Array) : 0)
     }

@@ -3,8 +3,8 @@
  * speaker's own resting level in the same call. It needs no transcript.
  *
  * Frame features are taken while the audio streams past the VAD (one frame per VAD window, 32 ms):
- * energy in dB and, for voiced frames, F0 from normalised autocorrelation over the last two
- * windows. That is two floats per channel per frame (~0.5 kB per second of stereo audio); no PCM
+ * energy in dB and, where the VAD hears speech, F0 from normalised autocorrelation over the last
+ * two windows, decimated to 4 kHz (the pitch search would otherwise cost as much as the VAD). That is two floats per channel per frame (~0.5 kB per second of stereo audio); no PCM
  * is kept. After VAD, each segment gets
  *   loudness  power mean of its frames, dB re full scale
  *   pitch     median F0 of its voiced frames, Hz
@@ -28,6 +28,10 @@ const MIN_F0 = 60
 const MAX_F0 = 400
 /** Below this (dBFS) a frame is too quiet to carry pitch or a syllable. */
 const SILENCE_DB = -55
+/** Pitch is searched only where the VAD's speech probability reaches this. */
+const PITCH_SPEECH_PROBABILITY = 0.3
+/** The pitch search runs at this rate (telephone F0 is far below its Nyquist). */
+const PITCH_RATE = 4000
 const VOICING = 0.5
 const LOUDNESS_SCALE_DB = 6
 const PITCH_SCALE_ST = 4
@@ -66,6 +70,9 @@ export class ProsodyTracker {
   private readonly pitch: GrowableFloats[]
   private readonly previous: Float32Array[]
   private readonly buffer: Float32Array
+  private readonly decimated: Float32Array
+  private readonly scores: Float32Array
+  private readonly factor: number
   private readonly minLag: number
   private readonly maxLag: number
 
@@ -79,12 +86,16 @@ export class ProsodyTracker {
     this.pitch = Array.from({ length: channelCount }, () => new GrowableFloats())
     this.previous = Array.from({ length: channelCount }, () => new Float32Array(windowSize))
     this.buffer = new Float32Array(windowSize * 2)
-    this.minLag = Math.floor(sampleRate / MAX_F0)
-    this.maxLag = Math.ceil(sampleRate / MIN_F0)
+    this.factor = Math.max(1, Math.round(sampleRate / PITCH_RATE))
+    this.decimated = new Float32Array(Math.floor((windowSize * 2) / this.factor))
+    const rate = sampleRate / this.factor
+    this.minLag = Math.floor(rate / MAX_F0)
+    this.maxLag = Math.ceil(rate / MIN_F0)
+    this.scores = new Float32Array(this.maxLag + 2)
   }
 
-  /** One VAD window per channel (all `windowSize` long). */
-  push(windows: readonly Float32Array[]): void {
+  /** One VAD window per channel (all `windowSize` long) and the VAD's speech probability for each. */
+  push(windows: readonly Float32Array[], speech?: ArrayLike<number>): void {
     for (let c = 0; c < this.channelCount; c++) {
       const w = windows[c] as Float32Array
       let power = 0
@@ -93,10 +104,18 @@ export class ProsodyTracker {
       this.energy[c]?.push(db)
       const prev = this.previous[c] as Float32Array
       let f0 = 0
-      if (db > SILENCE_DB) {
+      if (db > SILENCE_DB && (speech === undefined || (speech[c] ?? 0) >= PITCH_SPEECH_PROBABILITY)) {
         this.buffer.set(prev, 0)
         this.buffer.set(w, this.windowSize)
-        f0 = this.estimatePitch(this.buffer)
+        // Decimate by averaging (a crude low-pass that is enough below 400 Hz).
+        const d = this.decimated
+        const k = this.factor
+        for (let i = 0; i < d.length; i++) {
+          let sum = 0
+          for (let j = 0; j < k; j++) sum += this.buffer[i * k + j] as number
+          d[i] = sum / k
+        }
+        f0 = this.estimatePitch(d)
       }
       this.pitch[c]?.push(f0)
       prev.set(w)
@@ -110,7 +129,8 @@ export class ProsodyTracker {
     let e0 = 0
     for (let i = 0; i < n; i++) e0 += (x[i] as number) * (x[i] as number)
     if (e0 <= 0) return 0
-    const scores = new Float32Array(this.maxLag + 1)
+    const scores = this.scores
+    scores.fill(0)
     let best = 0
     let energyLag = 0
     for (let i = this.minLag; i < this.minLag + n; i++) energyLag += (x[i] as number) * (x[i] as number)
@@ -131,7 +151,12 @@ export class ProsodyTracker {
       const s = scores[lag] as number
       // first local peak that is nearly as good as the best
       if (s >= 0.9 * best && s >= (scores[lag - 1] ?? 0) && s >= (scores[lag + 1] ?? 0)) {
-        return this.sampleRate / lag
+        // Parabolic interpolation between the neighbouring lags for sub-sample precision.
+        const a = scores[lag - 1] ?? s
+        const b = lag < this.maxLag ? (scores[lag + 1] ?? s) : s
+        const denominator = a - 2 * s + b
+        const shift = denominator < 0 ? (0.5 * (a - b)) / denominator : 0
+        return this.sampleRate / this.factor / (lag + Math.max(-0.5, Math.min(0.5, shift)))
       }
     }
     return 0
