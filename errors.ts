@@ -62,6 +62,11 @@ export class MigrationError extends CallqaError {
   override readonly code = 'QA_ERR_MIGRATION'
 }
 
+/** A scorecard definition is invalid (the message names file, line and column). */
+export class ScorecardError extends CallqaError {
+  override readonly code = 'QA_ERR_SCORECARD'
+}
+
 /** Local speech recognition failed or is not available. */
 export class AsrError extends CallqaError {
   override readonly code = 'QA_ERR_ASR'
@@ -84,6 +89,7 @@ export const errorClasses = {
   MetadataError,
   TranscriptError,
   AsrError,
+  ScorecardError,
   ConfigError,
   MigrationError,
   WorkerError,

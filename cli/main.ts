@@ -17,6 +17,7 @@ import { createPool } from '../pipeline/pool.js'
 import { processCall } from '../pipeline/process-call.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
+import { installBuiltinScorecards } from '../scorecards/builtin.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { type ComputeMetricsOptions, resolveMetricsOptions } from '../workers/stages/compute-metrics.js'
 import {
@@ -26,6 +27,7 @@ import {
 import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
 import { parseMetricFlags, parseVadFlags } from './options.js'
 import { createProgressReporter } from './progress.js'
+import { runRescore, runScorecard } from './scorecards.js'
 import { runSentiment } from './sentiment.js'
 import { formatTable, seconds } from './table.js'
 
@@ -39,6 +41,13 @@ Usage:
   callqa worker [--workers N]   process calls queued with --queue, until SIGINT/SIGTERM (needs DATABASE_URL)
   callqa demo          ingest the sample calls (samples/calls) and print a summary
   callqa migrate       apply database migrations
+  callqa scorecard load FILE…     store scorecards (YAML/JSON); changed content becomes a new version
+  callqa scorecard list           versions, active flags, evaluation counts
+  callqa scorecard test FILE [--calls all|ID,…] [--since DATE]
+                                  per item: how many calls pass/fail/N/A, with examples; stores nothing
+  callqa scorecard activate|deactivate KEY
+  callqa rescore --scorecard KEY [--since DATE]
+                                  evaluate the newest version on stored calls (no decoding)
   callqa swap CALL_ID  agent and customer are the other way round on this call: analyse it again swapped
   callqa sentiment [FILE] [--language en|zh]
                        score one utterance per line (FILE or stdin), print one JSON object per line
@@ -71,6 +80,9 @@ function connect(config: ResolvedConfig) {
 async function openDb(config: ResolvedConfig) {
   const db = await connect(config)
   await migrate(db)
+  // The built-in scorecards, so a fresh database scores calls out of the box (new versions only
+  // when a built-in file changed).
+  await installBuiltinScorecards(db)
   return db
 }
 
@@ -348,6 +360,9 @@ export async function main(argv: string[]): Promise<number> {
       vad: { type: 'string', multiple: true },
       metric: { type: 'string', multiple: true },
       language: { type: 'string' },
+      scorecard: { type: 'string' },
+      since: { type: 'string' },
+      calls: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -365,6 +380,15 @@ export async function main(argv: string[]): Promise<number> {
     case 'demo': {
       const samples = path.join(repoRoot, 'samples', 'calls')
       return runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
+    }
+    case 'scorecard':
+    case 'rescore': {
+      const db = await openDb(config)
+      try {
+        return command === 'scorecard' ? await runScorecard(db, rest, values) : await runRescore(db, values)
+      } finally {
+        await db.close()
+      }
     }
     case 'swap':
       return runSwap(config, rest)

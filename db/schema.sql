@@ -88,6 +88,73 @@ ALTER TABLE calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE evaluation_items (
+    evaluation_id bigint NOT NULL,
+    seq integer NOT NULL,
+    section_key text NOT NULL,
+    item_key text NOT NULL,
+    kind text NOT NULL,
+    result text NOT NULL,
+    points real NOT NULL,
+    max_points real NOT NULL,
+    occurrences integer DEFAULT 0 NOT NULL,
+    critical boolean DEFAULT false NOT NULL,
+    fatal boolean DEFAULT false NOT NULL,
+    evidence jsonb DEFAULT '[]'::jsonb NOT NULL,
+    comment text,
+    CONSTRAINT evaluation_items_result_check CHECK ((result = ANY (ARRAY['pass'::text, 'fail'::text, 'na'::text, 'pending'::text])))
+);
+
+CREATE TABLE evaluations (
+    id bigint NOT NULL,
+    call_id bigint NOT NULL,
+    scorecard_id bigint NOT NULL,
+    source text NOT NULL,
+    status text DEFAULT 'final'::text NOT NULL,
+    score real NOT NULL,
+    max_score real NOT NULL,
+    percent real NOT NULL,
+    passed boolean NOT NULL,
+    fatal_failed boolean NOT NULL,
+    critical_failed text[] DEFAULT '{}'::text[] NOT NULL,
+    pending integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT evaluations_source_check CHECK ((source = ANY (ARRAY['auto'::text, 'review'::text]))),
+    CONSTRAINT evaluations_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'submitted'::text, 'final'::text])))
+);
+
+ALTER TABLE evaluations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME evaluations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE scorecards (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    version integer NOT NULL,
+    name text NOT NULL,
+    definition jsonb NOT NULL,
+    definition_sha256 text NOT NULL,
+    source text,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT scorecards_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE scorecards ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scorecards_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE segments (
     call_id bigint NOT NULL,
     speaker text NOT NULL,
@@ -131,6 +198,21 @@ ALTER TABLE ONLY calls
 ALTER TABLE ONLY calls
     ADD CONSTRAINT calls_sha256_key UNIQUE (sha256);
 
+ALTER TABLE ONLY evaluation_items
+    ADD CONSTRAINT evaluation_items_pkey PRIMARY KEY (evaluation_id, item_key);
+
+ALTER TABLE ONLY evaluations
+    ADD CONSTRAINT evaluations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY scorecards
+    ADD CONSTRAINT scorecards_key_definition_sha256_key UNIQUE (key, definition_sha256);
+
+ALTER TABLE ONLY scorecards
+    ADD CONSTRAINT scorecards_key_version_key UNIQUE (key, version);
+
+ALTER TABLE ONLY scorecards
+    ADD CONSTRAINT scorecards_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY segments
     ADD CONSTRAINT segments_pkey PRIMARY KEY (call_id, speaker, start_ms);
 
@@ -143,8 +225,21 @@ CREATE INDEX calls_started_at_idx ON calls USING btree (started_at);
 
 CREATE INDEX calls_status_idx ON calls USING btree (status);
 
+CREATE UNIQUE INDEX evaluations_auto_once ON evaluations USING btree (call_id, scorecard_id) WHERE (source = 'auto'::text);
+
+CREATE INDEX evaluations_scorecard ON evaluations USING btree (scorecard_id, call_id);
+
 ALTER TABLE ONLY call_metrics
     ADD CONSTRAINT call_metrics_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY evaluation_items
+    ADD CONSTRAINT evaluation_items_evaluation_id_fkey FOREIGN KEY (evaluation_id) REFERENCES evaluations(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY evaluations
+    ADD CONSTRAINT evaluations_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY evaluations
+    ADD CONSTRAINT evaluations_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);
 
 ALTER TABLE ONLY segments
     ADD CONSTRAINT segments_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;

@@ -10,11 +10,13 @@ import {
 } from '../db/queries/utterances.js'
 import type { AnalyzeCallResult } from '../workers/analyze-call.js'
 import { summarizeSentiment, utteranceArousal } from '../workers/stages/summarize-sentiment.js'
+import { evaluateCall } from './rescore.js'
 
 /**
  * Writes one call's derived data in ONE transaction: segments and metrics are replaced, a local
- * ASR transcript (if any) stored, the utterances get their arousal, the call-level sentiment summary is computed,
- * and the call marked done, together — a crash leaves either the old result or the new one.
+ * ASR transcript (if any) stored, the utterances get their arousal, the call-level sentiment
+ * summary is computed, the call marked done and every active scorecard that applies evaluated,
+ * together — a crash leaves either the old result or the new one.
  */
 export async function saveCallResult(
   db: Database,
@@ -71,5 +73,15 @@ export async function saveCallResult(
       channelLayout: result.layout,
       audioFormat: result.source,
     })
+    // Without a language in the metadata, the transcript's (most utterances) stands in, so
+    // language-specific scorecards can apply.
+    await tx.query(
+      `UPDATE calls SET language = (
+         SELECT u.language FROM utterances u WHERE u.call_id = $1 AND u.language IS NOT NULL
+         GROUP BY u.language ORDER BY count(*) DESC, u.language LIMIT 1)
+       WHERE id = $1 AND language IS NULL`,
+      [callId],
+    )
+    await evaluateCall(tx, callId)
   })
 }

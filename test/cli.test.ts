@@ -109,6 +109,48 @@ test('swap re-analyses a call with agent and customer the other way round, and b
   expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/there is no call 99999/) })
 })
 
+test('scorecard load / list / test and rescore, as an author uses them', async () => {
+  // Built-in cards are installed on first use; the ingested calls were evaluated by them.
+  await callqa('ingest', sample('call-06-phone-angry.wav'))
+  const list = await callqa('scorecard', 'list')
+  expect(list.code).toBe(0)
+  expect(list.stdout).toMatch(/compliance-deduction\s+1\s+Compliance \(deduction\)\s+deduction\s+yes\s+[1-9]/)
+  expect(list.stdout).toMatch(/inbound-support-en\s+1\s+Inbound support \(English\)\s+weighted\s+yes/)
+
+  const bad = path.join(tmp.dir, 'bad-card.yaml')
+  writeFileSync(
+    bad,
+    'key: my-card\nname: Mine\nmode: weighted\nsections:\n  - key: a\n    label: A\n    items:\n      - key: x\n        label: X\n        kind: metric\n        metric: dead_air\n        op: "<"\n        value: 1\n',
+  )
+  const refused = await callqa('scorecard', 'load', bad)
+  expect(refused.code).toBe(2)
+  expect(refused.stderr).toMatch(
+    /QA_ERR_SCORECARD: bad-card\.yaml:11:17: sections\[0\]\.items\[0\]\.metric: must be one of/,
+  )
+
+  const good = path.join(tmp.dir, 'my-card.yaml')
+  writeFileSync(
+    good,
+    'key: my-card\nname: Mine\nmode: weighted\nsections:\n  - key: a\n    label: A\n    items:\n      - key: thanks\n        label: Thanks\n        kind: phrase\n        speaker: agent\n        phrases: [thank you for calling]\n',
+  )
+  const trial = await callqa('scorecard', 'test', good, '--calls', 'all')
+  expect(trial.code).toBe(0)
+  expect(trial.stdout).toMatch(/my-card: applies to \d+ of \d+ calls .*nothing stored/)
+  expect(trial.stdout).toMatch(
+    /a\/thanks\s+[1-9]\d*\s+\d+\s+0\s+0\s+pass #\d+: [\d.]+s agent: "thank you for calling"/,
+  )
+  expect((await callqa('scorecard', 'list')).stdout).not.toMatch(/my-card/)
+
+  expect((await callqa('scorecard', 'load', good)).stdout).toMatch(/my-card v1: stored as a new version/)
+  expect((await callqa('scorecard', 'load', good)).stdout).toMatch(/my-card v1: unchanged/)
+  const rescored = await callqa('rescore', '--scorecard', 'my-card')
+  expect(rescored.code).toBe(0)
+  expect(rescored.stdout).toMatch(
+    /my-card v1: [1-9]\d* calls evaluated, 0 outside its filter, in [\d.]+ s \([\d,]+ calls per minute\)/,
+  )
+  expect((await callqa('rescore', '--scorecard', 'nope')).stderr).toMatch(/there is no scorecard "nope"/)
+})
+
 test('usage errors exit 2 with a message', async () => {
   const layout = await callqa('ingest', '--layout', 'sideways', sample('call-06-phone-angry.wav'))
   expect(layout.code).toBe(2)
