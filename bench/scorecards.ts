@@ -7,7 +7,7 @@
  *    calls' rows), no decoding.
  *
  *   npm run bench:scorecards          (BENCH_RESCORE_CALLS=N to change 3; DATABASE_URL for a server;
- *                                      BENCH_ONLY=rescore for 3 alone)
+ *                                      BENCH_ONLY=rescore for 3 alone, BENCH_ONLY=agreement for 1–2)
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -101,6 +101,7 @@ async function agreement(
 
 const only = process.env.BENCH_ONLY
 if (only !== 'rescore') await agreements()
+if (only === 'agreement') process.exit(0)
 
 async function agreements(): Promise<void> {
   const transcripts = await agreement(true)

@@ -13,6 +13,7 @@ const inboundEn = (overrides: Partial<Record<string, Answer>>): Record<string, A
   'restate-problem': 'fail',
   'no-long-dead-air': 'pass',
   'hold-ask': 'na',
+  'hold-estimate': 'na',
   'hold-thanks': 'na',
   'no-interrupting': 'pass',
   'anything-else': 'pass',
@@ -54,6 +55,8 @@ export const expectedScores: Record<string, Record<string, Record<string, Answer
     'inbound-support-en': inboundEn({
       'no-long-dead-air': 'fail',
       'hold-ask': 'pass',
+      // "Let me check that for you." — no idea of how long, then 16 s of silence.
+      'hold-estimate': 'fail',
       'hold-thanks': 'pass',
       'customer-sentiment': 'fail',
     }),

@@ -201,6 +201,20 @@ function silences(facts: CallFacts, minMs: number): Evidence[] {
   return out
 }
 
+/** Stretches where agent and customer speak at once: the evidence behind overtalk metrics. */
+function overlaps(facts: CallFacts): Evidence[] {
+  const agent = facts.segments.filter((s) => s.speaker === 'agent')
+  const customer = facts.segments.filter((s) => s.speaker === 'customer')
+  const out: Evidence[] = []
+  for (const a of agent)
+    for (const c of customer) {
+      const start = Math.max(a.startMs, c.startMs)
+      const end = Math.min(a.endMs, c.endMs)
+      if (end > start) out.push({ type: 'interval', start_ms: start, end_ms: end, what: 'overtalk' })
+    }
+  return out.sort((x, y) => (x as { start_ms: number }).start_ms - (y as { start_ms: number }).start_ms)
+}
+
 function judge(
   item: Item,
   facts: CallFacts,
@@ -254,6 +268,7 @@ function judge(
         const threshold = item.metric === 'dead_air_longest_ms' ? item.value : 5000
         evidence.push(...silences(facts, Math.max(1, threshold)))
       }
+      if (!passes && item.metric.startsWith('overtalk')) evidence.push(...overlaps(facts))
       // Count metrics fail once per counted event (per_occurrence deductions), others once.
       const counted = /count|interruptions|agitated/.test(item.metric) && Number.isInteger(value) && value > 0
       return { result: passes ? 'pass' : 'fail', occurrences: passes ? 0 : counted ? value : 1, evidence }

@@ -295,3 +295,20 @@ describe('item kinds', () => {
     expect(result(card([item]), other, 'zh')?.result).toBe('fail')
   })
 })
+
+test('overtalk metrics carry the overlapping stretches', () => {
+  const item: Item = { key: 'o', label: 'O', kind: 'metric', metric: 'overtalk_ms', op: '<=', value: 500 }
+  const f = facts({
+    metrics: { overtalk_ms: 1500 },
+    segments: [
+      { speaker: 'agent', startMs: 0, endMs: 5000 },
+      { speaker: 'customer', startMs: 4000, endMs: 8000 },
+      { speaker: 'agent', startMs: 7500, endMs: 9000 },
+    ],
+  })
+  expect(result(card([item]), f, 'o')?.evidence).toEqual([
+    { type: 'metric', metric: 'overtalk_ms', value: 1500, op: '<=', threshold: 500 },
+    { type: 'interval', start_ms: 4000, end_ms: 5000, what: 'overtalk' },
+    { type: 'interval', start_ms: 7500, end_ms: 8000, what: 'overtalk' },
+  ])
+})
