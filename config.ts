@@ -30,6 +30,8 @@ export interface ResolvedConfig {
   asr: 'pocketsphinx' | 'off'
   /** PocketSphinx model folder (CALLQA_POCKETSPHINX_MODEL); default Debian's en-us model. */
   pocketsphinxModel: string | undefined
+  /** Port of `callqa serve` and the demo's server (CALLQA_PORT, default 8080). */
+  port: number
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     redactAudio: redactAudioMode(env.CALLQA_REDACT_AUDIO),
     asr: asrEngine(env.CALLQA_ASR),
     pocketsphinxModel: env.CALLQA_POCKETSPHINX_MODEL || undefined,
+    port: positiveInt('CALLQA_PORT', env.CALLQA_PORT, 8080),
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

@@ -29,6 +29,7 @@ import { parseMetricFlags, parseVadFlags } from './options.js'
 import { createProgressReporter } from './progress.js'
 import { runRescore, runScorecard } from './scorecards.js'
 import { runSentiment } from './sentiment.js'
+import { runUsers, serve } from './serve.js'
 import { formatTable, seconds } from './table.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -39,7 +40,7 @@ Usage:
   callqa ingest <files or folders…> [--meta FILE] [--layout auto|stereo-agent-left|stereo-agent-right|mono]
                 [--reprocess] [--workers N] [--vad KEY=VALUE …] [--metric KEY=VALUE …] [--queue]
   callqa worker [--workers N]   process calls queued with --queue, until SIGINT/SIGTERM (needs DATABASE_URL)
-  callqa demo          ingest the sample calls (samples/calls) and print a summary
+  callqa demo [--no-serve]   ingest the sample calls (samples/calls), print a summary, then serve the API
   callqa migrate       apply database migrations
   callqa scorecard load FILE…     store scorecards (YAML/JSON); changed content becomes a new version
   callqa scorecard list           versions, active flags, evaluation counts
@@ -48,6 +49,9 @@ Usage:
   callqa scorecard activate|deactivate KEY
   callqa rescore --scorecard KEY [--since DATE]
                                   evaluate the newest version on stored calls (no decoding)
+  callqa serve [--port N] [--host H]   the review API on /v1, interactive docs on /docs (default 127.0.0.1:8080)
+  callqa users add NAME --role admin|manager|trainer|reviewer|agent [--agent-id ID]
+                                  create an API user; prints its bearer token once
   callqa swap CALL_ID  agent and customer are the other way round on this call: analyse it again swapped
   callqa sentiment [FILE] [--language en|zh]
                        score one utterance per line (FILE or stdin), print one JSON object per line
@@ -285,6 +289,13 @@ async function runSwap(config: ResolvedConfig, args: string[]): Promise<number> 
 }
 
 /** `--workers N`, else CALLQA_WORKERS / the number of cores. */
+function portOf(raw: string | undefined, fallback: number): number {
+  const port = Number(raw ?? fallback)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`--port must be 0–65535, got "${raw}"`)
+  return port
+}
+
 function asrOptions(config: ResolvedConfig) {
   if (config.asr === 'off') return {}
   return {
@@ -363,6 +374,11 @@ export async function main(argv: string[]): Promise<number> {
       scorecard: { type: 'string' },
       since: { type: 'string' },
       calls: { type: 'string' },
+      role: { type: 'string' },
+      'agent-id': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'no-serve': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -379,7 +395,43 @@ export async function main(argv: string[]): Promise<number> {
       return runWorker(config, values)
     case 'demo': {
       const samples = path.join(repoRoot, 'samples', 'calls')
-      return runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
+      const code = await runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
+      if (values['no-serve']) return code
+      // Then serve what was ingested, with a reviewer token to try it.
+      const db = await openDb(config)
+      try {
+        const demoUser = `demo-admin-${Date.now().toString(36)}`
+        const { createUser } = await import('../db/queries/users.js')
+        const { token } = await createUser(db, { name: demoUser, role: 'admin' })
+        const port = portOf(values.port, config.port)
+        console.log(`\nadmin token for this demo: ${token}`)
+        console.log(`try: curl -H "Authorization: Bearer ${token}" http://127.0.0.1:${port}/v1/calls`)
+        await serve(db, { storageDir: config.storageDir, port, host: values.host ?? '127.0.0.1' })
+      } finally {
+        await db.close()
+      }
+      return code
+    }
+    case 'serve': {
+      const db = await openDb(config)
+      try {
+        await serve(db, {
+          storageDir: config.storageDir,
+          port: portOf(values.port, config.port),
+          host: values.host ?? '127.0.0.1',
+        })
+      } finally {
+        await db.close()
+      }
+      return 0
+    }
+    case 'users': {
+      const db = await openDb(config)
+      try {
+        return await runUsers(db, rest, values)
+      } finally {
+        await db.close()
+      }
     }
     case 'scorecard':
     case 'rescore': {

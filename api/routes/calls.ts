@@ -1,0 +1,325 @@
+/**
+ * Calls: list and search (filters, transcript search, cursor pagination), detail, and the audio
+ * with HTTP Range so a player can seek. Agents see only their own calls.
+ */
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import { type Static, Type } from 'typebox'
+import type { Database } from '../../db/index.js'
+import { listEvaluations } from '../../db/queries/scorecards.js'
+import { listProsodicSegments } from '../../db/queries/segments.js'
+import type { UserRow } from '../../db/queries/users.js'
+import { listUtterances } from '../../db/queries/utterances.js'
+import { storagePath } from '../../pipeline/storage.js'
+import { type Api, ApiError } from '../server.js'
+
+const ALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
+
+const ListQuery = Type.Object(
+  {
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'started at or after (ISO 8601)' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'started before (ISO 8601)' })),
+    agent: Type.Optional(Type.String()),
+    team: Type.Optional(Type.String()),
+    queue: Type.Optional(Type.String()),
+    direction: Type.Optional(Type.Union([Type.Literal('inbound'), Type.Literal('outbound')])),
+    status: Type.Optional(
+      Type.Union([
+        Type.Literal('queued'),
+        Type.Literal('processing'),
+        Type.Literal('done'),
+        Type.Literal('failed'),
+      ]),
+    ),
+    language: Type.Optional(Type.String()),
+    scorecard: Type.Optional(Type.String({ description: 'scorecard key the QA filters refer to' })),
+    qa_min: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    qa_max: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    failed_item: Type.Optional(Type.String({ description: 'item key failed in an automatic evaluation' })),
+    sentiment_end_max: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+    sentiment_end_min: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+    trend_max: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
+    dead_air_min_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'words in the transcript' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+
+const CallSummary = Type.Object({
+  id: Type.Integer(),
+  external_id: Type.Union([Type.String(), Type.Null()]),
+  source_name: Type.String(),
+  status: Type.String(),
+  started_at: Type.Union([Type.String(), Type.Null()]),
+  duration_ms: Type.Union([Type.Integer(), Type.Null()]),
+  agent_id: Type.Union([Type.String(), Type.Null()]),
+  team: Type.Union([Type.String(), Type.Null()]),
+  queue: Type.Union([Type.String(), Type.Null()]),
+  direction: Type.Union([Type.String(), Type.Null()]),
+  language: Type.Union([Type.String(), Type.Null()]),
+  transcript_status: Type.String(),
+  qa_percent: Type.Union([Type.Number(), Type.Null()]),
+  customer_sentiment_end: Type.Union([Type.Number(), Type.Null()]),
+  customer_sentiment_trend: Type.Union([Type.Number(), Type.Null()]),
+  dead_air_longest_ms: Type.Union([Type.Integer(), Type.Null()]),
+})
+
+const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+})
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+
+function encodeCursor(sortKey: string, id: number): string {
+  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url')
+}
+function decodeCursor(cursor: string): [string, number] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(value) && typeof value[0] === 'string' && Number.isInteger(value[1]))
+      return [value[0], value[1]]
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, 'QA_ERR_VALIDATION', 'cursor is not one this API returned')
+}
+
+/** Agents are limited to their own calls: an extra condition on every query. */
+function ownership(user: UserRow | undefined, params: unknown[]): string {
+  if (user?.role !== 'agent') return ''
+  params.push(user.agent_id ?? user.name)
+  return ` AND c.agent_id = $${params.length}`
+}
+
+async function loadCall(db: Database, id: number, user: UserRow | undefined) {
+  const params: unknown[] = [id]
+  const own = ownership(user, params)
+  const res = await db.query<Record<string, unknown>>(
+    `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team, c.queue,
+            c.direction, c.language, c.csat, c.disposition, c.channel_layout, c.transcript_status,
+            c.transcript_format, c.transcript_error, c.error_code, c.error_message, c.storage_uri,
+            c.redacted_audio_uri, c.speakers_swapped, c.created_at, c.processed_at
+     FROM calls c WHERE c.id = $1${own}`,
+    params,
+  )
+  // Another agent's call is "not found", not "forbidden": its existence is not theirs to know.
+  const call = res.rows[0]
+  if (!call) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no call ${id}`)
+  return call
+}
+
+export async function callRoutes(
+  app: Api,
+  { db, storageDir }: { db: Database; storageDir: string },
+): Promise<void> {
+  app.get(
+    '/calls',
+    {
+      config: { roles: ALL_READERS },
+      schema: {
+        summary: 'List and search calls, newest first',
+        tags: ['calls'],
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(CallSummary),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const params: unknown[] = []
+      const where: string[] = []
+      const add = (sql: string, value: unknown) => {
+        params.push(value)
+        where.push(sql.replaceAll('?', `$${params.length}`))
+      }
+      if (q.from) add('coalesce(c.started_at, c.created_at) >= ?::timestamptz', q.from)
+      if (q.to) add('coalesce(c.started_at, c.created_at) < ?::timestamptz', q.to)
+      if (q.agent) add('c.agent_id = ?', q.agent)
+      if (q.team) add('c.team = ?', q.team)
+      if (q.queue) add('c.queue = ?', q.queue)
+      if (q.direction) add('c.direction = ?', q.direction)
+      if (q.status) add('c.status = ?', q.status)
+      if (q.language) add('c.language = ?', q.language)
+      if (q.sentiment_end_max !== undefined) add('m.customer_sentiment_end <= ?', q.sentiment_end_max)
+      if (q.sentiment_end_min !== undefined) add('m.customer_sentiment_end >= ?', q.sentiment_end_min)
+      if (q.trend_max !== undefined) add('m.customer_sentiment_trend <= ?', q.trend_max)
+      if (q.dead_air_min_ms !== undefined) add('m.dead_air_longest_ms >= ?', q.dead_air_min_ms)
+      let scorecardParam = 'NULL'
+      if (q.scorecard) {
+        params.push(q.scorecard)
+        scorecardParam = `$${params.length}`
+      }
+      const qa = `(SELECT max(e.percent) FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
+                   WHERE e.call_id = c.id AND e.source = 'auto' AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam}))`
+      if (q.qa_min !== undefined) add(`${qa} >= ?`, q.qa_min)
+      if (q.qa_max !== undefined) add(`${qa} <= ?`, q.qa_max)
+      if (q.failed_item)
+        add(
+          `EXISTS (SELECT 1 FROM evaluations e JOIN evaluation_items i ON i.evaluation_id = e.id
+                   WHERE e.call_id = c.id AND e.source = 'auto' AND i.result = 'fail' AND i.item_key = ?)`,
+          q.failed_item,
+        )
+      if (q.q) {
+        // Han text has no spaces for a word index: substring search; otherwise full-text search.
+        if (/\p{Script=Han}/u.test(q.q))
+          add(
+            `EXISTS (SELECT 1 FROM utterances u WHERE u.call_id = c.id AND strpos(u.text_redacted, ?) > 0)`,
+            q.q,
+          )
+        else
+          add(
+            `EXISTS (SELECT 1 FROM utterances u WHERE u.call_id = c.id
+                     AND to_tsvector('simple', u.text_redacted) @@ plainto_tsquery('simple', ?))`,
+            q.q,
+          )
+      }
+      const sortKey = 'coalesce(c.started_at, c.created_at)'
+      if (q.cursor) {
+        const [at, id] = decodeCursor(q.cursor)
+        params.push(at, id)
+        where.push(`(${sortKey}, c.id) < ($${params.length - 1}::timestamptz, $${params.length})`)
+      }
+      const own = ownership(request.user, params)
+      const limit = q.limit ?? 50
+      params.push(limit + 1)
+      const res = await db.query<Record<string, unknown> & { id: number; sort_key: string }>(
+        `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team,
+                c.queue, c.direction, c.language, c.transcript_status, ${qa} AS qa_percent,
+                m.customer_sentiment_end, m.customer_sentiment_trend, m.dead_air_longest_ms,
+                to_char(${sortKey} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
+         FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
+         WHERE TRUE${where.map((w) => ` AND ${w}`).join('')}${own}
+         ORDER BY ${sortKey} DESC, c.id DESC
+         LIMIT $${params.length}`,
+        params,
+      )
+      const rows = res.rows.slice(0, limit)
+      const last = rows[rows.length - 1]
+      return {
+        items: rows.map(({ sort_key: _, ...row }) => ({
+          ...(row as unknown as Static<typeof CallSummary>),
+          started_at: row.started_at ? new Date(row.started_at as string).toISOString() : null,
+        })),
+        next_cursor: res.rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
+      }
+    },
+  )
+
+  app.get(
+    '/calls/:id',
+    {
+      config: { roles: ALL_READERS },
+      schema: {
+        summary: 'One call: metadata, metrics, segments, utterances (redacted), evaluations',
+        tags: ['calls'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: {
+          200: Type.Object({
+            call: Type.Record(Type.String(), Type.Unknown()),
+            metrics: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+            segments: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            utterances: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            evaluations: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const call = await loadCall(db, request.params.id, request.user)
+      const metrics = await db.query('SELECT * FROM call_metrics WHERE call_id = $1', [call.id])
+      const { storage_uri: _, redacted_audio_uri: redacted, ...rest } = call
+      return {
+        call: { ...rest, has_redacted_audio: redacted !== null },
+        metrics: metrics.rows[0] ?? null,
+        segments: (await listProsodicSegments(db, call.id as number)).map((s) => ({ ...s })),
+        // Only the redacted text leaves the server.
+        utterances: (await listUtterances(db, call.id as number)).map(({ text: _t, ...u }) => ({ ...u })),
+        evaluations: (await listEvaluations(db, call.id as number)).map((e) => ({ ...e })),
+      }
+    },
+  )
+
+  app.get(
+    '/calls/:id/audio',
+    {
+      config: { roles: ALL_READERS },
+      schema: {
+        summary: 'The recording (or its redacted copy), with HTTP Range support',
+        tags: ['calls'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object(
+          { redacted: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Any({ description: 'the whole file' }),
+          206: Type.Any({ description: 'the requested byte range' }),
+          ...errors,
+          416: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const call = await loadCall(db, request.params.id, request.user)
+      const key = request.query.redacted ? call.redacted_audio_uri : call.storage_uri
+      if (typeof key !== 'string')
+        throw new ApiError(
+          404,
+          'QA_ERR_NOT_FOUND',
+          request.query.redacted ? 'this call has no redacted copy' : 'no recording stored',
+        )
+      const file = storagePath(storageDir, key)
+      const size = (await stat(file)).size
+      const type = AUDIO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
+      reply.header('accept-ranges', 'bytes').header('content-type', type)
+      const range = request.headers.range
+      if (range === undefined) {
+        reply.header('content-length', size)
+        return reply.send(createReadStream(file))
+      }
+      const parsed = parseRange(range, size)
+      if (!parsed) {
+        reply.header('content-range', `bytes */${size}`)
+        throw new ApiError(416, 'QA_ERR_RANGE', `range "${range}" cannot be satisfied (size ${size})`)
+      }
+      const [start, end] = parsed
+      reply
+        .code(206)
+        .header('content-range', `bytes ${start}-${end}/${size}`)
+        .header('content-length', end - start + 1)
+      return reply.send(createReadStream(file, { start, end }))
+    },
+  )
+}
+
+const AUDIO_TYPES: Record<string, string> = {
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+}
+
+/** One `bytes=` range (first-last, first-, or -suffix) → inclusive [start, end], or undefined. */
+export function parseRange(header: string, size: number): [number, number] | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (!m || (m[1] === '' && m[2] === '') || size === 0) return undefined
+  if (m[1] === '') {
+    const suffix = Number(m[2])
+    if (suffix === 0) return undefined
+    return [Math.max(0, size - suffix), size - 1]
+  }
+  const start = Number(m[1])
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+  if (start >= size || end < start) return undefined
+  return [start, end]
+}

@@ -1,0 +1,156 @@
+/**
+ * The review API: fastify, versioned under /v1, TypeBox schemas on every route (so requests are
+ * validated and the OpenAPI document at /docs/json is generated from the same source), one error
+ * format `{error: {code, message, details}}`, bearer tokens checked against their sha256 and a
+ * role list on every route.
+ */
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Database } from '../db/index.js'
+import { listMigrations } from '../db/migrate.js'
+import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
+import { callRoutes } from './routes/calls.js'
+import { userRoutes } from './routes/users.js'
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message)
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; absent = public (health checks and docs only). */
+    roles?: readonly Role[]
+  }
+  interface FastifyRequest {
+    user?: UserRow
+  }
+}
+
+export interface ServerOptions {
+  db: Database
+  storageDir: string
+  /** fastify's logger; off in tests */
+  logger?: boolean
+}
+
+export type Api = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  import('fastify').FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
+  return reply.code(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } })
+}
+
+async function authenticate(db: Database, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const roles = request.routeOptions.config.roles
+  if (!roles) return
+  const header = request.headers.authorization
+  const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
+  if (!token) {
+    reply.header('www-authenticate', 'Bearer')
+    await sendError(
+      reply,
+      401,
+      'QA_ERR_UNAUTHENTICATED',
+      'a bearer token is required (Authorization: Bearer …)',
+    )
+    return
+  }
+  const user = await userByToken(db, token)
+  if (!user) {
+    reply.header('www-authenticate', 'Bearer error="invalid_token"')
+    await sendError(reply, 401, 'QA_ERR_UNAUTHENTICATED', 'the bearer token is not valid')
+    return
+  }
+  if (!roles.includes(user.role)) {
+    await sendError(
+      reply,
+      403,
+      'QA_ERR_FORBIDDEN',
+      `role ${user.role} may not ${request.method} ${request.routeOptions.url}`,
+    )
+    return
+  }
+  request.user = user
+}
+
+export async function buildServer({ db, storageDir, logger = false }: ServerOptions): Promise<Api> {
+  const app = Fastify({
+    logger,
+    ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'callqa review API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.addHook('onRequest', async (request, reply) => authenticate(db, request, reply))
+
+  app.setErrorHandler(
+    (error: Error & { validation?: unknown[]; statusCode?: number; code?: string }, _request, reply) => {
+      if (error instanceof ApiError)
+        return sendError(reply, error.statusCode, error.code, error.message, error.details)
+      if (error.validation) {
+        const details = (
+          error.validation as Array<{ instancePath: string; message?: string; params?: unknown }>
+        ).map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid', params: v.params }))
+        return sendError(reply, 400, 'QA_ERR_VALIDATION', error.message, details)
+      }
+      const status =
+        error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+      if (status === 500) app.log.error(error)
+      return sendError(
+        reply,
+        status,
+        status === 500 ? 'QA_ERR_INTERNAL' : `QA_ERR_HTTP_${status}`,
+        status === 500 ? 'internal error' : error.message,
+      )
+    },
+  )
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'QA_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+  )
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      const applied = await db.query<{ version: number }>('SELECT version FROM callqa_migrations')
+      const have = new Set(applied.rows.map((r) => r.version))
+      const missing = listMigrations()
+        .filter((m) => !have.has(m.version))
+        .map((m) => m.name)
+      if (missing.length > 0)
+        return sendError(reply, 503, 'QA_ERR_NOT_READY', 'migrations are not applied', { missing })
+      return { status: 'ready', migrations: have.size }
+    } catch (cause) {
+      return sendError(reply, 503, 'QA_ERR_NOT_READY', `database unreachable: ${(cause as Error).message}`)
+    }
+  })
+
+  await app.register(
+    async (v1) => {
+      await callRoutes(v1 as unknown as Api, { db, storageDir })
+      await userRoutes(v1 as unknown as Api, { db })
+    },
+    { prefix: '/v1' },
+  )
+  return app as Api
+}

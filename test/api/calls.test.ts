@@ -1,0 +1,290 @@
+/**
+ * The review API over real HTTP (a listening fastify, fetch), on the real database of the run
+ * (PGlite or the Postgres server): auth and roles, filters and search, cursor pagination, detail,
+ * audio with Range, health, the error format and the OpenAPI document.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Piscina } from 'piscina'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type Api, buildServer } from '../../api/server.js'
+import type { Database } from '../../db/index.js'
+import { createUser, type Role } from '../../db/queries/users.js'
+import { loadMetadata } from '../../pipeline/metadata.js'
+import { createPool } from '../../pipeline/pool.js'
+import { ingest } from '../../pipeline/run.js'
+import { storagePath } from '../../pipeline/storage.js'
+import { samplesDir } from '../../samples/ground-truth.js'
+import { installBuiltinScorecards } from '../../scorecards/builtin.js'
+import { ffmpegPath, tempDir } from '../helpers/audio.js'
+import { openTestDb } from '../helpers/db.js'
+
+let db: Database
+let pool: Piscina
+let app: Api
+let base: string
+const tmp = tempDir()
+const storageDir = path.join(tmp.dir, 'storage')
+const tokens = {} as Record<Role | 'sam', string>
+const idOf = new Map<string, number>()
+
+beforeAll(async () => {
+  db = await openTestDb('api/calls')
+  pool = createPool({ threads: 2 })
+  await installBuiltinScorecards(db)
+  const report = await ingest({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    inputs: [samplesDir],
+    options: { metadata: loadMetadata(path.join(samplesDir, 'metadata.csv')) },
+  })
+  for (const item of report.items) idOf.set(path.basename(item.path), item.callId as number)
+  for (const role of ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const)
+    tokens[role] = (await createUser(db, { name: `${role}-1`, role, agentId: 'a.kim' })).token
+  tokens.sam = (await createUser(db, { name: 'a.sam', role: 'agent' })).token
+  app = await buildServer({ db, storageDir })
+  base = `${await app.listen({ port: 0, host: '127.0.0.1' })}`
+}, 120_000)
+afterAll(async () => {
+  await app?.close()
+  await pool.destroy()
+  await db.close()
+  tmp.remove()
+})
+
+async function get(url: string, token?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${url}`, {
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+  })
+  const type = res.headers.get('content-type') ?? ''
+  const body = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer())
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
+  return { status: res.status, headers: res.headers, body: body as any }
+}
+const names = (body: { items: Array<{ source_name: string }> }) => body.items.map((c) => c.source_name).sort()
+
+describe('auth', () => {
+  test('401 without a token or with a wrong one; 403 for a role the route does not allow', async () => {
+    for (const url of [
+      '/v1/calls',
+      `/v1/calls/${idOf.get('call-01-clean-billing.flac')}`,
+      '/v1/calls/1/audio',
+    ]) {
+      const none = await get(url)
+      expect(none.status, url).toBe(401)
+      expect(none.body.error.code).toBe('QA_ERR_UNAUTHENTICATED')
+      expect(none.headers.get('www-authenticate')).toBe('Bearer')
+      expect((await get(url, 'cqa_not-a-real-token')).status).toBe(401)
+    }
+    // Only admins create users: every other role is 403, an admin 201 (and it is audited).
+    const body = JSON.stringify({ name: 'new-reviewer', role: 'reviewer' })
+    for (const role of ['manager', 'trainer', 'reviewer', 'agent'] as const) {
+      const res = await fetch(`${base}/v1/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' },
+        body,
+      })
+      expect(res.status, role).toBe(403)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('QA_ERR_FORBIDDEN')
+    }
+    const made = await fetch(`${base}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body,
+    })
+    expect(made.status).toBe(201)
+    const created = (await made.json()) as { token: string; role: string }
+    expect(created.role).toBe('reviewer')
+    expect((await get('/v1/calls?limit=1', created.token)).status).toBe(200)
+    const stored = await db.query<{ token_hash: string }>(
+      "SELECT token_hash FROM users WHERE name = 'new-reviewer'",
+    )
+    expect(stored.rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(stored.rows[0]?.token_hash).not.toContain(created.token)
+    const log = await db.query<{ action: string; after: { name: string } }>(
+      "SELECT action, after FROM audit_log WHERE entity = 'user' ORDER BY id DESC LIMIT 1",
+    )
+    expect(log.rows[0]).toMatchObject({ action: 'user.create', after: { name: 'new-reviewer' } })
+    const again = await fetch(`${base}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body,
+    })
+    expect(again.status).toBe(409)
+  })
+
+  test('an agent sees only their own calls; another agent’s call is not found', async () => {
+    const mine = await get('/v1/calls', tokens.sam)
+    expect(names(mine.body)).toEqual(['call-01-clean-billing.flac', 'call-02-phone-password.wav'])
+    expect((await get(`/v1/calls/${idOf.get('call-06-phone-angry.wav')}`, tokens.sam)).status).toBe(404)
+    expect((await get(`/v1/calls/${idOf.get('call-06-phone-angry.wav')}/audio`, tokens.sam)).status).toBe(404)
+    expect((await get(`/v1/calls/${idOf.get('call-01-clean-billing.flac')}`, tokens.sam)).status).toBe(200)
+  })
+})
+
+describe('list and search', () => {
+  test('filters', async () => {
+    const list = async (query: string) => names((await get(`/v1/calls?${query}`, tokens.reviewer)).body)
+    expect(await list('')).toHaveLength(9)
+    expect(await list('direction=outbound')).toEqual(['call-07-phone-outbound.wav'])
+    expect(await list('language=zh')).toEqual(['call-08-clean-zh-refund.flac'])
+    expect(await list('queue=billing')).toEqual(['call-01-clean-billing.flac', 'call-04-phone-dead-air.wav'])
+    expect(await list('agent=a.ray&team=support-west')).toEqual(['call-09-phone-street-noise.wav'])
+    expect(await list('dead_air_min_ms=10000')).toEqual(['call-04-phone-dead-air.wav'])
+    expect(await list('trend_max=-0.3')).toEqual(['call-06-phone-angry.wav'])
+    expect(await list('failed_item=anything-else')).toEqual(['call-06-phone-angry.wav'])
+    expect(await list('scorecard=inbound-support-en&qa_max=80')).toEqual(
+      expect.arrayContaining(['call-04-phone-dead-air.wav', 'call-06-phone-angry.wav']),
+    )
+    expect(await list('from=2026-11-09T00:00:00Z&to=2026-11-10T00:00:00Z')).toEqual([
+      'call-08-clean-zh-refund.flac',
+    ])
+  })
+
+  test('transcript search in English (full text) and Chinese (characters)', async () => {
+    const search = async (q: string) =>
+      names((await get(`/v1/calls?q=${encodeURIComponent(q)}`, tokens.reviewer)).body)
+    expect(await search('supervisor')).toEqual(['call-06-phone-angry.wav'])
+    expect(await search('meter reading')).toEqual(['call-01-clean-billing.flac'])
+    expect(await search('退款')).toEqual(['call-08-clean-zh-refund.flac'])
+    // Redacted text is what is searched: the spelled e-mail address is not there.
+    expect(await search('example')).toEqual([])
+  })
+
+  test('cursor pagination walks every call once, newest first', async () => {
+    const seen: string[] = []
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const page: Awaited<ReturnType<typeof get>> = await get(
+        `/v1/calls?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+        tokens.manager,
+      )
+      expect(page.status).toBe(200)
+      seen.push(...page.body.items.map((c: { source_name: string }) => c.source_name))
+      cursor = page.body.next_cursor
+      pages++
+    } while (cursor)
+    expect(pages).toBe(3)
+    expect(seen).toHaveLength(9)
+    expect(new Set(seen).size).toBe(9)
+    expect(seen[0]).toBe('call-09-phone-street-noise.wav') // started last (metadata)
+    const bad = await get('/v1/calls?cursor=bm9wZQ', tokens.manager)
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'QA_ERR_VALIDATION' } } })
+  })
+
+  test('bad parameters are 400 with the one error format', async () => {
+    for (const query of [
+      'limit=0',
+      'limit=abc',
+      'direction=sideways',
+      'from=yesterday',
+      'nope=1',
+      'qa_min=120',
+    ]) {
+      const res = await get(`/v1/calls?${query}`, tokens.reviewer)
+      expect(res.status, query).toBe(400)
+      expect(res.body.error.code).toBe('QA_ERR_VALIDATION')
+      expect(res.body.error.details.length).toBeGreaterThan(0)
+    }
+    expect((await get('/v1/calls/abc', tokens.reviewer)).status).toBe(400)
+    expect((await get('/v1/nothing', tokens.reviewer)).body.error.code).toBe('QA_ERR_NOT_FOUND')
+  })
+})
+
+test('detail: metadata, metrics, segments, redacted utterances only, evaluations with evidence', async () => {
+  const id = idOf.get('call-05-phone-overtalk.wav') as number
+  const res = await get(`/v1/calls/${id}`, tokens.trainer)
+  expect(res.status).toBe(200)
+  expect(res.body.call).toMatchObject({ id, agent_id: 'a.lee', queue: 'returns', has_redacted_audio: false })
+  expect(res.body.call.storage_uri).toBeUndefined()
+  expect(res.body.metrics.overtalk_ms).toBeGreaterThan(0)
+  expect(res.body.segments.length).toBeGreaterThan(5)
+  const email = res.body.utterances.find((u: { text_redacted: string }) =>
+    u.text_redacted.includes('[EMAIL]'),
+  )
+  expect(email).toBeDefined()
+  expect(res.body.utterances.every((u: object) => !('text' in u))).toBe(true)
+  expect(res.body.evaluations.map((e: { scorecard_key: string }) => e.scorecard_key).sort()).toEqual([
+    'compliance-deduction',
+    'inbound-support-en',
+  ])
+  expect((await get('/v1/calls/999999', tokens.trainer)).status).toBe(404)
+})
+
+describe('audio with Range', () => {
+  const call = 'call-02-phone-password.wav'
+  const original = () => {
+    const key = readFileSync(path.join(samplesDir, call))
+    return key
+  }
+  test('whole file, first bytes, middle, open end, suffix; invalid ranges are 416', async () => {
+    const id = idOf.get(call) as number
+    const bytes = original()
+    const url = `/v1/calls/${id}/audio`
+    const whole = await get(url, tokens.reviewer)
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('accept-ranges')).toBe('bytes')
+    expect(whole.headers.get('content-type')).toBe('audio/wav')
+    expect(Buffer.compare(whole.body, bytes)).toBe(0)
+
+    const cases: Array<[string, number, number]> = [
+      ['bytes=0-99', 0, 99],
+      ['bytes=1000-1999', 1000, 1999],
+      [`bytes=${bytes.length - 10}-`, bytes.length - 10, bytes.length - 1],
+      ['bytes=-500', bytes.length - 500, bytes.length - 1],
+      [`bytes=100-${bytes.length + 5000}`, 100, bytes.length - 1],
+    ]
+    for (const [range, start, end] of cases) {
+      const part = await get(url, tokens.reviewer, { range })
+      expect(part.status, range).toBe(206)
+      expect(part.headers.get('content-range')).toBe(`bytes ${start}-${end}/${bytes.length}`)
+      expect(Number(part.headers.get('content-length'))).toBe(end - start + 1)
+      expect(Buffer.compare(part.body, bytes.subarray(start, end + 1)), range).toBe(0)
+    }
+    for (const range of [`bytes=${bytes.length}-`, 'bytes=500-100', 'bytes=-0', 'items=0-1', 'bytes=abc']) {
+      const bad = await get(url, tokens.reviewer, { range })
+      expect(bad.status, range).toBe(416)
+      expect(bad.headers.get('content-range')).toBe(`bytes */${bytes.length}`)
+      expect(bad.body.error.code).toBe('QA_ERR_RANGE')
+    }
+    // The stored copy is what is served (the same bytes as the sample).
+    const stored = await db.query<{ storage_uri: string }>('SELECT storage_uri FROM calls WHERE id = $1', [
+      id,
+    ])
+    expect(readFileSync(storagePath(storageDir, stored.rows[0]?.storage_uri as string)).length).toBe(
+      bytes.length,
+    )
+    const noCopy = await get(`${url}?redacted=true`, tokens.reviewer)
+    expect(noCopy).toMatchObject({
+      status: 404,
+      body: { error: { message: 'this call has no redacted copy' } },
+    })
+  })
+})
+
+test('health, readiness and the OpenAPI document are public', async () => {
+  expect(await get('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } })
+  expect((await get('/readyz')).body).toMatchObject({ status: 'ready' })
+  const doc = await get('/docs/json')
+  expect(doc.status).toBe(200)
+  expect(Object.keys(doc.body.paths)).toEqual(
+    expect.arrayContaining(['/v1/calls', '/v1/calls/{id}', '/v1/calls/{id}/audio', '/v1/users']),
+  )
+  expect(doc.body.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' })
+  // A missing migration makes the service not ready.
+  await db.query('DELETE FROM callqa_migrations WHERE version = 5')
+  try {
+    const notReady = await get('/readyz')
+    expect(notReady).toMatchObject({
+      status: 503,
+      body: { error: { code: 'QA_ERR_NOT_READY', details: { missing: ['000005_users_audit_search.sql'] } } },
+    })
+  } finally {
+    await db.query(
+      "INSERT INTO callqa_migrations (version, name) VALUES (5, '000005_users_audit_search.sql')",
+    )
+  }
+})
