@@ -12,6 +12,7 @@ import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
 import { callRoutes } from './routes/calls.js'
+import { reviewRoutes } from './routes/reviews.js'
 import { userRoutes } from './routes/users.js'
 
 export class ApiError extends Error {
@@ -149,6 +150,7 @@ export async function buildServer({ db, storageDir, logger = false }: ServerOpti
     async (v1) => {
       await callRoutes(v1 as unknown as Api, { db, storageDir })
       await userRoutes(v1 as unknown as Api, { db })
+      await reviewRoutes(v1 as unknown as Api, { db })
     },
     { prefix: '/v1' },
   )

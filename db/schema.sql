@@ -122,6 +122,8 @@ CREATE TABLE evaluation_items (
     fatal boolean DEFAULT false NOT NULL,
     evidence jsonb DEFAULT '[]'::jsonb NOT NULL,
     comment text,
+    auto_result text,
+    CONSTRAINT evaluation_items_auto_result_check CHECK ((auto_result = ANY (ARRAY['pass'::text, 'fail'::text, 'na'::text, 'pending'::text]))),
     CONSTRAINT evaluation_items_result_check CHECK ((result = ANY (ARRAY['pass'::text, 'fail'::text, 'na'::text, 'pending'::text])))
 );
 
@@ -140,6 +142,10 @@ CREATE TABLE evaluations (
     pending integer DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    reviewer_id bigint,
+    based_on bigint,
+    comment text,
+    submitted_at timestamp with time zone,
     CONSTRAINT evaluations_source_check CHECK ((source = ANY (ARRAY['auto'::text, 'review'::text]))),
     CONSTRAINT evaluations_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'submitted'::text, 'final'::text])))
 );
@@ -285,6 +291,8 @@ CREATE INDEX calls_status_idx ON calls USING btree (status);
 
 CREATE UNIQUE INDEX evaluations_auto_once ON evaluations USING btree (call_id, scorecard_id) WHERE (source = 'auto'::text);
 
+CREATE UNIQUE INDEX evaluations_review_once ON evaluations USING btree (call_id, scorecard_id, reviewer_id) WHERE (source = 'review'::text);
+
 CREATE INDEX evaluations_scorecard ON evaluations USING btree (scorecard_id, call_id);
 
 CREATE INDEX utterances_text_search ON utterances USING gin (to_tsvector('simple'::regconfig, text_redacted));
@@ -299,7 +307,13 @@ ALTER TABLE ONLY evaluation_items
     ADD CONSTRAINT evaluation_items_evaluation_id_fkey FOREIGN KEY (evaluation_id) REFERENCES evaluations(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY evaluations
+    ADD CONSTRAINT evaluations_based_on_fkey FOREIGN KEY (based_on) REFERENCES evaluations(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY evaluations
+    ADD CONSTRAINT evaluations_reviewer_id_fkey FOREIGN KEY (reviewer_id) REFERENCES users(id);
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);

@@ -335,6 +335,27 @@ export function evaluate(card: ScorecardDefinition, facts: CallFacts): Evaluatio
   return score(card, items)
 }
 
+/**
+ * Points from each item's (possibly overridden) result, then the score: what a review saves after
+ * a reviewer changes answers. Occurrences stay as the machine counted them.
+ */
+export function rescoreItems(card: ScorecardDefinition, items: ItemResult[]): EvaluationResult {
+  const byKey = new Map(card.sections.flatMap((s) => s.items.map((i) => [i.key, i] as const)))
+  const weighted = card.mode === 'weighted'
+  const rescored = items.map((item) => {
+    const def = byKey.get(item.key)
+    const points = weighted
+      ? item.result === 'pass'
+        ? item.maxPoints
+        : 0
+      : item.result === 'fail'
+        ? item.maxPoints * (def?.per_occurrence ? Math.max(1, item.occurrences) : 1)
+        : 0
+    return { ...item, points }
+  })
+  return score(card, rescored)
+}
+
 /** The score from item results (also used after a reviewer overrides items). */
 export function score(card: ScorecardDefinition, items: ItemResult[]): EvaluationResult {
   const fatalFailed = items.some((i) => i.fatal && i.result === 'fail')

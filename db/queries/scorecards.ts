@@ -231,6 +231,9 @@ export async function saveAutoEvaluations(
 
 export interface StoredEvaluation {
   id: number
+  source: 'auto' | 'review'
+  status: string
+  reviewer_id: number | null
   scorecard_key: string
   scorecard_version: number
   score: number
@@ -242,13 +245,14 @@ export interface StoredEvaluation {
 
 export async function listEvaluations(db: Queryable, callId: number): Promise<StoredEvaluation[]> {
   const res = await db.query<StoredEvaluation>(
-    `SELECT e.id, s.key AS scorecard_key, s.version AS scorecard_version, e.score, e.percent, e.passed,
-            e.fatal_failed,
+    `SELECT e.id, e.source, e.status, e.reviewer_id, s.key AS scorecard_key, s.version AS scorecard_version,
+            e.score, e.percent, e.passed, e.fatal_failed,
             coalesce((SELECT json_agg(json_build_object('item_key', i.item_key, 'result', i.result,
-                        'points', i.points, 'evidence', i.evidence) ORDER BY i.seq)
+                        'auto_result', i.auto_result, 'points', i.points, 'evidence', i.evidence,
+                        'comment', i.comment) ORDER BY i.seq)
                       FROM evaluation_items i WHERE i.evaluation_id = e.id), '[]') AS items
      FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
-     WHERE e.call_id = $1 ORDER BY s.key, s.version`,
+     WHERE e.call_id = $1 ORDER BY s.key, s.version, e.source, e.id`,
     [callId],
   )
   return res.rows

@@ -1,0 +1,347 @@
+/**
+ * Reviews: a reviewer opens a call's automatic evaluation as a draft review, overrides items (the
+ * automatic answer stays beside the human one), comments per item and overall, and submits. The
+ * score is recomputed from the card's definition on every change; every change is audited with
+ * its before and after.
+ */
+import { Type } from 'typebox'
+import type { Database, Queryable } from '../../db/index.js'
+import { audit } from '../../db/queries/users.js'
+import { type ItemResult, rescoreItems } from '../../scorecards/evaluate.js'
+import type { ScorecardDefinition } from '../../scorecards/schema.js'
+import { type Api, ApiError } from '../server.js'
+
+const REVIEWERS = ['admin', 'reviewer'] as const
+const READERS = ['admin', 'manager', 'trainer', 'reviewer'] as const
+
+const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+})
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
+const Result = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('na')])
+const Review = Type.Record(Type.String(), Type.Unknown())
+
+interface ItemRow {
+  seq: number
+  section_key: string
+  item_key: string
+  kind: ItemResult['kind']
+  result: ItemResult['result']
+  auto_result: ItemResult['result'] | null
+  points: number
+  max_points: number
+  occurrences: number
+  critical: boolean
+  fatal: boolean
+  evidence: ItemResult['evidence']
+  comment: string | null
+}
+
+interface EvaluationRow {
+  id: number
+  call_id: number
+  scorecard_id: number
+  source: 'auto' | 'review'
+  status: 'draft' | 'submitted' | 'final'
+  reviewer_id: number | null
+  based_on: number | null
+  score: number
+  max_score: number
+  percent: number
+  passed: boolean
+  fatal_failed: boolean
+  critical_failed: string[]
+  pending: number
+  comment: string | null
+  submitted_at: string | null
+  definition: ScorecardDefinition
+  scorecard_key: string
+  scorecard_version: number
+}
+
+async function loadEvaluation(
+  db: Queryable,
+  id: number,
+): Promise<{ evaluation: EvaluationRow; items: ItemRow[] }> {
+  const res = await db.query<EvaluationRow>(
+    `SELECT e.id, e.call_id, e.scorecard_id, e.source, e.status, e.reviewer_id, e.based_on, e.score, e.max_score,
+            e.percent, e.passed, e.fatal_failed, e.critical_failed, e.pending, e.comment, e.submitted_at,
+            s.definition, s.key AS scorecard_key, s.version AS scorecard_version
+     FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id WHERE e.id = $1`,
+    [id],
+  )
+  const evaluation = res.rows[0]
+  if (!evaluation) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no evaluation ${id}`)
+  const items = await db.query<ItemRow>(
+    `SELECT seq, section_key, item_key, kind, result, auto_result, points, max_points, occurrences, critical, fatal,
+            evidence, comment
+     FROM evaluation_items WHERE evaluation_id = $1 ORDER BY seq`,
+    [id],
+  )
+  return { evaluation, items: items.rows }
+}
+
+function present({ evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] }) {
+  const { definition: _, ...rest } = evaluation
+  return { ...rest, items: items.map((i) => ({ ...i })) }
+}
+
+export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+  app.get(
+    '/evaluations/:id',
+    {
+      config: { roles: READERS },
+      schema: {
+        summary: 'One evaluation (automatic or review) with its items and evidence',
+        tags: ['reviews'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Review, ...errors },
+      },
+    },
+    async (request) => present(await loadEvaluation(db, request.params.id)),
+  )
+
+  app.post(
+    '/evaluations/:id/reviews',
+    {
+      config: { roles: REVIEWERS },
+      schema: {
+        summary: "Open (or return) the caller's draft review of an automatic evaluation",
+        tags: ['reviews'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Review, 201: Review, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const reviewer = request.user?.id as number
+      const { evaluation, items } = await loadEvaluation(db, request.params.id)
+      if (evaluation.source !== 'auto')
+        throw new ApiError(400, 'QA_ERR_VALIDATION', 'a review starts from an automatic evaluation')
+      const existing = await db.query<{ id: number }>(
+        `SELECT id FROM evaluations WHERE source = 'review' AND call_id = $1 AND scorecard_id = $2 AND reviewer_id = $3`,
+        [evaluation.call_id, evaluation.scorecard_id, reviewer],
+      )
+      if (existing.rows[0])
+        return reply.code(200).send(present(await loadEvaluation(db, existing.rows[0].id)))
+      const id = await db.withTransaction(async (tx) => {
+        const created = await tx.query<{ id: number }>(
+          `INSERT INTO evaluations (call_id, scorecard_id, source, status, reviewer_id, based_on, score, max_score,
+             percent, passed, fatal_failed, critical_failed, pending)
+           SELECT call_id, scorecard_id, 'review', 'draft', $2, id, score, max_score, percent, passed, fatal_failed,
+             critical_failed, pending
+           FROM evaluations WHERE id = $1 RETURNING id`,
+          [evaluation.id, reviewer],
+        )
+        const reviewId = created.rows[0]?.id as number
+        await tx.query(
+          `INSERT INTO evaluation_items (evaluation_id, seq, section_key, item_key, kind, result, auto_result, points,
+             max_points, occurrences, critical, fatal, evidence)
+           SELECT $2, seq, section_key, item_key, kind, result, result, points, max_points, occurrences, critical,
+             fatal, evidence
+           FROM evaluation_items WHERE evaluation_id = $1`,
+          [evaluation.id, reviewId],
+        )
+        await audit(tx, {
+          userId: reviewer,
+          action: 'review.open',
+          entity: 'evaluation',
+          entityId: reviewId,
+          after: { based_on: evaluation.id, percent: evaluation.percent, items: items.length },
+        })
+        return reviewId
+      })
+      return reply.code(201).send(present(await loadEvaluation(db, id)))
+    },
+  )
+
+  app.patch(
+    '/reviews/:id',
+    {
+      config: { roles: REVIEWERS },
+      schema: {
+        summary: 'Save a draft: override items, comment per item and overall; the score is recomputed',
+        tags: ['reviews'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: Type.Object(
+          {
+            comment: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
+            items: Type.Optional(
+              Type.Array(
+                Type.Object(
+                  {
+                    item_key: Type.String({ minLength: 1 }),
+                    result: Type.Optional(Result),
+                    comment: Type.Optional(Type.Union([Type.String({ maxLength: 5_000 }), Type.Null()])),
+                  },
+                  { additionalProperties: false },
+                ),
+                { maxItems: 500 },
+              ),
+            ),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: Review, ...errors },
+      },
+    },
+    async (request) => {
+      const id = request.params.id
+      await db.withTransaction(async (tx) => {
+        // Lock the review so two saves cannot interleave their read-modify-write.
+        await tx.query('SELECT id FROM evaluations WHERE id = $1 FOR UPDATE', [id])
+        const { evaluation, items } = await loadEvaluation(tx, id)
+        if (evaluation.source !== 'review')
+          throw new ApiError(400, 'QA_ERR_VALIDATION', `evaluation ${id} is not a review`)
+        if (evaluation.reviewer_id !== request.user?.id && request.user?.role !== 'admin')
+          throw new ApiError(
+            403,
+            'QA_ERR_FORBIDDEN',
+            'only the review’s own reviewer (or an admin) may change it',
+          )
+        if (evaluation.status !== 'draft')
+          throw new ApiError(
+            409,
+            'QA_ERR_CONFLICT',
+            `review ${id} is ${evaluation.status}; only drafts change`,
+          )
+        const byKey = new Map(items.map((i) => [i.item_key, i]))
+        for (const change of request.body.items ?? []) {
+          const item = byKey.get(change.item_key)
+          if (!item)
+            throw new ApiError(400, 'QA_ERR_VALIDATION', `no item "${change.item_key}" on this scorecard`)
+          const before = { result: item.result, comment: item.comment }
+          if (change.result !== undefined) item.result = change.result
+          if (change.comment !== undefined) item.comment = change.comment
+          const after = { result: item.result, comment: item.comment }
+          if (before.result === after.result && before.comment === after.comment) continue
+          await tx.query(
+            'UPDATE evaluation_items SET result = $3, comment = $4 WHERE evaluation_id = $1 AND item_key = $2',
+            [id, item.item_key, item.result, item.comment],
+          )
+          await audit(tx, {
+            userId: request.user?.id ?? null,
+            action: 'review.item',
+            entity: 'evaluation',
+            entityId: id,
+            before: { item_key: item.item_key, ...before },
+            after: { item_key: item.item_key, ...after },
+          })
+        }
+        const results: ItemResult[] = items.map((i) => ({
+          section: i.section_key,
+          key: i.item_key,
+          label: i.item_key,
+          kind: i.kind,
+          result: i.result,
+          points: i.points,
+          maxPoints: i.max_points,
+          occurrences: i.occurrences,
+          critical: i.critical,
+          fatal: i.fatal,
+          evidence: i.evidence,
+        }))
+        const scored = rescoreItems(evaluation.definition, results)
+        for (const item of scored.items)
+          await tx.query(
+            'UPDATE evaluation_items SET points = $3 WHERE evaluation_id = $1 AND item_key = $2',
+            [id, item.key, item.points],
+          )
+        const comment = request.body.comment === undefined ? evaluation.comment : request.body.comment
+        await tx.query(
+          `UPDATE evaluations SET score = $2, percent = $3, passed = $4, fatal_failed = $5, critical_failed = $6::text[],
+             pending = $7, comment = $8, updated_at = now() WHERE id = $1`,
+          [
+            id,
+            scored.score,
+            scored.percent,
+            scored.passed,
+            scored.fatalFailed,
+            scored.criticalFailed,
+            scored.pending,
+            comment,
+          ],
+        )
+        if (comment !== evaluation.comment || scored.percent !== evaluation.percent)
+          await audit(tx, {
+            userId: request.user?.id ?? null,
+            action: 'review.save',
+            entity: 'evaluation',
+            entityId: id,
+            before: { percent: evaluation.percent, comment: evaluation.comment },
+            after: { percent: scored.percent, comment },
+          })
+      })
+      return present(await loadEvaluation(db, id))
+    },
+  )
+
+  app.post(
+    '/reviews/:id/submit',
+    {
+      config: { roles: REVIEWERS },
+      schema: {
+        summary: 'Submit a draft review (every manual item must be answered)',
+        tags: ['reviews'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Review, ...errors },
+      },
+    },
+    async (request) => {
+      const id = request.params.id
+      await db.withTransaction(async (tx) => {
+        await tx.query('SELECT id FROM evaluations WHERE id = $1 FOR UPDATE', [id])
+        const { evaluation, items } = await loadEvaluation(tx, id)
+        if (evaluation.source !== 'review')
+          throw new ApiError(400, 'QA_ERR_VALIDATION', `evaluation ${id} is not a review`)
+        if (evaluation.reviewer_id !== request.user?.id && request.user?.role !== 'admin')
+          throw new ApiError(
+            403,
+            'QA_ERR_FORBIDDEN',
+            'only the review’s own reviewer (or an admin) may submit it',
+          )
+        if (evaluation.status !== 'draft')
+          throw new ApiError(409, 'QA_ERR_CONFLICT', `review ${id} is already ${evaluation.status}`)
+        const pending = items.filter((i) => i.result === 'pending').map((i) => i.item_key)
+        if (pending.length > 0)
+          throw new ApiError(400, 'QA_ERR_VALIDATION', 'answer every manual item before submitting', {
+            pending,
+          })
+        await tx.query(
+          "UPDATE evaluations SET status = 'submitted', submitted_at = now(), updated_at = now() WHERE id = $1",
+          [id],
+        )
+        await audit(tx, {
+          userId: request.user?.id ?? null,
+          action: 'review.submit',
+          entity: 'evaluation',
+          entityId: id,
+          before: { status: 'draft' },
+          after: { status: 'submitted', percent: evaluation.percent, passed: evaluation.passed },
+        })
+      })
+      return present(await loadEvaluation(db, id))
+    },
+  )
+
+  app.get(
+    '/evaluations/:id/audit',
+    {
+      config: { roles: ['admin', 'manager', 'reviewer'] },
+      schema: {
+        summary: 'Every recorded change to an evaluation: who, when, before, after',
+        tags: ['reviews'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Type.Array(Review), ...errors },
+      },
+    },
+    async (request) => {
+      const res = await db.query<Record<string, unknown>>(
+        `SELECT a.id, a.at, a.action, a.before, a.after, u.name AS user_name
+         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+         WHERE a.entity = 'evaluation' AND a.entity_id = $1 ORDER BY a.id`,
+        [request.params.id],
+      )
+      return res.rows.map((r) => ({ ...r, at: new Date(r.at as string).toISOString() }))
+    },
+  )
+}
