@@ -13,6 +13,7 @@ import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
 import { callRoutes } from './routes/calls.js'
 import { reviewRoutes } from './routes/reviews.js'
+import { trendRoutes } from './routes/trends.js'
 import { userRoutes } from './routes/users.js'
 
 export class ApiError extends Error {
@@ -151,6 +152,7 @@ export async function buildServer({ db, storageDir, logger = false }: ServerOpti
       await callRoutes(v1 as unknown as Api, { db, storageDir })
       await userRoutes(v1 as unknown as Api, { db })
       await reviewRoutes(v1 as unknown as Api, { db })
+      await trendRoutes(v1 as unknown as Api, { db })
     },
     { prefix: '/v1' },
   )

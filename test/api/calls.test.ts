@@ -288,3 +288,52 @@ test('health, readiness and the OpenAPI document are public', async () => {
     )
   }
 })
+
+describe('trends', () => {
+  const range = 'from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z'
+  test('grouped KPIs per month and week, counts and averages checked against the rows', async () => {
+    const res = await get(`/v1/trends?${range}&group_by=team&period=month`, tokens.manager)
+    expect(res.status).toBe(200)
+    const rows = res.body.items as Array<Record<string, number | string>>
+    expect(rows.reduce((n, r) => n + (r.calls as number), 0)).toBe(9)
+    const west = rows.find((r) => r.group === 'support-west')
+    // support-west: call-06 (a.kim, csat 1) and call-09 (a.ray): the metadata's CSAT values averaged.
+    const csat = await db.query<{ avg: number; n: number }>(
+      "SELECT avg(csat)::float8 AS avg, count(*)::int AS n FROM calls WHERE team = 'support-west'",
+    )
+    expect(west).toMatchObject({ period: '2026-11-01', calls: csat.rows[0]?.n })
+    expect(west?.csat).toBeCloseTo(csat.rows[0]?.avg as number, 2)
+    const aht = await db.query<{ avg: number }>(
+      "SELECT avg(duration_ms)::float8 AS avg FROM calls WHERE team = 'support-west'",
+    )
+    expect(west?.aht_ms).toBe(Math.round(aht.rows[0]?.avg as number))
+    const billing = await get(
+      `/v1/trends?${range}&group_by=queue&period=week&scorecard=inbound-support-en`,
+      tokens.manager,
+    )
+    const deadAir = (billing.body.items as Array<Record<string, number | string>>).filter(
+      (r) => r.group === 'billing',
+    )
+    // billing: call-01 (no dead air) and call-04 (16 s) fall in the same week of the metadata.
+    expect(deadAir).toEqual([expect.objectContaining({ calls: 2, dead_air_rate: 0.5 })])
+  })
+
+  test('top failed items, CSV export, and who may see trends', async () => {
+    const failed = await get(`/v1/trends/failed-items?${range}&scorecard=inbound-support-en`, tokens.admin)
+    expect(failed.status).toBe(200)
+    const items = failed.body.items as Array<{ item_key: string; failed: number; answered: number }>
+    expect(items[0]?.item_key).toBe('restate-problem')
+    expect(items.every((i, k) => k === 0 || (items[k - 1]?.failed ?? 0) >= i.failed)).toBe(true)
+    const csv = await get(`/v1/trends?${range}&group_by=agent&period=month&format=csv`, tokens.manager)
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/)
+    const lines = csv.body.toString('utf8').trim().split('\r\n')
+    expect(lines[0]).toBe(
+      'period,group,calls,qa_percent,qa_calls,customer_sentiment_end,customer_sentiment_trend,csat,csat_responses,aht_ms,dead_air_rate,overtalk_share,agent_talk_ratio',
+    )
+    expect(lines).toHaveLength(1 + 5) // five agents
+    for (const role of ['reviewer', 'trainer', 'agent'] as const)
+      expect((await get(`/v1/trends?${range}&group_by=agent&period=day`, tokens[role])).status).toBe(403)
+    expect((await get('/v1/trends?group_by=agent&period=day', tokens.manager)).status).toBe(400)
+    expect((await get(`/v1/trends?${range}&group_by=planet&period=day`, tokens.manager)).status).toBe(400)
+  })
+})
