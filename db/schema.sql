@@ -108,6 +108,39 @@ ALTER TABLE calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE daily_call_stats (
+    day date NOT NULL,
+    agent_id text,
+    team text,
+    queue text,
+    language text,
+    calls integer NOT NULL,
+    duration_ms_sum bigint NOT NULL,
+    csat_sum integer NOT NULL,
+    csat_n integer NOT NULL,
+    sentiment_end_sum double precision NOT NULL,
+    sentiment_end_n integer NOT NULL,
+    sentiment_trend_sum double precision NOT NULL,
+    sentiment_trend_n integer NOT NULL,
+    dead_air_calls integer NOT NULL,
+    metrics_n integer NOT NULL,
+    overtalk_share_sum double precision NOT NULL,
+    overtalk_share_n integer NOT NULL,
+    talk_ratio_sum double precision NOT NULL,
+    talk_ratio_n integer NOT NULL
+);
+
+CREATE TABLE daily_qa_stats (
+    day date NOT NULL,
+    agent_id text,
+    team text,
+    queue text,
+    language text,
+    scorecard text NOT NULL,
+    qa_sum double precision NOT NULL,
+    qa_n integer NOT NULL
+);
+
 CREATE TABLE evaluation_items (
     evaluation_id bigint NOT NULL,
     seq integer NOT NULL,
@@ -288,6 +321,10 @@ CREATE INDEX calls_started ON calls USING btree (COALESCE(started_at, created_at
 CREATE INDEX calls_started_at_idx ON calls USING btree (started_at);
 
 CREATE INDEX calls_status_idx ON calls USING btree (status);
+
+CREATE INDEX daily_call_stats_day ON daily_call_stats USING btree (day);
+
+CREATE INDEX daily_qa_stats_day ON daily_qa_stats USING btree (day, scorecard);
 
 CREATE UNIQUE INDEX evaluations_auto_once ON evaluations USING btree (call_id, scorecard_id) WHERE (source = 'auto'::text);
 

@@ -1,6 +1,7 @@
 import type { Database } from '../db/index.js'
 import { updateSentimentSummary, upsertCallMetrics } from '../db/queries/call-metrics.js'
 import { markDone } from '../db/queries/calls.js'
+import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
 import { replaceSegments } from '../db/queries/segments.js'
 import {
   listUtterances,
@@ -83,5 +84,6 @@ export async function saveCallResult(
       [callId],
     )
     await evaluateCall(tx, callId)
+    await refreshDailyStats(tx, await daysOfCalls(tx, [callId]))
   })
 }

@@ -4,6 +4,7 @@
  * `callqa rescore` to try a new card version on history, and by `callqa scorecard test`.
  */
 import type { Database, Queryable } from '../db/index.js'
+import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
 import {
   activeScorecards,
   loadCallFacts,
@@ -83,6 +84,13 @@ export async function rescore({
         results.push({ callId: id, result: evaluate(scorecard.definition, f) })
       }
       await saveAutoEvaluations(tx, scorecard.id, results)
+      await refreshDailyStats(
+        tx,
+        await daysOfCalls(
+          tx,
+          results.map((r) => r.callId),
+        ),
+      )
       report.evaluated += results.length
     })
     report.elapsedMs = Date.now() - began

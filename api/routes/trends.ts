@@ -13,7 +13,7 @@ const ErrorBody = Type.Object({
 })
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
 
-const GROUPS = { agent: 'c.agent_id', team: 'c.team', queue: 'c.queue', language: 'c.language' } as const
+const GROUPS = { agent: 'd.agent_id', team: 'd.team', queue: 'd.queue', language: 'd.language' } as const
 
 const Filters = {
   from: Type.String({ format: 'date-time' }),
@@ -65,37 +65,41 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
       const extra: string[] = []
       if (q.team) {
         params.push(q.team)
-        extra.push(`c.team = $${params.length}`)
+        extra.push(`d.team = $${params.length}`)
       }
       if (q.queue) {
         params.push(q.queue)
-        extra.push(`c.queue = $${params.length}`)
+        extra.push(`d.queue = $${params.length}`)
       }
+      // Whole UTC days from the rollups: "from"'s day included, "to"'s day excluded.
+      const where = `d.day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND d.day < ($2::timestamptz AT TIME ZONE 'UTC')::date${extra.map((e) => ` AND ${e}`).join('')}`
       const res = await db.query<Record<string, unknown>>(
-        `WITH qa AS (
-           SELECT e.call_id, avg(e.percent) AS percent, bool_or(e.fatal_failed) AS fatal
-           FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
-           WHERE e.source = 'auto' AND ($4::text IS NULL OR s.key = $4)
-           GROUP BY e.call_id)
-         SELECT to_char(date_trunc($3, coalesce(c.started_at, c.created_at) AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS period,
-                ${group} AS "group",
-                count(*)::int AS calls,
-                round(avg(qa.percent)::numeric, 2)::float8 AS qa_percent,
-                count(qa.call_id)::int AS qa_calls,
-                round(avg(m.customer_sentiment_end)::numeric, 3)::float8 AS customer_sentiment_end,
-                round(avg(m.customer_sentiment_trend)::numeric, 3)::float8 AS customer_sentiment_trend,
-                round(avg(c.csat)::numeric, 2)::float8 AS csat,
-                count(c.csat)::int AS csat_responses,
-                round(avg(c.duration_ms))::int AS aht_ms,
-                round(avg((m.dead_air_longest_ms > 10000)::int)::numeric, 3)::float8 AS dead_air_rate,
-                round(avg(m.overtalk_ms::float8 / nullif(c.duration_ms, 0))::numeric, 4)::float8 AS overtalk_share,
-                round(avg(m.agent_talk_ratio)::numeric, 3)::float8 AS agent_talk_ratio
-         FROM calls c
-           LEFT JOIN call_metrics m ON m.call_id = c.id
-           LEFT JOIN qa ON qa.call_id = c.id
-         WHERE c.status = 'done' AND coalesce(c.started_at, c.created_at) >= $1::timestamptz
-           AND coalesce(c.started_at, c.created_at) < $2::timestamptz${extra.map((e) => ` AND ${e}`).join('')}
-         GROUP BY 1, 2 ORDER BY 1, 2`,
+        `WITH base AS (
+           SELECT to_char(date_trunc($3, d.day::timestamp), 'YYYY-MM-DD') AS period, ${group} AS grp,
+                  sum(d.calls) AS calls, sum(d.duration_ms_sum) AS duration, sum(d.csat_sum) AS csat_sum,
+                  sum(d.csat_n) AS csat_n, sum(d.sentiment_end_sum) AS se_sum, sum(d.sentiment_end_n) AS se_n,
+                  sum(d.sentiment_trend_sum) AS st_sum, sum(d.sentiment_trend_n) AS st_n,
+                  sum(d.dead_air_calls) AS dead_air, sum(d.metrics_n) AS metrics_n,
+                  sum(d.overtalk_share_sum) AS ot_sum, sum(d.overtalk_share_n) AS ot_n,
+                  sum(d.talk_ratio_sum) AS tr_sum, sum(d.talk_ratio_n) AS tr_n
+           FROM daily_call_stats d WHERE ${where} GROUP BY 1, 2),
+         qa AS (
+           SELECT to_char(date_trunc($3, d.day::timestamp), 'YYYY-MM-DD') AS period, ${group} AS grp,
+                  sum(d.qa_sum) AS qa_sum, sum(d.qa_n) AS qa_n
+           FROM daily_qa_stats d WHERE ${where} AND ($4::text IS NULL OR d.scorecard = $4) GROUP BY 1, 2)
+         SELECT b.period, b.grp AS "group", b.calls::int AS calls,
+                round((qa.qa_sum / nullif(qa.qa_n, 0))::numeric, 2)::float8 AS qa_percent,
+                coalesce(qa.qa_n, 0)::int AS qa_evaluations,
+                round((b.se_sum / nullif(b.se_n, 0))::numeric, 3)::float8 AS customer_sentiment_end,
+                round((b.st_sum / nullif(b.st_n, 0))::numeric, 3)::float8 AS customer_sentiment_trend,
+                round((b.csat_sum::numeric / nullif(b.csat_n, 0)), 2)::float8 AS csat,
+                b.csat_n::int AS csat_responses,
+                round(b.duration / nullif(b.calls, 0))::int AS aht_ms,
+                round((b.dead_air::numeric / nullif(b.metrics_n, 0)), 3)::float8 AS dead_air_rate,
+                round((b.ot_sum / nullif(b.ot_n, 0))::numeric, 4)::float8 AS overtalk_share,
+                round((b.tr_sum / nullif(b.tr_n, 0))::numeric, 3)::float8 AS agent_talk_ratio
+         FROM base b LEFT JOIN qa ON qa.period = b.period AND qa.grp IS NOT DISTINCT FROM b.grp
+         ORDER BY 1, 2`,
         params,
       )
       if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(res.rows))
