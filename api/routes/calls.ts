@@ -12,6 +12,7 @@ import { listProsodicSegments } from '../../db/queries/segments.js'
 import type { UserRow } from '../../db/queries/users.js'
 import { listUtterances } from '../../db/queries/utterances.js'
 import { storagePath } from '../../pipeline/storage.js'
+import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
 const ALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
@@ -67,9 +68,6 @@ const CallSummary = Type.Object({
   dead_air_longest_ms: Type.Union([Type.Integer(), Type.Null()]),
 })
 
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
-})
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
 
 function encodeCursor(sortKey: string, id: number): string {

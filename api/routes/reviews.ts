@@ -6,17 +6,15 @@
  */
 import { Type } from 'typebox'
 import type { Database, Queryable } from '../../db/index.js'
-import { audit } from '../../db/queries/users.js'
+import { audit, type UserRow } from '../../db/queries/users.js'
 import { type ItemResult, rescoreItems } from '../../scorecards/evaluate.js'
 import type { ScorecardDefinition } from '../../scorecards/schema.js'
+import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
 const REVIEWERS = ['admin', 'reviewer'] as const
 const READERS = ['admin', 'manager', 'trainer', 'reviewer'] as const
 
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
-})
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const Result = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('na')])
 const Review = Type.Record(Type.String(), Type.Unknown())
@@ -79,6 +77,29 @@ async function loadEvaluation(
     [id],
   )
   return { evaluation, items: items.rows }
+}
+
+/**
+ * Locks a draft review for a change (two saves cannot interleave their read-modify-write) and
+ * checks that it is a review, the caller's own (or the caller is an admin), and still a draft.
+ */
+async function lockDraft(tx: Queryable, id: number, user: UserRow | undefined, verb: 'change' | 'submit') {
+  await tx.query('SELECT id FROM evaluations WHERE id = $1 FOR UPDATE', [id])
+  const loaded = await loadEvaluation(tx, id)
+  const { evaluation } = loaded
+  if (evaluation.source !== 'review')
+    throw new ApiError(400, 'QA_ERR_VALIDATION', `evaluation ${id} is not a review`)
+  if (evaluation.reviewer_id !== user?.id && user?.role !== 'admin')
+    throw new ApiError(403, 'QA_ERR_FORBIDDEN', `only the review’s own reviewer (or an admin) may ${verb} it`)
+  if (evaluation.status !== 'draft')
+    throw new ApiError(
+      409,
+      'QA_ERR_CONFLICT',
+      verb === 'change'
+        ? `review ${id} is ${evaluation.status}; only drafts change`
+        : `review ${id} is already ${evaluation.status}`,
+    )
+  return loaded
 }
 
 function present({ evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] }) {
@@ -187,23 +208,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
     async (request) => {
       const id = request.params.id
       await db.withTransaction(async (tx) => {
-        // Lock the review so two saves cannot interleave their read-modify-write.
-        await tx.query('SELECT id FROM evaluations WHERE id = $1 FOR UPDATE', [id])
-        const { evaluation, items } = await loadEvaluation(tx, id)
-        if (evaluation.source !== 'review')
-          throw new ApiError(400, 'QA_ERR_VALIDATION', `evaluation ${id} is not a review`)
-        if (evaluation.reviewer_id !== request.user?.id && request.user?.role !== 'admin')
-          throw new ApiError(
-            403,
-            'QA_ERR_FORBIDDEN',
-            'only the review’s own reviewer (or an admin) may change it',
-          )
-        if (evaluation.status !== 'draft')
-          throw new ApiError(
-            409,
-            'QA_ERR_CONFLICT',
-            `review ${id} is ${evaluation.status}; only drafts change`,
-          )
+        const { evaluation, items } = await lockDraft(tx, id, request.user, 'change')
         const byKey = new Map(items.map((i) => [i.item_key, i]))
         for (const change of request.body.items ?? []) {
           const item = byKey.get(change.item_key)
@@ -289,18 +294,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
     async (request) => {
       const id = request.params.id
       await db.withTransaction(async (tx) => {
-        await tx.query('SELECT id FROM evaluations WHERE id = $1 FOR UPDATE', [id])
-        const { evaluation, items } = await loadEvaluation(tx, id)
-        if (evaluation.source !== 'review')
-          throw new ApiError(400, 'QA_ERR_VALIDATION', `evaluation ${id} is not a review`)
-        if (evaluation.reviewer_id !== request.user?.id && request.user?.role !== 'admin')
-          throw new ApiError(
-            403,
-            'QA_ERR_FORBIDDEN',
-            'only the review’s own reviewer (or an admin) may submit it',
-          )
-        if (evaluation.status !== 'draft')
-          throw new ApiError(409, 'QA_ERR_CONFLICT', `review ${id} is already ${evaluation.status}`)
+        const { evaluation, items } = await lockDraft(tx, id, request.user, 'submit')
         const pending = items.filter((i) => i.result === 'pending').map((i) => i.item_key)
         if (pending.length > 0)
           throw new ApiError(400, 'QA_ERR_VALIDATION', 'answer every manual item before submitting', {

@@ -5,12 +5,10 @@
  */
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
+import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
 const MANAGERS = ['admin', 'manager'] as const
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
-})
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
 
 const GROUPS = { agent: 'd.agent_id', team: 'd.team', queue: 'd.queue', language: 'd.language' } as const

@@ -2,11 +2,8 @@
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { audit, createUser, ROLES } from '../../db/queries/users.js'
+import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
-
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
-})
 
 export async function userRoutes(app: Api, { db }: { db: Database }): Promise<void> {
   app.post(
