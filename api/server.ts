@@ -13,6 +13,7 @@ import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
 import { callRoutes } from './routes/calls.js'
 import { reviewRoutes } from './routes/reviews.js'
+import { sampleRoutes } from './routes/samples.js'
 import { trendRoutes } from './routes/trends.js'
 import { userRoutes } from './routes/users.js'
 
@@ -153,6 +154,7 @@ export async function buildServer({ db, storageDir, logger = false }: ServerOpti
       await userRoutes(v1 as unknown as Api, { db })
       await reviewRoutes(v1 as unknown as Api, { db })
       await trendRoutes(v1 as unknown as Api, { db })
+      await sampleRoutes(v1 as unknown as Api, { db })
     },
     { prefix: '/v1' },
   )

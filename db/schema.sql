@@ -20,6 +20,33 @@ ALTER TABLE audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE calibration_participants (
+    session_id bigint NOT NULL,
+    reviewer_id bigint NOT NULL
+);
+
+CREATE TABLE calibration_sessions (
+    id bigint NOT NULL,
+    call_id bigint NOT NULL,
+    scorecard_id bigint NOT NULL,
+    title text,
+    expert_id bigint,
+    status text DEFAULT 'open'::text NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    completed_at timestamp with time zone,
+    CONSTRAINT calibration_sessions_status_check CHECK ((status = ANY (ARRAY['open'::text, 'complete'::text])))
+);
+
+ALTER TABLE calibration_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME calibration_sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE call_metrics (
     call_id bigint NOT NULL,
     duration_ms integer NOT NULL,
@@ -108,6 +135,33 @@ ALTER TABLE calls ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE clips (
+    id bigint NOT NULL,
+    call_id bigint NOT NULL,
+    start_ms integer NOT NULL,
+    end_ms integer NOT NULL,
+    title text NOT NULL,
+    note text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    scorecard_key text,
+    item_key text,
+    polarity text,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT clips_check CHECK ((end_ms > start_ms)),
+    CONSTRAINT clips_polarity_check CHECK ((polarity = ANY (ARRAY['good'::text, 'bad'::text]))),
+    CONSTRAINT clips_start_ms_check CHECK ((start_ms >= 0))
+);
+
+ALTER TABLE clips ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME clips_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE daily_call_stats (
     day date NOT NULL,
     agent_id text,
@@ -139,6 +193,32 @@ CREATE TABLE daily_qa_stats (
     scorecard text NOT NULL,
     qa_sum double precision NOT NULL,
     qa_n integer NOT NULL
+);
+
+CREATE TABLE disputes (
+    id bigint NOT NULL,
+    evaluation_id bigint NOT NULL,
+    raised_by bigint NOT NULL,
+    items jsonb NOT NULL,
+    comment text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    accepted_items text[] DEFAULT '{}'::text[] NOT NULL,
+    decided_by bigint,
+    decision_comment text,
+    percent_before real,
+    percent_after real,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_at timestamp with time zone,
+    CONSTRAINT disputes_status_check CHECK ((status = ANY (ARRAY['open'::text, 'accepted'::text, 'partially_accepted'::text, 'rejected'::text])))
+);
+
+ALTER TABLE disputes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME disputes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 CREATE TABLE evaluation_items (
@@ -179,12 +259,79 @@ CREATE TABLE evaluations (
     based_on bigint,
     comment text,
     submitted_at timestamp with time zone,
+    calibration_id bigint,
     CONSTRAINT evaluations_source_check CHECK ((source = ANY (ARRAY['auto'::text, 'review'::text]))),
     CONSTRAINT evaluations_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'submitted'::text, 'final'::text])))
 );
 
 ALTER TABLE evaluations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME evaluations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE playlist_items (
+    playlist_id bigint NOT NULL,
+    clip_id bigint NOT NULL,
+    "position" integer NOT NULL
+);
+
+CREATE TABLE playlists (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    description text,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE playlists ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME playlists_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE review_assignments (
+    id bigint NOT NULL,
+    sample_id bigint NOT NULL,
+    call_id bigint NOT NULL,
+    rank integer NOT NULL,
+    weight real DEFAULT 1 NOT NULL,
+    stratum text,
+    reviewer_id bigint,
+    due_on date,
+    status text DEFAULT 'open'::text NOT NULL,
+    evaluation_id bigint,
+    CONSTRAINT review_assignments_status_check CHECK ((status = ANY (ARRAY['open'::text, 'done'::text])))
+);
+
+ALTER TABLE review_assignments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME review_assignments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE samples (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    rule jsonb NOT NULL,
+    seed text NOT NULL,
+    scorecard_id bigint,
+    population integer NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE samples ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME samples_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -268,6 +415,12 @@ CREATE TABLE utterances (
 ALTER TABLE ONLY audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY calibration_participants
+    ADD CONSTRAINT calibration_participants_pkey PRIMARY KEY (session_id, reviewer_id);
+
+ALTER TABLE ONLY calibration_sessions
+    ADD CONSTRAINT calibration_sessions_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY call_metrics
     ADD CONSTRAINT call_metrics_pkey PRIMARY KEY (call_id);
 
@@ -280,11 +433,32 @@ ALTER TABLE ONLY calls
 ALTER TABLE ONLY calls
     ADD CONSTRAINT calls_sha256_key UNIQUE (sha256);
 
+ALTER TABLE ONLY clips
+    ADD CONSTRAINT clips_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY disputes
+    ADD CONSTRAINT disputes_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY evaluation_items
     ADD CONSTRAINT evaluation_items_pkey PRIMARY KEY (evaluation_id, item_key);
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY playlist_items
+    ADD CONSTRAINT playlist_items_pkey PRIMARY KEY (playlist_id, clip_id);
+
+ALTER TABLE ONLY playlists
+    ADD CONSTRAINT playlists_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY review_assignments
+    ADD CONSTRAINT review_assignments_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY review_assignments
+    ADD CONSTRAINT review_assignments_sample_id_call_id_key UNIQUE (sample_id, call_id);
+
+ALTER TABLE ONLY samples
+    ADD CONSTRAINT samples_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY scorecards
     ADD CONSTRAINT scorecards_key_definition_sha256_key UNIQUE (key, definition_sha256);
@@ -322,29 +496,83 @@ CREATE INDEX calls_started_at_idx ON calls USING btree (started_at);
 
 CREATE INDEX calls_status_idx ON calls USING btree (status);
 
+CREATE INDEX clips_call ON clips USING btree (call_id);
+
+CREATE INDEX clips_item ON clips USING btree (scorecard_key, item_key);
+
+CREATE INDEX clips_tags ON clips USING gin (tags);
+
 CREATE INDEX daily_call_stats_day ON daily_call_stats USING btree (day);
 
 CREATE INDEX daily_qa_stats_day ON daily_qa_stats USING btree (day, scorecard);
 
+CREATE INDEX disputes_evaluation ON disputes USING btree (evaluation_id, created_at);
+
+CREATE UNIQUE INDEX disputes_one_open ON disputes USING btree (evaluation_id) WHERE (status = 'open'::text);
+
+CREATE INDEX disputes_open ON disputes USING btree (status, created_at);
+
 CREATE UNIQUE INDEX evaluations_auto_once ON evaluations USING btree (call_id, scorecard_id) WHERE (source = 'auto'::text);
 
-CREATE UNIQUE INDEX evaluations_review_once ON evaluations USING btree (call_id, scorecard_id, reviewer_id) WHERE (source = 'review'::text);
+CREATE UNIQUE INDEX evaluations_review_once ON evaluations USING btree (call_id, scorecard_id, reviewer_id, COALESCE(calibration_id, (0)::bigint)) WHERE (source = 'review'::text);
 
 CREATE INDEX evaluations_scorecard ON evaluations USING btree (scorecard_id, call_id);
+
+CREATE INDEX playlist_items_clip ON playlist_items USING btree (clip_id);
+
+CREATE INDEX review_assignments_call ON review_assignments USING btree (call_id);
+
+CREATE INDEX review_assignments_queue ON review_assignments USING btree (reviewer_id, status, due_on, rank);
 
 CREATE INDEX utterances_text_search ON utterances USING gin (to_tsvector('simple'::regconfig, text_redacted));
 
 ALTER TABLE ONLY audit_log
     ADD CONSTRAINT audit_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id);
 
+ALTER TABLE ONLY calibration_participants
+    ADD CONSTRAINT calibration_participants_reviewer_id_fkey FOREIGN KEY (reviewer_id) REFERENCES users(id);
+
+ALTER TABLE ONLY calibration_participants
+    ADD CONSTRAINT calibration_participants_session_id_fkey FOREIGN KEY (session_id) REFERENCES calibration_sessions(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY calibration_sessions
+    ADD CONSTRAINT calibration_sessions_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY calibration_sessions
+    ADD CONSTRAINT calibration_sessions_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id);
+
+ALTER TABLE ONLY calibration_sessions
+    ADD CONSTRAINT calibration_sessions_expert_id_fkey FOREIGN KEY (expert_id) REFERENCES users(id);
+
+ALTER TABLE ONLY calibration_sessions
+    ADD CONSTRAINT calibration_sessions_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);
+
 ALTER TABLE ONLY call_metrics
     ADD CONSTRAINT call_metrics_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY clips
+    ADD CONSTRAINT clips_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY clips
+    ADD CONSTRAINT clips_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id);
+
+ALTER TABLE ONLY disputes
+    ADD CONSTRAINT disputes_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES users(id);
+
+ALTER TABLE ONLY disputes
+    ADD CONSTRAINT disputes_evaluation_id_fkey FOREIGN KEY (evaluation_id) REFERENCES evaluations(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY disputes
+    ADD CONSTRAINT disputes_raised_by_fkey FOREIGN KEY (raised_by) REFERENCES users(id);
 
 ALTER TABLE ONLY evaluation_items
     ADD CONSTRAINT evaluation_items_evaluation_id_fkey FOREIGN KEY (evaluation_id) REFERENCES evaluations(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_based_on_fkey FOREIGN KEY (based_on) REFERENCES evaluations(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY evaluations
+    ADD CONSTRAINT evaluations_calibration_id_fkey FOREIGN KEY (calibration_id) REFERENCES calibration_sessions(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
@@ -354,6 +582,30 @@ ALTER TABLE ONLY evaluations
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);
+
+ALTER TABLE ONLY playlist_items
+    ADD CONSTRAINT playlist_items_clip_id_fkey FOREIGN KEY (clip_id) REFERENCES clips(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY playlist_items
+    ADD CONSTRAINT playlist_items_playlist_id_fkey FOREIGN KEY (playlist_id) REFERENCES playlists(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY playlists
+    ADD CONSTRAINT playlists_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id);
+
+ALTER TABLE ONLY review_assignments
+    ADD CONSTRAINT review_assignments_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY review_assignments
+    ADD CONSTRAINT review_assignments_reviewer_id_fkey FOREIGN KEY (reviewer_id) REFERENCES users(id);
+
+ALTER TABLE ONLY review_assignments
+    ADD CONSTRAINT review_assignments_sample_id_fkey FOREIGN KEY (sample_id) REFERENCES samples(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY samples
+    ADD CONSTRAINT samples_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id);
+
+ALTER TABLE ONLY samples
+    ADD CONSTRAINT samples_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);
 
 ALTER TABLE ONLY segments
     ADD CONSTRAINT segments_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;

@@ -11,6 +11,7 @@ import { type ItemResult, rescoreItems } from '../../scorecards/evaluate.js'
 import type { ScorecardDefinition } from '../../scorecards/schema.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
+import { completeAssignments } from './samples.js'
 
 const REVIEWERS = ['admin', 'reviewer'] as const
 const READERS = ['admin', 'manager', 'trainer', 'reviewer'] as const
@@ -43,6 +44,7 @@ interface EvaluationRow {
   status: 'draft' | 'submitted' | 'final'
   reviewer_id: number | null
   based_on: number | null
+  calibration_id: number | null
   score: number
   max_score: number
   percent: number
@@ -62,7 +64,7 @@ async function loadEvaluation(
   id: number,
 ): Promise<{ evaluation: EvaluationRow; items: ItemRow[] }> {
   const res = await db.query<EvaluationRow>(
-    `SELECT e.id, e.call_id, e.scorecard_id, e.source, e.status, e.reviewer_id, e.based_on, e.score, e.max_score,
+    `SELECT e.id, e.call_id, e.scorecard_id, e.source, e.status, e.reviewer_id, e.based_on, e.calibration_id, e.score, e.max_score,
             e.percent, e.passed, e.fatal_failed, e.critical_failed, e.pending, e.comment, e.submitted_at,
             s.definition, s.key AS scorecard_key, s.version AS scorecard_version
      FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id WHERE e.id = $1`,
@@ -102,6 +104,58 @@ async function lockDraft(tx: Queryable, id: number, user: UserRow | undefined, v
   return loaded
 }
 
+/**
+ * Opens (or finds) a reviewer's draft review of an automatic evaluation: a copy of the evaluation
+ * and its items, each item keeping the machine's answer as auto_result. `calibrationId` keeps a
+ * calibration review apart from the reviewer's own review of the same call.
+ */
+export async function openReview(
+  db: Database,
+  auto: { id: number; call_id: number; scorecard_id: number; percent: number },
+  reviewer: number,
+  calibrationId: number | null,
+): Promise<{ id: number; created: boolean }> {
+  const existing = await db.query<{ id: number }>(
+    `SELECT id FROM evaluations WHERE source = 'review' AND call_id = $1 AND scorecard_id = $2 AND reviewer_id = $3
+       AND calibration_id IS NOT DISTINCT FROM $4`,
+    [auto.call_id, auto.scorecard_id, reviewer, calibrationId],
+  )
+  if (existing.rows[0]) return { id: existing.rows[0].id, created: false }
+  const id = await db.withTransaction(async (tx) => {
+    const created = await tx.query<{ id: number }>(
+      `INSERT INTO evaluations (call_id, scorecard_id, source, status, reviewer_id, based_on, calibration_id, score,
+         max_score, percent, passed, fatal_failed, critical_failed, pending)
+       SELECT call_id, scorecard_id, 'review', 'draft', $2, id, $3, score, max_score, percent, passed, fatal_failed,
+         critical_failed, pending
+       FROM evaluations WHERE id = $1 RETURNING id`,
+      [auto.id, reviewer, calibrationId],
+    )
+    const reviewId = created.rows[0]?.id as number
+    const copied = await tx.query(
+      `INSERT INTO evaluation_items (evaluation_id, seq, section_key, item_key, kind, result, auto_result, points,
+         max_points, occurrences, critical, fatal, evidence)
+       SELECT $2, seq, section_key, item_key, kind, result, result, points, max_points, occurrences, critical,
+         fatal, evidence
+       FROM evaluation_items WHERE evaluation_id = $1`,
+      [auto.id, reviewId],
+    )
+    await audit(tx, {
+      userId: reviewer,
+      action: 'review.open',
+      entity: 'evaluation',
+      entityId: reviewId,
+      after: {
+        based_on: auto.id,
+        percent: auto.percent,
+        items: copied.rowCount ?? null,
+        ...(calibrationId === null ? {} : { calibration_id: calibrationId }),
+      },
+    })
+    return reviewId
+  })
+  return { id, created: true }
+}
+
 function present({ evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] }) {
   const { definition: _, ...rest } = evaluation
   return { ...rest, items: items.map((i) => ({ ...i })) }
@@ -134,44 +188,11 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       },
     },
     async (request, reply) => {
-      const reviewer = request.user?.id as number
-      const { evaluation, items } = await loadEvaluation(db, request.params.id)
+      const { evaluation } = await loadEvaluation(db, request.params.id)
       if (evaluation.source !== 'auto')
         throw new ApiError(400, 'QA_ERR_VALIDATION', 'a review starts from an automatic evaluation')
-      const existing = await db.query<{ id: number }>(
-        `SELECT id FROM evaluations WHERE source = 'review' AND call_id = $1 AND scorecard_id = $2 AND reviewer_id = $3`,
-        [evaluation.call_id, evaluation.scorecard_id, reviewer],
-      )
-      if (existing.rows[0])
-        return reply.code(200).send(present(await loadEvaluation(db, existing.rows[0].id)))
-      const id = await db.withTransaction(async (tx) => {
-        const created = await tx.query<{ id: number }>(
-          `INSERT INTO evaluations (call_id, scorecard_id, source, status, reviewer_id, based_on, score, max_score,
-             percent, passed, fatal_failed, critical_failed, pending)
-           SELECT call_id, scorecard_id, 'review', 'draft', $2, id, score, max_score, percent, passed, fatal_failed,
-             critical_failed, pending
-           FROM evaluations WHERE id = $1 RETURNING id`,
-          [evaluation.id, reviewer],
-        )
-        const reviewId = created.rows[0]?.id as number
-        await tx.query(
-          `INSERT INTO evaluation_items (evaluation_id, seq, section_key, item_key, kind, result, auto_result, points,
-             max_points, occurrences, critical, fatal, evidence)
-           SELECT $2, seq, section_key, item_key, kind, result, result, points, max_points, occurrences, critical,
-             fatal, evidence
-           FROM evaluation_items WHERE evaluation_id = $1`,
-          [evaluation.id, reviewId],
-        )
-        await audit(tx, {
-          userId: reviewer,
-          action: 'review.open',
-          entity: 'evaluation',
-          entityId: reviewId,
-          after: { based_on: evaluation.id, percent: evaluation.percent, items: items.length },
-        })
-        return reviewId
-      })
-      return reply.code(201).send(present(await loadEvaluation(db, id)))
+      const { id, created } = await openReview(db, evaluation, request.user?.id as number, null)
+      return reply.code(created ? 201 : 200).send(present(await loadEvaluation(db, id)))
     },
   )
 
@@ -312,6 +333,13 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
           before: { status: 'draft' },
           after: { status: 'submitted', percent: evaluation.percent, passed: evaluation.passed },
         })
+        if (evaluation.calibration_id === null && evaluation.reviewer_id !== null)
+          await completeAssignments(tx, {
+            evaluationId: id,
+            callId: evaluation.call_id,
+            reviewerId: evaluation.reviewer_id,
+            scorecardKey: evaluation.scorecard_key,
+          })
       })
       return present(await loadEvaluation(db, id))
     },

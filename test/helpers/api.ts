@@ -1,0 +1,100 @@
+/**
+ * A review API on a real database with real ingested sample calls, listening on a real port, and
+ * a `call` helper that speaks JSON as a named user. Shared by the API test files.
+ */
+import path from 'node:path'
+import { type Api, buildServer } from '../../api/server.js'
+import type { Database } from '../../db/index.js'
+import { createUser, type Role } from '../../db/queries/users.js'
+import { loadMetadata } from '../../pipeline/metadata.js'
+import { createPool } from '../../pipeline/pool.js'
+import { ingest } from '../../pipeline/run.js'
+import { samplesDir } from '../../samples/ground-truth.js'
+import { installBuiltinScorecards } from '../../scorecards/builtin.js'
+import { ffmpegPath, tempDir } from './audio.js'
+import { openTestDb } from './db.js'
+
+export interface ApiHarness {
+  db: Database
+  app: Api
+  base: string
+  storageDir: string
+  /** call id by recording file name */
+  idOf: Map<string, number>
+  tokens: Record<string, string>
+  userId: Record<string, number>
+  call(
+    method: string,
+    url: string,
+    who: string | null,
+    body?: unknown,
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
+  ): Promise<{ status: number; body: any }>
+  close(): Promise<void>
+}
+
+export async function startApi(
+  name: string,
+  {
+    files,
+    users,
+    serverOptions = {},
+  }: {
+    /** sample recordings to ingest (file names under samples/calls); default all */
+    files?: string[]
+    users: ReadonlyArray<readonly [string, Role, string?]>
+    serverOptions?: Partial<Parameters<typeof buildServer>[0]>
+  },
+): Promise<ApiHarness> {
+  const db = await openTestDb(name)
+  const tmp = tempDir()
+  const storageDir = path.join(tmp.dir, 'storage')
+  const pool = createPool({ threads: 2 })
+  await installBuiltinScorecards(db)
+  const report = await ingest({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    inputs: files ? files.map((f) => path.join(samplesDir, f)) : [samplesDir],
+    options: { metadata: loadMetadata(path.join(samplesDir, 'metadata.csv')) },
+  })
+  await pool.destroy()
+  const idOf = new Map<string, number>()
+  for (const item of report.items) idOf.set(path.basename(item.path), item.callId as number)
+  const tokens: Record<string, string> = {}
+  const userId: Record<string, number> = {}
+  for (const [userName, role, agentId] of users) {
+    const made = await createUser(db, { name: userName, role, ...(agentId ? { agentId } : {}) })
+    tokens[userName] = made.token
+    userId[userName] = made.user.id
+  }
+  const app = await buildServer({ db, storageDir, ...serverOptions })
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    db,
+    app,
+    base,
+    storageDir,
+    idOf,
+    tokens,
+    userId,
+    async call(method, url, who, body) {
+      const res = await fetch(`${base}${url}`, {
+        method,
+        headers: {
+          ...(who ? { authorization: `Bearer ${tokens[who] ?? who}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const type = res.headers.get('content-type') ?? ''
+      return { status: res.status, body: type.includes('json') ? await res.json() : await res.text() }
+    },
+    async close() {
+      await app.close()
+      await db.close()
+      tmp.remove()
+    },
+  }
+}
