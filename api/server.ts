@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
+import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
 import { reviewRoutes } from './routes/reviews.js'
 import { sampleRoutes } from './routes/samples.js'
@@ -155,6 +156,7 @@ export async function buildServer({ db, storageDir, logger = false }: ServerOpti
       await reviewRoutes(v1 as unknown as Api, { db })
       await trendRoutes(v1 as unknown as Api, { db })
       await sampleRoutes(v1 as unknown as Api, { db })
+      await calibrationRoutes(v1 as unknown as Api, { db })
     },
     { prefix: '/v1' },
   )

@@ -240,7 +240,15 @@ export async function callRoutes(
         segments: (await listProsodicSegments(db, call.id as number)).map((s) => ({ ...s })),
         // Only the redacted text leaves the server.
         utterances: (await listUtterances(db, call.id as number)).map(({ text: _t, ...u }) => ({ ...u })),
-        evaluations: (await listEvaluations(db, call.id as number)).map((e) => ({ ...e })),
+        // Blind calibration reviews stay with their reviewer until the session completes; agents
+        // see automatic and submitted evaluations only.
+        evaluations: (await listEvaluations(db, call.id as number))
+          .filter((e) =>
+            request.user?.role === 'agent'
+              ? e.calibration_id === null && e.status !== 'draft'
+              : e.calibration_status !== 'open' || e.reviewer_id === request.user?.id,
+          )
+          .map((e) => ({ ...e })),
       }
     },
   )

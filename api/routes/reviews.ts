@@ -11,10 +11,11 @@ import { type ItemResult, rescoreItems } from '../../scorecards/evaluate.js'
 import type { ScorecardDefinition } from '../../scorecards/schema.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
+import { calibrationReviewVisible, completeCalibrationIfDone } from './calibrations.js'
 import { completeAssignments } from './samples.js'
 
 const REVIEWERS = ['admin', 'reviewer'] as const
-const READERS = ['admin', 'manager', 'trainer', 'reviewer'] as const
+const READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const Result = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('na')])
@@ -105,6 +106,33 @@ async function lockDraft(tx: Queryable, id: number, user: UserRow | undefined, v
 }
 
 /**
+ * Whether the caller may read an evaluation: a calibration review stays with its reviewer until
+ * the session completes; an agent reads only the automatic and submitted evaluations of their own
+ * calls (anything else is "not found" to them).
+ */
+export async function assertMayRead(
+  db: Queryable,
+  evaluation: Pick<EvaluationRow, 'id' | 'call_id' | 'calibration_id' | 'reviewer_id' | 'status' | 'source'>,
+  user: UserRow | undefined,
+): Promise<void> {
+  if (user?.role === 'agent') {
+    const own = await db.query(`SELECT 1 FROM calls WHERE id = $1 AND agent_id = $2`, [
+      evaluation.call_id,
+      user.agent_id ?? user.name,
+    ])
+    if (own.rows.length === 0 || evaluation.calibration_id !== null || evaluation.status === 'draft')
+      throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no evaluation ${evaluation.id}`)
+    return
+  }
+  if (!(await calibrationReviewVisible(db, evaluation, user)))
+    throw new ApiError(
+      403,
+      'QA_ERR_FORBIDDEN',
+      `evaluation ${evaluation.id} is a blind calibration review until every participant has submitted`,
+    )
+}
+
+/**
  * Opens (or finds) a reviewer's draft review of an automatic evaluation: a copy of the evaluation
  * and its items, each item keeping the machine's answer as auto_result. `calibrationId` keeps a
  * calibration review apart from the reviewer's own review of the same call.
@@ -173,7 +201,11 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
         response: { 200: Review, ...errors },
       },
     },
-    async (request) => present(await loadEvaluation(db, request.params.id)),
+    async (request) => {
+      const loaded = await loadEvaluation(db, request.params.id)
+      await assertMayRead(db, loaded.evaluation, request.user)
+      return present(loaded)
+    },
   )
 
   app.post(
@@ -333,7 +365,9 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
           before: { status: 'draft' },
           after: { status: 'submitted', percent: evaluation.percent, passed: evaluation.passed },
         })
-        if (evaluation.calibration_id === null && evaluation.reviewer_id !== null)
+        if (evaluation.calibration_id !== null)
+          await completeCalibrationIfDone(tx, evaluation.calibration_id, request.user?.id ?? null)
+        else if (evaluation.reviewer_id !== null)
           await completeAssignments(tx, {
             evaluationId: id,
             callId: evaluation.call_id,
@@ -357,6 +391,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       },
     },
     async (request) => {
+      await assertMayRead(db, (await loadEvaluation(db, request.params.id)).evaluation, request.user)
       const res = await db.query<Record<string, unknown>>(
         `SELECT a.id, a.at, a.action, a.before, a.after, u.name AS user_name
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id

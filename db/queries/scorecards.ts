@@ -234,6 +234,8 @@ export interface StoredEvaluation {
   source: 'auto' | 'review'
   status: string
   reviewer_id: number | null
+  calibration_id: number | null
+  calibration_status: 'open' | 'complete' | null
   scorecard_key: string
   scorecard_version: number
   score: number
@@ -245,7 +247,9 @@ export interface StoredEvaluation {
 
 export async function listEvaluations(db: Queryable, callId: number): Promise<StoredEvaluation[]> {
   const res = await db.query<StoredEvaluation>(
-    `SELECT e.id, e.source, e.status, e.reviewer_id, s.key AS scorecard_key, s.version AS scorecard_version,
+    `SELECT e.id, e.source, e.status, e.reviewer_id, e.calibration_id,
+            (SELECT cs.status FROM calibration_sessions cs WHERE cs.id = e.calibration_id) AS calibration_status,
+            s.key AS scorecard_key, s.version AS scorecard_version,
             e.score, e.percent, e.passed, e.fatal_failed,
             coalesce((SELECT json_agg(json_build_object('item_key', i.item_key, 'result', i.result,
                         'auto_result', i.auto_result, 'points', i.points, 'evidence', i.evidence,
