@@ -32,6 +32,12 @@ export interface ResolvedConfig {
   pocketsphinxModel: string | undefined
   /** Port of `callqa serve` and the demo's server (CALLQA_PORT, default 8080). */
   port: number
+  /** Days after a review is submitted during which it may be disputed (CALLQA_DISPUTE_WINDOW_DAYS, 14). */
+  disputeWindowDays: number
+  /** Disputes allowed per evaluation (CALLQA_DISPUTE_CAP, 2). */
+  disputeCap: number
+  /** Largest recording the API accepts in an upload, in MB (CALLQA_MAX_UPLOAD_MB, 500). */
+  maxUploadMb: number
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -66,6 +72,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     asr: asrEngine(env.CALLQA_ASR),
     pocketsphinxModel: env.CALLQA_POCKETSPHINX_MODEL || undefined,
     port: positiveInt('CALLQA_PORT', env.CALLQA_PORT, 8080),
+    disputeWindowDays: positiveInt('CALLQA_DISPUTE_WINDOW_DAYS', env.CALLQA_DISPUTE_WINDOW_DAYS, 14),
+    disputeCap: positiveInt('CALLQA_DISPUTE_CAP', env.CALLQA_DISPUTE_CAP, 2),
+    maxUploadMb: positiveInt('CALLQA_MAX_UPLOAD_MB', env.CALLQA_MAX_UPLOAD_MB, 500),
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

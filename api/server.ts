@@ -13,6 +13,7 @@ import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
+import { type DisputePolicy, disputeRoutes } from './routes/disputes.js'
 import { reviewRoutes } from './routes/reviews.js'
 import { sampleRoutes } from './routes/samples.js'
 import { trendRoutes } from './routes/trends.js'
@@ -44,6 +45,8 @@ export interface ServerOptions {
   storageDir: string
   /** fastify's logger; off in tests */
   logger?: boolean
+  /** dispute window and cap; default 14 days, 2 per evaluation */
+  disputes?: DisputePolicy
 }
 
 export type Api = FastifyInstance<
@@ -91,7 +94,12 @@ async function authenticate(db: Database, request: FastifyRequest, reply: Fastif
   request.user = user
 }
 
-export async function buildServer({ db, storageDir, logger = false }: ServerOptions): Promise<Api> {
+export async function buildServer({
+  db,
+  storageDir,
+  logger = false,
+  disputes = { windowDays: 14, cap: 2 },
+}: ServerOptions): Promise<Api> {
   const app = Fastify({
     logger,
     ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false } },
@@ -157,6 +165,7 @@ export async function buildServer({ db, storageDir, logger = false }: ServerOpti
       await trendRoutes(v1 as unknown as Api, { db })
       await sampleRoutes(v1 as unknown as Api, { db })
       await calibrationRoutes(v1 as unknown as Api, { db })
+      await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })
     },
     { prefix: '/v1' },
   )

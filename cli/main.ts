@@ -406,7 +406,12 @@ export async function main(argv: string[]): Promise<number> {
         const port = portOf(values.port, config.port)
         console.log(`\nadmin token for this demo: ${token}`)
         console.log(`try: curl -H "Authorization: Bearer ${token}" http://127.0.0.1:${port}/v1/calls`)
-        await serve(db, { storageDir: config.storageDir, port, host: values.host ?? '127.0.0.1' })
+        await serve(db, {
+          storageDir: config.storageDir,
+          port,
+          host: values.host ?? '127.0.0.1',
+          disputes: { windowDays: config.disputeWindowDays, cap: config.disputeCap },
+        })
       } finally {
         await db.close()
       }
@@ -419,6 +424,7 @@ export async function main(argv: string[]): Promise<number> {
           storageDir: config.storageDir,
           port: portOf(values.port, config.port),
           host: values.host ?? '127.0.0.1',
+          disputes: { windowDays: config.disputeWindowDays, cap: config.disputeCap },
         })
       } finally {
         await db.close()

@@ -30,9 +30,14 @@ export async function runUsers(
 /** Serves the API until SIGINT/SIGTERM. */
 export async function serve(
   db: Database,
-  { storageDir, port, host }: { storageDir: string; port: number; host: string },
+  {
+    storageDir,
+    port,
+    host,
+    disputes,
+  }: { storageDir: string; port: number; host: string; disputes: { windowDays: number; cap: number } },
 ): Promise<void> {
-  const app = await buildServer({ db, storageDir, logger: false })
+  const app = await buildServer({ db, storageDir, logger: false, disputes })
   const address = await app.listen({ port, host })
   console.error(`callqa API on ${address}/v1 · interactive docs on ${address}/docs · Ctrl-C stops`)
   await new Promise<void>((resolve) => {

@@ -60,7 +60,7 @@ interface EvaluationRow {
   scorecard_version: number
 }
 
-async function loadEvaluation(
+export async function loadEvaluation(
   db: Queryable,
   id: number,
 ): Promise<{ evaluation: EvaluationRow; items: ItemRow[] }> {
@@ -184,6 +184,91 @@ export async function openReview(
   return { id, created: true }
 }
 
+/**
+ * Applies item overrides and comments to a locked review, recomputes its score from the card and
+ * audits every change (`prefix`.item per item, `prefix`.save for the score and overall comment).
+ * Returns the score before and after.
+ */
+export async function applyChanges(
+  tx: Queryable,
+  { evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] },
+  changes: {
+    comment?: string | null
+    items?: Array<{ item_key: string; result?: 'pass' | 'fail' | 'na'; comment?: string | null }>
+  },
+  userId: number | null,
+  prefix: 'review' | 'dispute',
+): Promise<{ before: number; after: number }> {
+  const id = evaluation.id
+  const byKey = new Map(items.map((i) => [i.item_key, i]))
+  for (const change of changes.items ?? []) {
+    const item = byKey.get(change.item_key)
+    if (!item) throw new ApiError(400, 'QA_ERR_VALIDATION', `no item "${change.item_key}" on this scorecard`)
+    const before = { result: item.result, comment: item.comment }
+    if (change.result !== undefined) item.result = change.result
+    if (change.comment !== undefined) item.comment = change.comment
+    const after = { result: item.result, comment: item.comment }
+    if (before.result === after.result && before.comment === after.comment) continue
+    await tx.query(
+      'UPDATE evaluation_items SET result = $3, comment = $4 WHERE evaluation_id = $1 AND item_key = $2',
+      [id, item.item_key, item.result, item.comment],
+    )
+    await audit(tx, {
+      userId,
+      action: `${prefix}.item`,
+      entity: 'evaluation',
+      entityId: id,
+      before: { item_key: item.item_key, ...before },
+      after: { item_key: item.item_key, ...after },
+    })
+  }
+  const results: ItemResult[] = items.map((i) => ({
+    section: i.section_key,
+    key: i.item_key,
+    label: i.item_key,
+    kind: i.kind,
+    result: i.result,
+    points: i.points,
+    maxPoints: i.max_points,
+    occurrences: i.occurrences,
+    critical: i.critical,
+    fatal: i.fatal,
+    evidence: i.evidence,
+  }))
+  const scored = rescoreItems(evaluation.definition, results)
+  for (const item of scored.items)
+    await tx.query('UPDATE evaluation_items SET points = $3 WHERE evaluation_id = $1 AND item_key = $2', [
+      id,
+      item.key,
+      item.points,
+    ])
+  const comment = changes.comment === undefined ? evaluation.comment : changes.comment
+  await tx.query(
+    `UPDATE evaluations SET score = $2, percent = $3, passed = $4, fatal_failed = $5, critical_failed = $6::text[],
+         pending = $7, comment = $8, updated_at = now() WHERE id = $1`,
+    [
+      id,
+      scored.score,
+      scored.percent,
+      scored.passed,
+      scored.fatalFailed,
+      scored.criticalFailed,
+      scored.pending,
+      comment,
+    ],
+  )
+  if (comment !== evaluation.comment || scored.percent !== evaluation.percent)
+    await audit(tx, {
+      userId,
+      action: `${prefix}.save`,
+      entity: 'evaluation',
+      entityId: id,
+      before: { percent: evaluation.percent, comment: evaluation.comment },
+      after: { percent: scored.percent, comment },
+    })
+  return { before: evaluation.percent, after: scored.percent }
+}
+
 function present({ evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] }) {
   const { definition: _, ...rest } = evaluation
   return { ...rest, items: items.map((i) => ({ ...i })) }
@@ -261,73 +346,8 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
     async (request) => {
       const id = request.params.id
       await db.withTransaction(async (tx) => {
-        const { evaluation, items } = await lockDraft(tx, id, request.user, 'change')
-        const byKey = new Map(items.map((i) => [i.item_key, i]))
-        for (const change of request.body.items ?? []) {
-          const item = byKey.get(change.item_key)
-          if (!item)
-            throw new ApiError(400, 'QA_ERR_VALIDATION', `no item "${change.item_key}" on this scorecard`)
-          const before = { result: item.result, comment: item.comment }
-          if (change.result !== undefined) item.result = change.result
-          if (change.comment !== undefined) item.comment = change.comment
-          const after = { result: item.result, comment: item.comment }
-          if (before.result === after.result && before.comment === after.comment) continue
-          await tx.query(
-            'UPDATE evaluation_items SET result = $3, comment = $4 WHERE evaluation_id = $1 AND item_key = $2',
-            [id, item.item_key, item.result, item.comment],
-          )
-          await audit(tx, {
-            userId: request.user?.id ?? null,
-            action: 'review.item',
-            entity: 'evaluation',
-            entityId: id,
-            before: { item_key: item.item_key, ...before },
-            after: { item_key: item.item_key, ...after },
-          })
-        }
-        const results: ItemResult[] = items.map((i) => ({
-          section: i.section_key,
-          key: i.item_key,
-          label: i.item_key,
-          kind: i.kind,
-          result: i.result,
-          points: i.points,
-          maxPoints: i.max_points,
-          occurrences: i.occurrences,
-          critical: i.critical,
-          fatal: i.fatal,
-          evidence: i.evidence,
-        }))
-        const scored = rescoreItems(evaluation.definition, results)
-        for (const item of scored.items)
-          await tx.query(
-            'UPDATE evaluation_items SET points = $3 WHERE evaluation_id = $1 AND item_key = $2',
-            [id, item.key, item.points],
-          )
-        const comment = request.body.comment === undefined ? evaluation.comment : request.body.comment
-        await tx.query(
-          `UPDATE evaluations SET score = $2, percent = $3, passed = $4, fatal_failed = $5, critical_failed = $6::text[],
-             pending = $7, comment = $8, updated_at = now() WHERE id = $1`,
-          [
-            id,
-            scored.score,
-            scored.percent,
-            scored.passed,
-            scored.fatalFailed,
-            scored.criticalFailed,
-            scored.pending,
-            comment,
-          ],
-        )
-        if (comment !== evaluation.comment || scored.percent !== evaluation.percent)
-          await audit(tx, {
-            userId: request.user?.id ?? null,
-            action: 'review.save',
-            entity: 'evaluation',
-            entityId: id,
-            before: { percent: evaluation.percent, comment: evaluation.comment },
-            after: { percent: scored.percent, comment },
-          })
+        const loaded = await lockDraft(tx, id, request.user, 'change')
+        await applyChanges(tx, loaded, request.body, request.user?.id ?? null, 'review')
       })
       return present(await loadEvaluation(db, id))
     },
