@@ -11,8 +11,10 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
+import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
+import { coachingRoutes } from './routes/coaching.js'
 import { type DisputePolicy, disputeRoutes } from './routes/disputes.js'
 import { reviewRoutes } from './routes/reviews.js'
 import { sampleRoutes } from './routes/samples.js'
@@ -47,6 +49,8 @@ export interface ServerOptions {
   logger?: boolean
   /** dispute window and cap; default 14 days, 2 per evaluation */
   disputes?: DisputePolicy
+  /** ffmpeg for cutting clips; default: system ffmpeg, else the npm one */
+  ffmpegPath?: string
 }
 
 export type Api = FastifyInstance<
@@ -99,6 +103,7 @@ export async function buildServer({
   storageDir,
   logger = false,
   disputes = { windowDays: 14, cap: 2 },
+  ffmpegPath = resolveFfmpeg().path,
 }: ServerOptions): Promise<Api> {
   const app = Fastify({
     logger,
@@ -166,6 +171,7 @@ export async function buildServer({
       await sampleRoutes(v1 as unknown as Api, { db })
       await calibrationRoutes(v1 as unknown as Api, { db })
       await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })
+      await coachingRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath })
     },
     { prefix: '/v1' },
   )

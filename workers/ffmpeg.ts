@@ -284,3 +284,42 @@ export function writeChannelWavs({
       .run()
   })
 }
+
+/** Writes [startMs, endMs) of `inputPath` as a 16-bit WAV (same rate and channels): a coaching clip. */
+export function writeClip({
+  inputPath,
+  outputPath,
+  startMs,
+  endMs,
+  ffmpegPath,
+}: {
+  inputPath: string
+  outputPath: string
+  startMs: number
+  endMs: number
+  ffmpegPath: string
+}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ffmpeg(inputPath)
+      .setFfmpegPath(ffmpegPath)
+      .inputOptions(['-nostdin'])
+      .noVideo()
+      // Output-side seek: sample-accurate for audio.
+      .outputOptions([
+        '-nostats',
+        '-map',
+        '0:a:0',
+        '-ss',
+        (startMs / 1000).toFixed(3),
+        '-t',
+        ((endMs - startMs) / 1000).toFixed(3),
+      ])
+      .audioCodec('pcm_s16le')
+      .format('wav')
+      .on('error', (err: Error) =>
+        reject(new AudioDecodeError(`could not cut the clip: ${ffmpegReason(err)}`, { cause: err })),
+      )
+      .on('end', () => resolve())
+      .save(outputPath)
+  })
+}
