@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
+import type { CallProcessor } from '../pipeline/processor.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
@@ -19,6 +20,7 @@ import { type DisputePolicy, disputeRoutes } from './routes/disputes.js'
 import { reviewRoutes } from './routes/reviews.js'
 import { sampleRoutes } from './routes/samples.js'
 import { trendRoutes } from './routes/trends.js'
+import { uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
 
 export class ApiError extends Error {
@@ -51,6 +53,10 @@ export interface ServerOptions {
   disputes?: DisputePolicy
   /** ffmpeg for cutting clips; default: system ffmpeg, else the npm one */
   ffmpegPath?: string
+  /** where uploaded and swapped calls go to be analysed; without one those routes answer 503 */
+  processor?: CallProcessor
+  /** largest upload in bytes; default 500 MB */
+  maxUploadBytes?: number
 }
 
 export type Api = FastifyInstance<
@@ -104,6 +110,8 @@ export async function buildServer({
   logger = false,
   disputes = { windowDays: 14, cap: 2 },
   ffmpegPath = resolveFfmpeg().path,
+  processor,
+  maxUploadBytes = 500 * 1024 * 1024,
 }: ServerOptions): Promise<Api> {
   const app = Fastify({
     logger,
@@ -172,6 +180,7 @@ export async function buildServer({
       await calibrationRoutes(v1 as unknown as Api, { db })
       await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })
       await coachingRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath })
+      await uploadRoutes(v1 as unknown as Api, { db, storageDir, processor, maxUploadBytes })
     },
     { prefix: '/v1' },
   )

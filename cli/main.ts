@@ -25,7 +25,7 @@ import {
   resolveVadOptions,
 } from '../workers/stages/detect-voice-activity.js'
 import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
-import { parseMetricFlags, parseVadFlags } from './options.js'
+import { asrOptions, parseMetricFlags, parseVadFlags, queueSchema } from './options.js'
 import { createProgressReporter } from './progress.js'
 import { runRescore, runScorecard } from './scorecards.js'
 import { runSentiment } from './sentiment.js'
@@ -49,7 +49,9 @@ Usage:
   callqa scorecard activate|deactivate KEY
   callqa rescore --scorecard KEY [--since DATE]
                                   evaluate the newest version on stored calls (no decoding)
-  callqa serve [--port N] [--host H]   the review API on /v1, interactive docs on /docs (default 127.0.0.1:8080)
+  callqa serve [--port N] [--host H] [--workers N] [--queue]
+                       the review API on /v1, interactive docs on /docs (default 127.0.0.1:8080);
+                       uploads and swaps are analysed in this process, or with --queue by callqa worker
   callqa users add NAME --role admin|manager|trainer|reviewer|agent [--agent-id ID]
                                   create an API user; prints its bearer token once
   callqa swap CALL_ID  agent and customer are the other way round on this call: analyse it again swapped
@@ -71,6 +73,10 @@ Environment:
   CALLQA_ASR=pocketsphinx|off  local speech recognition for calls without a transcript (default
                                pocketsphinx when installed: apt-get install pocketsphinx pocketsphinx-en-us)
   CALLQA_POCKETSPHINX_MODEL    PocketSphinx model folder (default /usr/share/pocketsphinx/model/en-us)
+  CALLQA_PORT                  port of callqa serve and the demo (default 8080)
+  CALLQA_MAX_UPLOAD_MB         largest recording accepted over the API (default 500)
+  CALLQA_DISPUTE_WINDOW_DAYS   days after a review is submitted that it may be disputed (default 14)
+  CALLQA_DISPUTE_CAP           disputes per evaluation (default 2)
 `
 
 function connect(config: ResolvedConfig) {
@@ -296,25 +302,10 @@ function portOf(raw: string | undefined, fallback: number): number {
   return port
 }
 
-function asrOptions(config: ResolvedConfig) {
-  if (config.asr === 'off') return {}
-  return {
-    asr: {
-      engine: config.asr,
-      keepOriginalText: config.keepOriginalText,
-      ...(config.pocketsphinxModel ? { modelDir: config.pocketsphinxModel } : {}),
-    },
-  }
-}
-
 function workerCount(config: ResolvedConfig, flags: Record<string, unknown>): number {
   const workers = flags.workers === undefined ? config.workers : Number(flags.workers)
   if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers must be a positive integer')
   return workers
-}
-
-function queueSchema(config: ResolvedConfig): string {
-  return `${config.databaseSchema ?? 'callqa'}_queue`
 }
 
 /** `callqa worker`: process queued calls until SIGINT/SIGTERM, finishing the calls in hand. */
@@ -406,11 +397,11 @@ export async function main(argv: string[]): Promise<number> {
         const port = portOf(values.port, config.port)
         console.log(`\nadmin token for this demo: ${token}`)
         console.log(`try: curl -H "Authorization: Bearer ${token}" http://127.0.0.1:${port}/v1/calls`)
-        await serve(db, {
-          storageDir: config.storageDir,
+        await serve(db, config, {
           port,
           host: values.host ?? '127.0.0.1',
-          disputes: { windowDays: config.disputeWindowDays, cap: config.disputeCap },
+          queue: false,
+          workers: workerCount(config, values),
         })
       } finally {
         await db.close()
@@ -420,11 +411,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const db = await openDb(config)
       try {
-        await serve(db, {
-          storageDir: config.storageDir,
+        await serve(db, config, {
           port: portOf(values.port, config.port),
           host: values.host ?? '127.0.0.1',
-          disputes: { windowDays: config.disputeWindowDays, cap: config.disputeCap },
+          queue: values.queue ?? false,
+          workers: workerCount(config, values),
         })
       } finally {
         await db.close()

@@ -1,3 +1,4 @@
+import type { ResolvedConfig } from '../config.js'
 import { ConfigError } from '../errors.js'
 import {
   type ComputeMetricsOptions,
@@ -40,4 +41,21 @@ export function parseMetricFlags(pairs: readonly string[]): ComputeMetricsOption
   const options = parsePairs('--metric', pairs, Object.keys(defaultMetricsOptions)) as ComputeMetricsOptions
   resolveMetricsOptions(options)
   return options
+}
+
+/** Local speech recognition options from the configuration (none when CALLQA_ASR=off). */
+export function asrOptions(config: ResolvedConfig) {
+  if (config.asr === 'off') return {}
+  return {
+    asr: {
+      engine: config.asr,
+      keepOriginalText: config.keepOriginalText,
+      ...(config.pocketsphinxModel ? { modelDir: config.pocketsphinxModel } : {}),
+    },
+  }
+}
+
+/** pg-boss's schema beside callqa's own. */
+export function queueSchema(config: ResolvedConfig): string {
+  return `${config.databaseSchema ?? 'callqa'}_queue`
 }

@@ -190,3 +190,20 @@ export function loadMetadata(metaPath: string): MetadataIndex {
 }
 
 export const emptyMetadata: MetadataIndex = { size: 0, lookup: () => ({}) }
+
+/**
+ * Metadata sent with an upload (form fields): the same names and checks as a metadata file, but
+ * no file paths (`file`, `transcript`), which a client must never make the server read, and no
+ * unknown names.
+ */
+export function uploadMetadata(fields: Readonly<Record<string, string>>): CallMetadata {
+  const problems: string[] = []
+  for (const key of Object.keys(fields)) {
+    const target = ALIASES[key.trim().toLowerCase()]
+    if (!target) problems.push(`unknown field "${key}"`)
+    else if (target === 'file' || target === 'transcript')
+      problems.push(`field "${key}" is not accepted in an upload`)
+  }
+  if (problems.length > 0) throw new MetadataError(problems.join('; '))
+  return normalise(fields, 'upload', process.cwd()).meta
+}

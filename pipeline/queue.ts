@@ -23,6 +23,8 @@ export interface AnalyzeJob {
   callId: number
   vad: ResolvedVadOptions
   metrics: ResolvedMetricsOptions
+  /** re-run with agent and customer the other way round (a swap over the API) */
+  toggleSwap?: boolean
 }
 
 export async function openQueue({
@@ -109,6 +111,7 @@ export async function startQueueWorker({
         call,
         vad: job.data.vad,
         metrics: job.data.metrics,
+        ...(job.data.toggleSwap ? { toggleSwap: true } : {}),
         ...(asr ? { asr } : {}),
         ...(redactAudio ? { redactAudio } : {}),
       })

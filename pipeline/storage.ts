@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { Transform } from 'node:stream'
+import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
 export interface StoredRecording {
@@ -26,13 +26,28 @@ export function storagePath(storageDir: string, key: string): string {
   return path.join(storageDir, key)
 }
 
-/** Hashes and copies `source` into the storage folder in one pass. */
-export async function storeRecording(storageDir: string, source: string): Promise<StoredRecording> {
-  const ext = path.extname(source).toLowerCase()
+/** A recording received into the storage's temporary folder, hashed on the way, not yet kept. */
+export interface ReceivedRecording {
+  tmpPath: string
+  sha256: string
+  bytes: number
+  ext: string
+}
+
+/**
+ * Streams `source` into the storage's temporary folder, hashing as it goes. On any error (a
+ * broken stream, a size limit) the temporary file is removed and the error passes on.
+ */
+export async function receiveRecording(
+  storageDir: string,
+  source: Readable,
+  fileName: string,
+): Promise<ReceivedRecording> {
+  const ext = path.extname(fileName).toLowerCase()
   const safeExt = SAFE_EXT.test(ext) ? ext : ''
   const tmpDir = path.join(storageDir, 'tmp')
   await mkdir(tmpDir, { recursive: true })
-  const tmp = path.join(tmpDir, `${randomUUID()}${safeExt}`)
+  const tmpPath = path.join(tmpDir, `${randomUUID()}${safeExt}`)
   const hash = createHash('sha256')
   let bytes = 0
   const tap = new Transform({
@@ -43,20 +58,38 @@ export async function storeRecording(storageDir: string, source: string): Promis
     },
   })
   try {
-    await pipeline(createReadStream(source), tap, createWriteStream(tmp))
-    const sha256 = hash.digest('hex')
-    const key = `${sha256.slice(0, 2)}/${sha256}${safeExt}`
+    await pipeline(source, tap, createWriteStream(tmpPath))
+  } catch (err) {
+    await rm(tmpPath, { force: true })
+    throw err
+  }
+  return { tmpPath, sha256: hash.digest('hex'), bytes, ext: safeExt }
+}
+
+/** Moves a received recording to its place (by sha256) with a rename; a copy already there wins. */
+export async function keepRecording(
+  storageDir: string,
+  received: ReceivedRecording,
+): Promise<StoredRecording> {
+  const { sha256, bytes, tmpPath } = received
+  try {
+    const key = `${sha256.slice(0, 2)}/${sha256}${received.ext}`
     const absolutePath = storagePath(storageDir, key)
     await mkdir(path.dirname(absolutePath), { recursive: true })
     const exists = await stat(absolutePath).then(
       () => true,
       () => false,
     )
-    if (exists) await rm(tmp, { force: true })
-    else await rename(tmp, absolutePath)
+    if (exists) await rm(tmpPath, { force: true })
+    else await rename(tmpPath, absolutePath)
     return { sha256, bytes, key, absolutePath }
   } catch (err) {
-    await rm(tmp, { force: true })
+    await rm(tmpPath, { force: true })
     throw err
   }
+}
+
+/** Hashes and copies `source` into the storage folder in one pass. */
+export async function storeRecording(storageDir: string, source: string): Promise<StoredRecording> {
+  return keepRecording(storageDir, await receiveRecording(storageDir, createReadStream(source), source))
 }

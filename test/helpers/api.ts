@@ -8,6 +8,7 @@ import type { Database } from '../../db/index.js'
 import { createUser, type Role } from '../../db/queries/users.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
+import { type CallProcessor, localProcessor } from '../../pipeline/processor.js'
 import { ingest } from '../../pipeline/run.js'
 import { samplesDir } from '../../samples/ground-truth.js'
 import { installBuiltinScorecards } from '../../scorecards/builtin.js'
@@ -19,6 +20,7 @@ export interface ApiHarness {
   app: Api
   base: string
   storageDir: string
+  processor: CallProcessor | undefined
   /** call id by recording file name */
   idOf: Map<string, number>
   tokens: Record<string, string>
@@ -39,11 +41,14 @@ export async function startApi(
     files,
     users,
     serverOptions = {},
+    processor: withProcessor = false,
   }: {
     /** sample recordings to ingest (file names under samples/calls); default all */
     files?: string[]
     users: ReadonlyArray<readonly [string, Role, string?]>
     serverOptions?: Partial<Parameters<typeof buildServer>[0]>
+    /** analyse uploads and swaps in this process (one worker thread) */
+    processor?: boolean
   },
 ): Promise<ApiHarness> {
   const db = await openTestDb(name)
@@ -69,13 +74,15 @@ export async function startApi(
     tokens[userName] = made.token
     userId[userName] = made.user.id
   }
-  const app = await buildServer({ db, storageDir, ...serverOptions })
+  const processor = withProcessor ? localProcessor({ db, storageDir, ffmpegPath, threads: 1 }) : undefined
+  const app = await buildServer({ db, storageDir, ...(processor ? { processor } : {}), ...serverOptions })
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
     db,
     app,
     base,
     storageDir,
+    processor,
     idOf,
     tokens,
     userId,
@@ -93,6 +100,7 @@ export async function startApi(
     },
     async close() {
       await app.close()
+      await processor?.close()
       await db.close()
       tmp.remove()
     },

@@ -1,0 +1,153 @@
+/**
+ * Where a stored call goes to be analysed when it arrives other than by `callqa ingest`: an
+ * upload or a swap over the API. Either a piscina pool inside the server process (the default,
+ * and the only choice on embedded PGlite), or the pg-boss queue that `callqa worker` processes
+ * on any machine (`callqa serve --queue`).
+ */
+import type PgBoss from 'pg-boss'
+import type { Database, Queryable } from '../db/index.js'
+import type { CallRow } from '../db/queries/calls.js'
+import type { AsrTaskOptions } from '../workers/analyze-call.js'
+import {
+  type ComputeMetricsOptions,
+  type ResolvedMetricsOptions,
+  resolveMetricsOptions,
+} from '../workers/stages/compute-metrics.js'
+import {
+  type DetectVoiceActivityOptions,
+  type ResolvedVadOptions,
+  resolveVadOptions,
+} from '../workers/stages/detect-voice-activity.js'
+import { createPool } from './pool.js'
+import { processCall } from './process-call.js'
+import { enqueueCall } from './queue.js'
+
+export interface SubmitOptions {
+  vad: ResolvedVadOptions
+  metrics: ResolvedMetricsOptions
+  /** analyse with agent and customer the other way round, and keep it so */
+  toggleSwap?: boolean
+}
+
+export interface CallProcessor {
+  readonly kind: 'local' | 'queue'
+  /** Hands a stored, queued call over for analysis; resolves once it is handed over. */
+  submit(call: CallRow, options: SubmitOptions): Promise<void>
+  /** Resolves when nothing handed to this process is still running (local only). */
+  idle(): Promise<void>
+  close(): Promise<void>
+}
+
+/** The analysis options a call was last run with (for a re-run), else the defaults. */
+export async function storedOptions(
+  db: Queryable,
+  callId: number,
+): Promise<Omit<SubmitOptions, 'toggleSwap'>> {
+  const stored = await db.query<{
+    params: { vad?: DetectVoiceActivityOptions; metrics?: ComputeMetricsOptions }
+  }>('SELECT params FROM call_metrics WHERE call_id = $1', [callId])
+  const params = stored.rows[0]?.params ?? {}
+  return { vad: resolveVadOptions(params.vad), metrics: resolveMetricsOptions(params.metrics) }
+}
+
+export function defaultOptions(): Omit<SubmitOptions, 'toggleSwap'> {
+  return { vad: resolveVadOptions(undefined), metrics: resolveMetricsOptions(undefined) }
+}
+
+/**
+ * Analyses calls in this process, in the background, with its own pool. A call that fails is
+ * recorded failed by processCall; a database failure is logged (the call stays queued, and
+ * `callqa ingest --reprocess` or a restart picks it up).
+ */
+export function localProcessor({
+  db,
+  storageDir,
+  ffmpegPath,
+  threads,
+  asr,
+  redactAudio,
+  onError = (err) => console.error(`callqa: background analysis: ${err.message}`),
+}: {
+  db: Database
+  storageDir: string
+  ffmpegPath: string
+  threads: number
+  asr?: Omit<AsrTaskOptions, 'language'>
+  redactAudio?: 'silence' | 'beep'
+  onError?: (err: Error) => void
+}): CallProcessor {
+  const pool = createPool({ threads })
+  const running = new Set<Promise<void>>()
+  return {
+    kind: 'local',
+    async submit(call, options) {
+      const job = processCall({
+        db,
+        pool,
+        storageDir,
+        ffmpegPath,
+        call,
+        vad: options.vad,
+        metrics: options.metrics,
+        ...(options.toggleSwap ? { toggleSwap: true } : {}),
+        ...(asr ? { asr } : {}),
+        ...(redactAudio ? { redactAudio } : {}),
+      })
+        .then(() => undefined)
+        .catch((err: Error) => onError(err))
+      running.add(job)
+      void job.finally(() => running.delete(job))
+    },
+    async idle() {
+      while (running.size > 0) await Promise.all([...running])
+    },
+    async close() {
+      await this.idle()
+      await pool.destroy()
+    },
+  }
+}
+
+/** Hands calls to the pg-boss queue; `callqa worker` processes them. */
+export function queueProcessor(boss: PgBoss): CallProcessor {
+  return {
+    kind: 'queue',
+    async submit(call, options) {
+      await enqueueCall(boss, call, {
+        vad: options.vad,
+        metrics: options.metrics,
+        ...(options.toggleSwap ? { toggleSwap: true } : {}),
+      })
+    },
+    async idle() {},
+    async close() {
+      await boss.stop({ graceful: true })
+    },
+  }
+}
+
+/**
+ * Calls the API handed over (uploaded or swapped) that a stopped server left queued or half
+ * analysed: hands them over again, a swap still as a swap (the swap is stored in the same
+ * transaction that finishes the call, so an unfinished call has not been swapped yet).
+ * Returns how many.
+ */
+export async function resumeInterrupted(db: Queryable, processor: CallProcessor): Promise<number> {
+  const res = await db.query<CallRow & { last_action: string }>(
+    `SELECT c.*, (SELECT a.action FROM audit_log a WHERE a.entity = 'call' AND a.entity_id = c.id
+                    AND a.action IN ('call.upload', 'call.swap') ORDER BY a.id DESC LIMIT 1) AS last_action
+     FROM calls c
+     WHERE c.status IN ('queued', 'processing') AND c.storage_uri IS NOT NULL
+       AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'call' AND a.entity_id = c.id
+                     AND a.action IN ('call.upload', 'call.swap'))
+     ORDER BY c.id`,
+  )
+  for (const { last_action: action, ...call } of res.rows) {
+    const options = action === 'call.swap' ? await storedOptions(db, call.id) : defaultOptions()
+    await processor.submit(call as CallRow, {
+      ...options,
+      ...(action === 'call.swap' ? { toggleSwap: true } : {}),
+    })
+  }
+  return res.rows.length
+}
