@@ -128,6 +128,17 @@ export async function buildServer({
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   app.addHook('onRequest', async (request, reply) => authenticate(db, request, reply))
+  // The roles of every route go into its OpenAPI description, so the docs say who may call what
+  // (and the auth test walks every documented route with every role).
+  app.addHook('onRoute', (route) => {
+    const roles = route.config?.roles
+    if (!roles || !route.schema) return
+    const line = `Roles: ${roles.join(', ')}.`
+    route.schema = {
+      ...route.schema,
+      description: route.schema.description ? `${route.schema.description}\n\n${line}` : line,
+    }
+  })
 
   app.setErrorHandler(
     (error: Error & { validation?: unknown[]; statusCode?: number; code?: string }, _request, reply) => {
