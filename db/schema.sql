@@ -192,7 +192,8 @@ CREATE TABLE daily_qa_stats (
     language text,
     scorecard text NOT NULL,
     qa_sum double precision NOT NULL,
-    qa_n integer NOT NULL
+    qa_n integer NOT NULL,
+    reviewed_n integer DEFAULT 0 NOT NULL
 );
 
 CREATE TABLE disputes (
@@ -513,6 +514,8 @@ CREATE UNIQUE INDEX disputes_one_open ON disputes USING btree (evaluation_id) WH
 CREATE INDEX disputes_open ON disputes USING btree (status, created_at);
 
 CREATE UNIQUE INDEX evaluations_auto_once ON evaluations USING btree (call_id, scorecard_id) WHERE (source = 'auto'::text);
+
+CREATE INDEX evaluations_call ON evaluations USING btree (call_id);
 
 CREATE UNIQUE INDEX evaluations_review_once ON evaluations USING btree (call_id, scorecard_id, reviewer_id, COALESCE(calibration_id, (0)::bigint)) WHERE (source = 'review'::text);
 

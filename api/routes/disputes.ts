@@ -10,6 +10,7 @@
  */
 import { Type } from 'typebox'
 import type { Database, Queryable } from '../../db/index.js'
+import { daysOfCalls, refreshDailyStats } from '../../db/queries/daily-stats.js'
 import { audit, type UserRow } from '../../db/queries/users.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
@@ -340,6 +341,8 @@ export async function disputeRoutes(
                 user.id,
                 'dispute',
               )
+        if (accepted.length > 0)
+          await refreshDailyStats(tx, await daysOfCalls(tx, [loaded.evaluation.call_id]))
         const status =
           decision === 'accept' ? 'accepted' : decision === 'reject' ? 'rejected' : 'partially_accepted'
         await tx.query(

@@ -6,6 +6,7 @@
  */
 import { Type } from 'typebox'
 import type { Database, Queryable } from '../../db/index.js'
+import { daysOfCalls, refreshDailyStats } from '../../db/queries/daily-stats.js'
 import { audit, type UserRow } from '../../db/queries/users.js'
 import { type ItemResult, rescoreItems } from '../../scorecards/evaluate.js'
 import type { ScorecardDefinition } from '../../scorecards/schema.js'
@@ -387,13 +388,17 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
         })
         if (evaluation.calibration_id !== null)
           await completeCalibrationIfDone(tx, evaluation.calibration_id, request.user?.id ?? null)
-        else if (evaluation.reviewer_id !== null)
-          await completeAssignments(tx, {
-            evaluationId: id,
-            callId: evaluation.call_id,
-            reviewerId: evaluation.reviewer_id,
-            scorecardKey: evaluation.scorecard_key,
-          })
+        else {
+          if (evaluation.reviewer_id !== null)
+            await completeAssignments(tx, {
+              evaluationId: id,
+              callId: evaluation.call_id,
+              reviewerId: evaluation.reviewer_id,
+              scorecardKey: evaluation.scorecard_key,
+            })
+          // The submitted review now stands for the call in the trends.
+          await refreshDailyStats(tx, await daysOfCalls(tx, [evaluation.call_id]))
+        }
       })
       return present(await loadEvaluation(db, id))
     },

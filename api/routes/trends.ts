@@ -1,10 +1,12 @@
 /**
  * Trends for managers: QA percent, customer sentiment, CSAT, handle time, dead air, overtalk and
  * talk ratio, grouped by agent, team, queue or language per day, week or month, with counts; the
- * most failed items. Any list here is also CSV (`?format=csv`).
+ * most failed items. QA figures count the evaluation that stands for each call and card (see
+ * finalEvaluations). Any list here is also CSV (`?format=csv`).
  */
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
+import { finalEvaluations } from '../../db/queries/daily-stats.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
@@ -17,7 +19,7 @@ const Filters = {
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
   scorecard: Type.Optional(
-    Type.String({ description: 'scorecard key for QA figures (default: all automatic)' }),
+    Type.String({ description: 'scorecard key for QA figures (default: every card)' }),
   ),
   team: Type.Optional(Type.String()),
   queue: Type.Optional(Type.String()),
@@ -83,11 +85,12 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
            FROM daily_call_stats d WHERE ${where} GROUP BY 1, 2),
          qa AS (
            SELECT to_char(date_trunc($3, d.day::timestamp), 'YYYY-MM-DD') AS period, ${group} AS grp,
-                  sum(d.qa_sum) AS qa_sum, sum(d.qa_n) AS qa_n
+                  sum(d.qa_sum) AS qa_sum, sum(d.qa_n) AS qa_n, sum(d.reviewed_n) AS reviewed_n
            FROM daily_qa_stats d WHERE ${where} AND ($4::text IS NULL OR d.scorecard = $4) GROUP BY 1, 2)
          SELECT b.period, b.grp AS "group", b.calls::int AS calls,
                 round((qa.qa_sum / nullif(qa.qa_n, 0))::numeric, 2)::float8 AS qa_percent,
                 coalesce(qa.qa_n, 0)::int AS qa_evaluations,
+                coalesce(qa.reviewed_n, 0)::int AS qa_reviewed,
                 round((b.se_sum / nullif(b.se_n, 0))::numeric, 3)::float8 AS customer_sentiment_end,
                 round((b.st_sum / nullif(b.st_n, 0))::numeric, 3)::float8 AS customer_sentiment_trend,
                 round((b.csat_sum::numeric / nullif(b.csat_n, 0)), 2)::float8 AS csat,
@@ -110,7 +113,8 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     {
       config: { roles: MANAGERS },
       schema: {
-        summary: 'The scorecard items failed most often (automatic evaluations), with pass rates',
+        summary:
+          'The scorecard items failed most often, with pass rates (reviewed answers where a review was submitted)',
         tags: ['trends'],
         querystring: Type.Object(
           { ...Filters, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })) },
@@ -132,20 +136,19 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
         extra.push(`c.queue = $${params.length}`)
       }
       const res = await db.query<Record<string, unknown>>(
-        `SELECT s.key AS scorecard, i.item_key,
+        `SELECT f.scorecard, i.item_key,
                 count(*) FILTER (WHERE i.result = 'fail')::int AS failed,
                 count(*) FILTER (WHERE i.result IN ('pass', 'fail'))::int AS answered,
                 round((count(*) FILTER (WHERE i.result = 'pass'))::numeric
                       / nullif(count(*) FILTER (WHERE i.result IN ('pass', 'fail')), 0), 3)::float8 AS pass_rate
-         FROM evaluation_items i
-           JOIN evaluations e ON e.id = i.evaluation_id AND e.source = 'auto'
-           JOIN scorecards s ON s.id = e.scorecard_id
-           JOIN calls c ON c.id = e.call_id
-         WHERE coalesce(c.started_at, c.created_at) >= $1::timestamptz AND coalesce(c.started_at, c.created_at) < $2::timestamptz
-           AND ($3::text IS NULL OR s.key = $3)${extra.map((e) => ` AND ${e}`).join('')}
-         GROUP BY s.key, i.item_key
+         FROM calls c CROSS JOIN ${finalEvaluations('c.id')} f
+           JOIN evaluation_items i ON i.evaluation_id = f.id
+         WHERE c.status = 'done'
+           AND coalesce(c.started_at, c.created_at) >= $1::timestamptz AND coalesce(c.started_at, c.created_at) < $2::timestamptz
+           AND ($3::text IS NULL OR f.scorecard = $3)${extra.map((e) => ` AND ${e}`).join('')}
+         GROUP BY f.scorecard, i.item_key
          HAVING count(*) FILTER (WHERE i.result = 'fail') > 0
-         ORDER BY failed DESC, s.key, i.item_key
+         ORDER BY failed DESC, f.scorecard, i.item_key
          LIMIT $4`,
         params,
       )

@@ -12,7 +12,25 @@ export async function daysOfCalls(db: Queryable, callIds: readonly number[]): Pr
 }
 
 /**
- * Rebuilds the trend rollups of the given days from calls, metrics and automatic evaluations.
+ * The evaluations that stand for call `call` (an SQL expression), one per scorecard key, as a
+ * LATERAL subquery with columns id, percent, source, scorecard: the newest submitted review
+ * outside calibration (a dispute's decision changes it in place) before the automatic one, and
+ * of several card versions the newest. Migration 000009 holds the same rule, for its rebuild.
+ */
+export function finalEvaluations(call: string): string {
+  return `LATERAL (
+    SELECT DISTINCT ON (s.key) e.id, e.percent, e.source, s.key AS scorecard
+    FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
+    WHERE e.call_id = ${call}
+      AND (e.source = 'auto' OR (e.status = 'submitted' AND e.calibration_id IS NULL))
+    ORDER BY s.key, (e.source = 'review') DESC, e.submitted_at DESC NULLS LAST, s.version DESC, e.id DESC
+  )`
+}
+
+/**
+ * Rebuilds the trend rollups of the given days from calls, metrics and the evaluations that
+ * stand (see finalEvaluations). Called when calls are saved or re-scored and when a review is
+ * submitted or a dispute decided.
  * Each day is rebuilt under its own advisory lock (taken in a fixed order), so two transactions
  * saving calls of the same day cannot both insert it.
  */
@@ -39,10 +57,10 @@ export async function refreshDailyStats(db: Queryable, days: readonly string[]):
     [sorted],
   )
   await db.query(
-    `INSERT INTO daily_qa_stats
-     SELECT ${DAY}, c.agent_id, c.team, c.queue, c.language, s.key, sum(e.percent), count(*)
-     FROM calls c JOIN evaluations e ON e.call_id = c.id AND e.source = 'auto'
-       JOIN scorecards s ON s.id = e.scorecard_id
+    `INSERT INTO daily_qa_stats (day, agent_id, team, queue, language, scorecard, qa_sum, qa_n, reviewed_n)
+     SELECT ${DAY}, c.agent_id, c.team, c.queue, c.language, f.scorecard, sum(f.percent), count(*),
+            count(*) FILTER (WHERE f.source = 'review')
+     FROM calls c CROSS JOIN ${finalEvaluations('c.id')} f
      WHERE c.status = 'done' AND ${DAY} = ANY($1::date[])
      GROUP BY 1, 2, 3, 4, 5, 6`,
     [sorted],

@@ -328,7 +328,7 @@ describe('trends', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/)
     const lines = csv.body.toString('utf8').trim().split('\r\n')
     expect(lines[0]).toBe(
-      'period,group,calls,qa_percent,qa_evaluations,customer_sentiment_end,customer_sentiment_trend,csat,csat_responses,aht_ms,dead_air_rate,overtalk_share,agent_talk_ratio',
+      'period,group,calls,qa_percent,qa_evaluations,qa_reviewed,customer_sentiment_end,customer_sentiment_trend,csat,csat_responses,aht_ms,dead_air_rate,overtalk_share,agent_talk_ratio',
     )
     expect(lines).toHaveLength(1 + 5) // five agents
     for (const role of ['reviewer', 'trainer', 'agent'] as const)
