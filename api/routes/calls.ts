@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
+import { addCallFilters, Conditions } from '../../db/conditions.js'
 import type { Database } from '../../db/index.js'
 import { listEvaluations } from '../../db/queries/scorecards.js'
 import { listProsodicSegments } from '../../db/queries/segments.js'
@@ -131,35 +132,19 @@ export async function callRoutes(
     },
     async (request) => {
       const q = request.query
-      const params: unknown[] = []
-      const where: string[] = []
-      const add = (sql: string, value: unknown) => {
-        params.push(value)
-        where.push(sql.replaceAll('?', `$${params.length}`))
-      }
-      if (q.from) add('coalesce(c.started_at, c.created_at) >= ?::timestamptz', q.from)
-      if (q.to) add('coalesce(c.started_at, c.created_at) < ?::timestamptz', q.to)
-      if (q.agent) add('c.agent_id = ?', q.agent)
-      if (q.team) add('c.team = ?', q.team)
-      if (q.queue) add('c.queue = ?', q.queue)
-      if (q.direction) add('c.direction = ?', q.direction)
-      if (q.status) add('c.status = ?', q.status)
-      if (q.language) add('c.language = ?', q.language)
-      if (q.sentiment_end_max !== undefined) add('m.customer_sentiment_end <= ?', q.sentiment_end_max)
-      if (q.sentiment_end_min !== undefined) add('m.customer_sentiment_end >= ?', q.sentiment_end_min)
-      if (q.trend_max !== undefined) add('m.customer_sentiment_trend <= ?', q.trend_max)
-      if (q.dead_air_min_ms !== undefined) add('m.dead_air_longest_ms >= ?', q.dead_air_min_ms)
-      let scorecardParam = 'NULL'
-      if (q.scorecard) {
-        params.push(q.scorecard)
-        scorecardParam = `$${params.length}`
-      }
+      const where = addCallFilters(new Conditions(), q)
+      if (q.status) where.add('c.status = ?', q.status)
+      if (q.sentiment_end_max !== undefined) where.add('m.customer_sentiment_end <= ?', q.sentiment_end_max)
+      if (q.sentiment_end_min !== undefined) where.add('m.customer_sentiment_end >= ?', q.sentiment_end_min)
+      if (q.trend_max !== undefined) where.add('m.customer_sentiment_trend <= ?', q.trend_max)
+      if (q.dead_air_min_ms !== undefined) where.add('m.dead_air_longest_ms >= ?', q.dead_air_min_ms)
+      const scorecardParam = q.scorecard ? where.param(q.scorecard) : 'NULL'
       const qa = `(SELECT max(e.percent) FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
                    WHERE e.call_id = c.id AND e.source = 'auto' AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam}))`
-      if (q.qa_min !== undefined) add(`${qa} >= ?`, q.qa_min)
-      if (q.qa_max !== undefined) add(`${qa} <= ?`, q.qa_max)
+      if (q.qa_min !== undefined) where.add(`${qa} >= ?`, q.qa_min)
+      if (q.qa_max !== undefined) where.add(`${qa} <= ?`, q.qa_max)
       if (q.failed_item)
-        add(
+        where.add(
           `EXISTS (SELECT 1 FROM evaluations e JOIN evaluation_items i ON i.evaluation_id = e.id
                    WHERE e.call_id = c.id AND e.source = 'auto' AND i.result = 'fail' AND i.item_key = ?)`,
           q.failed_item,
@@ -167,12 +152,12 @@ export async function callRoutes(
       if (q.q) {
         // Han text has no spaces for a word index: substring search; otherwise full-text search.
         if (/\p{Script=Han}/u.test(q.q))
-          add(
+          where.add(
             `EXISTS (SELECT 1 FROM utterances u WHERE u.call_id = c.id AND strpos(u.text_redacted, ?) > 0)`,
             q.q,
           )
         else
-          add(
+          where.add(
             `EXISTS (SELECT 1 FROM utterances u WHERE u.call_id = c.id
                      AND to_tsvector('simple', u.text_redacted) @@ plainto_tsquery('simple', ?))`,
             q.q,
@@ -181,22 +166,21 @@ export async function callRoutes(
       const sortKey = 'coalesce(c.started_at, c.created_at)'
       if (q.cursor) {
         const [at, id] = decodeCursor(q.cursor)
-        params.push(at, id)
-        where.push(`(${sortKey}, c.id) < ($${params.length - 1}::timestamptz, $${params.length})`)
+        where.raw(`(${sortKey}, c.id) < (${where.param(at)}::timestamptz, ${where.param(id)})`)
       }
-      const own = ownership(request.user, params)
+      const own = ownership(request.user, where.params)
       const limit = q.limit ?? 50
-      params.push(limit + 1)
+      const limitParam = where.param(limit + 1)
       const res = await db.query<Record<string, unknown> & { id: number; sort_key: string }>(
         `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team,
                 c.queue, c.direction, c.language, c.transcript_status, ${qa} AS qa_percent,
                 m.customer_sentiment_end, m.customer_sentiment_trend, m.dead_air_longest_ms,
                 to_char(${sortKey} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
          FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
-         WHERE TRUE${where.map((w) => ` AND ${w}`).join('')}${own}
+         WHERE ${where.sql}${own}
          ORDER BY ${sortKey} DESC, c.id DESC
-         LIMIT $${params.length}`,
-        params,
+         LIMIT ${limitParam}`,
+        where.params,
       )
       const rows = res.rows.slice(0, limit)
       const last = rows[rows.length - 1]

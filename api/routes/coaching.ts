@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type Static, Type } from 'typebox'
+import { Conditions } from '../../db/conditions.js'
 import type { Database, Queryable } from '../../db/index.js'
 import { latestScorecard } from '../../db/queries/scorecards.js'
 import { audit } from '../../db/queries/users.js'
@@ -242,26 +243,21 @@ export async function coachingRoutes(
     },
     async (request) => {
       const q = request.query
-      const params: unknown[] = []
-      const where: string[] = []
-      const add = (sql: string, value: unknown) => {
-        params.push(value)
-        where.push(sql.replaceAll('?', `$${params.length}`))
-      }
-      if (q.tag?.length) add('k.tags @> ?::text[]', normaliseTags(q.tag))
-      if (q.scorecard) add('k.scorecard_key = ?', q.scorecard)
-      if (q.item) add('k.item_key = ?', q.item)
-      if (q.polarity) add('k.polarity = ?', q.polarity)
-      if (q.call_id) add('k.call_id = ?', q.call_id)
+      const where = new Conditions()
+      if (q.tag?.length) where.add('k.tags @> ?::text[]', normaliseTags(q.tag))
+      if (q.scorecard) where.add('k.scorecard_key = ?', q.scorecard)
+      if (q.item) where.add('k.item_key = ?', q.item)
+      if (q.polarity) where.add('k.polarity = ?', q.polarity)
+      if (q.call_id) where.add('k.call_id = ?', q.call_id)
       if (q.q)
-        add(
+        where.add(
           "(k.title ILIKE ? ESCAPE '\\' OR k.note ILIKE ? ESCAPE '\\')",
           `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
         )
-      params.push(q.limit ?? 50)
+      const limit = where.param(q.limit ?? 50)
       const res = await db.query<ClipRow>(
-        `${CLIP_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY k.id DESC LIMIT $${params.length}`,
-        params,
+        `${CLIP_SELECT} WHERE ${where.sql} ORDER BY k.id DESC LIMIT ${limit}`,
+        where.params,
       )
       return res.rows.map(iso)
     },

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { type Static, Type } from 'typebox'
+import { addCallFilters, Conditions } from '../../db/conditions.js'
 import type { Database, Queryable } from '../../db/index.js'
 import { latestScorecard } from '../../db/queries/scorecards.js'
 import { audit } from '../../db/queries/users.js'
@@ -144,21 +145,9 @@ async function population(
   filters: Static<typeof Filters>,
   includeReviewed: boolean,
 ): Promise<Candidate[]> {
-  const params: unknown[] = [scorecardKey]
-  const where = ["c.status = 'done'"]
-  const add = (sql: string, value: unknown) => {
-    params.push(value)
-    where.push(sql.replaceAll('?', `$${params.length}`))
-  }
-  if (filters.from) add('coalesce(c.started_at, c.created_at) >= ?::timestamptz', filters.from)
-  if (filters.to) add('coalesce(c.started_at, c.created_at) < ?::timestamptz', filters.to)
-  if (filters.agent) add('c.agent_id = ?', filters.agent)
-  if (filters.team) add('c.team = ?', filters.team)
-  if (filters.queue) add('c.queue = ?', filters.queue)
-  if (filters.direction) add('c.direction = ?', filters.direction)
-  if (filters.language) add('c.language = ?', filters.language)
+  const where = addCallFilters(new Conditions([scorecardKey]).raw("c.status = 'done'"), filters)
   if (!includeReviewed)
-    where.push(`NOT EXISTS (SELECT 1 FROM evaluations r JOIN scorecards rs ON rs.id = r.scorecard_id
+    where.raw(`NOT EXISTS (SELECT 1 FROM evaluations r JOIN scorecards rs ON rs.id = r.scorecard_id
                  WHERE r.call_id = c.id AND r.source = 'review' AND r.calibration_id IS NULL AND rs.key = $1)`)
   const res = await db.query<Candidate>(
     `SELECT c.id, c.agent_id, c.team, c.queue, c.language, c.direction,
@@ -171,8 +160,8 @@ async function population(
        SELECT e.percent, e.fatal_failed FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
        WHERE e.call_id = c.id AND e.source = 'auto' AND s.key = $1 ORDER BY s.version DESC LIMIT 1
      ) a ON true
-     WHERE ${where.join(' AND ')}`,
-    params,
+     WHERE ${where.sql}`,
+    where.params,
   )
   return res.rows
 }

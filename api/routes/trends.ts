@@ -5,6 +5,7 @@
  * finalEvaluations). Any list here is also CSV (`?format=csv`).
  */
 import { Type } from 'typebox'
+import { Conditions } from '../../db/conditions.js'
 import type { Database } from '../../db/index.js'
 import { finalEvaluations } from '../../db/queries/daily-stats.js'
 import { ErrorBody } from '../schemas.js'
@@ -24,6 +25,13 @@ const Filters = {
   team: Type.Optional(Type.String()),
   queue: Type.Optional(Type.String()),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+}
+
+/** The optional team and queue filters on table alias `alias` (rollups or calls). */
+function teamAndQueue(where: Conditions, f: { team?: string; queue?: string }, alias: 'c' | 'd'): Conditions {
+  if (f.team) where.add(`${alias}.team = ?`, f.team)
+  if (f.queue) where.add(`${alias}.queue = ?`, f.queue)
+  return where
 }
 
 /** RFC 4180 CSV of rows (columns from the first row). */
@@ -61,18 +69,16 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
       if (Date.parse(q.to) <= Date.parse(q.from))
         throw new ApiError(400, 'QA_ERR_VALIDATION', '"to" must be after "from"')
       const group = GROUPS[q.group_by as keyof typeof GROUPS]
-      const params: unknown[] = [q.from, q.to, q.period, q.scorecard ?? null]
-      const extra: string[] = []
-      if (q.team) {
-        params.push(q.team)
-        extra.push(`d.team = $${params.length}`)
-      }
-      if (q.queue) {
-        params.push(q.queue)
-        extra.push(`d.queue = $${params.length}`)
-      }
       // Whole UTC days from the rollups: "from"'s day included, "to"'s day excluded.
-      const where = `d.day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND d.day < ($2::timestamptz AT TIME ZONE 'UTC')::date${extra.map((e) => ` AND ${e}`).join('')}`
+      const conditions = teamAndQueue(
+        new Conditions([q.from, q.to, q.period, q.scorecard ?? null])
+          .raw("d.day >= ($1::timestamptz AT TIME ZONE 'UTC')::date")
+          .raw("d.day < ($2::timestamptz AT TIME ZONE 'UTC')::date"),
+        q,
+        'd',
+      )
+      const where = conditions.sql
+      const params = conditions.params
       const res = await db.query<Record<string, unknown>>(
         `WITH base AS (
            SELECT to_char(date_trunc($3, d.day::timestamp), 'YYYY-MM-DD') AS period, ${group} AS grp,
@@ -125,16 +131,7 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     },
     async (request, reply) => {
       const q = request.query
-      const params: unknown[] = [q.from, q.to, q.scorecard ?? null, q.limit ?? 10]
-      const extra: string[] = []
-      if (q.team) {
-        params.push(q.team)
-        extra.push(`c.team = $${params.length}`)
-      }
-      if (q.queue) {
-        params.push(q.queue)
-        extra.push(`c.queue = $${params.length}`)
-      }
+      const where = teamAndQueue(new Conditions([q.from, q.to, q.scorecard ?? null, q.limit ?? 10]), q, 'c')
       const res = await db.query<Record<string, unknown>>(
         `SELECT f.scorecard, i.item_key,
                 count(*) FILTER (WHERE i.result = 'fail')::int AS failed,
@@ -145,12 +142,12 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
            JOIN evaluation_items i ON i.evaluation_id = f.id
          WHERE c.status = 'done'
            AND coalesce(c.started_at, c.created_at) >= $1::timestamptz AND coalesce(c.started_at, c.created_at) < $2::timestamptz
-           AND ($3::text IS NULL OR f.scorecard = $3)${extra.map((e) => ` AND ${e}`).join('')}
+           AND ($3::text IS NULL OR f.scorecard = $3) AND ${where.sql}
          GROUP BY f.scorecard, i.item_key
          HAVING count(*) FILTER (WHERE i.result = 'fail') > 0
          ORDER BY failed DESC, f.scorecard, i.item_key
          LIMIT $4`,
-        params,
+        where.params,
       )
       if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(res.rows))
       return { items: res.rows }

@@ -66,6 +66,17 @@ test('automatic at first; a new card version re-scoring the call does not count 
   const auto = await percentOf(autoId)
   expect((await trend()).row).toMatchObject({ qa_percent: auto, qa_evaluations: 1, qa_reviewed: 0 })
   expect((await trend()).failed).toEqual(await failedOf(autoId))
+  // Team and queue filters, on the rollups and on the failed items.
+  for (const [filter, rows] of [
+    ['team=billing-east&queue=billing', 1],
+    ['team=support-west', 0],
+    ['queue=sales', 0],
+  ] as const) {
+    const t = await api.call('GET', `/v1/trends?${range}&group_by=team&period=week&${filter}`, 'max')
+    expect(t.body.items, filter).toHaveLength(rows)
+    const f = await api.call('GET', `/v1/trends/failed-items?${range}&${filter}`, 'max')
+    expect(f.body.items.length > 0, filter).toBe(rows > 0)
+  }
 
   const v1 = (await latestScorecard(api.db, CARD)) as { definition: ScorecardDefinition }
   const v2 = await saveScorecard(api.db, { ...v1.definition, name: `${v1.definition.name} (v2)` }, 'test')
