@@ -38,6 +38,8 @@ export interface ResolvedConfig {
   disputeCap: number
   /** Largest recording the API accepts in an upload, in MB (CALLQA_MAX_UPLOAD_MB, 500). */
   maxUploadMb: number
+  /** Key that signs audio links (CALLQA_LINK_SECRET); unset: random per server process. */
+  linkSecret: string | undefined
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     disputeWindowDays: positiveInt('CALLQA_DISPUTE_WINDOW_DAYS', env.CALLQA_DISPUTE_WINDOW_DAYS, 14),
     disputeCap: positiveInt('CALLQA_DISPUTE_CAP', env.CALLQA_DISPUTE_CAP, 2),
     maxUploadMb: positiveInt('CALLQA_MAX_UPLOAD_MB', env.CALLQA_MAX_UPLOAD_MB, 500),
+    linkSecret: env.CALLQA_LINK_SECRET || undefined,
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

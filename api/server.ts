@@ -4,15 +4,19 @@
  * format `{error: {code, message, details}}`, bearer tokens checked against their sha256 and a
  * role list on every route.
  */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
-import { type Role, type UserRow, userByToken } from '../db/queries/users.js'
+import { type Role, type UserRow, userById, userByToken } from '../db/queries/users.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
+import { type LinkSigner, linkSigner } from './links.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
 import { coachingRoutes } from './routes/coaching.js'
@@ -38,6 +42,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route; absent = public (health checks and docs only). */
     roles?: readonly Role[]
+    /** The route also takes a signed link (api/links.ts) in place of a bearer token. */
+    signedLinks?: boolean
   }
   interface FastifyRequest {
     user?: UserRow
@@ -57,7 +63,12 @@ export interface ServerOptions {
   processor?: CallProcessor
   /** largest upload in bytes; default 500 MB */
   maxUploadBytes?: number
+  /** key signing audio links; default random per process */
+  linkSecret?: string
 }
+
+/** The review page's static files. */
+const webDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web')
 
 export type Api = FastifyInstance<
   import('node:http').Server,
@@ -71,11 +82,35 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
   return reply.code(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } })
 }
 
-async function authenticate(db: Database, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const roles = request.routeOptions.config.roles
+async function authenticate(
+  db: Database,
+  links: LinkSigner,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const { roles, signedLinks } = request.routeOptions.config
   if (!roles) return
   const header = request.headers.authorization
   const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
+  if (!token && signedLinks && /[?&]sig=/.test(request.url)) {
+    const userId = links.verify(request.url)
+    const user = userId === undefined ? undefined : await userById(db, userId)
+    if (!user) {
+      await sendError(reply, 401, 'QA_ERR_UNAUTHENTICATED', 'the link is not valid or has expired')
+      return
+    }
+    if (!roles.includes(user.role)) {
+      await sendError(
+        reply,
+        403,
+        'QA_ERR_FORBIDDEN',
+        `role ${user.role} may not ${request.method} ${request.routeOptions.url}`,
+      )
+      return
+    }
+    request.user = user
+    return
+  }
   if (!token) {
     reply.header('www-authenticate', 'Bearer')
     await sendError(
@@ -112,7 +147,9 @@ export async function buildServer({
   ffmpegPath = resolveFfmpeg().path,
   processor,
   maxUploadBytes = 500 * 1024 * 1024,
+  linkSecret,
 }: ServerOptions): Promise<Api> {
+  const links = linkSigner(linkSecret)
   const app = Fastify({
     logger,
     ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false } },
@@ -127,7 +164,7 @@ export async function buildServer({
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  app.addHook('onRequest', async (request, reply) => authenticate(db, request, reply))
+  app.addHook('onRequest', async (request, reply) => authenticate(db, links, request, reply))
   // The roles of every route go into its OpenAPI description, so the docs say who may call what
   // (and the auth test walks every documented route with every role).
   app.addHook('onRoute', (route) => {
@@ -183,7 +220,7 @@ export async function buildServer({
 
   await app.register(
     async (v1) => {
-      await callRoutes(v1 as unknown as Api, { db, storageDir })
+      await callRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath, links })
       await userRoutes(v1 as unknown as Api, { db })
       await reviewRoutes(v1 as unknown as Api, { db })
       await trendRoutes(v1 as unknown as Api, { db })
@@ -195,5 +232,7 @@ export async function buildServer({
     },
     { prefix: '/v1' },
   )
+  // The review page at /: static files, public like /docs (the data behind it needs a token).
+  await app.register(fastifyStatic, { root: webDir, prefix: '/', index: 'index.html', wildcard: false })
   return app as Api
 }

@@ -40,7 +40,7 @@ Usage:
   callqa ingest <files or folders…> [--meta FILE] [--layout auto|stereo-agent-left|stereo-agent-right|mono]
                 [--reprocess] [--workers N] [--vad KEY=VALUE …] [--metric KEY=VALUE …] [--queue]
   callqa worker [--workers N]   process calls queued with --queue, until SIGINT/SIGTERM (needs DATABASE_URL)
-  callqa demo [--no-serve]   ingest the sample calls (samples/calls), print a summary, then serve the API
+  callqa demo [--no-serve]   ingest the sample calls (samples/calls), print a summary, then serve the review page and API
   callqa migrate       apply database migrations
   callqa scorecard load FILE…     store scorecards (YAML/JSON); changed content becomes a new version
   callqa scorecard list           versions, active flags, evaluation counts
@@ -50,7 +50,7 @@ Usage:
   callqa rescore --scorecard KEY [--since DATE]
                                   evaluate the newest version on stored calls (no decoding)
   callqa serve [--port N] [--host H] [--workers N] [--queue]
-                       the review API on /v1, interactive docs on /docs (default 127.0.0.1:8080);
+                       the review page on /, the API on /v1, interactive docs on /docs (default 127.0.0.1:8080);
                        uploads and swaps are analysed in this process, or with --queue by callqa worker
   callqa users add NAME --role admin|manager|trainer|reviewer|agent [--agent-id ID]
                                   create an API user; prints its bearer token once
@@ -77,6 +77,7 @@ Environment:
   CALLQA_MAX_UPLOAD_MB         largest recording accepted over the API (default 500)
   CALLQA_DISPUTE_WINDOW_DAYS   days after a review is submitted that it may be disputed (default 14)
   CALLQA_DISPUTE_CAP           disputes per evaluation (default 2)
+  CALLQA_LINK_SECRET           key signing the review page's audio links (default: random per server)
 `
 
 function connect(config: ResolvedConfig) {
@@ -396,6 +397,7 @@ export async function main(argv: string[]): Promise<number> {
         const { token } = await createUser(db, { name: demoUser, role: 'admin' })
         const port = portOf(values.port, config.port)
         console.log(`\nadmin token for this demo: ${token}`)
+        console.log(`open http://127.0.0.1:${port}/ and sign in with it (the review page), or`)
         console.log(`try: curl -H "Authorization: Bearer ${token}" http://127.0.0.1:${port}/v1/calls`)
         await serve(db, config, {
           port,

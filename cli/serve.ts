@@ -60,6 +60,7 @@ export async function serve(
     processor,
     maxUploadBytes: config.maxUploadMb * 1024 * 1024,
     disputes: { windowDays: config.disputeWindowDays, cap: config.disputeCap },
+    ...(config.linkSecret ? { linkSecret: config.linkSecret } : {}),
   })
   const address = await app.listen({ port, host })
   // A server stopped mid-analysis left its uploads queued; the queue (pg-boss) retries its own.
@@ -68,7 +69,7 @@ export async function serve(
     if (resumed > 0) console.error(`callqa: resuming ${resumed} call(s) a stopped server left unfinished`)
   }
   console.error(
-    `callqa API on ${address}/v1 · interactive docs on ${address}/docs · uploads analysed ${
+    `callqa review page on ${address}/ · API on ${address}/v1 · interactive docs on ${address}/docs · uploads analysed ${
       queue ? 'by callqa worker (job queue)' : `here (${workers} threads)`
     } · Ctrl-C stops`,
   )

@@ -21,7 +21,7 @@ const SAFE_EXT = /^\.[a-z0-9]{1,8}$/
 
 export function storagePath(storageDir: string, key: string): string {
   // Keys are written by callqa only; still, refuse anything that would leave the folder.
-  if (!/^[0-9a-f]{2}\/[0-9a-f]{64}(\.redacted)?(\.[a-z0-9]{1,8})?$/.test(key))
+  if (!/^[0-9a-f]{2}\/[0-9a-f]{64}(\.redacted|\.play)?(\.[a-z0-9]{1,8})?$/.test(key))
     throw new Error(`invalid storage key ${key}`)
   return path.join(storageDir, key)
 }
@@ -92,4 +92,49 @@ export async function keepRecording(
 /** Hashes and copies `source` into the storage folder in one pass. */
 export async function storeRecording(storageDir: string, source: string): Promise<StoredRecording> {
   return keepRecording(storageDir, await receiveRecording(storageDir, createReadStream(source), source))
+}
+
+/** Codecs every current browser's <audio> plays (WAV PCM, FLAC, MP3, Vorbis, Opus, AAC). */
+const BROWSER_CODECS = new Set([
+  'pcm_u8',
+  'pcm_s16le',
+  'pcm_s24le',
+  'pcm_s32le',
+  'pcm_f32le',
+  'flac',
+  'mp3',
+  'vorbis',
+  'opus',
+  'aac',
+])
+
+/**
+ * The storage key of a copy of recording `key` that a browser plays: the recording itself when its
+ * codec is one browsers play, else a 16-bit PCM WAV beside it (`<sha>.play.wav`), made once by
+ * `write` through a temporary file and a rename (two requests at once both make it; the second
+ * rename replaces the first with the same bytes).
+ */
+export async function playableCopy(
+  storageDir: string,
+  key: string,
+  codec: string | undefined,
+  write: (inputPath: string, outputPath: string) => Promise<void>,
+): Promise<string> {
+  if (codec && BROWSER_CODECS.has(codec)) return key
+  const copyKey = key.replace(/(\.[a-z0-9]{1,8})?$/, '.play.wav')
+  const target = storagePath(storageDir, copyKey)
+  const exists = await stat(target).then(
+    () => true,
+    () => false,
+  )
+  if (exists) return copyKey
+  const tmp = path.join(storageDir, 'tmp', `${randomUUID()}.wav`)
+  await mkdir(path.dirname(tmp), { recursive: true })
+  try {
+    await write(storagePath(storageDir, key), tmp)
+    await rename(tmp, target)
+  } finally {
+    await rm(tmp, { force: true })
+  }
+  return copyKey
 }

@@ -212,6 +212,7 @@ export function writeRedactedCopy({
   spans,
   ffmpegPath,
   mode = 'silence',
+  what = 'redacted copy',
 }: {
   inputPath: string
   outputPath: string
@@ -219,6 +220,8 @@ export function writeRedactedCopy({
   ffmpegPath: string
   /** silence: zeros over each span; beep: a 1 kHz tone at -14 dBFS instead. */
   mode?: 'silence' | 'beep'
+  /** what the copy is, for the error message */
+  what?: string
 }): Promise<void> {
   // aeval works per sample (timeline `enable` on volume works per frame of ~1000 samples).
   const inside = spans
@@ -237,13 +240,23 @@ export function writeRedactedCopy({
     if (filters.length) command.audioFilters(filters)
     command
       .on('error', (err: Error) =>
-        reject(
-          new AudioDecodeError(`could not write the redacted copy: ${ffmpegReason(err)}`, { cause: err }),
-        ),
+        reject(new AudioDecodeError(`could not write the ${what}: ${ffmpegReason(err)}`, { cause: err })),
       )
       .on('end', () => resolve())
       .save(outputPath)
   })
+}
+
+/**
+ * Writes `inputPath` as 16-bit PCM WAV, same rate and channels: a copy any browser plays, for
+ * recordings in μ-law, A-law, GSM and other codecs browsers do not.
+ */
+export function writePlayableCopy(o: {
+  inputPath: string
+  outputPath: string
+  ffmpegPath: string
+}): Promise<void> {
+  return writeRedactedCopy({ ...o, spans: [], what: 'playable copy' })
 }
 
 /**

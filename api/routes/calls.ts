@@ -12,7 +12,9 @@ import { listEvaluations } from '../../db/queries/scorecards.js'
 import { listProsodicSegments } from '../../db/queries/segments.js'
 import type { UserRow } from '../../db/queries/users.js'
 import { listUtterances } from '../../db/queries/utterances.js'
-import { storagePath } from '../../pipeline/storage.js'
+import { playableCopy, storagePath } from '../../pipeline/storage.js'
+import { writePlayableCopy } from '../../workers/ffmpeg.js'
+import type { LinkSigner } from '../links.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
@@ -99,7 +101,7 @@ async function loadCall(db: Database, id: number, user: UserRow | undefined) {
     `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team, c.queue,
             c.direction, c.language, c.csat, c.disposition, c.channel_layout, c.transcript_status,
             c.transcript_format, c.transcript_error, c.error_code, c.error_message, c.storage_uri,
-            c.redacted_audio_uri, c.speakers_swapped, c.created_at, c.processed_at
+            c.redacted_audio_uri, c.speakers_swapped, c.audio_format, c.created_at, c.processed_at
      FROM calls c WHERE c.id = $1${own}`,
     params,
   )
@@ -111,7 +113,12 @@ async function loadCall(db: Database, id: number, user: UserRow | undefined) {
 
 export async function callRoutes(
   app: Api,
-  { db, storageDir }: { db: Database; storageDir: string },
+  {
+    db,
+    storageDir,
+    ffmpegPath,
+    links,
+  }: { db: Database; storageDir: string; ffmpegPath: string; links: LinkSigner },
 ): Promise<void> {
   app.get(
     '/calls',
@@ -240,13 +247,20 @@ export async function callRoutes(
   app.get(
     '/calls/:id/audio',
     {
-      config: { roles: ALL_READERS },
+      config: { roles: ALL_READERS, signedLinks: true },
       schema: {
-        summary: 'The recording (or its redacted copy), with HTTP Range support',
+        summary:
+          'The recording (or its redacted copy), with HTTP Range support; also reachable by a signed link (POST /calls/{id}/audio-link) instead of a bearer token',
         tags: ['calls'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
         querystring: Type.Object(
-          { redacted: Type.Optional(Type.Boolean()) },
+          {
+            ...AudioQuery.properties,
+            // A signed link's own parameters (see POST /calls/{id}/audio-link).
+            exp: Type.Optional(Type.String()),
+            u: Type.Optional(Type.String()),
+            sig: Type.Optional(Type.String()),
+          },
           { additionalProperties: false },
         ),
         response: {
@@ -259,13 +273,23 @@ export async function callRoutes(
     },
     async (request, reply) => {
       const call = await loadCall(db, request.params.id, request.user)
-      const key = request.query.redacted ? call.redacted_audio_uri : call.storage_uri
-      if (typeof key !== 'string')
+      const stored = request.query.redacted ? call.redacted_audio_uri : call.storage_uri
+      if (typeof stored !== 'string')
         throw new ApiError(
           404,
           'QA_ERR_NOT_FOUND',
           request.query.redacted ? 'this call has no redacted copy' : 'no recording stored',
         )
+      // Redacted copies are 16-bit WAV already; recordings in codecs browsers do not play get one.
+      const key =
+        request.query.playable && !request.query.redacted
+          ? await playableCopy(
+              storageDir,
+              stored,
+              (call.audio_format as { codec?: string } | null)?.codec,
+              (inputPath, outputPath) => writePlayableCopy({ inputPath, outputPath, ffmpegPath }),
+            )
+          : stored
       const file = storagePath(storageDir, key)
       const size = (await stat(file)).size
       const type = AUDIO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
@@ -288,7 +312,49 @@ export async function callRoutes(
       return reply.send(createReadStream(file, { start, end }))
     },
   )
+
+  app.post(
+    '/calls/:id/audio-link',
+    {
+      config: { roles: ALL_READERS },
+      schema: {
+        summary:
+          'A signed link to the audio (15 minutes, this user, this variant) for players that cannot send a token',
+        tags: ['calls'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: AudioQuery,
+        response: {
+          200: Type.Object({ url: Type.String(), expires_at: Type.String({ format: 'date-time' }) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      // The same checks as the audio itself: the call exists and this user may see it.
+      const call = await loadCall(db, request.params.id, request.user)
+      if (request.body.redacted && call.redacted_audio_uri === null)
+        throw new ApiError(404, 'QA_ERR_NOT_FOUND', 'this call has no redacted copy')
+      const query = new URLSearchParams()
+      if (request.body.playable) query.set('playable', 'true')
+      if (request.body.redacted) query.set('redacted', 'true')
+      const base = `/v1/calls/${call.id}/audio${query.size ? `?${query}` : ''}`
+      const { url, expiresAt } = links.sign(base, request.user?.id as number)
+      return { url, expires_at: expiresAt.toISOString() }
+    },
+  )
 }
+
+const AudioQuery = Type.Object(
+  {
+    redacted: Type.Optional(Type.Boolean({ description: 'the copy with personal data silenced' })),
+    playable: Type.Optional(
+      Type.Boolean({
+        description: 'a copy browsers play (16-bit WAV) when the recording is in another codec',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 
 const AUDIO_TYPES: Record<string, string> = {
   '.wav': 'audio/wav',

@@ -270,9 +270,14 @@ export async function applyChanges(
   return { before: evaluation.percent, after: scored.percent }
 }
 
+/** An evaluation as the API shows it: items with their card's labels, the card itself left out. */
 function present({ evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] }) {
-  const { definition: _, ...rest } = evaluation
-  return { ...rest, items: items.map((i) => ({ ...i })) }
+  const { definition, ...rest } = evaluation
+  const labels = new Map<string, { label: string; section_label: string }>()
+  for (const section of definition.sections)
+    for (const item of section.items)
+      labels.set(item.key, { label: item.label ?? item.key, section_label: section.label ?? section.key })
+  return { ...rest, items: items.map((i) => ({ ...i, ...labels.get(i.item_key) })) }
 }
 
 export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<void> {

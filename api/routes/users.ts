@@ -6,6 +6,30 @@ import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
 export async function userRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+  app.get(
+    '/me',
+    {
+      config: { roles: ROLES },
+      schema: {
+        summary: 'Who the token belongs to',
+        tags: ['users'],
+        response: {
+          200: Type.Object({
+            id: Type.Integer(),
+            name: Type.String(),
+            role: Type.String(),
+            agent_id: Type.Union([Type.String(), Type.Null()]),
+          }),
+          401: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { id, name, role, agent_id } = request.user as NonNullable<typeof request.user>
+      return { id, name, role, agent_id }
+    },
+  )
+
   app.post(
     '/users',
     {

@@ -38,6 +38,14 @@ export async function userByToken(db: Queryable, token: string): Promise<UserRow
   return res.rows[0]
 }
 
+export async function userById(db: Queryable, id: number): Promise<UserRow | undefined> {
+  const res = await db.query<UserRow>(
+    'SELECT id, name, role, agent_id, disabled FROM users WHERE id = $1 AND NOT disabled',
+    [id],
+  )
+  return res.rows[0]
+}
+
 export async function audit(
   db: Queryable,
   entry: {

@@ -1,0 +1,141 @@
+/**
+ * The review page in a real browser (Debian's Chromium, driven by playwright-core) against the real
+ * API on the run's database: sign in, find a call, play it (a μ-law recording, through a signed
+ * link and the playable copy), seek from the transcript, open a review from the automatic
+ * evaluation, override and comment, save, submit — then check through the API what was stored.
+ */
+import { existsSync } from 'node:fs'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { type ApiHarness, startApi } from '../helpers/api.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+let api: ApiHarness
+let browser: Browser
+let page: Page
+let callId: number
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`)
+  api = await startApi('web/review-page', {
+    files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac'],
+    users: [
+      ['rita', 'reviewer'],
+      ['a.sam', 'agent'],
+    ],
+  })
+  callId = api.idOf.get('call-04-phone-dead-air.wav') as number
+  // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+  })
+  page = await browser.newPage()
+}, 180_000)
+afterAll(async () => {
+  await browser?.close()
+  await api?.close()
+})
+
+async function signIn(token: string) {
+  await page.goto(`${api.base}/`)
+  await page.fill('input[name=token]', token)
+  await page.click('button[type=submit]')
+}
+
+test('a wrong token is refused on the page; the right one shows the calls', async () => {
+  await signIn('cqa_not-a-token')
+  await expect.poll(() => page.textContent('[role=alert]')).toContain('the bearer token is not valid')
+  await signIn(api.tokens.rita as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  expect(await page.textContent('#who')).toBe('rita (reviewer)')
+  expect(await page.locator('#calls tbody tr[data-call-id]').count()).toBe(2)
+  // A search by words said narrows the list (call-04's customer asks to move a payment date).
+  await page.fill('input[name=q]', 'payment date')
+  await page.click('form.filters button[type=submit]')
+  await expect.poll(() => page.locator('#calls tbody tr[data-call-id]').count()).toBe(1)
+  expect(await page.getAttribute('#calls tbody tr[data-call-id]', 'data-call-id')).toBe(String(callId))
+})
+
+test('the call plays in the browser, and a click on a line of the transcript seeks there', async () => {
+  await page.click(`#calls tbody tr[data-call-id="${callId}"]`)
+  await page.waitForSelector('#transcript .utt')
+  const detail = (await api.call('GET', `/v1/calls/${callId}`, 'rita')).body
+  // The browser decoded the recording (a μ-law WAV it cannot play itself): its length is the call's.
+  // (Browser-side code as strings: the test is compiled without the DOM's types.)
+  const duration = await page.waitForFunction(
+    "(() => { const a = document.querySelector('audio'); return a && Number.isFinite(a.duration) && a.duration > 0 ? a.duration : false })()",
+  )
+  expect(Math.abs(((await duration.jsonValue()) as number) * 1000 - detail.call.duration_ms)).toBeLessThan(50)
+  expect(await page.locator('#timeline .seg').count()).toBe(detail.segments.length)
+  expect(await page.locator('#transcript .utt').count()).toBe(detail.utterances.length)
+  const third = detail.utterances[2]
+  await page.locator('#transcript .utt').nth(2).click()
+  await expect
+    .poll(() => page.evaluate<number>("document.querySelector('audio').currentTime"))
+    .toBeGreaterThanOrEqual(third.start_ms / 1000 - 0.05)
+  await page.evaluate("document.querySelector('audio').pause()")
+})
+
+test('a review: opened from the automatic evaluation, answered, saved, submitted, audited', async () => {
+  const detail = (await api.call('GET', `/v1/calls/${callId}`, 'rita')).body
+  const auto = detail.evaluations.find(
+    (e: { source: string; scorecard_key: string }) =>
+      e.source === 'auto' && e.scorecard_key === 'inbound-support-en',
+  )
+  await page.click(`#evaluations tr[data-evaluation-id="${auto.id}"]`)
+  await page.waitForSelector('#start-review')
+  // Evidence times are buttons that seek the player.
+  expect(await page.locator('#evaluation button.time-link').count()).toBeGreaterThan(0)
+  await page.click('#start-review')
+  await page.waitForSelector('#evaluation select')
+  const reviewId = Number(/evaluations\/(\d+)$/.exec(page.url())?.[1])
+  expect(reviewId).toBeGreaterThan(auto.id)
+
+  const autoItems = (await api.call('GET', `/v1/evaluations/${auto.id}`, 'rita')).body.items as Array<{
+    item_key: string
+    result: string
+    label: string
+  }>
+  const failed = autoItems.find((i) => i.result === 'fail') as { item_key: string; label: string }
+  expect(await page.textContent(`[data-item="${failed.item_key}"] .label`)).toContain(failed.label)
+  // Submit before the manual item is answered: the page shows the API's refusal.
+  await page.click('#submit')
+  await expect.poll(() => page.textContent('#message')).toContain('answer every manual item')
+
+  await page.selectOption(`select[name="result-${failed.item_key}"]`, 'pass')
+  await page.fill(`input[name="comment-${failed.item_key}"]`, 'said at 0:09, the transcript missed it')
+  await page.selectOption('select[name="result-customer-hangs-up-first"]', 'pass')
+  await page.fill('textarea[name=overall]', 'Good call; long hold without explanation.')
+  await page.click('#save')
+  await expect.poll(() => page.textContent('#message')).toBe('Draft saved.')
+  const draft = (await api.call('GET', `/v1/evaluations/${reviewId}`, 'rita')).body
+  expect(draft).toMatchObject({ status: 'draft', comment: 'Good call; long hold without explanation.' })
+  expect(draft.items.find((i: { item_key: string }) => i.item_key === failed.item_key)).toMatchObject({
+    result: 'pass',
+    auto_result: 'fail',
+    comment: 'said at 0:09, the transcript missed it',
+  })
+  expect(await page.textContent('#score')).toBe(`${draft.percent.toFixed(1)} %`)
+
+  await page.click('#submit')
+  await expect.poll(() => page.textContent('#status')).toBe('submitted')
+  expect(await page.locator('#evaluation select').count()).toBe(0)
+  const audit = (await api.call('GET', `/v1/evaluations/${reviewId}/audit`, 'rita')).body
+  const actions = (Array.isArray(audit) ? audit : audit.items).map((a: { action: string }) => a.action)
+  expect(actions).toEqual(expect.arrayContaining(['review.open', 'review.save', 'review.submit']))
+})
+
+test('an agent signed in sees only their own calls', async () => {
+  await page.click('#sign-out')
+  await signIn(api.tokens['a.sam'] as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  // a.sam has call-01 only; call-04 is a.kim's.
+  const flac = api.idOf.get('call-01-clean-billing.flac') as number
+  expect(await page.locator('#calls tbody tr[data-call-id]').count()).toBe(1)
+  expect(await page.getAttribute('#calls tbody tr[data-call-id]', 'data-call-id')).toBe(String(flac))
+  expect(await page.locator('#nav-queue').isHidden()).toBe(true)
+  await page.goto(`${api.base}/#/calls/${callId}`)
+  await expect.poll(() => page.textContent('[role=alert]')).toContain(`no call ${callId}`)
+})

@@ -1,0 +1,639 @@
+// The review page: a reviewer signs in with their token, finds a call (or takes one from their
+// queue), listens with the timeline and transcript, opens a review from the automatic evaluation,
+// answers and comments item by item (the automatic answer and its evidence stay beside), saves a
+// draft and submits. Everything goes through the /v1 API with the user's own token; text from the
+// server is only ever set as text, never parsed as HTML.
+
+const TOKEN_KEY = 'callqa.token'
+const main = /** @type {HTMLElement} */ (document.getElementById('main'))
+/** @type {{id: number, name: string, role: string, agent_id: string | null} | null} */
+let me = null
+
+// ---------- helpers ----------
+
+/** Builds an element: attributes (on* as listeners), then children (strings become text). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v)
+    else if (k === 'dataset') Object.assign(el.dataset, v)
+    else el.setAttribute(k, v === true ? '' : String(v))
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c)
+  return el
+}
+
+class ApiFailure extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`)
+    this.status = status
+    this.details = body?.error?.details
+  }
+}
+
+async function api(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null
+  if (res.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY)
+    // Signed in until now: the token was revoked or the user disabled. Signing in: the form says why.
+    if (me) {
+      me = null
+      showSignIn('Your session ended: sign in again.')
+    }
+    throw new ApiFailure(res.status, data)
+  }
+  if (!res.ok) throw new ApiFailure(res.status, data)
+  return data
+}
+
+/** m:ss or h:mm:ss */
+function clock(ms) {
+  const s = Math.max(0, Math.round(ms / 1000))
+  const hh = Math.floor(s / 3600)
+  const mm = Math.floor((s % 3600) / 60)
+  const ss = String(s % 60).padStart(2, '0')
+  return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`
+}
+
+const fmt = (v, digits = 2) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits))
+const errorBox = (err) =>
+  h(
+    'p',
+    { class: 'error', role: 'alert' },
+    err.message,
+    Array.isArray(err.details)
+      ? `: ${err.details.map((d) => (typeof d === 'string' ? d : d.message)).join('; ')}`
+      : '',
+  )
+
+// ---------- sign in ----------
+
+function showSignIn(message) {
+  document.getElementById('nav').hidden = true
+  document.getElementById('sign-out').hidden = true
+  document.getElementById('who').textContent = ''
+  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true })
+  const form = h(
+    'form',
+    {
+      class: 'signin',
+      onsubmit: async (e) => {
+        e.preventDefault()
+        sessionStorage.setItem(TOKEN_KEY, input.value.trim())
+        try {
+          await signedIn()
+          if (!location.hash || location.hash === '#/') location.hash = '#/calls'
+          else route()
+        } catch (err) {
+          form.querySelector('.error')?.remove()
+          form.append(errorBox(err))
+        }
+      },
+    },
+    h('h1', {}, 'Sign in'),
+    h('p', { class: 'muted' }, 'Paste the token that `callqa users add` printed for you.'),
+    h('label', {}, 'Token ', input),
+    h('p', {}, h('button', { type: 'submit' }, 'Sign in')),
+    message ? h('p', { class: 'error', role: 'alert' }, message) : null,
+  )
+  main.replaceChildren(form)
+}
+
+async function signedIn() {
+  me = await api('GET', '/v1/me')
+  document.getElementById('who').textContent = `${me.name} (${me.role})`
+  document.getElementById('nav').hidden = false
+  document.getElementById('nav-queue').hidden = !['reviewer', 'admin', 'manager'].includes(me.role)
+  document.getElementById('sign-out').hidden = false
+}
+
+// ---------- call list ----------
+
+async function showCalls(params) {
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault()
+        const q = new URLSearchParams()
+        for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, String(v).trim())
+        location.hash = `#/calls?${q}`
+      },
+    },
+    h('label', {}, 'Words said', h('input', { name: 'q', value: params.get('q') ?? '' })),
+    h('label', {}, 'Agent', h('input', { name: 'agent', value: params.get('agent') ?? '', size: 10 })),
+    h('label', {}, 'Team', h('input', { name: 'team', value: params.get('team') ?? '', size: 10 })),
+    h(
+      'label',
+      {},
+      'Status',
+      h(
+        'select',
+        { name: 'status' },
+        ['', 'done', 'failed', 'processing', 'queued'].map((s) =>
+          h('option', { value: s, selected: params.get('status') === s }, s || 'any'),
+        ),
+      ),
+    ),
+    h('label', {}, 'QA % below', h('input', { name: 'qa_max', value: params.get('qa_max') ?? '', size: 4 })),
+    h('button', { type: 'submit' }, 'Search'),
+  )
+  const body = h('tbody')
+  const more = h('button', { type: 'button', hidden: true }, 'More')
+  const table = h(
+    'table',
+    { id: 'calls' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Call', 'Started', 'Agent', 'Team', 'Queue', 'Length', 'Status', 'QA %', 'Customer end'].map((t) =>
+          h('th', { class: ['Length', 'QA %', 'Customer end'].includes(t) ? 'num' : null }, t),
+        ),
+      ),
+    ),
+    body,
+  )
+  main.replaceChildren(h('h1', {}, 'Calls'), form, table, more)
+  let cursor = null
+  const load = async () => {
+    const q = new URLSearchParams(params)
+    q.set('limit', '50')
+    if (cursor) q.set('cursor', cursor)
+    try {
+      const page = await api('GET', `/v1/calls?${q}`)
+      for (const c of page.items)
+        body.append(
+          h(
+            'tr',
+            {
+              class: 'row-link',
+              dataset: { callId: c.id },
+              onclick: () => (location.hash = `#/calls/${c.id}`),
+            },
+            h('td', {}, h('a', { href: `#/calls/${c.id}` }, String(c.external_id ?? c.id))),
+            h('td', {}, c.started_at ? new Date(c.started_at).toLocaleString() : '–'),
+            h('td', {}, c.agent_id ?? '–'),
+            h('td', {}, c.team ?? '–'),
+            h('td', {}, c.queue ?? '–'),
+            h('td', { class: 'num' }, c.duration_ms ? clock(c.duration_ms) : '–'),
+            h('td', {}, c.status),
+            h('td', { class: 'num' }, fmt(c.qa_percent, 1)),
+            h('td', { class: 'num' }, fmt(c.customer_sentiment_end)),
+          ),
+        )
+      if (page.items.length === 0 && !cursor)
+        body.append(h('tr', {}, h('td', { colspan: 9, class: 'muted' }, 'No calls match.')))
+      cursor = page.next_cursor
+      more.hidden = !cursor
+    } catch (err) {
+      main.append(errorBox(err))
+    }
+  }
+  more.addEventListener('click', load)
+  await load()
+}
+
+// ---------- my queue ----------
+
+async function showQueue() {
+  main.replaceChildren(h('h1', {}, 'My queue'))
+  try {
+    const rows = await api('GET', '/v1/me/queue?all=true')
+    if (rows.length === 0) {
+      main.append(h('p', { class: 'muted' }, 'Nothing assigned to you.'))
+      return
+    }
+    main.append(
+      h(
+        'table',
+        { id: 'queue' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Due', 'Sample', 'Card', 'Call', 'Agent', 'Length', ''].map((t) => h('th', {}, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          rows.map((r) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, r.due_on ?? '–'),
+              h('td', {}, r.sample),
+              h('td', {}, r.scorecard),
+              h('td', {}, h('a', { href: `#/calls/${r.call_id}` }, String(r.call_id))),
+              h('td', {}, r.agent_id ?? '–'),
+              h('td', {}, r.duration_ms ? clock(r.duration_ms) : '–'),
+              h(
+                'td',
+                {},
+                h(
+                  'a',
+                  { href: `#/calls/${r.call_id}/evaluations/${r.draft_review_id ?? r.auto_evaluation_id}` },
+                  r.draft_review_id ? 'Continue review' : 'Review',
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    )
+  } catch (err) {
+    main.append(errorBox(err))
+  }
+}
+
+// ---------- one call ----------
+
+async function showCall(callId, evaluationId) {
+  main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'))
+  let detail
+  try {
+    detail = await api('GET', `/v1/calls/${callId}`)
+  } catch (err) {
+    main.replaceChildren(errorBox(err))
+    return
+  }
+  const { call, metrics, segments, utterances, evaluations } = detail
+  const audio = h('audio', { controls: true, preload: 'metadata', id: 'player' })
+  const seek = (ms) => {
+    audio.currentTime = ms / 1000
+    audio.play().catch(() => {})
+  }
+  const durationMs = call.duration_ms ?? Math.max(0, ...segments.map((s) => s.endMs))
+
+  // Timeline: one lane per speaker, segments placed by time; a click seeks there.
+  const playhead = h('div', { class: 'playhead' })
+  const lanes = [...new Set(segments.map((s) => s.speaker))].map((speaker) =>
+    h(
+      'div',
+      { class: `lane ${speaker}` },
+      segments
+        .filter((s) => s.speaker === speaker)
+        .map((s) =>
+          h('div', {
+            class: `seg ${s.speaker}${s.agitated ? ' agitated' : ''}`,
+            title: `${s.speaker} ${clock(s.startMs)}–${clock(s.endMs)}`,
+            style: `left:${(100 * s.startMs) / durationMs}%;width:${(100 * (s.endMs - s.startMs)) / durationMs}%`,
+          }),
+        ),
+    ),
+  )
+  const timeline = h(
+    'div',
+    {
+      class: 'timeline',
+      id: 'timeline',
+      title: 'agent above, customer below; click to listen from there',
+      onclick: (e) => {
+        const box = timeline.getBoundingClientRect()
+        seek(((e.clientX - box.left) / box.width) * durationMs)
+      },
+    },
+    lanes,
+    playhead,
+  )
+
+  const transcript = h(
+    'div',
+    { class: 'transcript', id: 'transcript' },
+    utterances.length
+      ? utterances.map((u) =>
+          h(
+            'div',
+            { class: 'utt', dataset: { start: u.start_ms, end: u.end_ms }, onclick: () => seek(u.start_ms) },
+            h('span', { class: 'time' }, clock(u.start_ms)),
+            h('span', { class: `who ${u.speaker}` }, u.speaker),
+            h('span', {}, u.text_redacted),
+          ),
+        )
+      : h('p', { class: 'muted' }, `No transcript (${call.transcript_status}).`),
+  )
+  audio.addEventListener('timeupdate', () => {
+    const ms = audio.currentTime * 1000
+    playhead.style.left = `${(100 * ms) / durationMs}%`
+    for (const el of transcript.querySelectorAll('.utt'))
+      el.classList.toggle('current', ms >= Number(el.dataset.start) && ms < Number(el.dataset.end))
+  })
+
+  const panel = h('div', { id: 'evaluation' })
+  const evalRows = evaluations.map((e) =>
+    h(
+      'tr',
+      {
+        class: 'row-link',
+        dataset: { evaluationId: e.id },
+        onclick: () => (location.hash = `#/calls/${callId}/evaluations/${e.id}`),
+      },
+      h('td', {}, `${e.scorecard_key} v${e.scorecard_version}`),
+      h('td', {}, e.source === 'auto' ? 'automatic' : `review by ${e.reviewer_name ?? e.reviewer_id}`),
+      h('td', {}, e.status),
+      h('td', { class: 'num' }, fmt(e.percent, 1)),
+    ),
+  )
+
+  main.replaceChildren(
+    h('h1', {}, `Call ${call.external_id ?? call.id}`),
+    h(
+      'div',
+      { class: 'call-head' },
+      h('span', {}, `Agent ${call.agent_id ?? '–'}`),
+      h('span', {}, `Team ${call.team ?? '–'}`),
+      h('span', {}, `Queue ${call.queue ?? '–'}`),
+      h('span', {}, call.direction ?? ''),
+      h('span', {}, `Language ${call.language ?? '–'}`),
+      h('span', {}, `Length ${call.duration_ms ? clock(call.duration_ms) : '–'}`),
+      h('span', {}, `CSAT ${call.csat ?? '–'}`),
+      metrics ? h('span', {}, `Agent talk ${fmt(metrics.agent_talk_ratio)}`) : null,
+      metrics ? h('span', {}, `Longest silence ${clock(metrics.dead_air_longest_ms ?? 0)}`) : null,
+      metrics
+        ? h(
+            'span',
+            {},
+            `Customer ${fmt(metrics.customer_sentiment_start)} → ${fmt(metrics.customer_sentiment_end)}`,
+          )
+        : null,
+      call.status !== 'done'
+        ? h('span', { class: 'error' }, `${call.status} ${call.error_message ?? ''}`)
+        : null,
+    ),
+    audio,
+    timeline,
+    h(
+      'div',
+      { class: 'columns' },
+      h('section', {}, h('h2', {}, 'Transcript'), transcript),
+      h(
+        'section',
+        {},
+        h('h2', {}, 'Evaluations'),
+        h('table', { id: 'evaluations' }, h('tbody', {}, evalRows)),
+        panel,
+      ),
+    ),
+  )
+
+  // The player gets a signed link (an <audio> element cannot send the token); a browser-playable
+  // copy when the recording is μ-law or another codec browsers do not play; the redacted copy
+  // when there is one.
+  if (call.status === 'done')
+    api('POST', `/v1/calls/${callId}/audio-link`, { playable: true, redacted: call.has_redacted_audio })
+      .then((link) => {
+        audio.src = link.url
+      })
+      .catch((err) => audio.after(errorBox(err)))
+
+  if (evaluationId) await showEvaluation(panel, callId, evaluationId, seek)
+}
+
+// ---------- one evaluation / review ----------
+
+async function showEvaluation(panel, callId, evaluationId, seek) {
+  panel.replaceChildren(h('p', { class: 'muted' }, 'Loading evaluation…'))
+  let ev
+  try {
+    ev = await api('GET', `/v1/evaluations/${evaluationId}`)
+  } catch (err) {
+    panel.replaceChildren(errorBox(err))
+    return
+  }
+  const mayReview = ['reviewer', 'admin', 'manager'].includes(me?.role ?? '')
+  const editable =
+    ev.source === 'review' && ev.status === 'draft' && (ev.reviewer_id === me?.id || me?.role === 'admin')
+  const score = h('span', { class: 'score', id: 'score' }, `${fmt(ev.percent, 1)} %`)
+  const status = h('span', { id: 'status' }, ev.status)
+  const head = h(
+    'div',
+    {},
+    h(
+      'h3',
+      {},
+      `${ev.scorecard_key} v${ev.scorecard_version} — ${ev.source === 'auto' ? 'automatic' : 'review'} `,
+      status,
+    ),
+    h('p', {}, score, ev.passed ? ' passed' : ' not passed', ev.fatal_failed ? ' (fatal item failed)' : ''),
+  )
+  if (ev.source === 'auto' && mayReview)
+    head.append(
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'start-review',
+          onclick: async () => {
+            try {
+              const review = await api('POST', `/v1/evaluations/${ev.id}/reviews`)
+              location.hash = `#/calls/${callId}/evaluations/${review.id}`
+            } catch (err) {
+              head.append(errorBox(err))
+            }
+          },
+        },
+        'Review this call',
+      ),
+    )
+
+  /** @type {Map<string, {result: string, comment: string | null}>} */
+  const changes = new Map()
+  const items = []
+  let section = null
+  for (const item of ev.items) {
+    if (item.section_key !== section) {
+      section = item.section_key
+      items.push(h('div', { class: 'section-title' }, item.section_label ?? section))
+    }
+    const evidence = (item.evidence ?? []).map((e) =>
+      typeof e.start_ms === 'number'
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'time-link',
+              title: e.text ?? e.what ?? '',
+              onclick: () => seek(e.start_ms),
+            },
+            clock(e.start_ms),
+          )
+        : h(
+            'span',
+            { class: 'muted' },
+            e.type === 'metric' ? ` ${e.metric} ${fmt(e.value, 0)}` : e.text ? ` ${e.text}` : '',
+          ),
+    )
+    const row = h('div', { class: 'item', dataset: { item: item.item_key } })
+    const auto = item.auto_result ?? (ev.source === 'auto' ? item.result : null)
+    const parts = [
+      h(
+        'div',
+        { class: 'label' },
+        item.label ?? item.item_key,
+        item.critical ? ' (critical)' : '',
+        item.fatal ? ' (fatal)' : '',
+      ),
+    ]
+    if (editable) {
+      const select = h(
+        'select',
+        { name: `result-${item.item_key}`, 'aria-label': `answer for ${item.item_key}` },
+        ['pass', 'fail', 'na', ...(item.result === 'pending' ? ['pending'] : [])].map((r) =>
+          h('option', { value: r, selected: r === item.result }, r),
+        ),
+      )
+      const comment = h('input', {
+        type: 'text',
+        name: `comment-${item.item_key}`,
+        placeholder: 'comment',
+        value: item.comment ?? '',
+      })
+      const mark = () => {
+        changes.set(item.item_key, { result: select.value, comment: comment.value.trim() || null })
+        row.classList.add('changed')
+      }
+      select.addEventListener('change', mark)
+      comment.addEventListener('input', mark)
+      parts.push(
+        h(
+          'div',
+          { class: 'answer' },
+          select,
+          auto
+            ? h('span', { class: 'muted' }, 'automatic: ', h('span', { class: `result ${auto}` }, auto))
+            : null,
+          evidence,
+          comment,
+        ),
+      )
+    } else {
+      parts.push(
+        h(
+          'div',
+          { class: 'answer' },
+          h('span', { class: `result ${item.result}` }, item.result),
+          item.auto_result && item.auto_result !== item.result
+            ? h('span', { class: 'muted' }, `(automatic: ${item.auto_result})`)
+            : null,
+          evidence,
+          item.comment ? h('span', {}, `“${item.comment}”`) : null,
+        ),
+      )
+    }
+    row.append(...parts)
+    items.push(row)
+  }
+
+  const overall = h(
+    'textarea',
+    { name: 'overall', placeholder: 'Overall comment', disabled: !editable },
+    ev.comment ?? '',
+  )
+  let overallChanged = false
+  overall.addEventListener('input', () => {
+    overallChanged = true
+  })
+  const message = h('span', { id: 'message', role: 'status' })
+  const save = async () => {
+    const body = {
+      ...(changes.size
+        ? { items: [...changes].map(([item_key, c]) => ({ item_key, result: c.result, comment: c.comment })) }
+        : {}),
+      ...(overallChanged ? { comment: overall.value.trim() || null } : {}),
+    }
+    if (!body.items && body.comment === undefined) return ev
+    const saved = await api('PATCH', `/v1/reviews/${ev.id}`, body)
+    changes.clear()
+    overallChanged = false
+    for (const el of panel.querySelectorAll('.item.changed')) el.classList.remove('changed')
+    score.textContent = `${fmt(saved.percent, 1)} %`
+    return saved
+  }
+  const actions = editable
+    ? h(
+        'div',
+        { class: 'actions' },
+        h(
+          'button',
+          {
+            type: 'button',
+            id: 'save',
+            onclick: async () => {
+              message.textContent = ''
+              try {
+                await save()
+                message.textContent = 'Draft saved.'
+              } catch (err) {
+                message.replaceChildren(errorBox(err))
+              }
+            },
+          },
+          'Save draft',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            id: 'submit',
+            onclick: async () => {
+              message.textContent = ''
+              try {
+                await save()
+                const done = await api('POST', `/v1/reviews/${ev.id}/submit`)
+                message.textContent = `Submitted: ${fmt(done.percent, 1)} %.`
+                await showEvaluation(panel, callId, evaluationId, seek)
+                panel.append(h('p', { role: 'status' }, message.textContent))
+              } catch (err) {
+                message.replaceChildren(errorBox(err))
+              }
+            },
+          },
+          'Submit',
+        ),
+        message,
+      )
+    : null
+  panel.replaceChildren(head, ...items, h('h4', {}, 'Overall'), overall, actions ?? '')
+}
+
+// ---------- routing ----------
+
+async function route() {
+  if (!sessionStorage.getItem(TOKEN_KEY)) return showSignIn()
+  if (!me)
+    try {
+      await signedIn()
+    } catch {
+      return
+    }
+  const [path, query] = location.hash.replace(/^#/, '').split('?')
+  const parts = (path ?? '').split('/').filter(Boolean)
+  if (parts[0] === 'queue') return showQueue()
+  if (parts[0] === 'calls' && parts[1])
+    return showCall(Number(parts[1]), parts[2] === 'evaluations' ? Number(parts[3]) : undefined)
+  return showCalls(new URLSearchParams(query ?? ''))
+}
+
+document.getElementById('sign-out')?.addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY)
+  me = null
+  location.hash = ''
+  showSignIn()
+})
+window.addEventListener('hashchange', route)
+route()
