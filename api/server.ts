@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userById, userByToken } from '../db/queries/users.js'
+import { AudioDecodeError } from '../errors.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { type LinkSigner, linkSigner } from './links.js'
@@ -181,6 +182,8 @@ export async function buildServer({
     (error: Error & { validation?: unknown[]; statusCode?: number; code?: string }, _request, reply) => {
       if (error instanceof ApiError)
         return sendError(reply, error.statusCode, error.code, error.message, error.details)
+      // A stored recording ffmpeg cannot read (a playable copy, a clip): say so, not "internal".
+      if (error instanceof AudioDecodeError) return sendError(reply, 422, error.code, error.message)
       if (error.validation) {
         const details = (
           error.validation as Array<{ instancePath: string; message?: string; params?: unknown }>

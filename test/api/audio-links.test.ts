@@ -4,10 +4,11 @@
  * browsers play) with the same samples as ffmpeg decodes from the original; FLAC is served as is.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { linkSigner } from '../../api/links.js'
+import { storagePath } from '../../pipeline/storage.js'
 import { samplesDir } from '../../samples/ground-truth.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 import { ffmpegPath } from '../helpers/audio.js'
@@ -117,4 +118,20 @@ test('a link is good for its own request only, until it expires, and only as its
   expect(signer.verify(signed.url, 1_000_000 + 59_000)).toBe(7)
   expect(signer.verify(signed.url, 1_000_000 + 61_000)).toBeUndefined()
   expect(linkSigner('other', 60).verify(signed.url, 1_000_000)).toBeUndefined()
+})
+
+test('a recording ffmpeg cannot read any more is a 422 with the reason, not a 500', async () => {
+  const { rows } = await api.db.query<{ storage_uri: string }>(
+    'SELECT storage_uri FROM calls WHERE id = $1',
+    [mulaw],
+  )
+  const key = rows[0]?.storage_uri as string
+  rmSync(storagePath(api.storageDir, key.replace(/\.wav$/, '.play.wav')), { force: true })
+  writeFileSync(storagePath(api.storageDir, key), Buffer.alloc(4096, 7))
+  const { url } = (await api.call('POST', `/v1/calls/${mulaw}/audio-link`, 'rita', { playable: true })).body
+  const res = await fetchRaw(url)
+  expect(res.status).toBe(422)
+  const body = (await res.json()) as { error: { code: string; message: string } }
+  expect(body.error.code).toBe('QA_ERR_AUDIO_DECODE')
+  expect(body.error.message).toMatch(/^could not write the playable copy: /)
 })
