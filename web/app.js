@@ -335,20 +335,25 @@ async function showCall(callId, evaluationId) {
   })
 
   const panel = h('div', { id: 'evaluation' })
-  const evalRows = evaluations.map((e) =>
-    h(
-      'tr',
-      {
-        class: 'row-link',
-        dataset: { evaluationId: e.id },
-        onclick: () => (location.hash = `#/calls/${callId}/evaluations/${e.id}`),
-      },
-      h('td', {}, `${e.scorecard_key} v${e.scorecard_version}`),
-      h('td', {}, e.source === 'auto' ? 'automatic' : `review by ${e.reviewer_name ?? e.reviewer_id}`),
-      h('td', {}, e.status),
-      h('td', { class: 'num' }, fmt(e.percent, 1)),
-    ),
-  )
+  const evalBody = h('tbody')
+  const listEvaluations = (list) =>
+    evalBody.replaceChildren(
+      ...list.map((e) =>
+        h(
+          'tr',
+          {
+            class: 'row-link',
+            dataset: { evaluationId: e.id },
+            onclick: () => (location.hash = `#/calls/${callId}/evaluations/${e.id}`),
+          },
+          h('td', {}, `${e.scorecard_key} v${e.scorecard_version}`),
+          h('td', {}, e.source === 'auto' ? 'automatic' : `review by ${e.reviewer_name ?? e.reviewer_id}`),
+          h('td', {}, e.status),
+          h('td', { class: 'num' }, fmt(e.percent, 1)),
+        ),
+      ),
+    )
+  listEvaluations(evaluations)
 
   main.replaceChildren(
     h('h1', {}, `Call ${call.external_id ?? call.id}`),
@@ -381,13 +386,7 @@ async function showCall(callId, evaluationId) {
       'div',
       { class: 'columns' },
       h('section', {}, h('h2', {}, 'Transcript'), transcript),
-      h(
-        'section',
-        {},
-        h('h2', {}, 'Evaluations'),
-        h('table', { id: 'evaluations' }, h('tbody', {}, evalRows)),
-        panel,
-      ),
+      h('section', {}, h('h2', {}, 'Evaluations'), h('table', { id: 'evaluations' }, evalBody), panel),
     ),
   )
 
@@ -401,8 +400,22 @@ async function showCall(callId, evaluationId) {
       })
       .catch((err) => audio.after(errorBox(err)))
 
+  // Opening another evaluation of this call keeps the player where it is: only the list (a new
+  // review may have joined it) and the panel change.
+  shown = {
+    callId,
+    panel,
+    async open(id) {
+      listEvaluations((await api('GET', `/v1/calls/${callId}`)).evaluations)
+      if (id) await showEvaluation(panel, callId, id, seek)
+      else panel.replaceChildren()
+    },
+  }
   if (evaluationId) await showEvaluation(panel, callId, evaluationId, seek)
 }
+
+/** The call on screen, so that moving between its evaluations does not reload it. */
+let shown = null
 
 // ---------- one evaluation / review ----------
 
@@ -624,8 +637,10 @@ async function route() {
   const [path, query] = location.hash.replace(/^#/, '').split('?')
   const parts = (path ?? '').split('/').filter(Boolean)
   if (parts[0] === 'queue') return showQueue()
-  if (parts[0] === 'calls' && parts[1])
-    return showCall(Number(parts[1]), parts[2] === 'evaluations' ? Number(parts[3]) : undefined)
+  const evaluationId = parts[2] === 'evaluations' ? Number(parts[3]) : undefined
+  if (parts[0] === 'calls' && parts[1] && shown?.callId === Number(parts[1]) && main.contains(shown.panel))
+    return shown.open(evaluationId).catch((err) => shown.panel.replaceChildren(errorBox(err)))
+  if (parts[0] === 'calls' && parts[1]) return showCall(Number(parts[1]), evaluationId)
   return showCalls(new URLSearchParams(query ?? ''))
 }
 

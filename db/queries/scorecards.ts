@@ -234,6 +234,7 @@ export interface StoredEvaluation {
   source: 'auto' | 'review'
   status: string
   reviewer_id: number | null
+  reviewer_name: string | null
   calibration_id: number | null
   calibration_status: 'open' | 'complete' | null
   scorecard_key: string
@@ -247,7 +248,8 @@ export interface StoredEvaluation {
 
 export async function listEvaluations(db: Queryable, callId: number): Promise<StoredEvaluation[]> {
   const res = await db.query<StoredEvaluation>(
-    `SELECT e.id, e.source, e.status, e.reviewer_id, e.calibration_id,
+    `SELECT e.id, e.source, e.status, e.reviewer_id, (SELECT u.name FROM users u WHERE u.id = e.reviewer_id) AS reviewer_name,
+            e.calibration_id,
             (SELECT cs.status FROM calibration_sessions cs WHERE cs.id = e.calibration_id) AS calibration_status,
             s.key AS scorecard_key, s.version AS scorecard_version,
             e.score, e.percent, e.passed, e.fatal_failed,

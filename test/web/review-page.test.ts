@@ -92,6 +92,9 @@ test('a review: opened from the automatic evaluation, answered, saved, submitted
   await page.waitForSelector('#evaluation select')
   const reviewId = Number(/evaluations\/(\d+)$/.exec(page.url())?.[1])
   expect(reviewId).toBeGreaterThan(auto.id)
+  // The new draft joined the call's list; the player was not reloaded (its position stayed).
+  await expect.poll(() => page.textContent('#evaluations')).toContain('review by rita')
+  expect(await page.evaluate<number>("document.querySelector('audio').currentTime")).toBeGreaterThan(0)
 
   const autoItems = (await api.call('GET', `/v1/evaluations/${auto.id}`, 'rita')).body.items as Array<{
     item_key: string
