@@ -83,49 +83,39 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
   return reply.code(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } })
 }
 
+/** The user a request speaks for (a bearer token, or a signed link where the route takes one), else why not. */
+async function requestUser(
+  db: Database,
+  links: LinkSigner,
+  request: FastifyRequest,
+): Promise<UserRow | { refused: string; challenge?: string }> {
+  const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+  if (!token && request.routeOptions.config.signedLinks && /[?&]sig=/.test(request.url)) {
+    const userId = links.verify(request.url)
+    const user = userId === undefined ? undefined : await userById(db, userId)
+    return user ?? { refused: 'the link is not valid or has expired' }
+  }
+  if (!token) return { refused: 'a bearer token is required (Authorization: Bearer …)', challenge: 'Bearer' }
+  return (
+    (await userByToken(db, token)) ?? {
+      refused: 'the bearer token is not valid',
+      challenge: 'Bearer error="invalid_token"',
+    }
+  )
+}
+
 async function authenticate(
   db: Database,
   links: LinkSigner,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const { roles, signedLinks } = request.routeOptions.config
+  const { roles } = request.routeOptions.config
   if (!roles) return
-  const header = request.headers.authorization
-  const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1]
-  if (!token && signedLinks && /[?&]sig=/.test(request.url)) {
-    const userId = links.verify(request.url)
-    const user = userId === undefined ? undefined : await userById(db, userId)
-    if (!user) {
-      await sendError(reply, 401, 'QA_ERR_UNAUTHENTICATED', 'the link is not valid or has expired')
-      return
-    }
-    if (!roles.includes(user.role)) {
-      await sendError(
-        reply,
-        403,
-        'QA_ERR_FORBIDDEN',
-        `role ${user.role} may not ${request.method} ${request.routeOptions.url}`,
-      )
-      return
-    }
-    request.user = user
-    return
-  }
-  if (!token) {
-    reply.header('www-authenticate', 'Bearer')
-    await sendError(
-      reply,
-      401,
-      'QA_ERR_UNAUTHENTICATED',
-      'a bearer token is required (Authorization: Bearer …)',
-    )
-    return
-  }
-  const user = await userByToken(db, token)
-  if (!user) {
-    reply.header('www-authenticate', 'Bearer error="invalid_token"')
-    await sendError(reply, 401, 'QA_ERR_UNAUTHENTICATED', 'the bearer token is not valid')
+  const user = await requestUser(db, links, request)
+  if ('refused' in user) {
+    if (user.challenge) reply.header('www-authenticate', user.challenge)
+    await sendError(reply, 401, 'QA_ERR_UNAUTHENTICATED', user.refused)
     return
   }
   if (!roles.includes(user.role)) {
