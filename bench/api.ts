@@ -2,7 +2,8 @@
  * Review API latency under load on 100,000 calls: seeds synthetic rows (calls, metrics, two
  * utterances each, an automatic evaluation with its items) in a scratch schema on the Postgres
  * server, starts `callqa serve` as its own process, and drives it with autocannon (10 connections,
- * 10 s per route): call list, call detail (random ids), transcript search, and a 90-day trend.
+ * 10 s per route): call list, call detail (random ids), transcript search, a 90-day trend and the
+ * 90-day most-failed items.
  *
  *   npm run bench:api        (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test;
  *                             BENCH_CALLS=N, BENCH_SECONDS=N)
@@ -143,6 +144,11 @@ try {
       name: 'trend 90 days, team × week',
       goal: 300,
       path: '/v1/trends?group_by=team&period=week&from=2026-08-25T00:00:00Z&to=2026-11-23T00:00:00Z',
+    },
+    {
+      name: 'failed items 90 days',
+      goal: 300,
+      path: '/v1/trends/failed-items?from=2026-08-25T00:00:00Z&to=2026-11-23T00:00:00Z',
     },
   ]
   console.log(`\nroute                        p50 ms  p97.5 ms  p99 ms   req/s   goal (p95)  non-2xx`)
