@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, expect, test } from 'vitest'
+import { afterAll, beforeAll, expect, test } from 'vitest'
 import { openDatabase } from '../db/index.js'
 import { sample, tempDir } from './helpers/audio.js'
 import { dropSchema, schemaFor, testDatabaseUrl, testDbKind } from './helpers/db.js'
@@ -12,6 +12,13 @@ import { dropSchema, schemaFor, testDatabaseUrl, testDbKind } from './helpers/db
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'callqa.js')
 const tmp = tempDir()
 const schema = schemaFor('cli')
+// A run stopped half-way leaves its schemas behind on the shared server: start from none.
+beforeAll(async () => {
+  if (testDbKind === 'postgres') {
+    await dropSchema(schema)
+    await dropSchema(`${schema}_queue`)
+  }
+})
 afterAll(async () => {
   tmp.remove()
   if (testDbKind === 'postgres') {
