@@ -116,12 +116,23 @@ try {
     env: { ...process.env, DATABASE_URL: url, CALLQA_DB_SCHEMA: schema },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
-  await new Promise<void>((resolve, reject) => {
-    server?.stderr?.on('data', (d: Buffer) => {
-      if (d.toString().includes('callqa API on')) resolve()
-    })
-    server?.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
+  // Ready when /readyz says so (not when a log line reads a certain way: that wording changed once
+  // and left this bench waiting for ever). A server that exits, or takes over 60 s, ends the bench.
+  let exited: number | null | undefined
+  server.once('exit', (code) => {
+    exited = code
   })
+  server.stderr?.resume()
+  for (let waited = 0; ; waited += 250) {
+    if (exited !== undefined) throw new Error(`serve exited with ${exited}`)
+    if (waited > 60_000) throw new Error('serve was not ready after 60 s')
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ready) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
 
   const headers = { authorization: `Bearer ${token}` }
   const routes: Array<{ name: string; goal: number; path?: string; requests?: unknown[] }> = [

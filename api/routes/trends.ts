@@ -1,13 +1,13 @@
 /**
  * Trends for managers: QA percent, customer sentiment, CSAT, handle time, dead air, overtalk and
  * talk ratio, grouped by agent, team, queue or language per day, week or month, with counts; the
- * most failed items. QA figures count the evaluation that stands for each call and card (see
- * finalEvaluations). Any list here is also CSV (`?format=csv`).
+ * most failed items. QA figures count the evaluation that stands for each call and card (SQL
+ * function standing_evaluations). Both read the per-day rollups (db/queries/daily-stats.ts), whole
+ * UTC days. Any list here is also CSV (`?format=csv`).
  */
 import { Type } from 'typebox'
 import { Conditions } from '../../db/conditions.js'
 import type { Database } from '../../db/index.js'
-import { finalEvaluations } from '../../db/queries/daily-stats.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
@@ -27,10 +27,14 @@ const Filters = {
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
 }
 
-/** The optional team and queue filters on table alias `alias` (rollups or calls). */
-function teamAndQueue(where: Conditions, f: { team?: string; queue?: string }, alias: 'c' | 'd'): Conditions {
-  if (f.team) where.add(`${alias}.team = ?`, f.team)
-  if (f.queue) where.add(`${alias}.queue = ?`, f.queue)
+/** Rollup days from $1's day (included) to $2's day (excluded), UTC. */
+const WHOLE_DAYS =
+  "d.day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND d.day < ($2::timestamptz AT TIME ZONE 'UTC')::date"
+
+/** The optional team and queue filters on a rollup (alias d). */
+function teamAndQueue(where: Conditions, f: { team?: string; queue?: string }): Conditions {
+  if (f.team) where.add('d.team = ?', f.team)
+  if (f.queue) where.add('d.queue = ?', f.queue)
   return where
 }
 
@@ -71,11 +75,8 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
       const group = GROUPS[q.group_by as keyof typeof GROUPS]
       // Whole UTC days from the rollups: "from"'s day included, "to"'s day excluded.
       const conditions = teamAndQueue(
-        new Conditions([q.from, q.to, q.period, q.scorecard ?? null])
-          .raw("d.day >= ($1::timestamptz AT TIME ZONE 'UTC')::date")
-          .raw("d.day < ($2::timestamptz AT TIME ZONE 'UTC')::date"),
+        new Conditions([q.from, q.to, q.period, q.scorecard ?? null]).raw(WHOLE_DAYS),
         q,
-        'd',
       )
       const where = conditions.sql
       const params = conditions.params
@@ -131,21 +132,20 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     },
     async (request, reply) => {
       const q = request.query
-      const where = teamAndQueue(new Conditions([q.from, q.to, q.scorecard ?? null, q.limit ?? 10]), q, 'c')
+      const where = teamAndQueue(
+        new Conditions([q.from, q.to, q.scorecard ?? null, q.limit ?? 10])
+          .raw(WHOLE_DAYS)
+          .raw('($3::text IS NULL OR d.scorecard = $3)'),
+        q,
+      )
       const res = await db.query<Record<string, unknown>>(
-        `SELECT f.scorecard, i.item_key,
-                count(*) FILTER (WHERE i.result = 'fail')::int AS failed,
-                count(*) FILTER (WHERE i.result IN ('pass', 'fail'))::int AS answered,
-                round((count(*) FILTER (WHERE i.result = 'pass'))::numeric
-                      / nullif(count(*) FILTER (WHERE i.result IN ('pass', 'fail')), 0), 3)::float8 AS pass_rate
-         FROM calls c CROSS JOIN ${finalEvaluations('c.id')} f
-           JOIN evaluation_items i ON i.evaluation_id = f.id
-         WHERE c.status = 'done'
-           AND coalesce(c.started_at, c.created_at) >= $1::timestamptz AND coalesce(c.started_at, c.created_at) < $2::timestamptz
-           AND ($3::text IS NULL OR f.scorecard = $3) AND ${where.sql}
-         GROUP BY f.scorecard, i.item_key
-         HAVING count(*) FILTER (WHERE i.result = 'fail') > 0
-         ORDER BY failed DESC, f.scorecard, i.item_key
+        `SELECT d.scorecard, d.item_key, sum(d.failed)::int AS failed, sum(d.passed + d.failed)::int AS answered,
+                round(sum(d.passed)::numeric / nullif(sum(d.passed + d.failed), 0), 3)::float8 AS pass_rate
+         FROM daily_item_stats d
+         WHERE ${where.sql}
+         GROUP BY d.scorecard, d.item_key
+         HAVING sum(d.failed) > 0
+         ORDER BY failed DESC, d.scorecard, d.item_key
          LIMIT $4`,
         where.params,
       )

@@ -12,26 +12,10 @@ export async function daysOfCalls(db: Queryable, callIds: readonly number[]): Pr
 }
 
 /**
- * The evaluations that stand for call `call` (an SQL expression), one per scorecard key, as a
- * LATERAL subquery with columns id, percent, source, scorecard: the newest submitted review
- * outside calibration (a dispute's decision changes it in place) before the automatic one, and
- * of several card versions the newest. Migration 000009 holds the same rule, for its rebuild.
- */
-export function finalEvaluations(call: string): string {
-  return `LATERAL (
-    SELECT DISTINCT ON (s.key) e.id, e.percent, e.source, s.key AS scorecard
-    FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
-    WHERE e.call_id = ${call}
-      AND (e.source = 'auto' OR (e.status = 'submitted' AND e.calibration_id IS NULL))
-    ORDER BY s.key, (e.source = 'review') DESC, e.submitted_at DESC NULLS LAST, s.version DESC, e.id DESC
-  )`
-}
-
-/**
  * Rebuilds the trend rollups of the given days from calls, metrics and the evaluations that
- * stand (see finalEvaluations). Called when calls are saved or re-scored and when a review is
- * submitted or a dispute decided.
- * Each day is rebuilt under its own advisory lock (taken in a fixed order), so two transactions
+ * stand (SQL function standing_evaluations, migration 000010: the newest submitted review outside
+ * calibration before the automatic one; of several card versions, the newest). Called when calls
+ * are saved or re-scored, a review is submitted or a dispute decided. Each day is rebuilt under its own advisory lock (taken in a fixed order), so two transactions
  * saving calls of the same day cannot both insert it.
  */
 export async function refreshDailyStats(db: Queryable, days: readonly string[]): Promise<void> {
@@ -41,6 +25,7 @@ export async function refreshDailyStats(db: Queryable, days: readonly string[]):
     await db.query("SELECT pg_advisory_xact_lock(hashtext('callqa.daily:' || $1))", [day])
   await db.query('DELETE FROM daily_call_stats WHERE day = ANY($1::date[])', [sorted])
   await db.query('DELETE FROM daily_qa_stats WHERE day = ANY($1::date[])', [sorted])
+  await db.query('DELETE FROM daily_item_stats WHERE day = ANY($1::date[])', [sorted])
   await db.query(
     `INSERT INTO daily_call_stats
      SELECT ${DAY}, c.agent_id, c.team, c.queue, c.language,
@@ -60,9 +45,19 @@ export async function refreshDailyStats(db: Queryable, days: readonly string[]):
     `INSERT INTO daily_qa_stats (day, agent_id, team, queue, language, scorecard, qa_sum, qa_n, reviewed_n)
      SELECT ${DAY}, c.agent_id, c.team, c.queue, c.language, f.scorecard, sum(f.percent), count(*),
             count(*) FILTER (WHERE f.source = 'review')
-     FROM calls c CROSS JOIN ${finalEvaluations('c.id')} f
+     FROM calls c CROSS JOIN LATERAL standing_evaluations(c.id) f
      WHERE c.status = 'done' AND ${DAY} = ANY($1::date[])
      GROUP BY 1, 2, 3, 4, 5, 6`,
+    [sorted],
+  )
+  await db.query(
+    `INSERT INTO daily_item_stats (day, team, queue, scorecard, item_key, passed, failed)
+     SELECT ${DAY}, c.team, c.queue, f.scorecard, i.item_key,
+            count(*) FILTER (WHERE i.result = 'pass'), count(*) FILTER (WHERE i.result = 'fail')
+     FROM calls c CROSS JOIN LATERAL standing_evaluations(c.id) f
+       JOIN evaluation_items i ON i.evaluation_id = f.id
+     WHERE c.status = 'done' AND ${DAY} = ANY($1::date[])
+     GROUP BY 1, 2, 3, 4, 5`,
     [sorted],
   )
 }
