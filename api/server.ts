@@ -226,6 +226,20 @@ export async function buildServer({
     { prefix: '/v1' },
   )
   // The review page at /: static files, public like /docs (the data behind it needs a token).
-  await app.register(fastifyStatic, { root: webDir, prefix: '/', index: 'index.html', wildcard: false })
+  await app.register(fastifyStatic, {
+    root: webDir,
+    prefix: '/',
+    index: 'index.html',
+    wildcard: false,
+    // Only the page's own files run, load and style it: no inline script or style, no framing.
+    setHeaders: (reply) => {
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'self'; style-src 'self'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      )
+      reply.header('x-content-type-options', 'nosniff')
+      reply.header('referrer-policy', 'no-referrer')
+    },
+  })
   return app as Api
 }

@@ -18,6 +18,8 @@ function h(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v)
     else if (k === 'dataset') Object.assign(el.dataset, v)
+    // Styles through the CSSOM: the page's Content-Security-Policy refuses inline style attributes.
+    else if (k === 'style') Object.assign(el.style, v)
     else el.setAttribute(k, v === true ? '' : String(v))
   }
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c)
@@ -292,7 +294,10 @@ async function showCall(callId, evaluationId) {
           h('div', {
             class: `seg ${s.speaker}${s.agitated ? ' agitated' : ''}`,
             title: `${s.speaker} ${clock(s.startMs)}–${clock(s.endMs)}`,
-            style: `left:${(100 * s.startMs) / durationMs}%;width:${(100 * (s.endMs - s.startMs)) / durationMs}%`,
+            style: {
+              left: `${(100 * s.startMs) / durationMs}%`,
+              width: `${(100 * (s.endMs - s.startMs)) / durationMs}%`,
+            },
           }),
         ),
     ),

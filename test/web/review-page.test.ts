@@ -14,6 +14,8 @@ let api: ApiHarness
 let browser: Browser
 let page: Page
 let callId: number
+/** What the browser reported against the page's Content-Security-Policy, over all the tests. */
+const cspViolations: string[] = []
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -45,6 +47,13 @@ async function signIn(token: string) {
 }
 
 test('a wrong token is refused on the page; the right one shows the calls', async () => {
+  // The page's own files only: no inline script or style, no framing.
+  const index = await fetch(`${api.base}/`)
+  expect(index.headers.get('content-type')).toMatch(/^text\/html/)
+  expect(index.headers.get('content-security-policy')).toContain("script-src 'self'")
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text())
+  })
   await signIn('cqa_not-a-token')
   await expect.poll(() => page.textContent('[role=alert]')).toContain('the bearer token is not valid')
   await signIn(api.tokens.rita as string)
@@ -63,19 +72,31 @@ test('the call plays in the browser, and a click on a line of the transcript see
   await page.waitForSelector('#transcript .utt')
   const detail = (await api.call('GET', `/v1/calls/${callId}`, 'rita')).body
   // The browser decoded the recording (a μ-law WAV it cannot play itself): its length is the call's.
-  // (Browser-side code as strings: the test is compiled without the DOM's types.)
-  const duration = await page.waitForFunction(
-    "(() => { const a = document.querySelector('audio'); return a && Number.isFinite(a.duration) && a.duration > 0 ? a.duration : false })()",
-  )
-  expect(Math.abs(((await duration.jsonValue()) as number) * 1000 - detail.call.duration_ms)).toBeLessThan(50)
+  // Browser-side functions typed by hand: the test is compiled without the DOM's types, and the
+  // page's CSP forbids string evaluation.
+  const audio = page.locator('audio')
+  // The first request makes the playable copy with ffmpeg: allow for a busy machine.
+  await expect
+    .poll(() => audio.evaluate((a: { duration: number }) => (Number.isFinite(a.duration) ? a.duration : 0)), {
+      timeout: 30_000,
+    })
+    .toBeGreaterThan(0)
+  const duration = await audio.evaluate((a: { duration: number }) => a.duration)
+  expect(Math.abs(duration * 1000 - detail.call.duration_ms)).toBeLessThan(50)
   expect(await page.locator('#timeline .seg').count()).toBe(detail.segments.length)
+  // Placed by time (the page's CSP forbids inline style attributes; the CSSOM is what works).
+  const box = (await page.locator('#timeline').boundingBox()) as { x: number; width: number }
+  const first = detail.segments[0]
+  const seg = (await page.locator('#timeline .seg').first().boundingBox()) as { x: number; width: number }
+  expect(seg.x - box.x).toBeCloseTo((first.startMs / detail.call.duration_ms) * box.width, -1)
+  expect(seg.width).toBeCloseTo(((first.endMs - first.startMs) / detail.call.duration_ms) * box.width, -1)
   expect(await page.locator('#transcript .utt').count()).toBe(detail.utterances.length)
   const third = detail.utterances[2]
   await page.locator('#transcript .utt').nth(2).click()
   await expect
-    .poll(() => page.evaluate<number>("document.querySelector('audio').currentTime"))
+    .poll(() => audio.evaluate((a: { currentTime: number }) => a.currentTime))
     .toBeGreaterThanOrEqual(third.start_ms / 1000 - 0.05)
-  await page.evaluate("document.querySelector('audio').pause()")
+  await audio.evaluate((a: { pause(): void }) => a.pause())
 })
 
 test('a review: opened from the automatic evaluation, answered, saved, submitted, audited', async () => {
@@ -94,7 +115,9 @@ test('a review: opened from the automatic evaluation, answered, saved, submitted
   expect(reviewId).toBeGreaterThan(auto.id)
   // The new draft joined the call's list; the player was not reloaded (its position stayed).
   await expect.poll(() => page.textContent('#evaluations')).toContain('review by rita')
-  expect(await page.evaluate<number>("document.querySelector('audio').currentTime")).toBeGreaterThan(0)
+  expect(await page.locator('audio').evaluate((a: { currentTime: number }) => a.currentTime)).toBeGreaterThan(
+    0,
+  )
 
   const autoItems = (await api.call('GET', `/v1/evaluations/${auto.id}`, 'rita')).body.items as Array<{
     item_key: string
@@ -128,6 +151,10 @@ test('a review: opened from the automatic evaluation, answered, saved, submitted
   const audit = (await api.call('GET', `/v1/evaluations/${reviewId}/audit`, 'rita')).body
   const actions = (Array.isArray(audit) ? audit : audit.items).map((a: { action: string }) => a.action)
   expect(actions).toEqual(expect.arrayContaining(['review.open', 'review.save', 'review.submit']))
+})
+
+test('nothing the page did broke its Content-Security-Policy', () => {
+  expect(cspViolations).toEqual([])
 })
 
 test('an agent signed in sees only their own calls', async () => {
