@@ -115,6 +115,7 @@ async function signedIn() {
   document.getElementById('who').textContent = `${me.name} (${me.role})`
   document.getElementById('nav').hidden = false
   document.getElementById('nav-queue').hidden = !['reviewer', 'admin', 'manager'].includes(me.role)
+  document.getElementById('nav-trends').hidden = !['admin', 'manager'].includes(me.role)
   document.getElementById('sign-out').hidden = false
 }
 
@@ -257,6 +258,124 @@ async function showQueue() {
           ),
         ),
       ),
+    )
+  } catch (err) {
+    main.append(errorBox(err))
+  }
+}
+
+// ---------- trends (managers) ----------
+
+const TREND_COLUMNS = [
+  ['period', 'Period'],
+  ['group', 'Group'],
+  ['calls', 'Calls'],
+  ['qa_percent', 'QA %'],
+  ['qa_reviewed', 'Reviewed'],
+  ['customer_sentiment_end', 'Customer end'],
+  ['csat', 'CSAT'],
+  ['aht_ms', 'AHT'],
+  ['dead_air_rate', 'Dead air'],
+  ['overtalk_share', 'Overtalk'],
+  ['agent_talk_ratio', 'Agent talk'],
+]
+
+async function showTrends(params) {
+  const day = (d) => d.toISOString().slice(0, 10)
+  const to = params.get('to') ?? day(new Date(Date.now() + 86_400_000))
+  const from = params.get('from') ?? day(new Date(Date.now() - 90 * 86_400_000))
+  const groupBy = params.get('group_by') ?? 'agent'
+  const period = params.get('period') ?? 'week'
+  const select = (name, options, value) =>
+    h(
+      'select',
+      { name },
+      options.map((o) => h('option', { value: o, selected: o === value }, o)),
+    )
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault()
+        location.hash = `#/trends?${new URLSearchParams([...new FormData(form)].map(([k, v]) => [k, String(v)]))}`
+      },
+    },
+    h('label', {}, 'From', h('input', { type: 'date', name: 'from', value: from })),
+    h('label', {}, 'To (excluded)', h('input', { type: 'date', name: 'to', value: to })),
+    h('label', {}, 'By', select('group_by', ['agent', 'team', 'queue', 'language'], groupBy)),
+    h('label', {}, 'Per', select('period', ['day', 'week', 'month'], period)),
+    h('button', { type: 'submit' }, 'Show'),
+  )
+  const query = new URLSearchParams({
+    from: `${from}T00:00:00Z`,
+    to: `${to}T00:00:00Z`,
+    group_by: groupBy,
+    period,
+  })
+  const csv = h(
+    'button',
+    {
+      type: 'button',
+      id: 'csv',
+      // A download cannot carry the token in a header: fetch it, then save the blob.
+      onclick: async () => {
+        const res = await fetch(`/v1/trends?${query}&format=csv`, {
+          headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}` },
+        })
+        const link = h('a', {
+          href: URL.createObjectURL(await res.blob()),
+          download: `trends-${groupBy}-${period}.csv`,
+        })
+        link.click()
+        URL.revokeObjectURL(link.href)
+      },
+    },
+    'Download CSV',
+  )
+  main.replaceChildren(h('h1', {}, 'Trends'), form)
+  try {
+    const { items } = await api('GET', `/v1/trends?${query}`)
+    const cell = (key, v) =>
+      v === null || v === undefined
+        ? '–'
+        : key === 'aht_ms'
+          ? clock(v)
+          : ['dead_air_rate', 'overtalk_share'].includes(key)
+            ? `${(100 * v).toFixed(1)} %`
+            : String(v)
+    main.append(
+      h(
+        'table',
+        { id: 'trends' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            TREND_COLUMNS.map(([, t]) => h('th', {}, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          items.length
+            ? items.map((r) =>
+                h(
+                  'tr',
+                  {},
+                  TREND_COLUMNS.map(([k]) => h('td', { dataset: { key: k } }, cell(k, r[k]))),
+                ),
+              )
+            : h(
+                'tr',
+                {},
+                h('td', { colspan: TREND_COLUMNS.length, class: 'muted' }, 'No calls in this range.'),
+              ),
+        ),
+      ),
+      h('p', {}, csv),
     )
   } catch (err) {
     main.append(errorBox(err))
@@ -642,6 +761,7 @@ async function route() {
   const [path, query] = location.hash.replace(/^#/, '').split('?')
   const parts = (path ?? '').split('/').filter(Boolean)
   if (parts[0] === 'queue') return showQueue()
+  if (parts[0] === 'trends') return showTrends(new URLSearchParams(query ?? ''))
   const evaluationId = parts[2] === 'evaluations' ? Number(parts[3]) : undefined
   if (parts[0] === 'calls' && parts[1] && shown?.callId === Number(parts[1]) && main.contains(shown.panel))
     return shown.open(evaluationId).catch((err) => shown.panel.replaceChildren(errorBox(err)))

@@ -24,6 +24,7 @@ beforeAll(async () => {
     files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac'],
     users: [
       ['rita', 'reviewer'],
+      ['max', 'manager'],
       ['a.sam', 'agent'],
     ],
   })
@@ -153,12 +154,54 @@ test('a review: opened from the automatic evaluation, answered, saved, submitted
   expect(actions).toEqual(expect.arrayContaining(['review.open', 'review.save', 'review.submit']))
 })
 
+test('a manager sees the trends the API computes, and downloads them as CSV', async () => {
+  await page.click('#sign-out')
+  await signIn(api.tokens.max as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.click('#nav-trends')
+  await page.fill('input[name=from]', '2026-11-01')
+  await page.fill('input[name=to]', '2026-12-01')
+  await page.selectOption('select[name=group_by]', 'team')
+  await page.selectOption('select[name=period]', 'month')
+  await page.click('form.filters button[type=submit]')
+  await page.waitForSelector('#trends tbody tr td[data-key=group]')
+  const api_ = await api.call(
+    'GET',
+    '/v1/trends?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&group_by=team&period=month',
+    'max',
+  )
+  const rows = await page
+    .locator('#trends tbody tr')
+    .evaluateAll((trs: Array<{ children: ArrayLike<{ textContent: string | null }> }>) =>
+      trs.map((tr) => Array.from(tr.children, (td) => td.textContent)),
+    )
+  expect(rows).toHaveLength(api_.body.items.length)
+  // Both calls are billing-east's; rita's submitted review of call-04 is counted as reviewed.
+  expect(rows[0]?.slice(0, 5)).toEqual([
+    '2026-11-01',
+    'billing-east',
+    '2',
+    String(api_.body.items[0].qa_percent),
+    '1',
+  ])
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')])
+  const text = await (await download.createReadStream()).toArray()
+  const csv = Buffer.concat(text as Buffer[])
+    .toString('utf8')
+    .trim()
+    .split('\r\n')
+  expect(csv[0]).toMatch(/^period,group,calls,qa_percent,qa_evaluations,qa_reviewed,/)
+  expect(csv).toHaveLength(1 + api_.body.items.length)
+})
+
 test('nothing the page did broke its Content-Security-Policy', () => {
   expect(cspViolations).toEqual([])
 })
 
 test('an agent signed in sees only their own calls', async () => {
   await page.click('#sign-out')
+  // Signed out: no navigation shows (the nav's display:flex once overrode its hidden attribute).
+  expect(await page.locator('#nav').isHidden()).toBe(true)
   await signIn(api.tokens['a.sam'] as string)
   await page.waitForSelector('#calls tbody tr[data-call-id]')
   // a.sam has call-01 only; call-04 is a.kim's.
@@ -166,6 +209,7 @@ test('an agent signed in sees only their own calls', async () => {
   expect(await page.locator('#calls tbody tr[data-call-id]').count()).toBe(1)
   expect(await page.getAttribute('#calls tbody tr[data-call-id]', 'data-call-id')).toBe(String(flac))
   expect(await page.locator('#nav-queue').isHidden()).toBe(true)
+  expect(await page.locator('#nav-trends').isHidden()).toBe(true)
   await page.goto(`${api.base}/#/calls/${callId}`)
   await expect.poll(() => page.textContent('[role=alert]')).toContain(`no call ${callId}`)
 })
