@@ -13,10 +13,11 @@ export async function daysOfCalls(db: Queryable, callIds: readonly number[]): Pr
 
 /**
  * Rebuilds the trend rollups of the given days from calls, metrics and the evaluations that
- * stand (SQL function standing_evaluations, migration 000010: the newest submitted review outside
+ * stand (SQL function standing_evaluations, migration 000009: the newest submitted review outside
  * calibration before the automatic one; of several card versions, the newest). Called when calls
- * are saved or re-scored, a review is submitted or a dispute decided. Each day is rebuilt under its own advisory lock (taken in a fixed order), so two transactions
- * saving calls of the same day cannot both insert it.
+ * are saved or re-scored, a review is submitted or a dispute decided. Each day is rebuilt under
+ * its own advisory lock (taken in a fixed order), so two transactions saving calls of the same day
+ * cannot both insert it.
  */
 export async function refreshDailyStats(db: Queryable, days: readonly string[]): Promise<void> {
   const sorted = [...new Set(days)].sort()
@@ -41,22 +42,22 @@ export async function refreshDailyStats(db: Queryable, days: readonly string[]):
      GROUP BY 1, 2, 3, 4, 5`,
     [sorted],
   )
+  // One pass over the days' standing evaluations feeds both QA rollups (a data-modifying CTE).
   await db.query(
-    `INSERT INTO daily_qa_stats (day, agent_id, team, queue, language, scorecard, qa_sum, qa_n, reviewed_n)
-     SELECT ${DAY}, c.agent_id, c.team, c.queue, c.language, f.scorecard, sum(f.percent), count(*),
-            count(*) FILTER (WHERE f.source = 'review')
-     FROM calls c CROSS JOIN LATERAL standing_evaluations(c.id) f
-     WHERE c.status = 'done' AND ${DAY} = ANY($1::date[])
-     GROUP BY 1, 2, 3, 4, 5, 6`,
-    [sorted],
-  )
-  await db.query(
-    `INSERT INTO daily_item_stats (day, team, queue, scorecard, item_key, passed, failed)
-     SELECT ${DAY}, c.team, c.queue, f.scorecard, i.item_key,
+    `WITH standing AS MATERIALIZED (
+       SELECT ${DAY} AS day, c.agent_id, c.team, c.queue, c.language, f.id, f.percent, f.source, f.scorecard
+       FROM calls c CROSS JOIN LATERAL standing_evaluations(c.id) f
+       WHERE c.status = 'done' AND ${DAY} = ANY($1::date[])
+     ), qa AS (
+       INSERT INTO daily_qa_stats (day, agent_id, team, queue, language, scorecard, qa_sum, qa_n, reviewed_n)
+       SELECT day, agent_id, team, queue, language, scorecard, sum(percent), count(*),
+              count(*) FILTER (WHERE source = 'review')
+       FROM standing GROUP BY 1, 2, 3, 4, 5, 6
+     )
+     INSERT INTO daily_item_stats (day, team, queue, scorecard, item_key, passed, failed)
+     SELECT s.day, s.team, s.queue, s.scorecard, i.item_key,
             count(*) FILTER (WHERE i.result = 'pass'), count(*) FILTER (WHERE i.result = 'fail')
-     FROM calls c CROSS JOIN LATERAL standing_evaluations(c.id) f
-       JOIN evaluation_items i ON i.evaluation_id = f.id
-     WHERE c.status = 'done' AND ${DAY} = ANY($1::date[])
+     FROM standing s JOIN evaluation_items i ON i.evaluation_id = s.id
      GROUP BY 1, 2, 3, 4, 5`,
     [sorted],
   )
