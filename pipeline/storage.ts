@@ -26,6 +26,13 @@ export function storagePath(storageDir: string, key: string): string {
   return path.join(storageDir, key)
 }
 
+/** A fresh path in the storage's temporary folder (made if missing), for a write-then-rename. */
+async function temporaryPath(storageDir: string, ext: string): Promise<string> {
+  const tmpDir = path.join(storageDir, 'tmp')
+  await mkdir(tmpDir, { recursive: true })
+  return path.join(tmpDir, `${randomUUID()}${ext}`)
+}
+
 /** A recording received into the storage's temporary folder, hashed on the way, not yet kept. */
 export interface ReceivedRecording {
   tmpPath: string
@@ -45,9 +52,7 @@ export async function receiveRecording(
 ): Promise<ReceivedRecording> {
   const ext = path.extname(fileName).toLowerCase()
   const safeExt = SAFE_EXT.test(ext) ? ext : ''
-  const tmpDir = path.join(storageDir, 'tmp')
-  await mkdir(tmpDir, { recursive: true })
-  const tmpPath = path.join(tmpDir, `${randomUUID()}${safeExt}`)
+  const tmpPath = await temporaryPath(storageDir, safeExt)
   const hash = createHash('sha256')
   let bytes = 0
   const tap = new Transform({
@@ -128,8 +133,7 @@ export async function playableCopy(
     () => false,
   )
   if (exists) return copyKey
-  const tmp = path.join(storageDir, 'tmp', `${randomUUID()}.wav`)
-  await mkdir(path.dirname(tmp), { recursive: true })
+  const tmp = await temporaryPath(storageDir, '.wav')
   try {
     await write(storagePath(storageDir, key), tmp)
     await rename(tmp, target)

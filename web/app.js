@@ -701,47 +701,40 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
     score.textContent = `${fmt(saved.percent, 1)} %`
     return saved
   }
+  /** A button that runs `run` and shows what it returns, or the API's refusal, in the message line. */
+  const action = (id, label, run) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        id,
+        onclick: async () => {
+          message.textContent = ''
+          try {
+            message.textContent = await run()
+          } catch (err) {
+            message.replaceChildren(errorBox(err))
+          }
+        },
+      },
+      label,
+    )
   const actions = editable
     ? h(
         'div',
         { class: 'actions' },
-        h(
-          'button',
-          {
-            type: 'button',
-            id: 'save',
-            onclick: async () => {
-              message.textContent = ''
-              try {
-                await save()
-                message.textContent = 'Draft saved.'
-              } catch (err) {
-                message.replaceChildren(errorBox(err))
-              }
-            },
-          },
-          'Save draft',
-        ),
-        h(
-          'button',
-          {
-            type: 'button',
-            id: 'submit',
-            onclick: async () => {
-              message.textContent = ''
-              try {
-                await save()
-                const done = await api('POST', `/v1/reviews/${ev.id}/submit`)
-                message.textContent = `Submitted: ${fmt(done.percent, 1)} %.`
-                await showEvaluation(panel, callId, evaluationId, seek)
-                panel.append(h('p', { role: 'status' }, message.textContent))
-              } catch (err) {
-                message.replaceChildren(errorBox(err))
-              }
-            },
-          },
-          'Submit',
-        ),
+        action('save', 'Save draft', async () => {
+          await save()
+          return 'Draft saved.'
+        }),
+        action('submit', 'Submit', async () => {
+          await save()
+          const done = await api('POST', `/v1/reviews/${ev.id}/submit`)
+          const said = `Submitted: ${fmt(done.percent, 1)} %.`
+          await showEvaluation(panel, callId, evaluationId, seek)
+          panel.append(h('p', { role: 'status' }, said))
+          return said
+        }),
         message,
       )
     : null
