@@ -178,6 +178,19 @@ export function decodePcm({
     })
   })
   command.on('error', (err: Error) => {
+    // fluent-ffmpeg reports "Output stream closed" when our end of the pipe closes and the
+    // process's exit has not been seen 20 ms later. On a busy event loop that is a clean exit
+    // not yet reaped: the exit code, not the timer, says whether the decode worked.
+    const proc = (command as unknown as { ffmpegProc?: import('node:child_process').ChildProcess }).ffmpegProc
+    if (err.message === 'Output stream closed' && proc) {
+      const settle = (code: number | null) => (code === 0 ? finish() : fail(err))
+      if (proc.exitCode !== null) settle(proc.exitCode)
+      else proc.once('exit', settle)
+      return
+    }
+    fail(err)
+  })
+  const fail = (err: Error) => {
     const failure = new AudioDecodeError(
       // Name the file as the user knows it, not by its path in storage.
       `ffmpeg could not decode ${displayName}: ${ffmpegReason(err).replaceAll(`${inputPath}: `, '')}`,
@@ -185,11 +198,12 @@ export function decodePcm({
     )
     if (!infoSent) rejectInfo(failure)
     rejectDone(failure)
-  })
-  command.on('end', () => {
+  }
+  const finish = () => {
     if (!infoSent) rejectInfo(new AudioDecodeError(`no audio stream found in ${displayName}`))
     resolveDone()
-  })
+  }
+  command.on('end', finish)
 
   const pcm = command.pipe() as Readable
   return {

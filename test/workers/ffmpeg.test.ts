@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { analyzeCall } from '../../workers/analyze-call.js'
-import { parseChannels, resolveFfmpeg } from '../../workers/ffmpeg.js'
+import { decodePcm, parseChannels, resolveFfmpeg } from '../../workers/ffmpeg.js'
 import { sample, tempDir } from '../helpers/audio.js'
 
 const tmp = tempDir()
@@ -52,4 +52,26 @@ test('parseChannels understands ffmpeg channel layouts', () => {
     8,
     undefined,
   ])
+})
+
+describe('decodePcm', () => {
+  // fluent-ffmpeg calls a decode failed when ffmpeg's exit is not seen 20 ms after its output
+  // closes. A worker busy with the last block of a call (or a loaded machine) took longer than
+  // that, and a good recording failed with "Output stream closed".
+  test('a busy event loop when the audio ends does not fail a good decode', async () => {
+    const decode = decodePcm({
+      inputPath: sample('call-02-phone-password.wav'),
+      sampleRate: 8000,
+      downmix: false,
+      ffmpegPath: resolveFfmpeg().path,
+    })
+    let bytes = 0
+    for await (const chunk of decode.pcm) bytes += (chunk as Buffer).length
+    // Block the event loop as synchronous work after the stream ends would.
+    const until = Date.now() + 150
+    while (Date.now() < until) {}
+    await expect(decode.done).resolves.toBeUndefined()
+    // Every sample came through: 53.1 s of 16-bit stereo at 8 kHz.
+    expect(bytes / 4 / 8000).toBeCloseTo(53.13, 1)
+  })
 })
