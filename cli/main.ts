@@ -58,8 +58,9 @@ Usage:
   callqa sentiment [FILE] [--language en|zh]
                        score one utterance per line (FILE or stdin), print one JSON object per line
 
-  --vad     model=v5|v6 sampleRate=8000|16000 threshold negThreshold minSpeechMs minSilenceMs
-            padStartMs padEndMs levelGateDb    e.g. --vad threshold=0.4 --vad sampleRate=16000
+  --vad     model=auto|v5|v6 sampleRate=auto|8000|16000 threshold negThreshold minSpeechMs
+            minSilenceMs padStartMs padEndMs levelGateDb backgroundGateDb skipMarginDb
+            e.g. --vad threshold=0.4 --vad sampleRate=16000
   --metric  deadAirMs minOvertalkMs interruptionPriorMs interruptionHoldMs monologueMaxPauseMs
 
 Environment:

@@ -85,7 +85,8 @@ export async function processCall({
         db,
         call.id,
         outcome.result,
-        { pipelineVersion: PIPELINE_VERSION, vad, metrics },
+        // What was asked for (a re-run asks the same) and what voice activity actually ran.
+        { pipelineVersion: PIPELINE_VERSION, vad, metrics, vadUsed: outcome.result.vad },
         { toggleSwap },
       )
       await redactRecognisedAudio(db, call, outcome.result, storageDir, ffmpegPath, redactAudio)

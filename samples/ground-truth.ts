@@ -150,3 +150,19 @@ export function wordErrorRate(
   const errors = previous[hypothesis.length] as number
   return { errors, words: reference.length, wer: reference.length ? errors / reference.length : 0 }
 }
+
+/**
+ * The truth as callqa segments speech: a pause shorter than `minSilenceMs` between two stretches
+ * of the same speaker is part of the speech (as `minSilenceMs` does in the VAD).
+ */
+export function bridgePauses(segments: readonly Segment[], minSilenceMs: number): Segment[] {
+  const out: Segment[] = []
+  const sorted = [...segments].sort((a, b) => a.speaker.localeCompare(b.speaker) || a.startMs - b.startMs)
+  for (const s of sorted) {
+    const last = out[out.length - 1]
+    if (last && last.speaker === s.speaker && s.startMs - last.endMs < minSilenceMs)
+      last.endMs = Math.max(last.endMs, s.endMs)
+    else out.push({ ...s })
+  }
+  return out.sort((a, b) => a.startMs - b.startMs || a.speaker.localeCompare(b.speaker))
+}

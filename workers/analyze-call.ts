@@ -7,7 +7,10 @@ import { type SourceInfo, writeChannelWavs } from './ffmpeg.js'
 import { type CallMetrics, type ComputeMetricsOptions, computeMetrics } from './stages/compute-metrics.js'
 import { decodeAudio } from './stages/decode-audio.js'
 import {
+  type ChannelVoiceReport,
+  chooseModel,
   type DetectVoiceActivityOptions,
+  decodeRateFor,
   detectVoiceActivity,
   resolveVadOptions,
 } from './stages/detect-voice-activity.js'
@@ -59,9 +62,19 @@ export interface AnalyzeCallResult {
   metrics: CallMetrics
   /** Set when the task asked for speech recognition. */
   transcript?: AsrOutcome
-  /** Model calls made (windows × channels run as one batch each). */
-  vadWindows: number
+  /** What voice activity detection ran and found, per channel (stored with the call's metrics). */
+  vad: VadReport
   elapsedMs: number
+}
+
+export interface VadReport {
+  model: string
+  sampleRate: number
+  /** Windows per channel (32 ms each). */
+  windows: number
+  /** Windows the model ran (all channels, warm-up included); the rest were skipped as quiet. */
+  modelWindows: number
+  channels: ChannelVoiceReport[]
 }
 
 export function assertAnalyzeCallTask(task: unknown): asserts task is AnalyzeCallTask {
@@ -78,10 +91,13 @@ export function assertAnalyzeCallTask(task: unknown): asserts task is AnalyzeCal
 export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): Promise<AnalyzeCallResult> {
   const began = performance.now()
   const vad = resolveVadOptions(task.vad)
+  const decodeRate = decodeRateFor(vad)
   const audio = await decodeAudio({
     inputPath: task.inputPath,
     layout: task.layout,
-    sampleRate: vad.sampleRate,
+    sampleRate: decodeRate,
+    // A WAV file already at a rate the model runs at is read as it is (no ffmpeg, no resampling).
+    acceptRates: vad.sampleRate === 'auto' ? [8000, 16000] : [vad.sampleRate],
     ffmpegPath: task.ffmpegPath,
     displayName: task.displayName,
     swapSpeakers: task.swapSpeakers ?? false,
@@ -89,14 +105,17 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
   let prosody: ProsodyTracker | undefined
   try {
+    const chosen = chooseModel(vad, audio.source.sampleRate)
     detected = await detectVoiceActivity({
       chunks: audio.chunks,
       channelCount: audio.speakers.length,
-      options: vad,
+      inputRate: audio.sampleRate,
+      oneSpeakerPerChannel: audio.layout !== 'mono',
+      options: { ...vad, ...chosen },
       signal,
-      onWindow: (windows, probabilities) => {
-        prosody ??= new ProsodyTracker(windows.length, vad.sampleRate, windows[0]?.length ?? 0)
-        prosody.push(windows, probabilities)
+      onWindow: (windows, probabilities, levelsDb) => {
+        prosody ??= new ProsodyTracker(windows.length, chosen.sampleRate, windows[0]?.length ?? 0)
+        prosody.push(windows, probabilities, levelsDb)
       },
     })
   } catch (err) {
@@ -104,7 +123,7 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     throw err
   }
   const { samples } = await audio.finish()
-  const durationMs = Math.round((samples * 1000) / vad.sampleRate)
+  const durationMs = Math.round((samples * 1000) / audio.sampleRate)
   const segments: Segment[] = detected.channels
     .flatMap((intervals, c) => intervals.map((iv) => ({ speaker: audio.speakers[c] ?? 'speaker', ...iv })))
     .sort((a, b) => a.startMs - b.startMs || a.speaker.localeCompare(b.speaker))
@@ -135,7 +154,13 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     segments: featured,
     metrics,
     ...(transcript ? { transcript } : {}),
-    vadWindows: detected.windows,
+    vad: {
+      model: detected.model,
+      sampleRate: detected.sampleRate,
+      windows: detected.windows,
+      modelWindows: detected.modelWindows,
+      channels: detected.report,
+    },
     elapsedMs: Math.round(performance.now() - began),
   }
 }

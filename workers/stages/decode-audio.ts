@@ -9,12 +9,14 @@ import {
 } from '../../errors.js'
 import { decodePcm, type SourceInfo } from '../ffmpeg.js'
 import type { ChannelLayout, LayoutOption, Speaker } from '../types.js'
+import { probeWav, readWavSamples, type WavLayout } from '../wav.js'
 
 export interface DecodedAudio {
   source: SourceInfo
   layout: ChannelLayout
   /** Speaker of each output channel, in order. */
   speakers: Speaker[]
+  /** Rate of the chunks: `sampleRate` as asked, or the file's own when it is one of `acceptRates`. */
   sampleRate: number
   /** Per-channel Float32 PCM in [-1, 1], streamed. Iterate once. */
   chunks: AsyncIterable<Float32Array[]>
@@ -53,13 +55,19 @@ export async function decodeAudio({
   inputPath,
   layout,
   sampleRate,
+  acceptRates = [sampleRate],
   ffmpegPath,
   displayName,
   swapSpeakers = false,
+  direct = true,
 }: {
   inputPath: string
   layout: LayoutOption
   sampleRate: number
+  /** Rates the caller takes as they are: a WAV file at one of them is read without ffmpeg. */
+  acceptRates?: readonly number[]
+  /** false: always decode through ffmpeg (tests compare the two paths). */
+  direct?: boolean
   ffmpegPath: string
   /** Agent and customer the other way round from what the layout says (stereo only). */
   swapSpeakers?: boolean
@@ -78,8 +86,12 @@ export async function decodeAudio({
   }
   if (size === 0) throw new InputEmptyError(`${name} is empty (0 bytes)`)
 
-  // A first, header-only look decides the layout; downmixing must be asked of ffmpeg up front.
   const downmix = layout === 'mono'
+  const wav = direct ? await probeWav(inputPath).catch(() => undefined) : undefined
+  if (wav && wav.channels <= 2 && acceptRates.includes(wav.sampleRate) && !(downmix && wav.channels > 1))
+    return readWavDirect(inputPath, wav, layout, swapSpeakers, name)
+
+  // A first, header-only look decides the layout; downmixing must be asked of ffmpeg up front.
   const decode = decodePcm({ inputPath, sampleRate, downmix, ffmpegPath, displayName: name })
   let source: SourceInfo
   try {
@@ -131,17 +143,70 @@ export async function decodeAudio({
     chunks: chunks(),
     async finish() {
       await decode.done
-      if (samples === 0) throw new AudioEmptyError(`${name} holds no audio (0 seconds)`)
-      const decodedMs = (samples * 1000) / sampleRate
-      const declared = source.headerDurationMs
-      if (declared !== undefined && EXACT_LENGTH_FORMATS.has(source.format) && declared - decodedMs > 1000) {
-        throw new AudioDecodeError(
-          `${name} is truncated: its header says ${(declared / 1000).toFixed(1)} s ` +
-            `but only ${(decodedMs / 1000).toFixed(1)} s could be decoded`,
-        )
-      }
+      checkComplete(name, source, samples, sampleRate)
       return { samples }
     },
     abort: () => decode.kill(),
+  }
+}
+
+/** The decode got everything: some audio, and as much as an exact-length header promises. */
+function checkComplete(name: string, source: SourceInfo, samples: number, rate: number): void {
+  if (samples === 0) throw new AudioEmptyError(`${name} holds no audio (0 seconds)`)
+  const decodedMs = (samples * 1000) / rate
+  const declared = source.headerDurationMs
+  if (declared !== undefined && EXACT_LENGTH_FORMATS.has(source.format) && declared - decodedMs > 1000) {
+    throw new AudioDecodeError(
+      `${name} is truncated: its header says ${(declared / 1000).toFixed(1)} s ` +
+        `but only ${(decodedMs / 1000).toFixed(1)} s could be decoded`,
+    )
+  }
+}
+
+/** A WAV file read without ffmpeg (workers/wav.ts): same channels, same rate, same samples. */
+function readWavDirect(
+  inputPath: string,
+  wav: WavLayout,
+  layout: LayoutOption,
+  swapSpeakers: boolean,
+  name: string,
+): DecodedAudio {
+  let resolved = resolveLayout(layout, wav.channels, name)
+  if (swapSpeakers && resolved !== 'mono')
+    resolved = resolved === 'stereo-agent-left' ? 'stereo-agent-right' : 'stereo-agent-left'
+  const frameBytes = wav.bytesPerSample * wav.channels
+  const source: SourceInfo = {
+    format: 'wav',
+    codec: wav.codec,
+    sampleRate: wav.sampleRate,
+    channels: wav.channels,
+    headerDurationMs: wav.sizeUnknown
+      ? undefined
+      : Math.round((Math.floor(wav.dataBytes / frameBytes) * 1000) / wav.sampleRate),
+  }
+  const abort = new AbortController()
+  let samples = 0
+  async function* chunks(): AsyncGenerator<Float32Array[]> {
+    try {
+      for await (const out of readWavSamples(inputPath, wav, { signal: abort.signal })) {
+        samples += out[0]?.length ?? 0
+        yield out
+      }
+    } catch (cause) {
+      if (abort.signal.aborted) return
+      throw new AudioDecodeError(`could not read ${name}: ${(cause as Error).message}`, { cause })
+    }
+  }
+  return {
+    source,
+    layout: resolved,
+    speakers: speakersFor(resolved),
+    sampleRate: wav.sampleRate,
+    chunks: chunks(),
+    async finish() {
+      checkComplete(name, source, samples, wav.sampleRate)
+      return { samples }
+    },
+    abort: () => abort.abort(),
   }
 }

@@ -15,6 +15,7 @@
  * hide its peaks and a calm call's natural variation stays below the flag.
  */
 import type { Segment, Speaker } from '../types.js'
+import { FloatTrack } from './float-track.js'
 
 /**
  * A segment is flagged agitated when its arousal is at least this AND it is at least
@@ -40,22 +41,6 @@ const REST_QUANTILE = 0.3
 /** Segments shorter than this get no arousal (too few frames to judge) and do not set the baseline. */
 const MIN_SEGMENT_MS = 1000
 
-class GrowableFloats {
-  private data = new Float32Array(1024)
-  length = 0
-  push(v: number) {
-    if (this.length === this.data.length) {
-      const next = new Float32Array(this.data.length * 2)
-      next.set(this.data)
-      this.data = next
-    }
-    this.data[this.length++] = v
-  }
-  get(i: number): number {
-    return this.data[i] ?? 0
-  }
-}
-
 export interface SegmentProsody {
   loudnessDb: number
   /** null: no voiced frame */
@@ -66,8 +51,8 @@ export interface SegmentProsody {
 
 export class ProsodyTracker {
   readonly frameMs: number
-  private readonly energy: GrowableFloats[]
-  private readonly pitch: GrowableFloats[]
+  private readonly energy: FloatTrack[]
+  private readonly pitch: FloatTrack[]
   private readonly previous: Float32Array[]
   private readonly buffer: Float32Array
   private readonly decimated: Float32Array
@@ -82,8 +67,8 @@ export class ProsodyTracker {
     readonly windowSize: number,
   ) {
     this.frameMs = (windowSize * 1000) / sampleRate
-    this.energy = Array.from({ length: channelCount }, () => new GrowableFloats())
-    this.pitch = Array.from({ length: channelCount }, () => new GrowableFloats())
+    this.energy = Array.from({ length: channelCount }, () => new FloatTrack())
+    this.pitch = Array.from({ length: channelCount }, () => new FloatTrack())
     this.previous = Array.from({ length: channelCount }, () => new Float32Array(windowSize))
     this.buffer = new Float32Array(windowSize * 2)
     this.factor = Math.max(1, Math.round(sampleRate / PITCH_RATE))
@@ -94,13 +79,19 @@ export class ProsodyTracker {
     this.scores = new Float32Array(this.maxLag + 2)
   }
 
-  /** One VAD window per channel (all `windowSize` long) and the VAD's speech probability for each. */
-  push(windows: readonly Float32Array[], speech?: ArrayLike<number>): void {
+  /**
+   * One VAD window per channel (all `windowSize` long) and the VAD's speech probability for each;
+   * `energyDb`, when the caller has it, is each window's mean power in dB (not computed twice).
+   */
+  push(windows: readonly Float32Array[], speech?: ArrayLike<number>, energyDb?: ArrayLike<number>): void {
     for (let c = 0; c < this.channelCount; c++) {
       const w = windows[c] as Float32Array
-      let power = 0
-      for (let i = 0; i < w.length; i++) power += (w[i] as number) * (w[i] as number)
-      const db = 10 * Math.log10(power / w.length + 1e-12)
+      let db = energyDb?.[c]
+      if (db === undefined) {
+        let power = 0
+        for (let i = 0; i < w.length; i++) power += (w[i] as number) * (w[i] as number)
+        db = 10 * Math.log10(power / w.length + 1e-12)
+      }
       this.energy[c]?.push(db)
       const prev = this.previous[c] as Float32Array
       let f0 = 0

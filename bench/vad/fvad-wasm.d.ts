@@ -1,0 +1,5 @@
+/** @echogarden/fvad-wasm ships no types: an Emscripten module factory (libfvad, WebRTC VAD). */
+declare module '@echogarden/fvad-wasm' {
+  const createModule: () => Promise<unknown>
+  export default createModule
+}
