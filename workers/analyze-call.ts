@@ -111,6 +111,9 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
       channelCount: audio.speakers.length,
       inputRate: audio.sampleRate,
       oneSpeakerPerChannel: audio.layout !== 'mono',
+      ...(audio.source.headerDurationMs
+        ? { expectedSamples: Math.ceil((audio.source.headerDurationMs * audio.sampleRate) / 1000) }
+        : {}),
       options: { ...vad, ...chosen },
       signal,
       onWindow: (windows, probabilities, levelsDb) => {

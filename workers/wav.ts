@@ -142,8 +142,8 @@ function sampleReader(codec: WavEncoding): (buf: Buffer, at: number) => number {
 }
 
 /**
- * The samples of the data chunk, streamed, as one Float32Array per channel. Stops at the end of
- * the data chunk or of the file, whichever comes first.
+ * The samples of the data chunk, streamed, as one Float32Array per channel (valid until the next
+ * chunk is asked for). Stops at the end of the data chunk or of the file, whichever comes first.
  */
 export async function* readWavSamples(
   file: string,
@@ -161,12 +161,16 @@ export async function* readWavSamples(
     ...(signal ? { signal } : {}),
   })
   let carry: Buffer = Buffer.alloc(0)
+  // One set of output arrays, reused: the consumer copies a chunk before asking for the next.
+  let spare: Float32Array[] = []
   for await (const piece of stream as AsyncIterable<Buffer>) {
     const buf = carry.length ? Buffer.concat([carry, piece]) : piece
     const frames = Math.floor(buf.length / frameBytes)
     carry = Buffer.from(buf.subarray(frames * frameBytes))
     if (frames === 0) continue
-    const out = Array.from({ length: outChannels }, () => new Float32Array(frames))
+    if ((spare[0]?.length ?? 0) < frames)
+      spare = Array.from({ length: outChannels }, () => new Float32Array(frames))
+    const out = spare.map((a) => a.subarray(0, frames))
     for (let f = 0, at = 0; f < frames; f++)
       for (let c = 0; c < outChannels; c++, at += layout.bytesPerSample)
         (out[c] as Float32Array)[f] = read(buf, at)

@@ -18,7 +18,7 @@ export interface DecodedAudio {
   speakers: Speaker[]
   /** Rate of the chunks: `sampleRate` as asked, or the file's own when it is one of `acceptRates`. */
   sampleRate: number
-  /** Per-channel Float32 PCM in [-1, 1], streamed. Iterate once. */
+  /** Per-channel Float32 PCM in [-1, 1], streamed; a chunk is valid until the next is asked for. Iterate once. */
   chunks: AsyncIterable<Float32Array[]>
   /** After `chunks` is exhausted: samples per channel. Throws the decode error if ffmpeg failed. */
   finish(): Promise<{ samples: number }>
@@ -115,6 +115,8 @@ export async function decodeAudio({
   async function* chunks(): AsyncGenerator<Float32Array[]> {
     const frameBytes = 2 * outChannels
     let carry: Buffer = Buffer.alloc(0)
+    // One set of output arrays, reused: the consumer copies a chunk before asking for the next.
+    let spare: Float32Array[] = []
     for await (const data of decode.pcm as AsyncIterable<Buffer>) {
       const buf = carry.length ? Buffer.concat([carry, data]) : data
       const frames = Math.floor(buf.length / frameBytes)
@@ -125,7 +127,9 @@ export async function decodeAudio({
         buf.byteOffset % 2 === 0
           ? new Int16Array(buf.buffer, buf.byteOffset, frames * outChannels)
           : new Int16Array(Uint8Array.prototype.slice.call(buf, 0, frames * frameBytes).buffer)
-      const out = Array.from({ length: outChannels }, () => new Float32Array(frames))
+      if ((spare[0]?.length ?? 0) < frames)
+        spare = Array.from({ length: outChannels }, () => new Float32Array(frames))
+      const out = spare.map((a) => a.subarray(0, frames))
       for (let c = 0; c < outChannels; c++) {
         const channel = out[c] as Float32Array
         for (let i = 0, j = c; i < frames; i++, j += outChannels) channel[i] = (pcm[j] as number) / 32768

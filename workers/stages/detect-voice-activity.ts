@@ -229,7 +229,9 @@ export async function detectVoiceActivity({
   options,
   signal,
   onWindow,
+  expectedSamples,
 }: {
+  /** Per-channel PCM; a chunk may be reused by its producer once the next one is asked for. */
   chunks: AsyncIterable<Float32Array[]>
   channelCount: number
   /** Rate of the chunks: the model rate, or twice it (decimated here). */
@@ -246,6 +248,8 @@ export async function detectVoiceActivity({
     probabilities: ArrayLike<number>,
     levelsDb: ArrayLike<number>,
   ) => void
+  /** Samples per channel the header announces (at `inputRate`): a short call gets short blocks. */
+  expectedSamples?: number
 }): Promise<DetectVoiceActivityResult> {
   const opts = resolveVadOptions(options)
   const { model: version, sampleRate } = chooseModel(opts, sourceRate ?? inputRate)
@@ -259,7 +263,13 @@ export async function detectVoiceActivity({
   const history = WARMUP_WINDOWS * win
   if (history < contextSamples(sampleRate)) throw new ConfigError('warm-up shorter than the model context')
 
-  const buffers = Array.from({ length: channelCount }, () => new Float32Array(history + BLOCK_WINDOWS * win))
+  // A block is at most ~131 s; a call the header says is shorter gets a block its size (the
+  // buffers are most of what a call allocates).
+  const blockWindows =
+    expectedSamples && expectedSamples > 0
+      ? Math.max(64, Math.min(BLOCK_WINDOWS, Math.ceil(expectedSamples / step / win) + 1))
+      : BLOCK_WINDOWS
+  const buffers = Array.from({ length: channelCount }, () => new Float32Array(history + blockWindows * win))
   const histograms = Array.from({ length: channelCount }, () => new LevelHistogram())
   const probs = Array.from({ length: channelCount }, () => new FloatTrack())
   const levels = Array.from({ length: channelCount }, () => new FloatTrack())
@@ -273,9 +283,9 @@ export async function detectVoiceActivity({
   let modelRuns = 0
   let parity = 0
 
-  const blockProbs = Array.from({ length: channelCount }, () => new Float32Array(BLOCK_WINDOWS))
-  const blockLevels = Array.from({ length: channelCount }, () => new Float32Array(BLOCK_WINDOWS))
-  const needed = Array.from({ length: channelCount }, () => new Uint8Array(BLOCK_WINDOWS))
+  const blockProbs = Array.from({ length: channelCount }, () => new Float32Array(blockWindows))
+  const blockLevels = Array.from({ length: channelCount }, () => new Float32Array(blockWindows))
+  const needed = Array.from({ length: channelCount }, () => new Uint8Array(blockWindows))
   const maxBatch = LANES_PER_CALL + channelCount
   const slotLanes = new Int32Array(maxBatch)
   const slotOffsets = new Int32Array(maxBatch)
@@ -422,7 +432,7 @@ export async function detectVoiceActivity({
     const length = chunk[0]?.length ?? 0
     let offset = 0
     while (offset < length) {
-      const room = BLOCK_WINDOWS * win - filled
+      const room = blockWindows * win - filled
       if (step === 1) {
         const take = Math.min(room, length - offset)
         for (let c = 0; c < channelCount; c++)
@@ -436,7 +446,7 @@ export async function detectVoiceActivity({
         // Every other sample: the 16 kHz decode of an 8 kHz source has nothing above 4 kHz.
         let i = offset
         let f = filled
-        while (i < length && f < BLOCK_WINDOWS * win) {
+        while (i < length && f < blockWindows * win) {
           if ((parity & 1) === 0) {
             for (let c = 0; c < channelCount; c++)
               (buffers[c] as Float32Array)[history + f] = (chunk[c] as Float32Array)[i] as number
@@ -448,13 +458,13 @@ export async function detectVoiceActivity({
         offset = i
         filled = f
       }
-      if (filled === BLOCK_WINDOWS * win) {
-        await processBlock(BLOCK_WINDOWS)
+      if (filled === blockWindows * win) {
+        await processBlock(blockWindows)
         filled = 0
       }
     }
   }
-  const samples = blocks * BLOCK_WINDOWS * win + filled
+  const samples = blocks * blockWindows * win + filled
   if (filled > 0) {
     // The last partial window is zero-padded, as Silero's reference implementation does.
     const count = Math.ceil(filled / win)

@@ -57,6 +57,7 @@ export class ProsodyTracker {
   private readonly buffer: Float32Array
   private readonly decimated: Float32Array
   private readonly scores: Float32Array
+  private readonly lastF0: Float32Array
   private readonly factor: number
   private readonly minLag: number
   private readonly maxLag: number
@@ -77,6 +78,7 @@ export class ProsodyTracker {
     this.minLag = Math.floor(rate / MAX_F0)
     this.maxLag = Math.ceil(rate / MIN_F0)
     this.scores = new Float32Array(this.maxLag + 2)
+    this.lastF0 = new Float32Array(channelCount)
   }
 
   /**
@@ -95,7 +97,12 @@ export class ProsodyTracker {
       this.energy[c]?.push(db)
       const prev = this.previous[c] as Float32Array
       let f0 = 0
-      if (db > SILENCE_DB && (speech === undefined || (speech[c] ?? 0) >= PITCH_SPEECH_PROBABILITY)) {
+      const voiced = db > SILENCE_DB && (speech === undefined || (speech[c] ?? 0) >= PITCH_SPEECH_PROBABILITY)
+      // The pitch frame is two windows long, so one search every other window covers the
+      // signal; the window between takes the F0 of the frame that contains it (half the cost).
+      const odd = ((this.energy[c]?.length ?? 0) & 1) === 0
+      if (voiced && odd) f0 = this.lastF0[c] ?? 0
+      else if (voiced) {
         this.buffer.set(prev, 0)
         this.buffer.set(w, this.windowSize)
         // Decimate by averaging (a crude low-pass that is enough below 400 Hz).
@@ -108,6 +115,7 @@ export class ProsodyTracker {
         }
         f0 = this.estimatePitch(d)
       }
+      this.lastF0[c] = f0
       this.pitch[c]?.push(f0)
       prev.set(w)
     }
