@@ -40,6 +40,11 @@ export interface ResolvedConfig {
   maxUploadMb: number
   /** Key that signs audio links (CALLQA_LINK_SECRET); unset: random per server process. */
   linkSecret: string | undefined
+  /**
+   * Metadata from file names for recordings no metadata row matches (CALLQA_NAME_PATTERN): a
+   * regular expression with named groups, or a preset name (`pca`); see pipeline/metadata.ts.
+   */
+  namePattern: string | undefined
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -78,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     disputeCap: positiveInt('CALLQA_DISPUTE_CAP', env.CALLQA_DISPUTE_CAP, 2),
     maxUploadMb: positiveInt('CALLQA_MAX_UPLOAD_MB', env.CALLQA_MAX_UPLOAD_MB, 500),
     linkSecret: env.CALLQA_LINK_SECRET || undefined,
+    namePattern: env.CALLQA_NAME_PATTERN || undefined,
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

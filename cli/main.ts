@@ -12,7 +12,7 @@ import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
 import { callSummaries, getCall } from '../db/queries/calls.js'
 import { ConfigError, coerceError, errorCode } from '../errors.js'
-import { emptyMetadata, loadMetadata } from '../pipeline/metadata.js'
+import { emptyMetadata, loadMetadata, withFileNames } from '../pipeline/metadata.js'
 import { createPool } from '../pipeline/pool.js'
 import { processCall } from '../pipeline/process-call.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
@@ -38,7 +38,7 @@ const USAGE = `callqa — call QA and speech analytics
 
 Usage:
   callqa ingest <files or folders…> [--meta FILE] [--layout auto|stereo-agent-left|stereo-agent-right|mono]
-                [--reprocess] [--workers N] [--vad KEY=VALUE …] [--metric KEY=VALUE …] [--queue]
+                [--name-pattern REGEX|pca] [--reprocess] [--workers N] [--vad KEY=VALUE …] [--metric KEY=VALUE …] [--queue]
   callqa worker [--workers N]   process calls queued with --queue, until SIGINT/SIGTERM (needs DATABASE_URL)
   callqa demo [--no-serve]   ingest the sample calls (samples/calls), print a summary, then serve the review page and API
   callqa migrate       apply database migrations
@@ -190,7 +190,9 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
   if (!LAYOUT_OPTIONS.includes(layout as LayoutOption))
     throw new ConfigError(`--layout must be one of ${LAYOUT_OPTIONS.join(', ')}`)
   const workers = workerCount(config, flags)
-  const metadata = typeof flags.meta === 'string' ? loadMetadata(flags.meta) : emptyMetadata
+  const fromFile = typeof flags.meta === 'string' ? loadMetadata(flags.meta) : emptyMetadata
+  const namePattern = (flags['name-pattern'] as string | undefined) ?? config.namePattern
+  const metadata = namePattern ? withFileNames(fromFile, namePattern) : fromFile
   const vad = parseVadFlags((flags.vad as string[] | undefined) ?? [])
   const metrics = parseMetricFlags((flags.metric as string[] | undefined) ?? [])
   const ffmpeg = resolveFfmpeg()
@@ -357,6 +359,7 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       meta: { type: 'string' },
+      'name-pattern': { type: 'string' },
       layout: { type: 'string' },
       reprocess: { type: 'boolean' },
       queue: { type: 'boolean' },

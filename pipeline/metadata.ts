@@ -192,6 +192,99 @@ export function loadMetadata(metaPath: string): MetadataIndex {
 export const emptyMetadata: MetadataIndex = { size: 0, lookup: () => ({}) }
 
 /**
+ * Patterns for recorders that write the call's metadata into the file name. `pca` is the naming of
+ * AWS's post-call analytics samples and the recorders that follow it:
+ * `Auto0_GUID_000_AGENT_ChrisL_DT_2025-02-19T06-01-22_Mono.wav`.
+ */
+export const NAME_PATTERNS: Readonly<Record<string, string>> = {
+  pca: '^(?<external_id>.+?)_AGENT_(?<agent>[^_]+)_DT_(?<started_at>\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2})',
+}
+
+const NAME_GROUPS = new Set([
+  'external_id',
+  'agent',
+  'started_at',
+  'direction',
+  'team',
+  'queue',
+  'language',
+  'csat',
+  'disposition',
+])
+
+/**
+ * Date-times as recorders write them into file names (no colons allowed there):
+ * 2025-02-19T06-01-22, 2025-02-19_06.01.22, 20250219T060122, 20250219-060122. Read as UTC.
+ */
+export function fileNameDate(text: string): string | undefined {
+  const m =
+    /^(\d{4})-?(\d{2})-?(\d{2})[T _-]?(\d{2})[-:._]?(\d{2})[-:._]?(\d{2})(?:Z)?$/.exec(text) ??
+    /^(\d{4})-(\d{2})-(\d{2})()()()$/.exec(text)
+  if (!m) return undefined
+  const [y, mo, d, h = '0', mi = '0', se = '0'] = m.slice(1).map((v) => v || '0')
+  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se)))
+  // Date.UTC rolls 2026-02-31 over into March: a date that does not round-trip is not a date.
+  if (
+    date.getUTCFullYear() !== Number(y) ||
+    date.getUTCMonth() !== Number(mo) - 1 ||
+    date.getUTCDate() !== Number(d)
+  )
+    return undefined
+  if (
+    date.getUTCHours() !== Number(h) ||
+    date.getUTCMinutes() !== Number(mi) ||
+    date.getUTCSeconds() !== Number(se)
+  )
+    return undefined
+  return date.toISOString()
+}
+
+/**
+ * Metadata read from file names, for recordings no metadata row matches: a regular expression (or
+ * the name of one in NAME_PATTERNS) with named groups external_id, agent, started_at, direction,
+ * team, queue, language, csat, disposition, matched against the file name without its extension.
+ * Values go through the same checks as a metadata file's; a name that does not match gives nothing.
+ */
+export function withFileNames(index: MetadataIndex, pattern: string): MetadataIndex {
+  let re: RegExp
+  try {
+    re = new RegExp(NAME_PATTERNS[pattern] ?? pattern)
+  } catch (cause) {
+    throw new MetadataError(
+      `the file-name pattern is not a valid regular expression: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  const unknown = [...(NAME_PATTERNS[pattern] ?? pattern).matchAll(/\(\?<([A-Za-z_]\w*)>/g)]
+    .map((m) => m[1] as string)
+    .filter((g) => !NAME_GROUPS.has(g))
+  if (unknown.length)
+    throw new MetadataError(
+      `the file-name pattern has unknown groups: ${unknown.join(', ')} (known: ${[...NAME_GROUPS].join(', ')})`,
+    )
+  return {
+    size: index.size,
+    lookup(filePath) {
+      const found = index.lookup(filePath)
+      if (Object.keys(found).length > 0) return found
+      const base = path.basename(filePath)
+      const groups = re.exec(base.replace(/\.[^.]+$/, ''))?.groups
+      if (!groups) return {}
+      const fields: Record<string, string> = {}
+      for (const [key, value] of Object.entries(groups)) {
+        if (value === undefined || value === '') continue
+        if (key === 'started_at') {
+          const iso = fileNameDate(value)
+          if (!iso) throw new MetadataError(`file name ${base}: started_at "${value}" is not a date and time`)
+          fields[key] = iso
+        } else fields[key] = value
+      }
+      return normalise(fields, `file name ${base}`, process.cwd()).meta
+    },
+  }
+}
+
+/**
  * Metadata sent with an upload (form fields): the same names and checks as a metadata file, but
  * no file paths (`file`, `transcript`), which a client must never make the server read, and no
  * unknown names.

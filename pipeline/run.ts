@@ -127,6 +127,9 @@ export async function ingest({
   const vad = resolveVadOptions(options.vad)
   const metricsOptions = resolveMetricsOptions(options.metrics)
   const discovered = await discoverInputs(inputs)
+  // Metadata from file names is checked for every recording before any is ingested, as a
+  // metadata file's rows are when it is loaded: a bad value stops the run and names the file.
+  const metas = new Map(discovered.map((input) => [input.path, metadata.lookup(input.path)]))
   const items: IngestItem[] = []
   const counts = { done: 0, failed: 0, skipped: 0, queued: 0, audioMs: 0 }
 
@@ -178,7 +181,7 @@ export async function ingest({
   const limit = limiter(options.concurrency ?? Math.max(1, pool.options.maxThreads) * 2)
   const running: Array<Promise<void>> = []
   for (const input of discovered) {
-    const meta = metadata.lookup(input.path)
+    const meta = metas.get(input.path) ?? {}
     const sourceName = path.basename(input.path)
     let call: CallRow
     try {

@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { loadMetadata, parseCsv } from '../../pipeline/metadata.js'
+import {
+  emptyMetadata,
+  fileNameDate,
+  loadMetadata,
+  parseCsv,
+  withFileNames,
+} from '../../pipeline/metadata.js'
 import { tempDir } from '../helpers/audio.js'
 
 const tmp = tempDir()
@@ -97,5 +103,46 @@ describe('loadMetadata', () => {
     } catch (err) {
       expect(err).toMatchObject({ code: 'QA_ERR_METADATA' })
     }
+  })
+})
+
+describe('metadata from file names', () => {
+  const pca = 'Auto0_GUID_000_AGENT_ChrisL_DT_2025-02-19T06-01-22_Mono.wav'
+  test('the pca preset reads agent, date and id from a recorder-named file', () => {
+    expect(withFileNames(emptyMetadata, 'pca').lookup(`/calls/${pca}`)).toEqual({
+      externalId: 'Auto0_GUID_000',
+      agentId: 'ChrisL',
+      startedAt: '2025-02-19T06:01:22.000Z',
+    })
+  })
+  test('a custom pattern, checked like a metadata file; a row for the file wins; no match gives nothing', () => {
+    const rows = loadMetadata(write('rows.csv', 'file,agent\nrow.wav,Mei\n'))
+    const index = withFileNames(rows, '^(?<queue>[a-z]+)-(?<direction>\\w+)-(?<started_at>\\d{8}-\\d{6})$')
+    expect(index.lookup('billing-inbound-20260301-091500.wav')).toEqual({
+      queue: 'billing',
+      direction: 'inbound',
+      startedAt: '2026-03-01T09:15:00.000Z',
+    })
+    expect(index.lookup('row.wav')).toEqual({ agentId: 'Mei' })
+    expect(index.lookup('whatever.wav')).toEqual({})
+    expect(() => index.lookup('billing-sideways-20260301-091500.wav')).toThrow(
+      /file name billing-sideways.*direction/,
+    )
+    expect(() => index.lookup('billing-inbound-20260231-091500.wav')).toThrow(
+      /started_at "20260231-091500" is not a date/,
+    )
+  })
+  test('a bad pattern or an unknown group is a clear error', () => {
+    expect(() => withFileNames(emptyMetadata, '(?<agent>[')).toThrow(/not a valid regular expression/)
+    expect(() => withFileNames(emptyMetadata, '(?<customer_name>.+)')).toThrow(
+      /unknown groups: customer_name/,
+    )
+  })
+  test('file-name dates in the forms recorders use', () => {
+    expect(fileNameDate('2025-02-19T06-01-22')).toBe('2025-02-19T06:01:22.000Z')
+    expect(fileNameDate('20250219_060122')).toBe('2025-02-19T06:01:22.000Z')
+    expect(fileNameDate('2025-02-19')).toBe('2025-02-19T00:00:00.000Z')
+    expect(fileNameDate('2025-02-30')).toBeUndefined()
+    expect(fileNameDate('2025-02-19T25-00-00')).toBeUndefined()
   })
 })
