@@ -120,9 +120,17 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
   const items = [...report.items].sort((a, b) => (a.callId ?? 0) - (b.callId ?? 0))
   const table = items.map((item) => {
     const r = item.callId === null ? undefined : byId.get(item.callId)
+    // A stereo file analysed as one channel says why (dual mono, or one channel silent).
+    const check = r?.channel_check
+    const mono =
+      check?.layout === 'dual-mono'
+        ? 'dual mono'
+        : check?.layout === 'one-channel-silent'
+          ? `${check.silentChannel} silent`
+          : 'mono'
     const talk =
       r?.speaker_talk_ms !== null && r?.speaker_talk_ms !== undefined
-        ? `${seconds(r.speaker_talk_ms)} (mono)`
+        ? `${seconds(r.speaker_talk_ms)} (${mono})`
         : `${seconds(r?.agent_talk_ms)} / ${seconds(r?.customer_talk_ms)}`
     const result =
       item.status === 'failed'

@@ -128,6 +128,7 @@ CREATE TABLE calls (
     transcript_error text,
     redacted_audio_uri text,
     speakers_swapped boolean DEFAULT false NOT NULL,
+    channel_check jsonb,
     CONSTRAINT calls_channel_layout_check CHECK ((channel_layout = ANY (ARRAY['stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
     CONSTRAINT calls_csat_check CHECK (((csat >= 1) AND (csat <= 5))),
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),

@@ -73,6 +73,7 @@ export async function saveCallResult(
       durationMs: result.durationMs,
       channelLayout: result.layout,
       audioFormat: result.source,
+      channelCheck: result.channelCheck,
     })
     // Without a language in the metadata, the transcript's (most utterances) stands in, so
     // language-specific scorecards can apply.

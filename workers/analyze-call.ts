@@ -4,6 +4,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
 import { type SourceInfo, writeChannelWavs } from './ffmpeg.js'
+import { type ChannelCheck, ChannelComparison } from './stages/check-channels.js'
 import { type CallMetrics, type ComputeMetricsOptions, computeMetrics } from './stages/compute-metrics.js'
 import { decodeAudio } from './stages/decode-audio.js'
 import {
@@ -18,7 +19,7 @@ import { type ProsodicSegment, ProsodyTracker, scoreArousal } from './stages/pro
 import { redactUtterances } from './stages/redact-utterances.js'
 import { type ScoredUtterance, scoreUtterances } from './stages/score-sentiment.js'
 import { type AsrSegment, createPocketsphinxEngine, pocketsphinxUnavailable } from './stages/transcribe.js'
-import { type ChannelLayout, LAYOUT_OPTIONS, type LayoutOption, type Segment } from './types.js'
+import { type ChannelLayout, LAYOUT_OPTIONS, type LayoutOption, type Segment, type Speaker } from './types.js'
 
 /** One call's work, sent from the pipeline to a worker thread. Plain data only (structured clone). */
 export interface AnalyzeCallTask {
@@ -64,6 +65,11 @@ export interface AnalyzeCallResult {
   transcript?: AsrOutcome
   /** What voice activity detection ran and found, per channel (stored with the call's metrics). */
   vad: VadReport
+  /**
+   * Stereo recordings: whether the channels really hold one party each. When they do not (dual
+   * mono, one channel silent), `layout` is `mono` and the call was analysed on one channel.
+   */
+  channelCheck?: ChannelCheck
   elapsedMs: number
 }
 
@@ -104,13 +110,17 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   })
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
   let prosody: ProsodyTracker | undefined
+  const comparison =
+    audio.layout === 'mono'
+      ? undefined
+      : new ChannelComparison(chooseModel(vad, audio.source.sampleRate).sampleRate)
   try {
     const chosen = chooseModel(vad, audio.source.sampleRate)
     detected = await detectVoiceActivity({
       chunks: audio.chunks,
       channelCount: audio.speakers.length,
       inputRate: audio.sampleRate,
-      oneSpeakerPerChannel: audio.layout !== 'mono',
+      oneSpeakerPerChannel: () => comparison?.result().layout === 'two-parties',
       ...(audio.source.headerDurationMs
         ? { expectedSamples: Math.ceil((audio.source.headerDurationMs * audio.sampleRate) / 1000) }
         : {}),
@@ -119,6 +129,7 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
       onWindow: (windows, probabilities, levelsDb) => {
         prosody ??= new ProsodyTracker(windows.length, chosen.sampleRate, windows[0]?.length ?? 0)
         prosody.push(windows, probabilities, levelsDb)
+        comparison?.push(windows, levelsDb)
       },
     })
   } catch (err) {
@@ -127,12 +138,30 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   }
   const { samples } = await audio.finish()
   const durationMs = Math.round((samples * 1000) / audio.sampleRate)
-  const segments: Segment[] = detected.channels
-    .flatMap((intervals, c) => intervals.map((iv) => ({ speaker: audio.speakers[c] ?? 'speaker', ...iv })))
+  const channelCheck = comparison?.result()
+  // A stereo file that does not hold one party per channel is analysed as the one channel that
+  // carries the call: the louder of two copies, or the one that is not silent.
+  const oneChannel =
+    channelCheck === undefined || channelCheck.layout === 'two-parties'
+      ? undefined
+      : channelCheck.layout === 'one-channel-silent'
+        ? channelCheck.silentChannel === 'left'
+          ? 1
+          : 0
+        : channelCheck.levelsDb[1] > channelCheck.levelsDb[0]
+          ? 1
+          : 0
+  const layout: ChannelLayout = oneChannel === undefined ? audio.layout : 'mono'
+  const speakers: Speaker[] = oneChannel === undefined ? audio.speakers : ['speaker']
+  const segments: Segment[] = (
+    oneChannel === undefined ? detected.channels : [detected.channels[oneChannel] ?? []]
+  )
+    .flatMap((intervals, c) => intervals.map((iv) => ({ speaker: speakers[c] ?? 'speaker', ...iv })))
     .sort((a, b) => a.startMs - b.startMs || a.speaker.localeCompare(b.speaker))
-  const channelOf = (speaker: string) => Math.max(0, audio.speakers.indexOf(speaker as never))
+  /** The file's channel a speaker's audio is on. */
+  const channelOf = (speaker: string) => oneChannel ?? Math.max(0, audio.speakers.indexOf(speaker as never))
   const featured = prosody
-    ? scoreArousal(segments, prosody, channelOf, { mixed: audio.layout === 'mono' })
+    ? scoreArousal(segments, prosody, channelOf, { mixed: layout === 'mono' })
     : segments.map((s) => ({
         ...s,
         loudnessDb: null,
@@ -144,15 +173,16 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   const metrics = computeMetrics({
     segments,
     durationMs,
-    mono: audio.layout === 'mono',
+    mono: layout === 'mono',
     options: task.metrics,
   })
   const transcript = task.asr
-    ? await recognise(task, task.asr, segments, audio.speakers, audio.layout, signal)
+    ? await recognise(task, task.asr, segments, channelOf, audio.speakers.length, signal)
     : undefined
   return {
     source: audio.source,
-    layout: audio.layout,
+    layout,
+    ...(channelCheck ? { channelCheck } : {}),
     durationMs,
     segments: featured,
     metrics,
@@ -176,8 +206,8 @@ async function recognise(
   task: AnalyzeCallTask,
   options: AsrTaskOptions,
   segments: readonly Segment[],
-  speakers: readonly string[],
-  layout: ChannelLayout,
+  channelOf: (speaker: string) => number,
+  channels: number,
   signal?: AbortSignal,
 ): Promise<AsrOutcome> {
   const engine = createPocketsphinxEngine(options.modelDir)
@@ -195,7 +225,7 @@ async function recognise(
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'callqa-asr-'))
   try {
     const channelWavs =
-      layout === 'mono'
+      channels === 1
         ? ([path.join(workDir, 'c0.wav')] as const)
         : ([path.join(workDir, 'c0.wav'), path.join(workDir, 'c1.wav')] as const)
     await writeChannelWavs({
@@ -205,7 +235,7 @@ async function recognise(
       ffmpegPath: task.ffmpegPath,
     })
     const asrSegments: AsrSegment[] = segments.map((s) => ({
-      channel: Math.max(0, speakers.indexOf(s.speaker)),
+      channel: channelOf(s.speaker),
       speaker: s.speaker,
       startMs: s.startMs,
       endMs: s.endMs,

@@ -139,13 +139,19 @@ export async function markFailed(db: Queryable, id: number, code: string, messag
 export async function markDone(
   db: Queryable,
   id: number,
-  result: { durationMs: number; channelLayout: string; audioFormat: unknown },
+  result: { durationMs: number; channelLayout: string; audioFormat: unknown; channelCheck?: unknown },
 ): Promise<void> {
   await db.query(
     `UPDATE calls SET status = 'done', error_code = NULL, error_message = NULL, processed_at = now(),
-       duration_ms = $2, channel_layout = $3, audio_format = $4
+       duration_ms = $2, channel_layout = $3, audio_format = $4, channel_check = $5
      WHERE id = $1`,
-    [id, result.durationMs, result.channelLayout, JSON.stringify(result.audioFormat)],
+    [
+      id,
+      result.durationMs,
+      result.channelLayout,
+      JSON.stringify(result.audioFormat),
+      result.channelCheck === undefined ? null : JSON.stringify(result.channelCheck),
+    ],
   )
 }
 
@@ -188,6 +194,7 @@ export interface CallSummaryRow {
   customer_sentiment_start: number | null
   customer_sentiment_end: number | null
   agitated_segments: number | null
+  channel_check: { layout: string; silentChannel?: string } | null
 }
 
 export async function callSummaries(db: Queryable, ids: readonly number[]): Promise<CallSummaryRow[]> {
@@ -200,7 +207,7 @@ export async function callSummaries(db: Queryable, ids: readonly number[]): Prom
             (SELECT count(*) FROM utterances u WHERE u.call_id = c.id)::int AS utterance_count,
             (SELECT coalesce(sum(jsonb_array_length(u.redactions)), 0) FROM utterances u WHERE u.call_id = c.id)::int
               AS redaction_count,
-            m.customer_sentiment_start, m.customer_sentiment_end, m.agitated_segments
+            m.customer_sentiment_start, m.customer_sentiment_end, m.agitated_segments, c.channel_check
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
      WHERE c.id = ANY($1::bigint[]) ORDER BY c.id`,
     [ids],

@@ -112,6 +112,36 @@ describe('sample calls', () => {
   })
 })
 
+describe('recordings as recorders write them', () => {
+  test('a dual-mono file is stored as one channel, with what the channel check measured', async () => {
+    const file = ffmpeg(
+      [
+        '-i',
+        sample('call-05-phone-overtalk.wav'),
+        '-af',
+        'pan=stereo|c0=c0+c1|c1=c0+c1',
+        '-c:a',
+        'pcm_mulaw',
+      ],
+      path.join(tmp.dir, 'dual-mono.wav'),
+    )
+    const report = await run([file])
+    expect(report.done).toBe(1)
+    const id = report.items[0]?.callId
+    const row = (
+      await db.query<Record<string, unknown>>(
+        'SELECT channel_layout, channel_check FROM calls WHERE id = $1',
+        [id],
+      )
+    ).rows[0]
+    expect(row).toMatchObject({
+      channel_layout: 'mono',
+      channel_check: { layout: 'dual-mono', lagSamples: 0 },
+    })
+    expect(await getCallMetrics(db, id as number)).toMatchObject({ overtalkMs: null, agentTalkMs: null })
+  })
+})
+
 describe('bad input', () => {
   test('each bad file fails its own call with a reason; the rest of the batch completes', async () => {
     const bad = path.join(tmp.dir, 'bad')

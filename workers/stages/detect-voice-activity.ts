@@ -238,8 +238,11 @@ export async function detectVoiceActivity({
   inputRate: number
   /** The recording's own rate (chooses the model under `auto`); default: inputRate. */
   sourceRate?: number
-  /** Each channel carries one party (stereo calls): enables the background-talker gate. */
-  oneSpeakerPerChannel?: boolean
+  /**
+   * Each channel carries one party (stereo calls): enables the background-talker gate. A function
+   * is asked at the end, once the whole call has been heard (the channel check needs all of it).
+   */
+  oneSpeakerPerChannel?: boolean | (() => boolean)
   options?: DetectVoiceActivityOptions
   signal?: AbortSignal
   /** Sees every model window (one per channel) with its speech probabilities and levels (dB). */
@@ -475,7 +478,8 @@ export async function detectVoiceActivity({
   const report: ChannelVoiceReport[] = []
   const channels = probs.map((track, c) => {
     const decided = decideSpeech(track.view(), (levels[c] as FloatTrack).view(), sampleRate, samples, opts, {
-      backgroundGate: oneSpeakerPerChannel === true,
+      backgroundGate:
+        typeof oneSpeakerPerChannel === 'function' ? oneSpeakerPerChannel() : oneSpeakerPerChannel === true,
     })
     report.push(decided.report)
     return decided.speech
