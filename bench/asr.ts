@@ -3,11 +3,14 @@
  * 1. word error rate and speed on real recorded speech: the LibriVox clips in Debian's
  *    pocketsphinx-testdata, against their reference transcription;
  * 2. word error rate on the English sample calls (synthetic espeak-ng voices, some at 8 kHz);
- * 3. the pipeline's speed on those calls with and without ASR (one thread, same run).
+ * 3. the pipeline's speed on those calls with and without ASR (one thread, same run);
+ * 4. the transcript confidence (mean word posterior) that decides whether a recognised transcript
+ *    is trusted: clean real read speech must pass, the real 8 kHz calls in
+ *    ../shared/real-audio/pca-calls (when present) must be flagged.
  *
  *   npm run bench:asr      (needs: apt-get install pocketsphinx pocketsphinx-en-us pocketsphinx-testdata)
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -15,7 +18,13 @@ import wavefile from 'wavefile'
 import { loadTruths, normaliseWords, samplesDir, wordErrorRate } from '../samples/ground-truth.js'
 import { analyzeCall } from '../workers/analyze-call.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
-import { createPocketsphinxEngine, pocketsphinxUnavailable } from '../workers/stages/transcribe.js'
+import {
+  createPocketsphinxEngine,
+  pocketsphinxUnavailable,
+  TRUSTED_CONFIDENCE,
+  transcriptQuality,
+} from '../workers/stages/transcribe.js'
+import { SHARED_AUDIO } from './vad/datasets.js'
 
 const { WaveFile } = wavefile
 const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox'
@@ -27,6 +36,7 @@ if (missing) {
 const ffmpegPath = resolveFfmpeg().path
 const engine = createPocketsphinxEngine()
 
+const confidences: Array<{ name: string; group: string; confidence: number | null; lowWordShare: number | null; trusted: boolean; wer?: number }> = []
 console.log('1. LibriVox clips (real read speech, 16 kHz), whole clip as one segment')
 const references = readFileSync(path.join(LIBRIVOX, 'transcription'), 'utf8')
   .trim()
@@ -56,6 +66,7 @@ for (const ref of references) {
   rmSync(workDir, { recursive: true, force: true })
   const hyp = utterances.map((u) => u.text).join(' ')
   const score = wordErrorRate(normaliseWords(ref.text), normaliseWords(hyp))
+  confidences.push({ name: ref.id, group: 'LibriVox (clean read speech)', ...transcriptQuality(utterances), wer: score.wer })
   errors += score.errors
   words += score.words
   audioMs += durationMs
@@ -97,6 +108,7 @@ for (const truth of loadTruths().filter((t) => t.language === 'en')) {
   )
   callErrors += score.errors
   callWords += score.words
+  confidences.push({ name: truth.id, group: 'sample calls (espeak)', ...transcript.quality, wer: score.wer })
   console.log(
     `  ${truth.id.padEnd(28)} WER ${(score.wer * 100).toFixed(0).padStart(3)}%  ASR ${transcript.elapsedMs} ms`,
   )
@@ -107,3 +119,17 @@ console.log(
   `  without ASR: ${(callAudio / withoutAsr).toFixed(1)}× real time; with ASR: ${(callAudio / withAsr).toFixed(2)}× real time; ` +
     `ASR makes a call ${(withAsr / withoutAsr).toFixed(1)}× slower`,
 )
+
+console.log(`\n4. Transcript confidence (mean word posterior, duration-weighted); trusted at ≥ ${TRUSTED_CONFIDENCE}`)
+const pca = path.join(SHARED_AUDIO, 'pca-calls')
+if (existsSync(pca)) {
+  for (const file of readdirSync(pca).sort()) {
+    const result = await analyzeCall({ inputPath: path.join(pca, file), layout: 'auto', ffmpegPath, asr: { engine: 'pocketsphinx' } })
+    if (result.transcript?.status === 'asr')
+      confidences.push({ name: file, group: 'pca-calls (real 8 kHz and dual-mono calls)', ...result.transcript.quality })
+  }
+} else console.log(`  pca-calls: skipped, ${pca} is absent (it exists on the team's machines and in CI, not in a fresh clone)`)
+for (const c of confidences)
+  console.log(
+    `  ${c.group.padEnd(44)} ${c.name.slice(0, 44).padEnd(46)} confidence ${c.confidence?.toFixed(3) ?? '  –  '}  words < 0.1: ${c.lowWordShare?.toFixed(2) ?? ' – '}  ${c.wer !== undefined ? `WER ${(c.wer * 100).toFixed(0).padStart(3)}%  ` : '          '}${c.trusted ? 'trusted' : 'FLAGGED'}`,
+  )

@@ -106,7 +106,13 @@ function transcriptCell(r: Awaited<ReturnType<typeof callSummaries>>[number] | u
     case 'supplied':
       return `${r.utterance_count} utt, ${r.redaction_count} redacted`
     case 'asr':
-      return `ASR ${r.transcript_format}: ${r.utterance_count} utt, ${r.redaction_count} redacted`
+      // Word salad is shown for what it is: nothing automatic was derived from it.
+      return (
+        `ASR ${r.transcript_format}: ${r.utterance_count} utt, ${r.redaction_count} redacted` +
+        (r.transcript_trusted === false
+          ? `, LOW CONFIDENCE ${r.transcript_confidence?.toFixed(2) ?? ''} (no sentiment, text items pending)`
+          : '')
+      )
     case 'failed':
       return 'FAILED (see calls.transcript_error)'
     default:

@@ -88,7 +88,11 @@ CREATE TABLE call_metrics (
     agent_sentiment_mean real,
     customer_arousal_max real,
     agitated_segments integer,
-    arousal_peaks jsonb
+    arousal_peaks jsonb,
+    hold_count integer DEFAULT 0 NOT NULL,
+    hold_total_ms integer DEFAULT 0 NOT NULL,
+    hold_longest_ms integer DEFAULT 0 NOT NULL,
+    hold_episodes jsonb DEFAULT '[]'::jsonb NOT NULL
 );
 
 CREATE TABLE callqa_migrations (
@@ -129,6 +133,8 @@ CREATE TABLE calls (
     redacted_audio_uri text,
     speakers_swapped boolean DEFAULT false NOT NULL,
     channel_check jsonb,
+    transcript_confidence real,
+    transcript_trusted boolean,
     CONSTRAINT calls_channel_layout_check CHECK ((channel_layout = ANY (ARRAY['stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
     CONSTRAINT calls_csat_check CHECK (((csat >= 1) AND (csat <= 5))),
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
@@ -192,7 +198,10 @@ CREATE TABLE daily_call_stats (
     overtalk_share_sum double precision NOT NULL,
     overtalk_share_n integer NOT NULL,
     talk_ratio_sum double precision NOT NULL,
-    talk_ratio_n integer NOT NULL
+    talk_ratio_n integer NOT NULL,
+    low_confidence_calls integer DEFAULT 0 NOT NULL,
+    hold_ms_sum bigint DEFAULT 0 NOT NULL,
+    hold_calls integer DEFAULT 0 NOT NULL
 );
 
 CREATE TABLE daily_item_stats (

@@ -10,6 +10,8 @@ import {
   setUtteranceArousal,
 } from '../db/queries/utterances.js'
 import type { AnalyzeCallResult } from '../workers/analyze-call.js'
+import { type ComputeMetricsOptions, computeMetrics } from '../workers/stages/compute-metrics.js'
+import { detectHolds } from '../workers/stages/detect-holds.js'
 import { summarizeSentiment, utteranceArousal } from '../workers/stages/summarize-sentiment.js'
 import { evaluateCall } from './rescore.js'
 
@@ -23,9 +25,10 @@ export async function saveCallResult(
   db: Database,
   callId: number,
   result: AnalyzeCallResult,
-  params: unknown,
+  params: { metrics?: ComputeMetricsOptions } & Record<string, unknown>,
   { toggleSwap = false }: { toggleSwap?: boolean } = {},
 ): Promise<void> {
+  const metricsOptions = params.metrics
   await db.withTransaction(async (tx) => {
     if (toggleSwap) {
       // The audio was analysed swapped; the stored transcript turns round in the same transaction.
@@ -38,7 +41,6 @@ export async function saveCallResult(
       )
     }
     await replaceSegments(tx, callId, result.segments)
-    await upsertCallMetrics(tx, callId, result.metrics, params)
     const asr = result.transcript
     if (asr?.status === 'asr') {
       await replaceUtterances(tx, callId, asr.utterances)
@@ -46,19 +48,51 @@ export async function saveCallResult(
         status: 'asr',
         format: asr.engine,
         source: 'local speech recognition',
+        confidence: asr.quality.confidence,
+        trusted: asr.quality.trusted,
       })
     } else if (asr) {
       // No recogniser, or it failed: the call still completes, acoustic-only, and says why.
       await replaceUtterances(tx, callId, [])
       await setTranscriptStatus(tx, callId, { status: asr.status, source: asr.engine, error: asr.error })
     }
-    const utterances = (await listUtterances(tx, callId)).map((u) => ({
+    const stored = await listUtterances(tx, callId)
+    const utterances = stored.map((u) => ({
       seq: u.seq,
       speaker: u.speaker,
       startMs: u.start_ms,
       endMs: u.end_ms,
       sentiment: u.sentiment,
     }))
+    // Holds the agent announced are found in the transcript, when it can be trusted; with those
+    // of music from the audio, the call's silences are split into holds and dead air.
+    const trusted = (
+      await tx.query<{ transcript_trusted: boolean | null }>('SELECT transcript_trusted FROM calls WHERE id = $1', [
+        callId,
+      ])
+    ).rows[0]?.transcript_trusted
+    const holds = detectHolds({
+      segments: result.segments,
+      utterances:
+        trusted === true
+          ? stored.map((u) => ({
+              speaker: u.speaker,
+              startMs: u.start_ms,
+              endMs: u.end_ms,
+              text: u.text_redacted,
+              words: u.words?.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms })) ?? null,
+            }))
+          : [],
+      music: result.music,
+    })
+    const metrics = computeMetrics({
+      segments: result.segments,
+      durationMs: result.durationMs,
+      mono: result.layout === 'mono',
+      options: metricsOptions,
+      holds,
+    })
+    await upsertCallMetrics(tx, callId, metrics, params, holds)
     await setUtteranceArousal(
       tx,
       callId,

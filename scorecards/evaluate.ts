@@ -24,6 +24,13 @@ export interface CallFacts {
   team: string | null
   /** false: no transcript (supplied or recognised); phrase and sentiment items are N/A. */
   hasTranscript: boolean
+  /**
+   * false: the transcript is local recognition below its confidence threshold. Phrase and
+   * sentiment items are then pending for a reviewer, with the reason; default true.
+   */
+  transcriptTrusted?: boolean
+  /** The recogniser's mean word posterior, for that reason. */
+  transcriptConfidence?: number | null
   metrics: Partial<Record<MetricName, number | null>>
   customerSentimentStart: number | null
   customerSentimentEnd: number | null
@@ -215,11 +222,31 @@ function overlaps(facts: CallFacts): Evidence[] {
   return out.sort((x, y) => (x as { start_ms: number }).start_ms - (y as { start_ms: number }).start_ms)
 }
 
+/** Text-based items on a transcript too poor to judge: a reviewer answers them. */
+function untrustedText(facts: CallFacts): { result: ItemOutcome; occurrences: number; evidence: Evidence[] } {
+  const confidence = facts.transcriptConfidence
+  return {
+    result: 'pending',
+    occurrences: 0,
+    evidence: [
+      {
+        type: 'note',
+        text:
+          'low-confidence speech recognition' +
+          (confidence !== null && confidence !== undefined ? ` (confidence ${confidence.toFixed(2)})` : '') +
+          ': a reviewer answers this item from the audio',
+      },
+    ],
+  }
+}
+
 function judge(
   item: Item,
   facts: CallFacts,
   tokenCache: Map<number, Token[]>,
 ): { result: ItemOutcome; occurrences: number; evidence: Evidence[] } {
+  const textItem = item.kind === 'phrase' || item.kind === 'absent' || item.kind === 'sentiment'
+  if (textItem && facts.hasTranscript && facts.transcriptTrusted === false) return untrustedText(facts)
   switch (item.kind) {
     case 'manual':
       return { result: 'pending', occurrences: 0, evidence: [] }

@@ -5,7 +5,9 @@ import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
 import { type SourceInfo, writeChannelWavs } from './ffmpeg.js'
 import { type ChannelCheck, ChannelComparison } from './stages/check-channels.js'
-import { type CallMetrics, type ComputeMetricsOptions, computeMetrics } from './stages/compute-metrics.js'
+import { MusicDetector } from './stages/detect-music.js'
+import { type CallMetrics, type ComputeMetricsOptions, computeMetrics, union } from './stages/compute-metrics.js'
+import { detectHolds, type HoldEpisode } from './stages/detect-holds.js'
 import { decodeAudio } from './stages/decode-audio.js'
 import {
   type ChannelVoiceReport,
@@ -18,8 +20,21 @@ import {
 import { type ProsodicSegment, ProsodyTracker, scoreArousal } from './stages/prosody.js'
 import { redactUtterances } from './stages/redact-utterances.js'
 import { type ScoredUtterance, scoreUtterances } from './stages/score-sentiment.js'
-import { type AsrSegment, createPocketsphinxEngine, pocketsphinxUnavailable } from './stages/transcribe.js'
-import { type ChannelLayout, LAYOUT_OPTIONS, type LayoutOption, type Segment, type Speaker } from './types.js'
+import {
+  type AsrSegment,
+  createPocketsphinxEngine,
+  pocketsphinxUnavailable,
+  type TranscriptQuality,
+  transcriptQuality,
+} from './stages/transcribe.js'
+import {
+  type ChannelLayout,
+  type Interval,
+  LAYOUT_OPTIONS,
+  type LayoutOption,
+  type Segment,
+  type Speaker,
+} from './types.js'
 
 /** One call's work, sent from the pipeline to a worker thread. Plain data only (structured clone). */
 export interface AnalyzeCallTask {
@@ -43,6 +58,8 @@ export interface AsrTaskOptions {
   keepOriginalText?: boolean
   /** PocketSphinx model folder; default Debian's /usr/share/pocketsphinx/model/en-us. */
   modelDir?: string
+  /** Mean word posterior below which the transcript is not trusted; default TRUSTED_CONFIDENCE. */
+  minConfidence?: number
 }
 
 /**
@@ -50,7 +67,14 @@ export interface AsrTaskOptions {
  * (`none`: the engine is not installed or lacks the language; `failed`: it ran and failed).
  */
 export type AsrOutcome =
-  | { status: 'asr'; engine: string; utterances: ScoredUtterance[]; elapsedMs: number }
+  | {
+      status: 'asr'
+      engine: string
+      utterances: ScoredUtterance[]
+      /** Below the threshold the text is not trusted: utterances carry no sentiment. */
+      quality: TranscriptQuality
+      elapsedMs: number
+    }
   | { status: 'none' | 'failed'; engine: string; error: string }
 
 /** What comes back: compact, no PCM. */
@@ -65,6 +89,10 @@ export interface AnalyzeCallResult {
   transcript?: AsrOutcome
   /** What voice activity detection ran and found, per channel (stored with the call's metrics). */
   vad: VadReport
+  /** Stretches with music or tones on the line (ms). */
+  music: Interval[]
+  /** Holds found from the audio alone (music); persist adds those the transcript announces. */
+  holds: HoldEpisode[]
   /**
    * Stereo recordings: whether the channels really hold one party each. When they do not (dual
    * mono, one channel silent), `layout` is `mono` and the call was analysed on one channel.
@@ -110,6 +138,7 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   })
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
   let prosody: ProsodyTracker | undefined
+  let music: MusicDetector | undefined
   const comparison =
     audio.layout === 'mono'
       ? undefined
@@ -129,6 +158,8 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
       onWindow: (windows, probabilities, levelsDb) => {
         prosody ??= new ProsodyTracker(windows.length, chosen.sampleRate, windows[0]?.length ?? 0)
         prosody.push(windows, probabilities, levelsDb)
+        music ??= new MusicDetector(windows.length, chosen.sampleRate, windows[0]?.length ?? 0)
+        music.push(windows, levelsDb, probabilities)
         comparison?.push(windows, levelsDb)
       },
     })
@@ -170,11 +201,22 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
         arousal: null,
         agitated: false,
       }))
+  // Music on the line (any channel the call is analysed on) makes a silence a hold.
+  const musicSpans = music
+    ? union(
+        music
+          .spans()
+          .filter((_, c) => oneChannel === undefined || c === oneChannel)
+          .flat(),
+      )
+    : []
+  const holds = detectHolds({ segments, utterances: [], music: musicSpans })
   const metrics = computeMetrics({
     segments,
     durationMs,
     mono: layout === 'mono',
     options: task.metrics,
+    holds,
   })
   const transcript = task.asr
     ? await recognise(task, task.asr, segments, channelOf, audio.speakers.length, signal)
@@ -183,6 +225,8 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     source: audio.source,
     layout,
     ...(channelCheck ? { channelCheck } : {}),
+    music: musicSpans,
+    holds,
     durationMs,
     segments: featured,
     metrics,
@@ -242,10 +286,14 @@ async function recognise(
     }))
     const recognised = await engine.transcribe({ channelWavs, segments: asrSegments, workDir, signal })
     const redacted = redactUtterances(recognised, { keepOriginal: options.keepOriginalText ?? false })
+    const quality = transcriptQuality(recognised, options.minConfidence)
+    const scored = scoreUtterances(redacted)
     return {
       status: 'asr',
       engine: engine.name,
-      utterances: scoreUtterances(redacted),
+      // Sentiment read from word salad would be presented as fact: untrusted text gets none.
+      utterances: quality.trusted ? scored : scored.map((u) => ({ ...u, sentiment: null })),
+      quality,
       elapsedMs: Math.round(performance.now() - began),
     }
   } catch (thrown) {

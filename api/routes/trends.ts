@@ -88,7 +88,9 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
                   sum(d.sentiment_trend_sum) AS st_sum, sum(d.sentiment_trend_n) AS st_n,
                   sum(d.dead_air_calls) AS dead_air, sum(d.metrics_n) AS metrics_n,
                   sum(d.overtalk_share_sum) AS ot_sum, sum(d.overtalk_share_n) AS ot_n,
-                  sum(d.talk_ratio_sum) AS tr_sum, sum(d.talk_ratio_n) AS tr_n
+                  sum(d.talk_ratio_sum) AS tr_sum, sum(d.talk_ratio_n) AS tr_n,
+                  sum(d.low_confidence_calls) AS low_conf, sum(d.hold_ms_sum) AS hold_ms,
+                  sum(d.hold_calls) AS hold_calls
            FROM daily_call_stats d WHERE ${where} GROUP BY 1, 2),
          qa AS (
            SELECT to_char(date_trunc($3, d.day::timestamp), 'YYYY-MM-DD') AS period, ${group} AS grp,
@@ -105,7 +107,10 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
                 round(b.duration / nullif(b.calls, 0))::int AS aht_ms,
                 round((b.dead_air::numeric / nullif(b.metrics_n, 0)), 3)::float8 AS dead_air_rate,
                 round((b.ot_sum / nullif(b.ot_n, 0))::numeric, 4)::float8 AS overtalk_share,
-                round((b.tr_sum / nullif(b.tr_n, 0))::numeric, 3)::float8 AS agent_talk_ratio
+                round((b.tr_sum / nullif(b.tr_n, 0))::numeric, 3)::float8 AS agent_talk_ratio,
+                round((b.hold_calls::numeric / nullif(b.metrics_n, 0)), 3)::float8 AS hold_rate,
+                round(b.hold_ms / nullif(b.metrics_n, 0))::int AS hold_ms_per_call,
+                b.low_conf::int AS low_confidence_transcripts
          FROM base b LEFT JOIN qa ON qa.period = b.period AND qa.grp IS NOT DISTINCT FROM b.grp
          ORDER BY 1, 2`,
         params,

@@ -14,6 +14,9 @@ const COLUMNS: ReadonlyArray<[keyof CallMetrics, string]> = [
   ['deadAirCount', 'dead_air_count'],
   ['deadAirTotalMs', 'dead_air_total_ms'],
   ['deadAirLongestMs', 'dead_air_longest_ms'],
+  ['holdCount', 'hold_count'],
+  ['holdTotalMs', 'hold_total_ms'],
+  ['holdLongestMs', 'hold_longest_ms'],
   ['overtalkCount', 'overtalk_count'],
   ['overtalkMs', 'overtalk_ms'],
   ['agentInterruptions', 'agent_interruptions'],
@@ -29,9 +32,11 @@ const COLUMNS: ReadonlyArray<[keyof CallMetrics, string]> = [
 
 const columnList = COLUMNS.map(([, c]) => c).join(', ')
 const placeholders = COLUMNS.map((_, i) => `$${i + 2}`).join(', ')
-const updates = [...COLUMNS.map(([, c]) => c), 'params'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')
-const UPSERT = `INSERT INTO call_metrics (call_id, ${columnList}, params)
-  VALUES ($1, ${placeholders}, $${COLUMNS.length + 2})
+const updates = [...COLUMNS.map(([, c]) => c), 'params', 'hold_episodes']
+  .map((c) => `${c} = EXCLUDED.${c}`)
+  .join(', ')
+const UPSERT = `INSERT INTO call_metrics (call_id, ${columnList}, params, hold_episodes)
+  VALUES ($1, ${placeholders}, $${COLUMNS.length + 2}, $${COLUMNS.length + 3})
   ON CONFLICT (call_id) DO UPDATE SET ${updates}`
 
 export async function upsertCallMetrics(
@@ -39,8 +44,14 @@ export async function upsertCallMetrics(
   callId: number,
   metrics: CallMetrics,
   params: unknown,
+  holdEpisodes: readonly unknown[] = [],
 ): Promise<void> {
-  await db.query(UPSERT, [callId, ...COLUMNS.map(([key]) => metrics[key]), JSON.stringify(params)])
+  await db.query(UPSERT, [
+    callId,
+    ...COLUMNS.map(([key]) => metrics[key]),
+    JSON.stringify(params),
+    JSON.stringify(holdEpisodes),
+  ])
 }
 
 export async function getCallMetrics(db: Queryable, callId: number): Promise<CallMetrics | undefined> {

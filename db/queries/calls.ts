@@ -195,6 +195,8 @@ export interface CallSummaryRow {
   customer_sentiment_end: number | null
   agitated_segments: number | null
   channel_check: { layout: string; silentChannel?: string } | null
+  transcript_trusted: boolean | null
+  transcript_confidence: number | null
 }
 
 export async function callSummaries(db: Queryable, ids: readonly number[]): Promise<CallSummaryRow[]> {
@@ -207,7 +209,8 @@ export async function callSummaries(db: Queryable, ids: readonly number[]): Prom
             (SELECT count(*) FROM utterances u WHERE u.call_id = c.id)::int AS utterance_count,
             (SELECT coalesce(sum(jsonb_array_length(u.redactions)), 0) FROM utterances u WHERE u.call_id = c.id)::int
               AS redaction_count,
-            m.customer_sentiment_start, m.customer_sentiment_end, m.agitated_segments, c.channel_check
+            m.customer_sentiment_start, m.customer_sentiment_end, m.agitated_segments, c.channel_check,
+            c.transcript_trusted, c.transcript_confidence
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
      WHERE c.id = ANY($1::bigint[]) ORDER BY c.id`,
     [ids],

@@ -28,7 +28,10 @@ export async function refreshDailyStats(db: Queryable, days: readonly string[]):
   await db.query('DELETE FROM daily_qa_stats WHERE day = ANY($1::date[])', [sorted])
   await db.query('DELETE FROM daily_item_stats WHERE day = ANY($1::date[])', [sorted])
   await db.query(
-    `INSERT INTO daily_call_stats
+    `INSERT INTO daily_call_stats (day, agent_id, team, queue, language, calls, duration_ms_sum, csat_sum,
+       csat_n, sentiment_end_sum, sentiment_end_n, sentiment_trend_sum, sentiment_trend_n, dead_air_calls,
+       metrics_n, overtalk_share_sum, overtalk_share_n, talk_ratio_sum, talk_ratio_n, low_confidence_calls,
+       hold_ms_sum, hold_calls)
      SELECT ${DAY}, c.agent_id, c.team, c.queue, c.language,
             count(*), coalesce(sum(c.duration_ms), 0), coalesce(sum(c.csat), 0), count(c.csat),
             coalesce(sum(m.customer_sentiment_end), 0), count(m.customer_sentiment_end),
@@ -36,7 +39,9 @@ export async function refreshDailyStats(db: Queryable, days: readonly string[]):
             count(*) FILTER (WHERE m.dead_air_longest_ms > 10000), count(m.call_id),
             coalesce(sum(m.overtalk_ms::float8 / nullif(c.duration_ms, 0)), 0),
             count(m.overtalk_ms::float8 / nullif(c.duration_ms, 0)),
-            coalesce(sum(m.agent_talk_ratio), 0), count(m.agent_talk_ratio)
+            coalesce(sum(m.agent_talk_ratio), 0), count(m.agent_talk_ratio),
+            count(*) FILTER (WHERE c.transcript_trusted = false),
+            coalesce(sum(m.hold_total_ms), 0), count(*) FILTER (WHERE m.hold_count > 0)
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
      WHERE c.status = 'done' AND ${DAY} = ANY($1::date[])
      GROUP BY 1, 2, 3, 4, 5`,

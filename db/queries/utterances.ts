@@ -72,11 +72,16 @@ export async function setTranscriptStatus(
     source?: string | null
     error?: string | null
     redactedAudio?: string | null
+    /** Local recognition: the decoder's mean word posterior. */
+    confidence?: number | null
+    /** Whether anything automatic may be derived from the text (default: supplied or recognised). */
+    trusted?: boolean | null
   },
 ): Promise<void> {
+  const hasText = status.status === 'supplied' || status.status === 'asr'
   await db.query(
     `UPDATE calls SET transcript_status = $2, transcript_format = $3, transcript_source = $4, transcript_error = $5,
-       redacted_audio_uri = $6
+       redacted_audio_uri = $6, transcript_confidence = $7, transcript_trusted = $8
      WHERE id = $1`,
     [
       callId,
@@ -85,6 +90,8 @@ export async function setTranscriptStatus(
       status.source ?? null,
       status.error ?? null,
       status.redactedAudio ?? null,
+      status.confidence ?? null,
+      hasText ? (status.trusted ?? true) : null,
     ],
   )
 }

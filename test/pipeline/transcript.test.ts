@@ -1,6 +1,6 @@
 /** Supplied transcripts at ingest: parsed, mapped, redacted before storage, failures recorded. */
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -15,7 +15,7 @@ import { loadTruths, samplesDir } from '../../samples/ground-truth.js'
 import { resolveMetricsOptions } from '../../workers/stages/compute-metrics.js'
 import { resolveVadOptions } from '../../workers/stages/detect-voice-activity.js'
 import { redactUtterances } from '../../workers/stages/redact-utterances.js'
-import { pocketsphinxUnavailable } from '../../workers/stages/transcribe.js'
+import { pocketsphinxUnavailable, TRUSTED_CONFIDENCE } from '../../workers/stages/transcribe.js'
 import { ffmpeg, ffmpegPath, sample, tempDir } from '../helpers/audio.js'
 import { openTestDb } from '../helpers/db.js'
 
@@ -153,16 +153,29 @@ describe('local speech recognition for a call without a transcript', () => {
     return { call, utterances: await listUtterances(db, call?.id as number) }
   }
 
-  test.skipIf(!installed)('PocketSphinx transcribes the speech segments, redacted and scored', async () => {
-    const report = await run({ asr: { engine: 'pocketsphinx' } })
+  const librivox = '/usr/share/pocketsphinx/test/data/librivox'
+  const readSpeech = !installed || !existsSync(librivox) ? undefined : 'librivox-read.wav'
+
+  test.skipIf(!readSpeech)('PocketSphinx transcribes real read speech: trusted, redacted and scored', async () => {
+    // The five LibriVox clips of pocketsphinx-testdata with a second of silence between them.
+    const clips = readdirSync(librivox).filter((f) => f.endsWith('.wav')).sort()
+    const file = ffmpeg(
+      [
+        ...clips.flatMap((c) => ['-i', path.join(librivox, c)]),
+        '-filter_complex',
+        `${clips.map((_, i) => `[${i}]apad=pad_dur=1[p${i}]`).join(';')};${clips.map((_, i) => `[p${i}]`).join('')}concat=n=${clips.length}:v=0:a=1`,
+      ],
+      path.join(tmp.dir, readSpeech as string),
+    )
+    const report = await ingest({ db, pool, storageDir, ffmpegPath, inputs: [file], options: { asr: { engine: 'pocketsphinx' } } })
     expect(report.done).toBe(1)
-    const { call, utterances } = await status()
-    expect(call).toMatchObject({
-      status: 'done',
-      transcript_status: 'asr',
-      transcript_format: 'pocketsphinx',
-    })
-    expect(utterances.length).toBeGreaterThan(3)
+    const call = (
+      await db.query<Record<string, unknown>>('SELECT * FROM calls WHERE source_name = $1', [readSpeech])
+    ).rows[0]
+    expect(call).toMatchObject({ status: 'done', transcript_status: 'asr', transcript_format: 'pocketsphinx', transcript_trusted: true })
+    expect(call?.transcript_confidence).toBeGreaterThanOrEqual(TRUSTED_CONFIDENCE)
+    const utterances = await listUtterances(db, call?.id as number)
+    expect(utterances.length).toBeGreaterThanOrEqual(4)
     const segments = await db.query<{ start_ms: number; end_ms: number }>(
       'SELECT start_ms, end_ms FROM segments WHERE call_id = $1',
       [call?.id],
@@ -177,6 +190,31 @@ describe('local speech recognition for a call without a transcript', () => {
       expect(u.sentiment).not.toBeNull()
     }
   })
+
+  test.skipIf(!installed)(
+    'word salad (PocketSphinx on synthetic 8 kHz voices) is kept and shown, but nothing is derived from it',
+    async () => {
+      const report = await run({ asr: { engine: 'pocketsphinx' } })
+      expect(report.done).toBe(1)
+      const { call, utterances } = await status()
+      const row = (
+        await db.query<Record<string, unknown>>(
+          `SELECT c.transcript_status, c.transcript_trusted, c.transcript_confidence, m.customer_sentiment_end,
+                  m.agent_sentiment_mean, m.customer_arousal_max
+           FROM calls c JOIN call_metrics m ON m.call_id = c.id WHERE c.id = $1`,
+          [call?.id],
+        )
+      ).rows[0]
+      expect(row).toMatchObject({ transcript_status: 'asr', transcript_trusted: false, customer_sentiment_end: null, agent_sentiment_mean: null })
+      expect(row?.transcript_confidence).toBeLessThan(TRUSTED_CONFIDENCE)
+      // The text is stored (redacted) and shown; no utterance carries a sentiment.
+      expect(utterances.length).toBeGreaterThan(3)
+      expect(utterances.every((u) => u.sentiment === null && (u.words?.length ?? 0) > 0)).toBe(true)
+      // Acoustic analysis is untouched.
+      const acoustic = await db.query('SELECT 1 FROM segments WHERE call_id = $1 AND loudness_db IS NOT NULL', [call?.id])
+      expect(acoustic.rows.length).toBeGreaterThan(0)
+    },
+  )
 
   test('without the engine, or for a language it lacks, the call completes acoustic-only and says why', async () => {
     await run({ asr: { engine: 'pocketsphinx', modelDir: path.join(tmp.dir, 'no-model') } })

@@ -312,3 +312,27 @@ test('overtalk metrics carry the overlapping stretches', () => {
     { type: 'interval', start_ms: 7500, end_ms: 8000, what: 'overtalk' },
   ])
 })
+
+test('a low-confidence recognised transcript: text items wait for a reviewer, the rest is judged', () => {
+  const c = card([
+    { key: 'greet', label: 'Greets', kind: 'phrase', speaker: 'agent', phrases: ['thank you for calling'] },
+    { key: 'swear', label: 'No profanity', kind: 'absent', phrases: ['damn'] },
+    { key: 'mood', label: 'Customer ends no worse', kind: 'sentiment', check: 'end_not_below_start' },
+    { key: 'air', label: 'No long dead air', kind: 'metric', metric: 'dead_air_longest_ms', op: '<=', value: 10_000 },
+  ])
+  const salad = facts({
+    transcriptTrusted: false,
+    transcriptConfidence: 0.31,
+    utterances: [say('agent', 0, 'thank you for calling much of it damn bomb the scallops')],
+  })
+  const r = evaluate(c, salad)
+  for (const key of ['greet', 'swear', 'mood'])
+    expect(r.items.find((i) => i.key === key)).toMatchObject({
+      result: 'pending',
+      evidence: [{ type: 'note', text: expect.stringMatching(/low-confidence speech recognition \(confidence 0\.31\)/) }],
+    })
+  expect(r.items.find((i) => i.key === 'air')?.result).toBe('pass')
+  expect(r.pending).toBe(3)
+  // Trusted, the same words are judged.
+  expect(evaluate(c, { ...salad, transcriptTrusted: true }).items.find((i) => i.key === 'swear')?.result).toBe('fail')
+})

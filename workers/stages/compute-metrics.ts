@@ -45,9 +45,14 @@ export interface CallMetrics {
   /** Share of the call in which somebody speaks. */
   talkPercent: number
   nonTalkMs: number
+  /** Silences of at least deadAirMs that are not holds. */
   deadAirCount: number
   deadAirTotalMs: number
   deadAirLongestMs: number
+  /** Announced or music-filled silences (workers/stages/detect-holds.ts). */
+  holdCount: number
+  holdTotalMs: number
+  holdLongestMs: number
   overtalkCount: number | null
   overtalkMs: number | null
   agentInterruptions: number | null
@@ -186,12 +191,15 @@ export function computeMetrics({
   durationMs,
   mono = false,
   options,
+  holds = [],
 }: {
   segments: readonly Segment[]
   durationMs: number
   /** A mono recording: one unattributed `speaker`, no agent/customer figures. */
   mono?: boolean
   options?: ComputeMetricsOptions
+  /** Hold episodes: silence inside them is hold time, not dead air. */
+  holds?: readonly Interval[]
 }): CallMetrics {
   const opts = resolveMetricsOptions(options)
   const of = (who: Speaker) => union(segments.filter((s) => s.speaker === who))
@@ -199,7 +207,8 @@ export function computeMetrics({
   const customer = of('customer')
   const anyone = union(segments)
   const talkMs = total(anyone)
-  const silences = gaps(anyone).filter((g) => g.endMs - g.startMs >= opts.deadAirMs)
+  const held = union(holds)
+  const silences = subtract(gaps(anyone), held).filter((g) => g.endMs - g.startMs >= opts.deadAirMs)
   const overtalk = intersect(agent, customer).filter((o) => o.endMs - o.startMs >= opts.minOvertalkMs)
   const latencies = responseLatencies(agent, customer)
   const last = [...segments].sort((a, b) => b.endMs - a.endMs || b.startMs - a.startMs)[0]
@@ -224,6 +233,9 @@ export function computeMetrics({
     deadAirCount: silences.length,
     deadAirTotalMs: total(silences),
     deadAirLongestMs: silences.reduce((m, g) => Math.max(m, g.endMs - g.startMs), 0),
+    holdCount: held.length,
+    holdTotalMs: total(held),
+    holdLongestMs: held.reduce((m, g) => Math.max(m, g.endMs - g.startMs), 0),
     overtalkCount: mono ? null : overtalk.length,
     overtalkMs: mono ? null : total(overtalk),
     agentInterruptions: mono ? null : countInterruptions(agent, customer, opts),

@@ -14,6 +14,8 @@ export interface Word {
   word: string
   startMs: number
   endMs: number
+  /** Local recognition only: the decoder's posterior probability of the word, 0–1. */
+  confidence?: number
 }
 
 /** An utterance as the source labels it: `label` is e.g. "spk_0", "ch_1", "Agent", or "" (none). */

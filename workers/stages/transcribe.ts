@@ -81,23 +81,76 @@ export function pocketsphinxUnavailable(modelDir = DEFAULT_MODEL_DIR): string | 
   return undefined
 }
 
+/**
+ * Below this mean word posterior a recognised transcript is kept and shown but not trusted:
+ * nothing automatic is derived from it. Measured with `npm run bench:asr`: PocketSphinx on the
+ * clean LibriVox and card clips scores 0.53–0.98 per clip, on the real 8 kHz calls in
+ * ../shared/real-audio/pca-calls 0.29–0.39 (word salad) and on the espeak calls 0.31–0.41.
+ */
+export const TRUSTED_CONFIDENCE = 0.45
+
+export interface TranscriptQuality {
+  /** Mean word posterior, weighted by word duration; null when no word carries one. */
+  confidence: number | null
+  /** Share of words the decoder itself gives less than 10%. */
+  lowWordShare: number | null
+  words: number
+  trusted: boolean
+}
+
+/** How far the words of a recognised transcript can be trusted (see TRUSTED_CONFIDENCE). */
+export function transcriptQuality(
+  utterances: ReadonlyArray<{ words?: ReadonlyArray<Word> | null }>,
+  threshold = TRUSTED_CONFIDENCE,
+): TranscriptQuality {
+  let weighted = 0
+  let duration = 0
+  let low = 0
+  let count = 0
+  for (const u of utterances)
+    for (const w of u.words ?? []) {
+      if (w.confidence === undefined) continue
+      const d = Math.max(10, w.endMs - w.startMs)
+      weighted += w.confidence * d
+      duration += d
+      if (w.confidence < 0.1) low++
+      count++
+    }
+  const confidence = duration > 0 ? Math.round((weighted / duration) * 1000) / 1000 : null
+  return {
+    confidence,
+    lowWordShare: count > 0 ? Math.round((low / count) * 1000) / 1000 : null,
+    words: count,
+    trusted: confidence !== null && confidence >= threshold,
+  }
+}
+
 /** Words PocketSphinx emits that are not words: sentence marks, silence, fillers, noise. */
 const NOT_WORDS = /^(<s>|<\/s>|<sil>|\[[A-Z_]+\]|\+\+.*\+\+)$/
 
+export interface CtmWord {
+  word: string
+  startMs: number
+  endMs: number
+  /** The decoder's posterior probability of the word, 0–1 (absent when the line has none). */
+  confidence?: number
+}
+
 /** `hyp` words in CTM lines ("uttid 1 start duration word confidence"), grouped by utterance. */
-export function parseCtm(text: string): Map<string, Array<{ word: string; startMs: number; endMs: number }>> {
-  const out = new Map<string, Array<{ word: string; startMs: number; endMs: number }>>()
+export function parseCtm(text: string): Map<string, CtmWord[]> {
+  const out = new Map<string, CtmWord[]>()
   for (const line of text.split('\n')) {
     const parts = line.trim().split(/\s+/)
     if (parts.length < 5) continue
-    const [utt, , start, duration, raw] = parts as [string, string, string, string, string]
+    const [utt, , start, duration, raw, conf] = parts as [string, string, string, string, string, string?]
     if (NOT_WORDS.test(raw)) continue
     const word = raw.replace(/\(\d+\)$/, '')
     const startMs = Math.round(Number(start) * 1000)
     const endMs = Math.round((Number(start) + Number(duration)) * 1000)
     if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) continue
+    const confidence = conf === undefined ? Number.NaN : Number(conf)
     const list = out.get(utt) ?? []
-    list.push({ word, startMs, endMs })
+    list.push({ word, startMs, endMs, ...(Number.isFinite(confidence) ? { confidence } : {}) })
     out.set(utt, list)
   }
   return out
@@ -165,7 +218,12 @@ export function createPocketsphinxEngine(modelDir = DEFAULT_MODEL_DIR): AsrEngin
       for (const piece of pieces) {
         const list = bySegment.get(piece.segment) ?? []
         for (const w of words.get(piece.id) ?? [])
-          list.push({ word: w.word, startMs: piece.startMs + w.startMs, endMs: piece.startMs + w.endMs })
+          list.push({
+            word: w.word,
+            startMs: piece.startMs + w.startMs,
+            endMs: piece.startMs + w.endMs,
+            ...(w.confidence !== undefined ? { confidence: w.confidence } : {}),
+          })
         bySegment.set(piece.segment, list)
       }
       const utterances: MappedUtterance[] = []

@@ -38,6 +38,9 @@ describe('computeMetrics', () => {
       deadAirCount: 0, // longest silence is 8 s < 10 s
       deadAirTotalMs: 0,
       deadAirLongestMs: 0,
+      holdCount: 0,
+      holdTotalMs: 0,
+      holdLongestMs: 0,
       overtalkCount: 1,
       overtalkMs: 2_500, // 21 500–24 000
       agentInterruptions: 0,
@@ -55,6 +58,16 @@ describe('computeMetrics', () => {
   test('dead air threshold is configurable and counts only silences inside the conversation', () => {
     const m = computeMetrics({ segments: conversation, durationMs: 60_000, options: { deadAirMs: 5000 } })
     expect([m.deadAirCount, m.deadAirTotalMs, m.deadAirLongestMs]).toEqual([1, 8000, 8000])
+  })
+
+  test('silence inside a hold is hold time, not dead air; what the hold leaves over is', () => {
+    const options = { deadAirMs: 5000 }
+    // The 8 s silence (12 000–20 000) held in full: no dead air, one 8 s hold.
+    const held = computeMetrics({ segments: conversation, durationMs: 60_000, options, holds: [{ startMs: 12_000, endMs: 20_000 }] })
+    expect([held.deadAirCount, held.holdCount, held.holdTotalMs, held.holdLongestMs]).toEqual([0, 1, 8000, 8000])
+    // A hold over its first 2 s only: the 6 s after it are still dead air.
+    const partly = computeMetrics({ segments: conversation, durationMs: 60_000, options, holds: [{ startMs: 12_000, endMs: 14_000 }] })
+    expect([partly.deadAirCount, partly.deadAirLongestMs, partly.holdTotalMs]).toEqual([1, 6000, 2000])
   })
 
   test('overlaps shorter than minOvertalkMs are boundary jitter, not overtalk', () => {

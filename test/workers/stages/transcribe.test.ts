@@ -40,11 +40,11 @@ test('parseCtm: words per utterance, fillers and alternate-pronunciation marks d
     [
       'u0',
       [
-        { word: 'and', startMs: 150, endMs: 360 },
-        { word: 'mr', startMs: 370, endMs: 620 },
+        { word: 'and', startMs: 150, endMs: 360, confidence: 0.26 },
+        { word: 'mr', startMs: 370, endMs: 620, confidence: 0.988 },
       ],
     ],
-    ['u1', [{ word: 'sutter', startMs: 50, endMs: 430 }]],
+    ['u1', [{ word: 'sutter', startMs: 50, endMs: 430, confidence: 0.013 }]],
   ])
 })
 

@@ -1,0 +1,220 @@
+/**
+ * Music and tones on a line: what a caller hears on hold. Speech is not music, and a hold with
+ * music is a hold, not dead air (nor agent talk, when the model takes the melody for a voice).
+ *
+ * Music holds its notes: spectral peaks stay on the same frequency for hundreds of milliseconds,
+ * where a voice's harmonics glide with its pitch and break at every consonant within ~100–200 ms.
+ * Per 32 ms window (only those clearly above the channel's floor), the strongest peaks of the
+ * magnitude spectrum are found; a peak that sits on the same bin (±1) for at least 8 windows
+ * (320 ms) is a held note. A second in which most loud windows hold notes is musical; three
+ * musical seconds in a row (gaps of a second allowed), with a new note at least every two seconds
+ * (a hum or a fan holds one tone for ever), are a music span.
+ */
+import type { Interval } from '../types.js'
+
+export interface MusicOptions {
+  /** A peak held this many windows is a note. */
+  noteWindows: number
+  /** Share of a second's loud windows that must hold notes. */
+  musicalShare: number
+  /** Shortest span reported, ms. */
+  minSpanMs: number
+  /** Windows quieter than the channel's floor plus this are not looked at. */
+  aboveFloorDb: number
+}
+
+export const defaultMusicOptions: MusicOptions = {
+  noteWindows: 10,
+  musicalShare: 0.7,
+  minSpanMs: 3000,
+  aboveFloorDb: 10,
+}
+
+const PEAKS = 3
+
+/** In-place radix-2 FFT of (re, im), length a power of two. */
+function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1
+    for (; j & bit; bit >>= 1) j ^= bit
+    j ^= bit
+    if (i < j) {
+      const tr = re[i] as number
+      re[i] = re[j] as number
+      re[j] = tr
+      const ti = im[i] as number
+      im[i] = im[j] as number
+      im[j] = ti
+    }
+  }
+  for (let size = 2; size <= n; size <<= 1) {
+    const angle = (-2 * Math.PI) / size
+    const wr = Math.cos(angle)
+    const wi = Math.sin(angle)
+    for (let start = 0; start < n; start += size) {
+      let cr = 1
+      let ci = 0
+      for (let k = 0; k < size / 2; k++) {
+        const a = start + k
+        const b = a + size / 2
+        const xr = (re[b] as number) * cr - (im[b] as number) * ci
+        const xi = (re[b] as number) * ci + (im[b] as number) * cr
+        re[b] = (re[a] as number) - xr
+        im[b] = (im[a] as number) - xi
+        re[a] = (re[a] as number) + xr
+        im[a] = (im[a] as number) + xi
+        const t = cr * wr - ci * wi
+        ci = cr * wi + ci * wr
+        cr = t
+      }
+    }
+  }
+}
+
+/** One channel's note tracking. */
+class ChannelMusic {
+  /** Run length of each bin's peak so far (windows). */
+  private readonly runs: Uint16Array
+  private readonly nextRuns: Uint16Array
+  /** Per window: 1 loud and on a held note, 0 loud without, −1 not looked at. */
+  readonly marks: number[] = []
+  /** The window each note began at. */
+  readonly noteStarts: number[] = []
+
+  constructor(bins: number) {
+    this.runs = new Uint16Array(bins)
+    this.nextRuns = new Uint16Array(bins)
+  }
+
+  push(peaks: number[] | null, noteWindows: number): void {
+    const index = this.marks.length
+    if (peaks === null) {
+      this.marks.push(-1)
+      this.runs.fill(0)
+      return
+    }
+    this.nextRuns.fill(0)
+    for (const bin of peaks)
+      this.nextRuns[bin] = Math.max(this.runs[bin - 1] ?? 0, this.runs[bin] ?? 0, this.runs[bin + 1] ?? 0) + 1
+    this.runs.set(this.nextRuns)
+    this.marks.push(0)
+    for (const bin of peaks) {
+      const run = this.runs[bin] as number
+      if (run < noteWindows) continue
+      // The window a run becomes a note marks the run behind it; later ones mark themselves.
+      const from = run === noteWindows ? index - run + 1 : index
+      if (run === noteWindows) this.noteStarts.push(from)
+      for (let w = from; w <= index; w++) if ((this.marks[w] ?? -1) >= 0) this.marks[w] = 1
+    }
+  }
+}
+
+/** Finds music spans per channel from the VAD's windows (all channels at once, in time order). */
+export class MusicDetector {
+  private readonly channels: ChannelMusic[]
+  private readonly re: Float64Array
+  private readonly im: Float64Array
+  private readonly window: Float64Array
+  private readonly floors: Float64Array[]
+  private readonly fftSize: number
+
+  constructor(
+    readonly channelCount: number,
+    readonly sampleRate: number,
+    readonly windowSize: number,
+    private readonly options: MusicOptions = defaultMusicOptions,
+  ) {
+    this.fftSize = 1 << Math.ceil(Math.log2(windowSize))
+    this.re = new Float64Array(this.fftSize)
+    this.im = new Float64Array(this.fftSize)
+    this.window = Float64Array.from({ length: windowSize }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / windowSize))
+    this.channels = Array.from({ length: channelCount }, () => new ChannelMusic(this.fftSize / 2))
+    this.floors = Array.from({ length: channelCount }, () => Float64Array.of(Number.NaN))
+  }
+
+  /**
+   * One window per channel with its level (dB) and the VAD's speech probability. Only loud windows
+   * the VAD does not take for speech are looked at (music with a voice over it is not a hold).
+   */
+  push(windows: readonly Float32Array[], levelsDb: ArrayLike<number>, speech: ArrayLike<number>): void {
+    for (let c = 0; c < this.channelCount; c++) {
+      const level = levelsDb[c] as number
+      const floors = this.floors[c] as Float64Array
+      // A slow floor: falls at once, rises by 0.1 dB a window (a note is not noise).
+      floors[0] = Number.isNaN(floors[0]) ? level : Math.min(level, (floors[0] as number) + 0.1)
+      const loud = level >= (floors[0] as number) + this.options.aboveFloorDb && level > -55
+      const look = loud && (speech[c] as number) < 0.5
+      ;(this.channels[c] as ChannelMusic).push(look ? this.peaks(windows[c] as Float32Array) : null, this.options.noteWindows)
+    }
+  }
+
+  /** The strongest spectral peaks (bins), 150 Hz up to 3.6 kHz. */
+  private peaks(x: Float32Array): number[] {
+    const { re, im, window } = this
+    re.fill(0)
+    im.fill(0)
+    for (let i = 0; i < x.length; i++) re[i] = (x[i] as number) * (window[i] as number)
+    fft(re, im)
+    const binHz = this.sampleRate / this.fftSize
+    const lo = Math.max(2, Math.ceil(150 / binHz))
+    const hi = Math.min(this.fftSize / 2 - 2, Math.floor(3600 / binHz))
+    const found: Array<[number, number]> = []
+    let total = 0
+    for (let k = lo; k <= hi; k++) {
+      const p = (re[k] as number) ** 2 + (im[k] as number) ** 2
+      total += p
+      const left = (re[k - 1] as number) ** 2 + (im[k - 1] as number) ** 2
+      const right = (re[k + 1] as number) ** 2 + (im[k + 1] as number) ** 2
+      if (p > left && p >= right) found.push([k, p])
+    }
+    const mean = total / Math.max(1, hi - lo + 1)
+    // A peak must stand well out of the spectrum (a tone, a harmonic), not a ripple of noise.
+    return found
+      .filter(([, p]) => p > 8 * mean)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, PEAKS)
+      .map(([k]) => k)
+  }
+
+  /** Music spans per channel (ms). */
+  spans(): Interval[][] {
+    const windowMs = (this.windowSize * 1000) / this.sampleRate
+    const perSecond = Math.max(1, Math.round(1000 / windowMs))
+    return this.channels.map((ch) => {
+      const musical: boolean[] = []
+      for (let start = 0; start < ch.marks.length; start += perSecond) {
+        let loud = 0
+        let notes = 0
+        for (let w = start; w < Math.min(ch.marks.length, start + perSecond); w++) {
+          const m = ch.marks[w] as number
+          if (m >= 0) loud++
+          if (m === 1) notes++
+        }
+        musical.push(loud >= perSecond / 2 && notes >= this.options.musicalShare * loud)
+      }
+      const out: Interval[] = []
+      let from = -1
+      let gap = 0
+      const close = (end: number) => {
+        const startMs = Math.round(from * perSecond * windowMs)
+        const endMs = Math.round(end * perSecond * windowMs)
+        // Music moves from note to note; a hum or a fan holds one tone for ever.
+        const notes = ch.noteStarts.filter((w) => w >= from * perSecond && w < end * perSecond).length
+        if (endMs - startMs >= this.options.minSpanMs && notes >= (endMs - startMs) / 2000) out.push({ startMs, endMs })
+      }
+      musical.forEach((isMusic, s) => {
+        if (isMusic) {
+          if (from < 0) from = s
+          gap = 0
+        } else if (from >= 0 && ++gap > 1) {
+          close(s - gap + 1)
+          from = -1
+          gap = 0
+        }
+      })
+      if (from >= 0) close(musical.length - gap)
+      return out
+    })
+  }
+}
