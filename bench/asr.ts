@@ -36,7 +36,14 @@ if (missing) {
 const ffmpegPath = resolveFfmpeg().path
 const engine = createPocketsphinxEngine()
 
-const confidences: Array<{ name: string; group: string; confidence: number | null; lowWordShare: number | null; trusted: boolean; wer?: number }> = []
+const confidences: Array<{
+  name: string
+  group: string
+  confidence: number | null
+  lowWordShare: number | null
+  trusted: boolean
+  wer?: number
+}> = []
 console.log('1. LibriVox clips (real read speech, 16 kHz), whole clip as one segment')
 const references = readFileSync(path.join(LIBRIVOX, 'transcription'), 'utf8')
   .trim()
@@ -66,7 +73,12 @@ for (const ref of references) {
   rmSync(workDir, { recursive: true, force: true })
   const hyp = utterances.map((u) => u.text).join(' ')
   const score = wordErrorRate(normaliseWords(ref.text), normaliseWords(hyp))
-  confidences.push({ name: ref.id, group: 'LibriVox (clean read speech)', ...transcriptQuality(utterances), wer: score.wer })
+  confidences.push({
+    name: ref.id,
+    group: 'LibriVox (clean read speech)',
+    ...transcriptQuality(utterances),
+    wer: score.wer,
+  })
   errors += score.errors
   words += score.words
   audioMs += durationMs
@@ -120,15 +132,29 @@ console.log(
     `ASR makes a call ${(withAsr / withoutAsr).toFixed(1)}× slower`,
 )
 
-console.log(`\n4. Transcript confidence (mean word posterior, duration-weighted); trusted at ≥ ${TRUSTED_CONFIDENCE}`)
+console.log(
+  `\n4. Transcript confidence (mean word posterior, duration-weighted); trusted at ≥ ${TRUSTED_CONFIDENCE}`,
+)
 const pca = path.join(SHARED_AUDIO, 'pca-calls')
 if (existsSync(pca)) {
   for (const file of readdirSync(pca).sort()) {
-    const result = await analyzeCall({ inputPath: path.join(pca, file), layout: 'auto', ffmpegPath, asr: { engine: 'pocketsphinx' } })
+    const result = await analyzeCall({
+      inputPath: path.join(pca, file),
+      layout: 'auto',
+      ffmpegPath,
+      asr: { engine: 'pocketsphinx' },
+    })
     if (result.transcript?.status === 'asr')
-      confidences.push({ name: file, group: 'pca-calls (real 8 kHz and dual-mono calls)', ...result.transcript.quality })
+      confidences.push({
+        name: file,
+        group: 'pca-calls (real 8 kHz and dual-mono calls)',
+        ...result.transcript.quality,
+      })
   }
-} else console.log(`  pca-calls: skipped, ${pca} is absent (it exists on the team's machines and in CI, not in a fresh clone)`)
+} else
+  console.log(
+    `  pca-calls: skipped, ${pca} is absent (it exists on the team's machines and in CI, not in a fresh clone)`,
+  )
 for (const c of confidences)
   console.log(
     `  ${c.group.padEnd(44)} ${c.name.slice(0, 44).padEnd(46)} confidence ${c.confidence?.toFixed(3) ?? '  –  '}  words < 0.1: ${c.lowWordShare?.toFixed(2) ?? ' – '}  ${c.wer !== undefined ? `WER ${(c.wer * 100).toFixed(0).padStart(3)}%  ` : '          '}${c.trusted ? 'trusted' : 'FLAGGED'}`,

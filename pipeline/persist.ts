@@ -67,9 +67,10 @@ export async function saveCallResult(
     // Holds the agent announced are found in the transcript, when it can be trusted; with those
     // of music from the audio, the call's silences are split into holds and dead air.
     const trusted = (
-      await tx.query<{ transcript_trusted: boolean | null }>('SELECT transcript_trusted FROM calls WHERE id = $1', [
-        callId,
-      ])
+      await tx.query<{ transcript_trusted: boolean | null }>(
+        'SELECT transcript_trusted FROM calls WHERE id = $1',
+        [callId],
+      )
     ).rows[0]?.transcript_trusted
     const holds = detectHolds({
       segments: result.segments,

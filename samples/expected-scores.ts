@@ -15,6 +15,7 @@ const inboundEn = (overrides: Partial<Record<string, Answer>>): Record<string, A
   'hold-ask': 'na',
   'hold-estimate': 'na',
   'hold-thanks': 'na',
+  'hold-length': 'na',
   'no-interrupting': 'pass',
   'anything-else': 'pass',
   'thanks-at-end': 'pass',
@@ -51,13 +52,10 @@ export const expectedScores: Record<string, Record<string, Record<string, Answer
   },
   'call-04-phone-dead-air': {
     // 16 s of silence after "Let me check that for you", then "sorry for the wait"; the customer
-    // ends curt ("That took a while." "No. Bye.").
+    // ends curt ("That took a while." "No. Bye."). Nobody asked to hold, no music: dead air, and
+    // the hold items do not apply.
     'inbound-support-en': inboundEn({
       'no-long-dead-air': 'fail',
-      'hold-ask': 'pass',
-      // "Let me check that for you." — no idea of how long, then 16 s of silence.
-      'hold-estimate': 'fail',
-      'hold-thanks': 'pass',
       'customer-sentiment': 'fail',
     }),
     'compliance-deduction': compliance({ 'dead-air': 'fail' }),
@@ -89,6 +87,10 @@ export const expectedScores: Record<string, Record<string, Record<string, Answer
       'agent-name': 'pass',
       verification: 'pass',
       'no-long-dead-air': 'pass',
+      'hold-ask': 'na',
+      'hold-estimate': 'na',
+      'hold-thanks': 'na',
+      'hold-length': 'na',
       'no-interrupting': 'pass',
       'anything-else': 'pass',
       'thanks-at-end': 'pass',
@@ -98,6 +100,46 @@ export const expectedScores: Record<string, Record<string, Record<string, Answer
   },
   'call-09-phone-street-noise': {
     'inbound-support-en': inboundEn({}),
+    'compliance-deduction': compliance({}),
+  },
+  'call-10-phone-hold-en': {
+    // "May I put you on hold for about two minutes…?" 18 s of silence, "Thank you for holding":
+    // a hold done by the book, and no dead air.
+    'inbound-support-en': inboundEn({
+      'hold-ask': 'pass',
+      'hold-estimate': 'pass',
+      'hold-thanks': 'pass',
+      'hold-length': 'pass',
+    }),
+    'compliance-deduction': compliance({}),
+  },
+  'call-11-phone-music-hold': {
+    // "Let me look into that for you." then 20 s of music, "Thanks for waiting": a hold (music),
+    // never asked for, with no idea of its length.
+    'inbound-support-en': inboundEn({
+      'hold-ask': 'fail',
+      'hold-estimate': 'fail',
+      'hold-thanks': 'pass',
+      'hold-length': 'pass',
+    }),
+    'compliance-deduction': compliance({}),
+  },
+  'call-12-clean-zh-hold': {
+    // "请您稍等，我帮您查询一下，大概需要两分钟" … 18 s … "感谢您的耐心等待".
+    'inbound-support-zh': {
+      greeting: 'pass',
+      'agent-name': 'pass',
+      verification: 'pass',
+      'no-long-dead-air': 'pass',
+      'hold-ask': 'pass',
+      'hold-estimate': 'pass',
+      'hold-thanks': 'pass',
+      'hold-length': 'pass',
+      'no-interrupting': 'pass',
+      'anything-else': 'pass',
+      'thanks-at-end': 'pass',
+      'customer-sentiment': 'pass',
+    },
     'compliance-deduction': compliance({}),
   },
 }

@@ -129,6 +129,27 @@ function voiceFor(script: CallScript, turn: CallScript['turns'][number]): CallSc
   return { ...v, pitch: Math.min(99, v.pitch + 30), speed: Math.round(v.speed * 1.25), gain: v.gain * 2 }
 }
 
+/**
+ * Music on hold: a looping melody (piano-like notes with three overtones, 450 ms each) over a
+ * two-note pad, about −26 dBFS: what the music detector must find, and Silero must not take for
+ * speech.
+ */
+function holdMusic(samples: number): Float32Array {
+  const notes = [262, 294, 330, 349, 392, 440, 494, 523, 440, 392, 330, 294]
+  const noteLen = Math.round(0.45 * RATE)
+  const out = new Float32Array(samples)
+  for (let i = 0; i < samples; i++) {
+    const f = notes[Math.floor(i / noteLen) % notes.length] as number
+    const t = (i % noteLen) / RATE
+    const env = Math.min(1, t * 50) * Math.exp(-t * 1.5)
+    let v = 0
+    for (let h = 1; h <= 4; h++) v += Math.sin((2 * Math.PI * f * h * i) / RATE) / h
+    v += 0.5 * Math.sin((2 * Math.PI * 131 * i) / RATE) + 0.3 * Math.sin((2 * Math.PI * 196 * i) / RATE)
+    out[i] = 0.03 * env * v
+  }
+  return out
+}
+
 function buildCall(script: CallScript, tmp: string, seed: number) {
   const clips = script.turns.map((t, n) => ({ turn: t, x: synth(tmp, t.text, voiceFor(script, t), n) }))
   const placed: Array<{
@@ -139,9 +160,11 @@ function buildCall(script: CallScript, tmp: string, seed: number) {
     x: Float32Array
     agitated: boolean
   }> = []
+  const holds: Array<{ start: number; end: number; music: boolean }> = []
   let previousEnd = 0
   for (const { turn, x } of clips) {
     const start = Math.max(0, previousEnd + Math.round(((turn.gapMs ?? 600) * RATE) / 1000))
+    if (turn.hold) holds.push({ start: previousEnd, end: start, music: turn.hold === 'music' })
     placed.push({
       speaker: turn.speaker,
       start,
@@ -162,6 +185,11 @@ function buildCall(script: CallScript, tmp: string, seed: number) {
     tracks[p.speaker].set(p.x, p.start)
     speech[p.speaker].push(...voicedIntervals(p.x, p.start))
   }
+  // Music plays on the agent's line through a music hold, from 300 ms after the last word.
+  for (const h of holds.filter((x) => x.music)) {
+    const from = h.start + Math.round(0.3 * RATE)
+    tracks.agent.set(holdMusic(h.end - Math.round(0.3 * RATE) - from), from)
+  }
   const rand = prng(seed)
   if (script.channel === 'telephone' && script.snrDb) {
     for (const side of ['agent', 'customer'] as const) {
@@ -169,11 +197,11 @@ function buildCall(script: CallScript, tmp: string, seed: number) {
       addNoise(tracks[side], level, rand)
     }
   }
-  return { placed, tracks, speech, length }
+  return { placed, tracks, speech, length, holds }
 }
 
 function writeCall(script: CallScript, index: number, tmp: string) {
-  const { placed, tracks, speech, length } = buildCall(script, tmp, 1000 + index)
+  const { placed, tracks, speech, length, holds } = buildCall(script, tmp, 1000 + index)
   const master = path.join(tmp, `${script.id}-master.wav`)
   const wav = new WaveFile()
   wav.fromScratch(2, RATE, '32f', [tracks.agent, tracks.customer])
@@ -210,6 +238,9 @@ function writeCall(script: CallScript, index: number, tmp: string) {
       agent: speech.agent.map(([s, e]) => [ms(s), ms(e)]),
       customer: speech.customer.map(([s, e]) => [ms(s), ms(e)]),
     },
+    ...(holds.length
+      ? { holds: holds.map((h) => ({ startMs: ms(h.start), endMs: ms(h.end), music: h.music })) }
+      : {}),
   }
   writeFileSync(path.join(outDir, `${script.id}.truth.json`), `${JSON.stringify(truth, null, 1)}\n`)
   if (!WITHOUT_TRANSCRIPT.has(script.id)) {
@@ -241,8 +272,16 @@ try {
       'language',
     ],
   ]
+  // `npm run samples -- call-10 call-11` makes only those calls (the others stay as they are:
+  // another espeak-ng version would change their audio and so their truth); metadata.csv always
+  // lists them all.
+  const only = process.argv.slice(2)
   scripts.forEach((script, i) => {
-    const { file } = writeCall(script, i, tmp)
+    const file = `${script.id}.${script.channel === 'clean' ? 'flac' : 'wav'}`
+    if (only.length === 0 || only.some((o) => script.id.startsWith(o))) {
+      writeCall(script, i, tmp)
+      console.log(`wrote ${file}`)
+    }
     const m = script.metadata
     rows.push([
       file,
@@ -256,7 +295,6 @@ try {
       m.disposition,
       script.language,
     ])
-    console.log(`wrote ${file}`)
   })
   writeFileSync(
     path.join(outDir, 'metadata.csv'),

@@ -25,6 +25,8 @@ export interface GroundTruth {
     agitated?: boolean
   }>
   speech: { agent: Array<[number, number]>; customer: Array<[number, number]> }
+  /** Holds in the script: silent (announced) or with music on the agent's line. */
+  holds?: Array<{ startMs: number; endMs: number; music: boolean }>
 }
 
 export function loadTruths(dir = samplesDir): GroundTruth[] {

@@ -12,6 +12,8 @@ export interface Turn {
   gapMs?: number
   /** Said agitated: louder, higher and faster than the speaker's own voice (ground truth for arousal). */
   style?: 'agitated'
+  /** The gap before this turn is a hold: silent, or with music on the agent's line. */
+  hold?: 'silent' | 'music'
 }
 
 export interface CallScript {
@@ -514,6 +516,129 @@ export const scripts: CallScript[] = [
       },
       { speaker: 'customer', text: 'No, that is all, thanks.', gapMs: 800 },
       { speaker: 'agent', text: 'Thanks for calling Acme Mobile, goodbye.', gapMs: 500 },
+    ],
+  },
+  {
+    id: 'call-10-phone-hold-en',
+    title: 'Telephone inbound with an announced hold (two minutes asked, 18 s taken)',
+    channel: 'telephone',
+    layout: 'stereo-agent-left',
+    direction: 'inbound',
+    language: 'en',
+    voices: { agent: { ...enAgent, voice: 'en-us+f4', pitch: 60 }, customer: enCustomerM },
+    snrDb: { agent: 24, customer: 16 },
+    metadata: {
+      agent: 'a.dana',
+      team: 'mobile',
+      queue: 'billing',
+      startedAt: '2026-11-10T10:05:00Z',
+      csat: 5,
+      disposition: 'resolved',
+    },
+    turns: [
+      {
+        speaker: 'agent',
+        text: 'Thank you for calling Acme Mobile, this is Dana. How can I help you today?',
+        gapMs: 600,
+      },
+      { speaker: 'customer', text: 'Hi Dana, I was charged twice for my phone bill this month.', gapMs: 700 },
+      {
+        speaker: 'agent',
+        text: 'I am sorry about that. Can you confirm your account number please?',
+        gapMs: 600,
+      },
+      { speaker: 'customer', text: 'Yes, it is the one that ends in four seven one.', gapMs: 800 },
+      {
+        speaker: 'agent',
+        text: 'Thank you. May I put you on hold for about two minutes while I check the charges?',
+        gapMs: 600,
+      },
+      { speaker: 'customer', text: 'Sure, go ahead.', gapMs: 700 },
+      {
+        speaker: 'agent',
+        text: 'Thank you for holding. I found the duplicate charge and I have refunded it.',
+        gapMs: 18000,
+        hold: 'silent',
+      },
+      { speaker: 'customer', text: 'Great, thank you.', gapMs: 700 },
+      { speaker: 'agent', text: 'Is there anything else I can help you with?', gapMs: 600 },
+      { speaker: 'customer', text: 'No, that is everything.', gapMs: 700 },
+      { speaker: 'agent', text: 'Thank you for calling Acme Mobile, goodbye.', gapMs: 500 },
+    ],
+  },
+  {
+    id: 'call-11-phone-music-hold',
+    title: 'Telephone inbound with music on hold and no hold announced',
+    channel: 'telephone',
+    layout: 'stereo-agent-left',
+    direction: 'inbound',
+    language: 'en',
+    voices: {
+      agent: { ...enAgent, voice: 'en-us+f2', pitch: 55 },
+      customer: { ...enCustomerM, voice: 'en-us+m1' },
+    },
+    snrDb: { agent: 24, customer: 18 },
+    metadata: {
+      agent: 'a.priya',
+      team: 'mobile',
+      queue: 'tech',
+      startedAt: '2026-11-10T14:30:00Z',
+      csat: 4,
+      disposition: 'resolved',
+    },
+    turns: [
+      { speaker: 'agent', text: 'Acme Mobile, Priya speaking. How can I help you today?', gapMs: 600 },
+      { speaker: 'customer', text: 'My new phone will not connect to the network.', gapMs: 700 },
+      {
+        speaker: 'agent',
+        text: 'I understand. Can you confirm the last four digits of the account phone number?',
+        gapMs: 600,
+      },
+      { speaker: 'customer', text: 'Sure, it is the number ending in twenty six.', gapMs: 800 },
+      { speaker: 'agent', text: 'Thanks. Let me look into that for you.', gapMs: 600 },
+      {
+        speaker: 'agent',
+        text: 'Thanks for waiting. Your SIM was not activated. I have activated it now.',
+        gapMs: 20000,
+        hold: 'music',
+      },
+      { speaker: 'customer', text: 'It works now, thanks.', gapMs: 900 },
+      { speaker: 'agent', text: 'Is there anything else I can help you with?', gapMs: 600 },
+      { speaker: 'customer', text: 'No, bye.', gapMs: 600 },
+      { speaker: 'agent', text: 'Thank you for calling, goodbye.', gapMs: 500 },
+    ],
+  },
+  {
+    id: 'call-12-clean-zh-hold',
+    title: 'Clean inbound call in Mandarin with an announced hold',
+    channel: 'clean',
+    layout: 'stereo-agent-left',
+    direction: 'inbound',
+    language: 'zh',
+    voices: {
+      agent: { voice: 'cmn+f2', pitch: 60, speed: 160, gain: 1 },
+      customer: { voice: 'cmn+m1', pitch: 35, speed: 165, gain: 0.9 },
+    },
+    metadata: {
+      agent: 'a.li',
+      team: 'support-cn',
+      queue: 'orders-cn',
+      startedAt: '2026-11-11T03:20:00Z',
+      csat: 5,
+      disposition: 'resolved',
+    },
+    turns: [
+      { speaker: 'agent', text: '您好，感谢致电极客商城，我是客服小李，请问有什么可以帮您？', gapMs: 600 },
+      { speaker: 'customer', text: '你好，我的订单一直没有发货。', gapMs: 700 },
+      { speaker: 'agent', text: '好的，请您提供一下订单号和手机号码后四位，我帮您核实身份。', gapMs: 600 },
+      { speaker: 'customer', text: '订单号是七七三零二，手机后四位是一二八八。', gapMs: 900 },
+      { speaker: 'agent', text: '谢谢您。请您稍等，我帮您查询一下，大概需要两分钟。', gapMs: 700 },
+      { speaker: 'customer', text: '好的。', gapMs: 600 },
+      { speaker: 'agent', text: '感谢您的耐心等待。您的订单今天下午会发货。', gapMs: 18000, hold: 'silent' },
+      { speaker: 'customer', text: '好的，谢谢。', gapMs: 700 },
+      { speaker: 'agent', text: '请问还有其他可以帮您的吗？', gapMs: 600 },
+      { speaker: 'customer', text: '没有了。', gapMs: 600 },
+      { speaker: 'agent', text: '感谢您的来电，祝您生活愉快，再见。', gapMs: 500 },
     ],
   },
 ]

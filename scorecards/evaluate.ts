@@ -36,6 +36,8 @@ export interface CallFacts {
   customerSentimentEnd: number | null
   /** Speech segments, for the evidence of silence-based metrics. */
   segments: ReadonlyArray<{ speaker: string; startMs: number; endMs: number }>
+  /** Hold episodes (announced or music): not dead air; the evidence of hold metrics. */
+  holds?: ReadonlyArray<{ startMs: number; endMs: number; reason?: string }>
   utterances: ReadonlyArray<{
     speaker: string
     startMs: number
@@ -195,14 +197,28 @@ function phraseGroups(item: PhraseItem): string[][] {
   return item.match === 'all' ? phrases.map((p) => [p]) : [phrases]
 }
 
-/** Silent stretches (no one speaking) at least `minMs` long: the evidence behind dead-air metrics. */
+/**
+ * Silent stretches (no one speaking, and not on hold) at least `minMs` long: the evidence behind
+ * dead-air metrics.
+ */
 function silences(facts: CallFacts, minMs: number): Evidence[] {
   const sorted = [...facts.segments].sort((a, b) => a.startMs - b.startMs)
+  const holds = [...(facts.holds ?? [])].sort((a, b) => a.startMs - b.startMs)
   const out: Evidence[] = []
   let covered = 0
   for (const s of sorted) {
-    if (s.startMs - covered >= minMs && covered > 0)
-      out.push({ type: 'interval', start_ms: covered, end_ms: s.startMs, what: 'silence' })
+    if (s.startMs > covered && covered > 0) {
+      // The gap minus the holds inside it.
+      let from = covered
+      for (const h of holds) {
+        if (h.endMs <= from || h.startMs >= s.startMs) continue
+        if (h.startMs - from >= minMs)
+          out.push({ type: 'interval', start_ms: from, end_ms: h.startMs, what: 'silence' })
+        from = Math.max(from, h.endMs)
+      }
+      if (s.startMs - from >= minMs)
+        out.push({ type: 'interval', start_ms: from, end_ms: s.startMs, what: 'silence' })
+    }
     covered = Math.max(covered, s.endMs)
   }
   return out
@@ -296,6 +312,14 @@ function judge(
         evidence.push(...silences(facts, Math.max(1, threshold)))
       }
       if (!passes && item.metric.startsWith('overtalk')) evidence.push(...overlaps(facts))
+      if (item.metric.startsWith('hold'))
+        for (const h of facts.holds ?? [])
+          evidence.push({
+            type: 'interval',
+            start_ms: h.startMs,
+            end_ms: h.endMs,
+            what: `hold (${h.reason ?? 'hold'})`,
+          })
       // Count metrics fail once per counted event (per_occurrence deductions), others once.
       const counted = /count|interruptions|agitated/.test(item.metric) && Number.isInteger(value) && value > 0
       return { result: passes ? 'pass' : 'fail', occurrences: passes ? 0 : counted ? value : 1, evidence }

@@ -5,10 +5,15 @@ import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
 import { type SourceInfo, writeChannelWavs } from './ffmpeg.js'
 import { type ChannelCheck, ChannelComparison } from './stages/check-channels.js'
-import { MusicDetector } from './stages/detect-music.js'
-import { type CallMetrics, type ComputeMetricsOptions, computeMetrics, union } from './stages/compute-metrics.js'
-import { detectHolds, type HoldEpisode } from './stages/detect-holds.js'
+import {
+  type CallMetrics,
+  type ComputeMetricsOptions,
+  computeMetrics,
+  union,
+} from './stages/compute-metrics.js'
 import { decodeAudio } from './stages/decode-audio.js'
+import { detectHolds, type HoldEpisode } from './stages/detect-holds.js'
+import { MusicDetector } from './stages/detect-music.js'
 import {
   type ChannelVoiceReport,
   chooseModel,

@@ -96,7 +96,7 @@ export async function loadCallFacts(
   if (callIds.length === 0) return out
   const calls = await db.query<Record<string, unknown>>(
     `SELECT c.id, c.duration_ms, c.direction, c.language, c.queue, c.team, c.transcript_status,
-            c.transcript_trusted, c.transcript_confidence, m.customer_sentiment_start, m.customer_sentiment_end, ${METRIC_COLUMNS}
+            c.transcript_trusted, c.transcript_confidence, m.hold_episodes, m.customer_sentiment_start, m.customer_sentiment_end, ${METRIC_COLUMNS}
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
      WHERE c.id = ANY($1::bigint[])`,
     [callIds],
@@ -113,6 +113,7 @@ export async function loadCallFacts(
       hasTranscript: row.transcript_status === 'supplied' || row.transcript_status === 'asr',
       transcriptTrusted: row.transcript_trusted !== false,
       transcriptConfidence: (row.transcript_confidence as number | null) ?? null,
+      holds: (row.hold_episodes as CallFacts['holds'] | null) ?? [],
       metrics,
       customerSentimentStart: (row.customer_sentiment_start as number | null) ?? null,
       customerSentimentEnd: (row.customer_sentiment_end as number | null) ?? null,

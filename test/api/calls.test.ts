@@ -14,7 +14,7 @@ import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
 import { ingest } from '../../pipeline/run.js'
 import { storagePath } from '../../pipeline/storage.js'
-import { samplesDir } from '../../samples/ground-truth.js'
+import { loadTruths, samplesDir } from '../../samples/ground-truth.js'
 import { installBuiltinScorecards } from '../../scorecards/builtin.js'
 import { ffmpegPath, tempDir } from '../helpers/audio.js'
 import { openTestDb } from '../helpers/db.js'
@@ -127,10 +127,14 @@ describe('auth', () => {
 describe('list and search', () => {
   test('filters', async () => {
     const list = async (query: string) => names((await get(`/v1/calls?${query}`, tokens.reviewer)).body)
-    expect(await list('')).toHaveLength(9)
+    expect(await list('')).toHaveLength(loadTruths().length)
     expect(await list('direction=outbound')).toEqual(['call-07-phone-outbound.wav'])
-    expect(await list('language=zh')).toEqual(['call-08-clean-zh-refund.flac'])
-    expect(await list('queue=billing')).toEqual(['call-01-clean-billing.flac', 'call-04-phone-dead-air.wav'])
+    expect(await list('language=zh')).toEqual(['call-08-clean-zh-refund.flac', 'call-12-clean-zh-hold.flac'])
+    expect(await list('queue=billing')).toEqual([
+      'call-01-clean-billing.flac',
+      'call-04-phone-dead-air.wav',
+      'call-10-phone-hold-en.wav',
+    ])
     expect(await list('agent=a.ray&team=support-west')).toEqual(['call-09-phone-street-noise.wav'])
     expect(await list('dead_air_min_ms=10000')).toEqual(['call-04-phone-dead-air.wav'])
     expect(await list('trend_max=-0.3')).toEqual(['call-06-phone-angry.wav'])
@@ -168,9 +172,9 @@ describe('list and search', () => {
       pages++
     } while (cursor)
     expect(pages).toBe(3)
-    expect(seen).toHaveLength(9)
-    expect(new Set(seen).size).toBe(9)
-    expect(seen[0]).toBe('call-09-phone-street-noise.wav') // started last (metadata)
+    expect(seen).toHaveLength(loadTruths().length)
+    expect(new Set(seen).size).toBe(loadTruths().length)
+    expect(seen[0]).toBe('call-12-clean-zh-hold.flac') // started last (metadata)
     const bad = await get('/v1/calls?cursor=bm9wZQ', tokens.manager)
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'QA_ERR_VALIDATION' } } })
   })
@@ -295,7 +299,7 @@ describe('trends', () => {
     const res = await get(`/v1/trends?${range}&group_by=team&period=month`, tokens.manager)
     expect(res.status).toBe(200)
     const rows = res.body.items as Array<Record<string, number | string>>
-    expect(rows.reduce((n, r) => n + (r.calls as number), 0)).toBe(9)
+    expect(rows.reduce((n, r) => n + (r.calls as number), 0)).toBe(loadTruths().length)
     const west = rows.find((r) => r.group === 'support-west')
     // support-west: call-06 (a.kim, csat 1) and call-09 (a.ray): the metadata's CSAT values averaged.
     const csat = await db.query<{ avg: number; n: number }>(
@@ -314,8 +318,12 @@ describe('trends', () => {
     const deadAir = (billing.body.items as Array<Record<string, number | string>>).filter(
       (r) => r.group === 'billing',
     )
-    // billing: call-01 (no dead air) and call-04 (16 s) fall in the same week of the metadata.
-    expect(deadAir).toEqual([expect.objectContaining({ calls: 2, dead_air_rate: 0.5 })])
+    // billing: call-01 (no dead air) and call-04 (16 s) fall in the same week of the metadata;
+    // call-10, the week after, has an 18 s silence the agent announced: a hold, not dead air.
+    expect(deadAir).toEqual([
+      expect.objectContaining({ calls: 2, dead_air_rate: 0.5, hold_rate: 0 }),
+      expect.objectContaining({ calls: 1, dead_air_rate: 0, hold_rate: 1 }),
+    ])
   })
 
   test('top failed items, CSV export, and who may see trends', async () => {
@@ -328,9 +336,9 @@ describe('trends', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/)
     const lines = csv.body.toString('utf8').trim().split('\r\n')
     expect(lines[0]).toBe(
-      'period,group,calls,qa_percent,qa_evaluations,qa_reviewed,customer_sentiment_end,customer_sentiment_trend,csat,csat_responses,aht_ms,dead_air_rate,overtalk_share,agent_talk_ratio',
+      'period,group,calls,qa_percent,qa_evaluations,qa_reviewed,customer_sentiment_end,customer_sentiment_trend,csat,csat_responses,aht_ms,dead_air_rate,overtalk_share,agent_talk_ratio,hold_rate,hold_ms_per_call,low_confidence_transcripts',
     )
-    expect(lines).toHaveLength(1 + 5) // five agents
+    expect(lines).toHaveLength(1 + 8) // eight agents
     for (const role of ['reviewer', 'trainer', 'agent'] as const)
       expect((await get(`/v1/trends?${range}&group_by=agent&period=day`, tokens[role])).status).toBe(403)
     expect((await get('/v1/trends?group_by=agent&period=day', tokens.manager)).status).toBe(400)

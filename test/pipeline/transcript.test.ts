@@ -156,40 +156,57 @@ describe('local speech recognition for a call without a transcript', () => {
   const librivox = '/usr/share/pocketsphinx/test/data/librivox'
   const readSpeech = !installed || !existsSync(librivox) ? undefined : 'librivox-read.wav'
 
-  test.skipIf(!readSpeech)('PocketSphinx transcribes real read speech: trusted, redacted and scored', async () => {
-    // The five LibriVox clips of pocketsphinx-testdata with a second of silence between them.
-    const clips = readdirSync(librivox).filter((f) => f.endsWith('.wav')).sort()
-    const file = ffmpeg(
-      [
-        ...clips.flatMap((c) => ['-i', path.join(librivox, c)]),
-        '-filter_complex',
-        `${clips.map((_, i) => `[${i}]apad=pad_dur=1[p${i}]`).join(';')};${clips.map((_, i) => `[p${i}]`).join('')}concat=n=${clips.length}:v=0:a=1`,
-      ],
-      path.join(tmp.dir, readSpeech as string),
-    )
-    const report = await ingest({ db, pool, storageDir, ffmpegPath, inputs: [file], options: { asr: { engine: 'pocketsphinx' } } })
-    expect(report.done).toBe(1)
-    const call = (
-      await db.query<Record<string, unknown>>('SELECT * FROM calls WHERE source_name = $1', [readSpeech])
-    ).rows[0]
-    expect(call).toMatchObject({ status: 'done', transcript_status: 'asr', transcript_format: 'pocketsphinx', transcript_trusted: true })
-    expect(call?.transcript_confidence).toBeGreaterThanOrEqual(TRUSTED_CONFIDENCE)
-    const utterances = await listUtterances(db, call?.id as number)
-    expect(utterances.length).toBeGreaterThanOrEqual(4)
-    const segments = await db.query<{ start_ms: number; end_ms: number }>(
-      'SELECT start_ms, end_ms FROM segments WHERE call_id = $1',
-      [call?.id],
-    )
-    for (const u of utterances) {
-      // One utterance per VAD segment it found words in, on the mono channel's single speaker.
-      expect(u.speaker).toBe('speaker')
-      expect(segments.rows).toContainEqual({ start_ms: u.start_ms, end_ms: u.end_ms })
-      expect(u.words?.length).toBeGreaterThan(0)
-      expect(u.text).toBeNull()
-      expect(u.language).toBe('en')
-      expect(u.sentiment).not.toBeNull()
-    }
-  })
+  test.skipIf(!readSpeech)(
+    'PocketSphinx transcribes real read speech: trusted, redacted and scored',
+    async () => {
+      // The five LibriVox clips of pocketsphinx-testdata with a second of silence between them.
+      const clips = readdirSync(librivox)
+        .filter((f) => f.endsWith('.wav'))
+        .sort()
+      const file = ffmpeg(
+        [
+          ...clips.flatMap((c) => ['-i', path.join(librivox, c)]),
+          '-filter_complex',
+          `${clips.map((_, i) => `[${i}]apad=pad_dur=1[p${i}]`).join(';')};${clips.map((_, i) => `[p${i}]`).join('')}concat=n=${clips.length}:v=0:a=1`,
+        ],
+        path.join(tmp.dir, readSpeech as string),
+      )
+      const report = await ingest({
+        db,
+        pool,
+        storageDir,
+        ffmpegPath,
+        inputs: [file],
+        options: { asr: { engine: 'pocketsphinx' } },
+      })
+      expect(report.done).toBe(1)
+      const call = (
+        await db.query<Record<string, unknown>>('SELECT * FROM calls WHERE source_name = $1', [readSpeech])
+      ).rows[0]
+      expect(call).toMatchObject({
+        status: 'done',
+        transcript_status: 'asr',
+        transcript_format: 'pocketsphinx',
+        transcript_trusted: true,
+      })
+      expect(call?.transcript_confidence).toBeGreaterThanOrEqual(TRUSTED_CONFIDENCE)
+      const utterances = await listUtterances(db, call?.id as number)
+      expect(utterances.length).toBeGreaterThanOrEqual(4)
+      const segments = await db.query<{ start_ms: number; end_ms: number }>(
+        'SELECT start_ms, end_ms FROM segments WHERE call_id = $1',
+        [call?.id],
+      )
+      for (const u of utterances) {
+        // One utterance per VAD segment it found words in, on the mono channel's single speaker.
+        expect(u.speaker).toBe('speaker')
+        expect(segments.rows).toContainEqual({ start_ms: u.start_ms, end_ms: u.end_ms })
+        expect(u.words?.length).toBeGreaterThan(0)
+        expect(u.text).toBeNull()
+        expect(u.language).toBe('en')
+        expect(u.sentiment).not.toBeNull()
+      }
+    },
+  )
 
   test.skipIf(!installed)(
     'word salad (PocketSphinx on synthetic 8 kHz voices) is kept and shown, but nothing is derived from it',
@@ -205,13 +222,21 @@ describe('local speech recognition for a call without a transcript', () => {
           [call?.id],
         )
       ).rows[0]
-      expect(row).toMatchObject({ transcript_status: 'asr', transcript_trusted: false, customer_sentiment_end: null, agent_sentiment_mean: null })
+      expect(row).toMatchObject({
+        transcript_status: 'asr',
+        transcript_trusted: false,
+        customer_sentiment_end: null,
+        agent_sentiment_mean: null,
+      })
       expect(row?.transcript_confidence).toBeLessThan(TRUSTED_CONFIDENCE)
       // The text is stored (redacted) and shown; no utterance carries a sentiment.
       expect(utterances.length).toBeGreaterThan(3)
       expect(utterances.every((u) => u.sentiment === null && (u.words?.length ?? 0) > 0)).toBe(true)
       // Acoustic analysis is untouched.
-      const acoustic = await db.query('SELECT 1 FROM segments WHERE call_id = $1 AND loudness_db IS NOT NULL', [call?.id])
+      const acoustic = await db.query(
+        'SELECT 1 FROM segments WHERE call_id = $1 AND loudness_db IS NOT NULL',
+        [call?.id],
+      )
       expect(acoustic.rows.length).toBeGreaterThan(0)
     },
   )

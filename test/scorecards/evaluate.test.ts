@@ -318,7 +318,14 @@ test('a low-confidence recognised transcript: text items wait for a reviewer, th
     { key: 'greet', label: 'Greets', kind: 'phrase', speaker: 'agent', phrases: ['thank you for calling'] },
     { key: 'swear', label: 'No profanity', kind: 'absent', phrases: ['damn'] },
     { key: 'mood', label: 'Customer ends no worse', kind: 'sentiment', check: 'end_not_below_start' },
-    { key: 'air', label: 'No long dead air', kind: 'metric', metric: 'dead_air_longest_ms', op: '<=', value: 10_000 },
+    {
+      key: 'air',
+      label: 'No long dead air',
+      kind: 'metric',
+      metric: 'dead_air_longest_ms',
+      op: '<=',
+      value: 10_000,
+    },
   ])
   const salad = facts({
     transcriptTrusted: false,
@@ -329,10 +336,17 @@ test('a low-confidence recognised transcript: text items wait for a reviewer, th
   for (const key of ['greet', 'swear', 'mood'])
     expect(r.items.find((i) => i.key === key)).toMatchObject({
       result: 'pending',
-      evidence: [{ type: 'note', text: expect.stringMatching(/low-confidence speech recognition \(confidence 0\.31\)/) }],
+      evidence: [
+        {
+          type: 'note',
+          text: expect.stringMatching(/low-confidence speech recognition \(confidence 0\.31\)/),
+        },
+      ],
     })
   expect(r.items.find((i) => i.key === 'air')?.result).toBe('pass')
   expect(r.pending).toBe(3)
   // Trusted, the same words are judged.
-  expect(evaluate(c, { ...salad, transcriptTrusted: true }).items.find((i) => i.key === 'swear')?.result).toBe('fail')
+  expect(
+    evaluate(c, { ...salad, transcriptTrusted: true }).items.find((i) => i.key === 'swear')?.result,
+  ).toBe('fail')
 })

@@ -92,14 +92,25 @@ test('evidence points at the moment: phrase times inside the utterance, dead air
   expect(silence?.start_ms).toBeGreaterThan(16_000)
   expect(silence?.end_ms).toBeLessThan(33_500)
   expect((silence?.end_ms ?? 0) - (silence?.start_ms ?? 0)).toBeGreaterThan(15_000)
-  const greeting = deadAir?.items.find((i) => i.item_key === 'hold-thanks')?.evidence[0] as {
+  // Nobody asked to hold ("Let me check that for you."): no hold, so the hold items do not apply.
+  expect(deadAir?.items.find((i) => i.item_key === 'hold-thanks')?.result).toBe('na')
+  // call-10 asks ("May I put you on hold for about two minutes…?"): its 18 s are a hold, not dead
+  // air, and the hold items carry their evidence.
+  const held = (await listEvaluations(db, idOf.get('call-10-phone-hold-en.wav') as number)).find(
+    (e) => e.scorecard_key === 'inbound-support-en',
+  )
+  expect(held?.items.find((i) => i.item_key === 'no-long-dead-air')?.result).toBe('pass')
+  const thanks = held?.items.find((i) => i.item_key === 'hold-thanks')?.evidence[0] as {
     text: string
     start_ms: number
     end_ms: number
   }
-  expect(greeting.text).toBe('sorry for the wait')
-  expect(greeting.start_ms).toBeGreaterThanOrEqual(35_750)
-  expect(greeting.end_ms).toBeLessThanOrEqual(39_549)
+  expect(thanks.text).toBe('thank you for holding')
+  const length = held?.items.find((i) => i.item_key === 'hold-length')?.evidence ?? []
+  expect(length[1]).toMatchObject({ type: 'interval', what: 'hold (announced)' })
+  expect(
+    (length[1] as { end_ms: number; start_ms: number }).end_ms - (length[1] as { start_ms: number }).start_ms,
+  ).toBeGreaterThan(17_000)
   // The deduction card: 100 − 0.5 for the dead air.
   const compliance = (await listEvaluations(db, idOf.get('call-04-phone-dead-air.wav') as number)).find(
     (e) => e.scorecard_key === 'compliance-deduction',
@@ -126,7 +137,8 @@ test('a changed card is a new version; re-scoring it leaves the old evaluations 
   expect((await activeScorecards(db)).find((c) => c.key === 'inbound-support-en')?.version).toBe(2)
 
   const report = await rescore({ db, scorecard: v2.scorecard, batchSize: 4 })
-  expect(report).toMatchObject({ calls: truths.length, evaluated: 7, skipped: 2 })
+  // Every English inbound call: not the outbound one nor the two in Mandarin.
+  expect(report).toMatchObject({ calls: truths.length, evaluated: 9, skipped: 3 })
   const after = await db.query<{ call_id: number; percent: number }>(
     'SELECT call_id, percent FROM evaluations WHERE scorecard_id = $1 ORDER BY call_id',
     [v1?.id],
@@ -152,6 +164,36 @@ test('a changed card is a new version; re-scoring it leaves the old evaluations 
         v2.scorecard.id,
       ])
     ).rows[0]?.n,
-  ).toBe(7)
+  ).toBe(9)
   expect((await rescore({ db, scorecard: v2.scorecard, since: new Date('2030-01-01') })).calls).toBe(0)
+})
+
+test('hold versus dead air versus music, in English and Chinese', async () => {
+  const metrics = async (file: string) =>
+    (
+      await db.query<{
+        dead_air_count: number
+        hold_count: number
+        hold_longest_ms: number
+        hold_episodes: Array<Record<string, unknown>>
+      }>(
+        'SELECT dead_air_count, hold_count, hold_longest_ms, hold_episodes FROM call_metrics WHERE call_id = $1',
+        [idOf.get(file)],
+      )
+    ).rows[0]
+  // "Let me check that for you." then 16 s: nobody asked, no music: dead air.
+  expect(await metrics('call-04-phone-dead-air.wav')).toMatchObject({ dead_air_count: 1, hold_count: 0 })
+  // "May I put you on hold for about two minutes…?" then 18 s: a hold, no dead air.
+  const en = await metrics('call-10-phone-hold-en.wav')
+  expect(en).toMatchObject({ dead_air_count: 0, hold_count: 1 })
+  expect(en?.hold_episodes[0]).toMatchObject({ reason: 'announced', phrase: 'put you on hold' })
+  expect(en?.hold_longest_ms).toBeGreaterThan(17_000)
+  // Music on the agent's line, nothing said about a hold: a hold found from the audio.
+  const music = await metrics('call-11-phone-music-hold.wav')
+  expect(music).toMatchObject({ dead_air_count: 0, hold_count: 1 })
+  expect(music?.hold_episodes[0]).toMatchObject({ reason: 'music' })
+  // "请您稍等，我帮您查询一下，大概需要两分钟" then 18 s.
+  const zh = await metrics('call-12-clean-zh-hold.flac')
+  expect(zh).toMatchObject({ dead_air_count: 0, hold_count: 1 })
+  expect(zh?.hold_episodes[0]).toMatchObject({ reason: 'announced', phrase: '请您稍等' })
 })

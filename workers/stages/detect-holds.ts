@@ -103,7 +103,8 @@ export function detectHolds({
       continue
     }
     let covered = 0
-    for (const m of musical) covered += Math.max(0, Math.min(m.endMs, s.endMs) - Math.max(m.startMs, s.startMs))
+    for (const m of musical)
+      covered += Math.max(0, Math.min(m.endMs, s.endMs) - Math.max(m.startMs, s.startMs))
     if (covered >= options.musicShare * (s.endMs - s.startMs)) out.push({ ...s, reason: 'music' })
   }
   return out

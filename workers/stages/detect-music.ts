@@ -4,7 +4,7 @@
  *
  * Music holds its notes: spectral peaks stay on the same frequency for hundreds of milliseconds,
  * where a voice's harmonics glide with its pitch and break at every consonant within ~100–200 ms.
- * Per 32 ms window (only those clearly above the channel's floor), the strongest peaks of the
+ * Per 32 ms window (audible, and not taken for speech by the VAD), the strongest peaks of the
  * magnitude spectrum are found; a peak that sits on the same bin (±1) for at least 8 windows
  * (320 ms) is a held note. A second in which most loud windows hold notes is musical; three
  * musical seconds in a row (gaps of a second allowed), with a new note at least every two seconds
@@ -116,7 +116,7 @@ export class MusicDetector {
   private readonly re: Float64Array
   private readonly im: Float64Array
   private readonly window: Float64Array
-  private readonly floors: Float64Array[]
+  private readonly levels: number[][]
   private readonly fftSize: number
 
   constructor(
@@ -128,24 +128,29 @@ export class MusicDetector {
     this.fftSize = 1 << Math.ceil(Math.log2(windowSize))
     this.re = new Float64Array(this.fftSize)
     this.im = new Float64Array(this.fftSize)
-    this.window = Float64Array.from({ length: windowSize }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / windowSize))
+    this.window = Float64Array.from(
+      { length: windowSize },
+      (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / windowSize),
+    )
     this.channels = Array.from({ length: channelCount }, () => new ChannelMusic(this.fftSize / 2))
-    this.floors = Array.from({ length: channelCount }, () => Float64Array.of(Number.NaN))
+    this.levels = Array.from({ length: channelCount }, () => [])
   }
 
   /**
-   * One window per channel with its level (dB) and the VAD's speech probability. Only loud windows
-   * the VAD does not take for speech are looked at (music with a voice over it is not a hold).
+   * One window per channel with its level (dB) and the VAD's speech probability. Windows the VAD
+   * takes for speech are not looked at (music with a voice over it is not a hold).
    */
   push(windows: readonly Float32Array[], levelsDb: ArrayLike<number>, speech: ArrayLike<number>): void {
     for (let c = 0; c < this.channelCount; c++) {
       const level = levelsDb[c] as number
-      const floors = this.floors[c] as Float64Array
-      // A slow floor: falls at once, rises by 0.1 dB a window (a note is not noise).
-      floors[0] = Number.isNaN(floors[0]) ? level : Math.min(level, (floors[0] as number) + 0.1)
-      const loud = level >= (floors[0] as number) + this.options.aboveFloorDb && level > -55
-      const look = loud && (speech[c] as number) < 0.5
-      ;(this.channels[c] as ChannelMusic).push(look ? this.peaks(windows[c] as Float32Array) : null, this.options.noteWindows)
+      ;(this.levels[c] as number[]).push(level)
+      // The floor is the whole call's, known at the end (spans()); here only audible windows the
+      // VAD does not take for speech are looked at.
+      const look = level > -55 && (speech[c] as number) < 0.5
+      ;(this.channels[c] as ChannelMusic).push(
+        look ? this.peaks(windows[c] as Float32Array) : null,
+        this.options.noteWindows,
+      )
     }
   }
 
@@ -181,14 +186,18 @@ export class MusicDetector {
   spans(): Interval[][] {
     const windowMs = (this.windowSize * 1000) / this.sampleRate
     const perSecond = Math.max(1, Math.round(1000 / windowMs))
-    return this.channels.map((ch) => {
+    return this.channels.map((ch, c) => {
+      const levels = this.levels[c] as number[]
+      // The channel's noise floor: its 10th percentile of window levels over the whole call.
+      const floor = [...levels].sort((a, b) => a - b)[Math.floor(levels.length / 10)] ?? -140
       const musical: boolean[] = []
       for (let start = 0; start < ch.marks.length; start += perSecond) {
         let loud = 0
         let notes = 0
         for (let w = start; w < Math.min(ch.marks.length, start + perSecond); w++) {
           const m = ch.marks[w] as number
-          if (m >= 0) loud++
+          if (m < 0 || (levels[w] as number) < floor + this.options.aboveFloorDb) continue
+          loud++
           if (m === 1) notes++
         }
         musical.push(loud >= perSecond / 2 && notes >= this.options.musicalShare * loud)
@@ -201,7 +210,8 @@ export class MusicDetector {
         const endMs = Math.round(end * perSecond * windowMs)
         // Music moves from note to note; a hum or a fan holds one tone for ever.
         const notes = ch.noteStarts.filter((w) => w >= from * perSecond && w < end * perSecond).length
-        if (endMs - startMs >= this.options.minSpanMs && notes >= (endMs - startMs) / 2000) out.push({ startMs, endMs })
+        if (endMs - startMs >= this.options.minSpanMs && notes >= (endMs - startMs) / 2000)
+          out.push({ startMs, endMs })
       }
       musical.forEach((isMusic, s) => {
         if (isMusic) {

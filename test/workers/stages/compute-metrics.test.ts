@@ -63,10 +63,22 @@ describe('computeMetrics', () => {
   test('silence inside a hold is hold time, not dead air; what the hold leaves over is', () => {
     const options = { deadAirMs: 5000 }
     // The 8 s silence (12 000–20 000) held in full: no dead air, one 8 s hold.
-    const held = computeMetrics({ segments: conversation, durationMs: 60_000, options, holds: [{ startMs: 12_000, endMs: 20_000 }] })
-    expect([held.deadAirCount, held.holdCount, held.holdTotalMs, held.holdLongestMs]).toEqual([0, 1, 8000, 8000])
+    const held = computeMetrics({
+      segments: conversation,
+      durationMs: 60_000,
+      options,
+      holds: [{ startMs: 12_000, endMs: 20_000 }],
+    })
+    expect([held.deadAirCount, held.holdCount, held.holdTotalMs, held.holdLongestMs]).toEqual([
+      0, 1, 8000, 8000,
+    ])
     // A hold over its first 2 s only: the 6 s after it are still dead air.
-    const partly = computeMetrics({ segments: conversation, durationMs: 60_000, options, holds: [{ startMs: 12_000, endMs: 14_000 }] })
+    const partly = computeMetrics({
+      segments: conversation,
+      durationMs: 60_000,
+      options,
+      holds: [{ startMs: 12_000, endMs: 14_000 }],
+    })
     expect([partly.deadAirCount, partly.deadAirLongestMs, partly.holdTotalMs]).toEqual([1, 6000, 2000])
   })
 
