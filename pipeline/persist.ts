@@ -12,6 +12,7 @@ import {
 import type { AnalyzeCallResult } from '../workers/analyze-call.js'
 import { type ComputeMetricsOptions, computeMetrics } from '../workers/stages/compute-metrics.js'
 import { detectHolds } from '../workers/stages/detect-holds.js'
+import { detectRoles, partyOf } from '../workers/stages/detect-roles.js'
 import { summarizeSentiment, utteranceArousal } from '../workers/stages/summarize-sentiment.js'
 import { evaluateCall } from './rescore.js'
 
@@ -32,7 +33,12 @@ export async function saveCallResult(
   await db.withTransaction(async (tx) => {
     if (toggleSwap) {
       // The audio was analysed swapped; the stored transcript turns round in the same transaction.
-      await tx.query('UPDATE calls SET speakers_swapped = NOT speakers_swapped WHERE id = $1', [callId])
+      // A person said which side is the agent: no evidence overrides that afterwards.
+      await tx.query(
+        `UPDATE calls SET speakers_swapped = NOT speakers_swapped, role_decision = '{"source": "manual"}'
+         WHERE id = $1`,
+        [callId],
+      )
       await tx.query(
         `UPDATE utterances SET speaker = CASE speaker WHEN 'agent' THEN 'customer' WHEN 'customer' THEN 'agent'
            ELSE speaker END
@@ -40,7 +46,6 @@ export async function saveCallResult(
         [callId],
       )
     }
-    await replaceSegments(tx, callId, result.segments)
     const asr = result.transcript
     if (asr?.status === 'asr') {
       await replaceUtterances(tx, callId, asr.utterances)
@@ -56,7 +61,67 @@ export async function saveCallResult(
       await replaceUtterances(tx, callId, [])
       await setTranscriptStatus(tx, callId, { status: asr.status, source: asr.engine, error: asr.error })
     }
-    const stored = await listUtterances(tx, callId)
+    const call = (
+      await tx.query<{
+        transcript_trusted: boolean | null
+        requested_layout: string
+        direction: 'inbound' | 'outbound' | null
+        role_decision: { source: string } | null
+      }>('SELECT transcript_trusted, requested_layout, direction, role_decision FROM calls WHERE id = $1', [
+        callId,
+      ])
+    ).rows[0]
+    let stored = await listUtterances(tx, callId)
+    // Only trusted text feeds anything automatic (roles, announced holds).
+    const textOf = (rows: typeof stored) =>
+      call?.transcript_trusted === true
+        ? rows.map((u) => ({
+            speaker: u.speaker,
+            startMs: u.start_ms,
+            endMs: u.end_ms,
+            text: u.text_redacted,
+            words: u.words?.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms })) ?? null,
+          }))
+        : []
+
+    // Who is the agent, when nobody said: the evidence of the call (workers/stages/detect-roles.ts).
+    let segments = result.segments
+    const twoParties = result.layout === 'stereo-agent-left' || result.layout === 'stereo-agent-right'
+    const decided = call?.role_decision?.source === 'metadata' || call?.role_decision?.source === 'manual'
+    if (twoParties && call?.requested_layout === 'auto' && !decided && !toggleSwap) {
+      const decision = detectRoles({ segments, utterances: textOf(stored), direction: call.direction })
+      if (decision.swap) {
+        segments = segments.map((seg) => ({
+          ...seg,
+          speaker: seg.speaker === 'agent' ? 'customer' : 'agent',
+        }))
+        // Each utterance goes with the party whose speech it overlaps, whatever the transcript said.
+        const relabelled = stored.map((u) => ({
+          seq: u.seq,
+          speaker: partyOf({ startMs: u.start_ms, endMs: u.end_ms }, segments) ?? swapRole(u.speaker),
+        }))
+        await tx.query(
+          `UPDATE utterances u SET speaker = v.speaker
+           FROM unnest($2::int[], $3::text[]) AS v(seq, speaker)
+           WHERE u.call_id = $1 AND u.seq = v.seq`,
+          [callId, relabelled.map((r) => r.seq), relabelled.map((r) => r.speaker)],
+        )
+        await tx.query('UPDATE calls SET speakers_swapped = NOT speakers_swapped WHERE id = $1', [callId])
+        stored = await listUtterances(tx, callId)
+      }
+      const agentChannel = (result.layout === 'stereo-agent-left') !== decision.swap ? 'left' : 'right'
+      await tx.query('UPDATE calls SET role_decision = $2 WHERE id = $1', [
+        callId,
+        JSON.stringify({
+          source: decision.evidence.some((e) => e.cue.endsWith('said')) ? 'transcript' : 'turn-taking',
+          agent: agentChannel,
+          swapped: decision.swap,
+          margin: decision.margin,
+          evidence: decision.evidence.slice(0, 20),
+        }),
+      ])
+    }
+    await replaceSegments(tx, callId, segments)
     const utterances = stored.map((u) => ({
       seq: u.seq,
       speaker: u.speaker,
@@ -66,28 +131,9 @@ export async function saveCallResult(
     }))
     // Holds the agent announced are found in the transcript, when it can be trusted; with those
     // of music from the audio, the call's silences are split into holds and dead air.
-    const trusted = (
-      await tx.query<{ transcript_trusted: boolean | null }>(
-        'SELECT transcript_trusted FROM calls WHERE id = $1',
-        [callId],
-      )
-    ).rows[0]?.transcript_trusted
-    const holds = detectHolds({
-      segments: result.segments,
-      utterances:
-        trusted === true
-          ? stored.map((u) => ({
-              speaker: u.speaker,
-              startMs: u.start_ms,
-              endMs: u.end_ms,
-              text: u.text_redacted,
-              words: u.words?.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms })) ?? null,
-            }))
-          : [],
-      music: result.music,
-    })
+    const holds = detectHolds({ segments, utterances: textOf(stored), music: result.music })
     const metrics = computeMetrics({
-      segments: result.segments,
+      segments,
       durationMs: result.durationMs,
       mono: result.layout === 'mono',
       options: metricsOptions,
@@ -97,12 +143,12 @@ export async function saveCallResult(
     await setUtteranceArousal(
       tx,
       callId,
-      utterances.map((u) => ({ seq: u.seq, arousal: utteranceArousal(u, result.segments) })),
+      utterances.map((u) => ({ seq: u.seq, arousal: utteranceArousal(u, segments) })),
     )
     await updateSentimentSummary(
       tx,
       callId,
-      summarizeSentiment({ utterances, segments: result.segments, durationMs: result.durationMs }),
+      summarizeSentiment({ utterances, segments, durationMs: result.durationMs }),
     )
     await markDone(tx, callId, {
       durationMs: result.durationMs,
@@ -122,4 +168,8 @@ export async function saveCallResult(
     await evaluateCall(tx, callId)
     await refreshDailyStats(tx, await daysOfCalls(tx, [callId]))
   })
+}
+
+function swapRole(speaker: string): string {
+  return speaker === 'agent' ? 'customer' : speaker === 'customer' ? 'agent' : speaker
 }

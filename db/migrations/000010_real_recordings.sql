@@ -24,3 +24,8 @@ ALTER TABLE call_metrics ADD COLUMN hold_longest_ms integer NOT NULL DEFAULT 0;
 ALTER TABLE call_metrics ADD COLUMN hold_episodes jsonb NOT NULL DEFAULT '[]';
 ALTER TABLE daily_call_stats ADD COLUMN hold_ms_sum bigint NOT NULL DEFAULT 0;
 ALTER TABLE daily_call_stats ADD COLUMN hold_calls integer NOT NULL DEFAULT 0;
+
+-- Who is the agent on a stereo call, and why: 'metadata' (the metadata said, or --layout named
+-- the channels), 'manual' (a swap), or the evidence the call gave (workers/stages/detect-roles.ts:
+-- what each party says, who speaks first) with the vote's margin.
+ALTER TABLE calls ADD COLUMN role_decision jsonb;

@@ -64,8 +64,10 @@ export async function insertCall(
 ): Promise<{ call: CallRow; created: boolean }> {
   const inserted = await db.query<CallRow>(
     `INSERT INTO calls (sha256, source_name, storage_uri, requested_layout,
-       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($14, false))
+       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped,
+       role_decision)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($14, false),
+       CASE WHEN $14::boolean IS NOT NULL OR $4 <> 'auto' THEN '{"source": "metadata"}'::jsonb END)
      ON CONFLICT (sha256) DO NOTHING
      RETURNING *`,
     [call.sha256, call.sourceName, call.storageUri, call.requestedLayout, ...metaValues(call.meta)],
@@ -89,7 +91,9 @@ export async function requeueCall(
        agent_id = COALESCE($5, agent_id), team = COALESCE($6, team), queue = COALESCE($7, queue),
        direction = COALESCE($8, direction), csat = COALESCE($9, csat),
        disposition = COALESCE($10, disposition), language = COALESCE($11, language),
-       speakers_swapped = COALESCE($12, speakers_swapped)
+       speakers_swapped = COALESCE($12, speakers_swapped),
+       role_decision = CASE WHEN $12::boolean IS NOT NULL OR $2 <> 'auto' THEN '{"source": "metadata"}'::jsonb
+                            ELSE role_decision END
      WHERE id = $1 RETURNING *`,
     [id, requestedLayout, ...metaValues(meta)],
   )
