@@ -5,7 +5,8 @@
  *  1. raw ffmpeg decode to 8 kHz s16 PCM, one process at a time          → x real time per core
  *  2. raw Silero VAD on already-decoded PCM, one thread                   → x real time per core
  *  3. whole pipeline (hash, store, decode → VAD → metrics, commit rows)  → x real time, 1 and 2 workers
- *  4. a 2-hour stereo telephone call analysed in one process             → peak RSS
+ *  4. a 2-hour stereo telephone call, and a 2-hour mono one (two voices told apart on one
+ *     channel), each analysed in one process                            → peak RSS, x real time
  */
 import { execFile, spawn } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
@@ -134,9 +135,11 @@ async function pipeline(files: string[], threads: number): Promise<number> {
   }
 }
 
-async function longCallRss(): Promise<{ maxRssMb: number; elapsedMs: number; durationMs: number }> {
+async function longCallRss(
+  sample: string,
+): Promise<{ maxRssMb: number; elapsedMs: number; durationMs: number }> {
   const long = path.join(work, 'two-hours.wav')
-  const source = path.join(samplesDir, 'call-02-phone-password.wav')
+  const source = path.join(samplesDir, sample)
   await run(ffmpegPath, [
     '-v',
     'error',
@@ -207,12 +210,17 @@ try {
     (100 * b.pipe2X) / 2 / b.partsX,
     '%',
   )
-  const rss = await longCallRss()
-  console.log(
-    `2-hour stereo call: peak RSS ${rss.maxRssMb} MB (node process; ffmpeg streams in its own), ` +
-      `${(rss.durationMs / 3_600_000).toFixed(2)} h analysed in ${(rss.elapsedMs / 1000).toFixed(1)} s ` +
-      `(${xrt(rss.durationMs, rss.elapsedMs).toFixed(0)}× real time)`,
-  )
+  for (const [kind, sample] of [
+    ['stereo', 'call-02-phone-password.wav'],
+    ['mono (diarized)', 'call-03-mono-delivery.wav'],
+  ] as const) {
+    const rss = await longCallRss(sample)
+    console.log(
+      `2-hour ${kind} call: peak RSS ${rss.maxRssMb} MB (node process; ffmpeg streams in its own), ` +
+        `${(rss.durationMs / 3_600_000).toFixed(2)} h analysed in ${(rss.elapsedMs / 1000).toFixed(1)} s ` +
+        `(${xrt(rss.durationMs, rss.elapsedMs).toFixed(0)}× real time)`,
+    )
+  }
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

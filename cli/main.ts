@@ -134,8 +134,10 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
         : check?.layout === 'one-channel-silent'
           ? `${check.silentChannel} silent`
           : 'mono'
-    const talk =
-      r?.speaker_talk_ms !== null && r?.speaker_talk_ms !== undefined
+    // One channel with two voices told apart: per party, marked as such.
+    const talk = r?.diarization
+      ? `${seconds(r.agent_talk_ms)} / ${seconds(r.customer_talk_ms)} (${mono}, 2 voices)`
+      : r?.speaker_talk_ms !== null && r?.speaker_talk_ms !== undefined
         ? `${seconds(r.speaker_talk_ms)} (${mono})`
         : `${seconds(r?.agent_talk_ms)} / ${seconds(r?.customer_talk_ms)}`
     const result =

@@ -86,7 +86,11 @@ export async function saveCallResult(
 
     // Who is the agent, when nobody said: the evidence of the call (workers/stages/detect-roles.ts).
     let segments = result.segments
-    const twoParties = result.layout === 'stereo-agent-left' || result.layout === 'stereo-agent-right'
+    // Two parties: one per channel, or two voices told apart on one channel.
+    const twoParties =
+      result.layout === 'stereo-agent-left' ||
+      result.layout === 'stereo-agent-right' ||
+      result.diarization !== undefined
     const decided = call?.role_decision?.source === 'metadata' || call?.role_decision?.source === 'manual'
     if (twoParties && call?.requested_layout === 'auto' && !decided && !toggleSwap) {
       const decision = detectRoles({ segments, utterances: textOf(stored), direction: call.direction })
@@ -109,7 +113,16 @@ export async function saveCallResult(
         await tx.query('UPDATE calls SET speakers_swapped = NOT speakers_swapped WHERE id = $1', [callId])
         stored = await listUtterances(tx, callId)
       }
-      const agentChannel = (result.layout === 'stereo-agent-left') !== decision.swap ? 'left' : 'right'
+      // On one channel the parties are voices: the first to speak (the agent's on inbound calls
+      // and when the direction is unknown, as the worker named them), or the other one.
+      const firstIsAgent = (call.direction !== 'outbound') !== decision.swap
+      const agentChannel = result.diarization
+        ? firstIsAgent
+          ? 'first voice'
+          : 'second voice'
+        : (result.layout === 'stereo-agent-left') !== decision.swap
+          ? 'left'
+          : 'right'
       await tx.query('UPDATE calls SET role_decision = $2 WHERE id = $1', [
         callId,
         JSON.stringify({
@@ -135,7 +148,8 @@ export async function saveCallResult(
     const metrics = computeMetrics({
       segments,
       durationMs: result.durationMs,
-      mono: result.layout === 'mono',
+      mono: result.layout === 'mono' && !result.diarization,
+      oneChannel: result.diarization !== undefined,
       options: metricsOptions,
       holds,
     })
@@ -155,6 +169,7 @@ export async function saveCallResult(
       channelLayout: result.layout,
       audioFormat: result.source,
       channelCheck: result.channelCheck,
+      diarization: result.diarization,
     })
     // Without a language in the metadata, the transcript's (most utterances) stands in, so
     // language-specific scorecards can apply.

@@ -70,6 +70,7 @@ export async function processCall({
     vad,
     metrics,
     swapSpeakers: current.speakers_swapped !== toggleSwap,
+    direction: current.direction,
     ...(asr && current.transcript_status === 'none' ? { asr: { ...asr, language: current.language } } : {}),
   }
   let outcome: AnalyzeCallOutcome

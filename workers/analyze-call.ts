@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
+import { windowSamples } from '../models/silero-vad.js'
 import { type SourceInfo, writeChannelWavs } from './ffmpeg.js'
 import { type ChannelCheck, ChannelComparison } from './stages/check-channels.js'
 import {
@@ -22,6 +23,7 @@ import {
   detectVoiceActivity,
   resolveVadOptions,
 } from './stages/detect-voice-activity.js'
+import { type Diarization, diarize, SpeakerFeatures } from './stages/diarize.js'
 import { type ProsodicSegment, ProsodyTracker, scoreArousal } from './stages/prosody.js'
 import { redactUtterances } from './stages/redact-utterances.js'
 import { type ScoredUtterance, scoreUtterances } from './stages/score-sentiment.js'
@@ -54,6 +56,13 @@ export interface AnalyzeCallTask {
   asr?: AsrTaskOptions
   /** The call's agent and customer are the other way round from the layout (a per-call fix). */
   swapSpeakers?: boolean
+  /** From the metadata: on one channel, the first voice is the agent's on inbound calls. */
+  direction?: 'inbound' | 'outbound' | null
+  /**
+   * Check that a stereo file holds one party per channel (default true). Off only to measure what
+   * a user without the check gets (bench/recordings.ts).
+   */
+  checkChannels?: boolean
 }
 
 export interface AsrTaskOptions {
@@ -98,6 +107,11 @@ export interface AnalyzeCallResult {
   music: Interval[]
   /** Holds found from the audio alone (music); persist adds those the transcript announces. */
   holds: HoldEpisode[]
+  /**
+   * One channel, two voices told apart: how far apart they are (standard deviations between the
+   * cluster centres) and the first voice's share of the speech. Absent: one party per channel.
+   */
+  diarization?: { separation: number; shareFirst: number }
   /**
    * Stereo recordings: whether the channels really hold one party each. When they do not (dual
    * mono, one channel silent), `layout` is `mono` and the call was analysed on one channel.
@@ -144,8 +158,11 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
   let prosody: ProsodyTracker | undefined
   let music: MusicDetector | undefined
+  // Both parties may be on one channel (mono, or a stereo file that turns out dual mono or with one
+  // channel silent): speaker features for each channel, to tell the two voices apart afterwards.
+  let voices: SpeakerFeatures[] | undefined
   const comparison =
-    audio.layout === 'mono'
+    audio.layout === 'mono' || task.checkChannels === false
       ? undefined
       : new ChannelComparison(chooseModel(vad, audio.source.sampleRate).sampleRate)
   try {
@@ -165,6 +182,10 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
         prosody.push(windows, probabilities, levelsDb)
         music ??= new MusicDetector(windows.length, chosen.sampleRate, windows[0]?.length ?? 0)
         music.push(windows, levelsDb, probabilities)
+        if (audio.layout === 'mono' || comparison) {
+          voices ??= windows.map((w) => new SpeakerFeatures(chosen.sampleRate, w.length))
+          for (const [c, w] of windows.entries()) voices[c]?.push(w, (probabilities[c] as number) >= 0.2)
+        }
         comparison?.push(windows, levelsDb)
       },
     })
@@ -188,14 +209,33 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
           ? 1
           : 0
   const layout: ChannelLayout = oneChannel === undefined ? audio.layout : 'mono'
-  const speakers: Speaker[] = oneChannel === undefined ? audio.speakers : ['speaker']
-  const segments: Segment[] = (
-    oneChannel === undefined ? detected.channels : [detected.channels[oneChannel] ?? []]
-  )
-    .flatMap((intervals, c) => intervals.map((iv) => ({ speaker: speakers[c] ?? 'speaker', ...iv })))
-    .sort((a, b) => a.startMs - b.startMs || a.speaker.localeCompare(b.speaker))
+  // On one channel, two voices are told apart (workers/stages/diarize.ts): the first is the
+  // agent's on inbound calls, the customer's on outbound ones (role cues may swap them at save).
+  const channel = oneChannel ?? 0
+  let diarization: Diarization | undefined
+  let segments: Segment[]
+  if (layout === 'mono' && voices?.[channel] && prosody) {
+    diarization = diarize({
+      segments: detected.channels[channel] ?? [],
+      features: voices[channel] as SpeakerFeatures,
+      pitchHz: prosody.pitchOf(channel),
+      windowMs: (windowSamples(detected.sampleRate) * 1000) / detected.sampleRate,
+    })
+    const first: Speaker = task.direction === 'outbound' ? 'customer' : 'agent'
+    const second: Speaker = first === 'agent' ? 'customer' : 'agent'
+    segments = diarization.segments.map(({ speaker, ...iv }) => ({
+      speaker: speaker === 'A' ? first : second,
+      ...iv,
+    }))
+  } else {
+    const speakers: Speaker[] = oneChannel === undefined ? audio.speakers : ['speaker']
+    segments = (oneChannel === undefined ? detected.channels : [detected.channels[oneChannel] ?? []])
+      .flatMap((intervals, c) => intervals.map((iv) => ({ speaker: speakers[c] ?? 'speaker', ...iv })))
+      .sort((a, b) => a.startMs - b.startMs || a.speaker.localeCompare(b.speaker))
+  }
   /** The file's channel a speaker's audio is on. */
-  const channelOf = (speaker: string) => oneChannel ?? Math.max(0, audio.speakers.indexOf(speaker as never))
+  const channelOf = (speaker: string) =>
+    layout === 'mono' ? channel : Math.max(0, audio.speakers.indexOf(speaker as never))
   const featured = prosody
     ? scoreArousal(segments, prosody, channelOf, { mixed: layout === 'mono' })
     : segments.map((s) => ({
@@ -219,7 +259,8 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   const metrics = computeMetrics({
     segments,
     durationMs,
-    mono: layout === 'mono',
+    mono: layout === 'mono' && !diarization,
+    oneChannel: diarization !== undefined,
     options: task.metrics,
     holds,
   })
@@ -232,6 +273,9 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     ...(channelCheck ? { channelCheck } : {}),
     music: musicSpans,
     holds,
+    ...(diarization
+      ? { diarization: { separation: diarization.separation, shareFirst: diarization.shareA } }
+      : {}),
     durationMs,
     segments: featured,
     metrics,

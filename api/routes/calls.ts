@@ -102,7 +102,7 @@ async function loadCall(db: Database, id: number, user: UserRow | undefined) {
             c.direction, c.language, c.csat, c.disposition, c.channel_layout, c.transcript_status,
             c.transcript_format, c.transcript_error, c.error_code, c.error_message, c.storage_uri,
             c.redacted_audio_uri, c.speakers_swapped, c.audio_format, c.channel_check, c.transcript_confidence,
-            c.transcript_trusted, c.created_at, c.processed_at
+            c.transcript_trusted, c.role_decision, c.diarization, c.created_at, c.processed_at
      FROM calls c WHERE c.id = $1${own}`,
     params,
   )

@@ -34,6 +34,8 @@ export interface VadItem {
   regions?: Interval[]
   /** Kept out of every choice of default (AMI dev and test files). */
   heldOut?: boolean
+  /** Who speaks when (AMI: every speaker of the RTTM), for diarization. */
+  turns?: Array<{ speaker: string; startMs: number; endMs: number }>
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -56,6 +58,7 @@ export function amiItems(dir = AMI_DIR): { items: VadItem[] } | { missing: strin
   if (!existsSync(dir))
     return { missing: `${dir} is absent (it exists on the team's machines and in CI, not in a fresh clone)` }
   const speech = new Map<string, Interval[]>()
+  const turns = new Map<string, Array<{ speaker: string; startMs: number; endMs: number }>>()
   const regions = new Map<string, Interval[]>()
   for (const f of readdirSync(dir)) {
     const lines =
@@ -67,6 +70,9 @@ export function amiItems(dir = AMI_DIR): { items: VadItem[] } | { missing: strin
         const list = speech.get(p[1] as string) ?? []
         list.push({ startMs: start, endMs: start + Math.round(Number(p[4]) * 1000) })
         speech.set(p[1] as string, list)
+        const who = turns.get(p[1] as string) ?? []
+        who.push({ speaker: p[7] as string, startMs: start, endMs: start + Math.round(Number(p[4]) * 1000) })
+        turns.set(p[1] as string, who)
       } else if (f.endsWith('.uem') && p.length >= 4) {
         const list = regions.get(p[0] as string) ?? []
         list.push({ startMs: Math.round(Number(p[2]) * 1000), endMs: Math.round(Number(p[3]) * 1000) })
@@ -90,6 +96,7 @@ export function amiItems(dir = AMI_DIR): { items: VadItem[] } | { missing: strin
       durationMs: Math.max(...uem.map((r) => r.endMs)),
       regions: uem,
       heldOut: !id.startsWith('trn'),
+      turns: turns.get(id) ?? [],
     })
   }
   return { items }

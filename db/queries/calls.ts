@@ -120,17 +120,25 @@ export async function markProcessing(
   db: Queryable,
   id: number,
   pipelineVersion: string,
-): Promise<{ transcript_status: string; language: string | null; speakers_swapped: boolean }> {
+): Promise<{
+  transcript_status: string
+  language: string | null
+  speakers_swapped: boolean
+  direction: 'inbound' | 'outbound' | null
+}> {
   const res = await db.query<{
     transcript_status: string
     language: string | null
     speakers_swapped: boolean
+    direction: 'inbound' | 'outbound' | null
   }>(
     `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $2 WHERE id = $1
-     RETURNING transcript_status, language, speakers_swapped`,
+     RETURNING transcript_status, language, speakers_swapped, direction`,
     [id, pipelineVersion],
   )
-  return res.rows[0] ?? { transcript_status: 'none', language: null, speakers_swapped: false }
+  return (
+    res.rows[0] ?? { transcript_status: 'none', language: null, speakers_swapped: false, direction: null }
+  )
 }
 
 export async function markFailed(db: Queryable, id: number, code: string, message: string): Promise<void> {
@@ -143,11 +151,17 @@ export async function markFailed(db: Queryable, id: number, code: string, messag
 export async function markDone(
   db: Queryable,
   id: number,
-  result: { durationMs: number; channelLayout: string; audioFormat: unknown; channelCheck?: unknown },
+  result: {
+    durationMs: number
+    channelLayout: string
+    audioFormat: unknown
+    channelCheck?: unknown
+    diarization?: unknown
+  },
 ): Promise<void> {
   await db.query(
     `UPDATE calls SET status = 'done', error_code = NULL, error_message = NULL, processed_at = now(),
-       duration_ms = $2, channel_layout = $3, audio_format = $4, channel_check = $5
+       duration_ms = $2, channel_layout = $3, audio_format = $4, channel_check = $5, diarization = $6
      WHERE id = $1`,
     [
       id,
@@ -155,6 +169,7 @@ export async function markDone(
       result.channelLayout,
       JSON.stringify(result.audioFormat),
       result.channelCheck === undefined ? null : JSON.stringify(result.channelCheck),
+      result.diarization === undefined ? null : JSON.stringify(result.diarization),
     ],
   )
 }
@@ -199,6 +214,7 @@ export interface CallSummaryRow {
   customer_sentiment_end: number | null
   agitated_segments: number | null
   channel_check: { layout: string; silentChannel?: string } | null
+  diarization: { separation: number; shareFirst: number } | null
   transcript_trusted: boolean | null
   transcript_confidence: number | null
 }
@@ -214,7 +230,7 @@ export async function callSummaries(db: Queryable, ids: readonly number[]): Prom
             (SELECT coalesce(sum(jsonb_array_length(u.redactions)), 0) FROM utterances u WHERE u.call_id = c.id)::int
               AS redaction_count,
             m.customer_sentiment_start, m.customer_sentiment_end, m.agitated_segments, c.channel_check,
-            c.transcript_trusted, c.transcript_confidence
+            c.diarization, c.transcript_trusted, c.transcript_confidence
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
      WHERE c.id = ANY($1::bigint[]) ORDER BY c.id`,
     [ids],

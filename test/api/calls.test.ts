@@ -218,6 +218,26 @@ test('detail: metadata, metrics, segments, redacted utterances only, evaluations
   expect((await get('/v1/calls/999999', tokens.trainer)).status).toBe(404)
 })
 
+test('detail says how the parties were found: channels checked, voices told apart, who is the agent', async () => {
+  const stereo = (await get(`/v1/calls/${idOf.get('call-05-phone-overtalk.wav')}`, tokens.reviewer)).body
+  expect(stereo.call).toMatchObject({ channel_check: { layout: 'two-parties' }, diarization: null })
+  const mono = (await get(`/v1/calls/${idOf.get('call-03-mono-delivery.wav')}`, tokens.reviewer)).body
+  // One channel, two voices: the split is stored with how far apart they were, and the agent is
+  // named a voice (the first speaker on this inbound call, kept by the role cues).
+  expect(mono.call.channel_layout).toBe('mono')
+  expect(mono.call.diarization.separation).toBeGreaterThan(1)
+  expect(mono.call.diarization.shareFirst).toBeGreaterThan(0.2)
+  expect(mono.call.diarization.shareFirst).toBeLessThan(0.8)
+  expect(mono.call.role_decision).toMatchObject({ agent: 'first voice', swapped: false })
+  // Per-party figures exist; overlap cannot be measured on one channel.
+  expect(mono.metrics.agent_talk_ms).toBeGreaterThan(0)
+  expect(mono.metrics.customer_talk_ms).toBeGreaterThan(0)
+  expect(mono.metrics.overtalk_ms).toBeNull()
+  expect(new Set(mono.segments.map((s: { speaker: string }) => s.speaker))).toEqual(
+    new Set(['agent', 'customer']),
+  )
+})
+
 describe('audio with Range', () => {
   const call = 'call-02-phone-password.wav'
   const original = () => {

@@ -96,6 +96,57 @@ describe('who is the agent', () => {
     })
   })
 
+  test('one channel: two voices split and named by the role cues, with or without the direction', async () => {
+    // call-07 mixed to mono, with its transcript: the customer answers "Hello?" first. Without
+    // metadata the first voice is taken for the agent until the agent's phrases ("am I speaking
+    // with", "calling from", "can you confirm") swap it; tagged outbound, it is named right at once.
+    const copies = ['mono-plain', 'mono-outbound'].map((name) => {
+      const file = ffmpeg(
+        [
+          '-i',
+          sample('call-07-phone-outbound.wav'),
+          '-ac',
+          '1',
+          '-c:a',
+          'pcm_mulaw',
+          '-metadata',
+          `title=${name}`,
+        ],
+        path.join(tmp.dir, `${name}.wav`),
+      )
+      copyFileSync(sample('call-07-phone-outbound.json'), path.join(tmp.dir, `${name}.json`))
+      return file
+    })
+    const meta = path.join(tmp.dir, 'direction.csv')
+    writeFileSync(meta, 'file,direction\nmono-outbound.wav,outbound\n')
+    const report = await ingest({
+      db,
+      pool,
+      storageDir,
+      ffmpegPath,
+      inputs: copies,
+      options: { metadata: loadMetadata(meta) },
+    })
+    expect(report.done).toBe(2)
+    const plain = await row('mono-plain.wav')
+    expect(plain?.role_decision).toMatchObject({ source: 'transcript', agent: 'second voice', swapped: true })
+    const outbound = await row('mono-outbound.wav')
+    expect(outbound?.role_decision).toMatchObject({ agent: 'second voice', swapped: false })
+    for (const call of [plain, outbound]) {
+      const metrics = await getCallMetrics(db, call?.id as number)
+      // Named right: the agent's talk is the agent's (truth: 21.8 s agent, 5.9 s customer; the
+      // customer's short answers come out wider, with the VAD's padding and bridged pauses).
+      expect(Math.abs((metrics?.agentTalkMs ?? 0) - 21_830) / 21_830).toBeLessThan(0.15)
+      expect(metrics?.agentTalkMs).toBeGreaterThan(1.5 * (metrics?.customerTalkMs ?? 0))
+      expect(metrics?.overtalkMs).toBeNull()
+    }
+    const agentWords = await db.query<{ text_redacted: string }>(
+      "SELECT text_redacted FROM utterances WHERE call_id = $1 AND speaker = 'agent' ORDER BY seq LIMIT 1",
+      [plain?.id],
+    )
+    expect(agentWords.rows[0]?.text_redacted).toMatch(/^Hello, this is Ray calling from Acme Insurance/)
+  })
+
   test('explicit metadata wins over the evidence, and a swap by a person wins over both', async () => {
     const swapped = swappedCopy('told-left')
     const meta = path.join(tmp.dir, 'meta.csv')

@@ -32,7 +32,9 @@ describe.each(truths)('$id', (truth) => {
       layout: 'auto',
       ffmpegPath,
     })
-    const expectedSegments = truthSegments(truth)
+    // A mono call's two voices are told apart too (workers/stages/diarize.ts): the truth per party.
+    const mono = truth.layout === 'mono'
+    const expectedSegments = truthSegments({ ...truth, layout: 'stereo-agent-left' })
     const score = frameScore(expectedSegments, result.segments, result.durationMs)
     expect(score.f1).toBeGreaterThanOrEqual(truth.channel === 'clean' ? 0.9 : 0.85)
 
@@ -42,7 +44,7 @@ describe.each(truths)('$id', (truth) => {
     const want = computeMetrics({
       segments: bridged,
       durationMs: truth.durationMs,
-      mono: truth.layout === 'mono',
+      oneChannel: mono,
       // The worker finds holds with music from the audio (announced ones need the transcript).
       holds: (truth.holds ?? []).filter((h) => h.music),
     })
@@ -68,7 +70,8 @@ describe.each(truths)('$id', (truth) => {
     const segmentsOf = { agentTalkMs: 'agent', customerTalkMs: 'customer', speakerTalkMs: 'speaker' } as const
     for (const key of ['agentTalkMs', 'customerTalkMs', 'speakerTalkMs'] as const) {
       const count = bridged.filter((s) => s.speaker === segmentsOf[key]).length
-      close(got[key], want[key], Math.max(250 * count, 0.05 * (want[key] ?? 0)))
+      // On one channel each attribution error also moves talk between the parties: 8% there.
+      close(got[key], want[key], Math.max(250 * count, (mono ? 0.08 : 0.05) * (want[key] ?? 0)))
     }
     close(got.agentTalkRatio, want.agentTalkRatio, 0.03)
     // Figures made of a few boundaries each: within 350 ms (one missed onset in noise moves them).
@@ -96,9 +99,14 @@ test('calls with known events show them', async () => {
   const overtalk = await run('call-05-phone-overtalk')
   expect(overtalk.metrics.customerInterruptions).toBe(2)
   expect(overtalk.metrics.overtalkMs).toBeGreaterThan(2500)
+  // Both parties on one channel: two voices told apart, overlap not measurable (null, not 0).
   const mono = await run('call-03-mono-delivery')
   expect(mono.layout).toBe('mono')
-  expect(mono.segments.every((s) => s.speaker === 'speaker')).toBe(true)
+  expect(new Set(mono.segments.map((s) => s.speaker))).toEqual(new Set(['agent', 'customer']))
+  expect(mono.metrics).toMatchObject({ overtalkMs: null, agentInterruptions: null })
+  expect(mono.metrics.speakerTalkMs).toBe(
+    (mono.metrics.agentTalkMs ?? 0) + (mono.metrics.customerTalkMs ?? 0),
+  )
   const outbound = await run('call-07-phone-outbound')
   expect(outbound.metrics.lastSpeaker).toBe('customer')
 })

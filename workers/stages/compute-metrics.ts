@@ -192,6 +192,7 @@ export function computeMetrics({
   mono = false,
   options,
   holds = [],
+  oneChannel = false,
 }: {
   segments: readonly Segment[]
   durationMs: number
@@ -200,6 +201,11 @@ export function computeMetrics({
   options?: ComputeMetricsOptions
   /** Hold episodes: silence inside them is hold time, not dead air. */
   holds?: readonly Interval[]
+  /**
+   * Both parties on one channel, told apart by diarization: per-party figures are given, but
+   * overlap cannot be measured (null, not 0), and so neither can interruptions.
+   */
+  oneChannel?: boolean
 }): CallMetrics {
   const opts = resolveMetricsOptions(options)
   const of = (who: Speaker) => union(segments.filter((s) => s.speaker === who))
@@ -226,7 +232,7 @@ export function computeMetrics({
     durationMs,
     agentTalkMs: mono ? null : agentTalk,
     customerTalkMs: mono ? null : customerTalk,
-    speakerTalkMs: mono ? talkMs : null,
+    speakerTalkMs: mono || oneChannel ? talkMs : null,
     agentTalkRatio: mono || agentTalk + customerTalk === 0 ? null : agentTalk / (agentTalk + customerTalk),
     talkPercent: durationMs > 0 ? (100 * talkMs) / durationMs : 0,
     nonTalkMs: Math.max(0, durationMs - talkMs),
@@ -236,10 +242,10 @@ export function computeMetrics({
     holdCount: held.length,
     holdTotalMs: total(held),
     holdLongestMs: held.reduce((m, g) => Math.max(m, g.endMs - g.startMs), 0),
-    overtalkCount: mono ? null : overtalk.length,
-    overtalkMs: mono ? null : total(overtalk),
-    agentInterruptions: mono ? null : countInterruptions(agent, customer, opts),
-    customerInterruptions: mono ? null : countInterruptions(customer, agent, opts),
+    overtalkCount: mono || oneChannel ? null : overtalk.length,
+    overtalkMs: mono || oneChannel ? null : total(overtalk),
+    agentInterruptions: mono || oneChannel ? null : countInterruptions(agent, customer, opts),
+    customerInterruptions: mono || oneChannel ? null : countInterruptions(customer, agent, opts),
     agentLongestMonologueMs: mono ? null : longestMonologue(agent, customer, opts.monologueMaxPauseMs),
     customerLongestMonologueMs: mono ? null : longestMonologue(customer, agent, opts.monologueMaxPauseMs),
     agentResponseLatencyMeanMs: latencies.length

@@ -11,6 +11,7 @@
  * (a hum or a fan holds one tone for ever), are a music span.
  */
 import type { Interval } from '../types.js'
+import { PowerSpectrum } from './fft.js'
 
 export interface MusicOptions {
   /** A peak held this many windows is a note. */
@@ -31,46 +32,6 @@ export const defaultMusicOptions: MusicOptions = {
 }
 
 const PEAKS = 3
-
-/** In-place radix-2 FFT of (re, im), length a power of two. */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1
-    for (; j & bit; bit >>= 1) j ^= bit
-    j ^= bit
-    if (i < j) {
-      const tr = re[i] as number
-      re[i] = re[j] as number
-      re[j] = tr
-      const ti = im[i] as number
-      im[i] = im[j] as number
-      im[j] = ti
-    }
-  }
-  for (let size = 2; size <= n; size <<= 1) {
-    const angle = (-2 * Math.PI) / size
-    const wr = Math.cos(angle)
-    const wi = Math.sin(angle)
-    for (let start = 0; start < n; start += size) {
-      let cr = 1
-      let ci = 0
-      for (let k = 0; k < size / 2; k++) {
-        const a = start + k
-        const b = a + size / 2
-        const xr = (re[b] as number) * cr - (im[b] as number) * ci
-        const xi = (re[b] as number) * ci + (im[b] as number) * cr
-        re[b] = (re[a] as number) - xr
-        im[b] = (im[a] as number) - xi
-        re[a] = (re[a] as number) + xr
-        im[a] = (im[a] as number) + xi
-        const t = cr * wr - ci * wi
-        ci = cr * wi + ci * wr
-        cr = t
-      }
-    }
-  }
-}
 
 /** One channel's note tracking. */
 class ChannelMusic {
@@ -113,8 +74,7 @@ class ChannelMusic {
 /** Finds music spans per channel from the VAD's windows (all channels at once, in time order). */
 export class MusicDetector {
   private readonly channels: ChannelMusic[]
-  private readonly re: Float64Array
-  private readonly im: Float64Array
+  private readonly spectrum: PowerSpectrum
   private readonly window: Float64Array
   private readonly levels: number[][]
   private readonly fftSize: number
@@ -126,8 +86,7 @@ export class MusicDetector {
     private readonly options: MusicOptions = defaultMusicOptions,
   ) {
     this.fftSize = 1 << Math.ceil(Math.log2(windowSize))
-    this.re = new Float64Array(this.fftSize)
-    this.im = new Float64Array(this.fftSize)
+    this.spectrum = new PowerSpectrum(this.fftSize)
     this.window = Float64Array.from(
       { length: windowSize },
       (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / windowSize),
@@ -156,21 +115,17 @@ export class MusicDetector {
 
   /** The strongest spectral peaks (bins), 150 Hz up to 3.6 kHz. */
   private peaks(x: Float32Array): number[] {
-    const { re, im, window } = this
-    re.fill(0)
-    im.fill(0)
-    for (let i = 0; i < x.length; i++) re[i] = (x[i] as number) * (window[i] as number)
-    fft(re, im)
+    const power = this.spectrum.compute(x, this.window)
     const binHz = this.sampleRate / this.fftSize
     const lo = Math.max(2, Math.ceil(150 / binHz))
     const hi = Math.min(this.fftSize / 2 - 2, Math.floor(3600 / binHz))
     const found: Array<[number, number]> = []
     let total = 0
     for (let k = lo; k <= hi; k++) {
-      const p = (re[k] as number) ** 2 + (im[k] as number) ** 2
+      const p = power[k] as number
       total += p
-      const left = (re[k - 1] as number) ** 2 + (im[k - 1] as number) ** 2
-      const right = (re[k + 1] as number) ** 2 + (im[k + 1] as number) ** 2
+      const left = power[k - 1] as number
+      const right = power[k + 1] as number
       if (p > left && p >= right) found.push([k, p])
     }
     const mean = total / Math.max(1, hi - lo + 1)

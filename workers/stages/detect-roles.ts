@@ -25,6 +25,9 @@ export const AGENT_CUES: readonly string[] = [
   'anything else i can help',
   'put you on hold',
   'have a great day',
+  // Outbound: the agent places the call and checks who answered.
+  'am i speaking with',
+  'calling from',
   '感谢致电',
   '欢迎致电',
   '有什么可以帮您',
@@ -34,6 +37,8 @@ export const AGENT_CUES: readonly string[] = [
   '核实',
   '还有其他可以帮您',
   '感谢您的来电',
+  '打扰您',
+  '我这边是',
 ]
 
 export const CUSTOMER_CUES: readonly string[] = [

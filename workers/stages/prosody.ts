@@ -161,6 +161,11 @@ export class ProsodyTracker {
     return 0
   }
 
+  /** Pitch per window of a channel (0: unvoiced or not searched). */
+  pitchOf(channel: number): Float32Array {
+    return this.pitch[channel]?.view() ?? new Float32Array(0)
+  }
+
   /** Features of one channel's segment. */
   segment(channel: number, startMs: number, endMs: number): SegmentProsody | null {
     const energy = this.energy[channel]

@@ -22,17 +22,19 @@ describe('the stereo channel check', () => {
     expect(Math.abs(r.channelCheck?.correlation ?? 1)).toBeLessThan(0.2)
   })
 
-  test('dual mono (both channels the same mix): one channel, no overtalk invented', async () => {
+  test('dual mono (both channels the same mix): one channel, two voices, no overtalk invented', async () => {
     const file = make('dual.wav', 'pan=stereo|c0=c0+c1|c1=c0+c1')
     const r = await analyzeCall({ inputPath: file, layout: 'auto', ffmpegPath })
     expect(r.channelCheck).toMatchObject({ layout: 'dual-mono', lagSamples: 0 })
     expect(r.channelCheck?.correlation).toBeGreaterThan(0.999)
     expect(r.layout).toBe('mono')
-    expect(new Set(r.segments.map((s) => s.speaker))).toEqual(new Set(['speaker']))
-    // Not "overtalk equal to all of the talk": overlap cannot be measured on one channel.
-    expect(r.metrics.overtalkMs).toBeNull()
-    expect(r.metrics.agentTalkMs).toBeNull()
+    // The two voices of the one channel are told apart; overlap cannot be measured on one channel,
+    // so it is null, not "overtalk equal to all of the talk".
+    expect(new Set(r.segments.map((s) => s.speaker))).toEqual(new Set(['agent', 'customer']))
+    expect(r.metrics).toMatchObject({ overtalkMs: null, overtalkCount: null, agentInterruptions: null })
     expect(r.metrics.speakerTalkMs).toBeGreaterThan(30_000)
+    expect(r.metrics.agentTalkRatio).toBeGreaterThan(0.4)
+    expect(r.metrics.agentTalkRatio).toBeLessThan(0.8)
   })
 
   test('a scaled copy two samples late is dual mono too', async () => {
@@ -47,7 +49,8 @@ describe('the stereo channel check', () => {
     const r = await analyzeCall({ inputPath: file, layout: 'auto', ffmpegPath })
     expect(r.channelCheck).toMatchObject({ layout: 'one-channel-silent', silentChannel: 'right' })
     expect(r.layout).toBe('mono')
-    expect(r.metrics.customerTalkMs).toBeNull()
+    // The silent channel's party is not "0%": the call is read as the one channel it has.
+    expect(r.metrics.overtalkMs).toBeNull()
     expect(r.metrics.speakerTalkMs).toBeGreaterThan(20_000)
   })
 })

@@ -124,6 +124,26 @@ describe('computeMetrics', () => {
     })
   })
 
+  test('two voices on one channel: per-party talk and latency, no overlap or interruptions', () => {
+    const m = computeMetrics({
+      segments: [a(0, 3000), c(3500, 6000), a(6400, 9000)],
+      durationMs: 10_000,
+      oneChannel: true,
+    })
+    expect(m).toMatchObject({
+      agentTalkMs: 5600,
+      customerTalkMs: 2500,
+      speakerTalkMs: 8100,
+      overtalkMs: null,
+      overtalkCount: null,
+      agentInterruptions: null,
+      customerInterruptions: null,
+      lastSpeaker: 'agent',
+    })
+    expect(m.agentTalkRatio).toBeCloseTo(5600 / 8100, 5)
+    expect(m.agentResponseLatencyMeanMs).toBe(400)
+  })
+
   test('a call with no speech has zero talk and no dead air', () => {
     const m = computeMetrics({ segments: [], durationMs: 5000 })
     expect(m).toMatchObject({ agentTalkMs: 0, nonTalkMs: 5000, deadAirCount: 0, lastSpeaker: null, turns: 0 })
