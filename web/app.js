@@ -278,6 +278,9 @@ const TREND_COLUMNS = [
   ['dead_air_rate', 'Dead air'],
   ['overtalk_share', 'Overtalk'],
   ['agent_talk_ratio', 'Agent talk'],
+  ['hold_rate', 'Calls with holds'],
+  ['hold_ms_per_call', 'Hold per call'],
+  ['low_confidence_transcripts', 'Low-confidence text'],
 ]
 
 async function showTrends(params) {
@@ -339,9 +342,9 @@ async function showTrends(params) {
     const cell = (key, v) =>
       v === null || v === undefined
         ? '–'
-        : key === 'aht_ms'
+        : key === 'aht_ms' || key === 'hold_ms_per_call'
           ? clock(v)
-          : ['dead_air_rate', 'overtalk_share'].includes(key)
+          : ['dead_air_rate', 'overtalk_share', 'hold_rate'].includes(key)
             ? `${(100 * v).toFixed(1)} %`
             : String(v)
     main.append(
@@ -383,6 +386,54 @@ async function showTrends(params) {
 }
 
 // ---------- one call ----------
+
+/**
+ * What a reviewer must know before trusting the call's figures: how the parties were found (the
+ * stereo channel check, two voices told apart on one channel, who the agent is and why) and
+ * whether the transcript's text can be trusted.
+ */
+function callNotes(call) {
+  const notes = []
+  const check = call.channel_check
+  if (check?.layout === 'dual-mono')
+    notes.push(
+      `Both channels carry the same mix (correlation ${check.correlation.toFixed(3)}): the call was analysed as one channel.`,
+    )
+  else if (check?.layout === 'one-channel-silent')
+    notes.push(
+      `The ${check.silentChannel} channel is silent (${check.levelsDb.map((l) => `${Math.round(l)} dBFS`).join(' / ')}): a recorder layout problem; the call was analysed on the other channel.`,
+    )
+  if (call.diarization)
+    notes.push(
+      `Agent and customer were told apart on one channel (voices ${call.diarization.separation.toFixed(1)} SD apart; first voice ${Math.round(100 * call.diarization.shareFirst)}% of the speech). Overlap and interruptions cannot be measured on one channel.`,
+    )
+  else if (call.channel_layout === 'mono')
+    notes.push('One channel: talk is not attributed to agent or customer.')
+  const role = call.role_decision
+  if (role) {
+    const where = { left: 'the left channel', right: 'the right channel' }[role.agent] ?? `the ${role.agent}`
+    const why = {
+      transcript: `from what each party said (margin ${role.margin > 0 ? '+' : ''}${role.margin})`,
+      'turn-taking': 'from who spoke first (no clear phrase either way)',
+      metadata: 'as the metadata says',
+      manual: 'as a person set it',
+    }[role.source]
+    notes.push(
+      `The agent is ${where}, ${why ?? role.source}${role.swapped ? '; the labels were swapped' : ''}.`,
+    )
+  }
+  if (call.transcript_trusted === false)
+    notes.push(
+      `Transcript from speech recognition with low confidence (${Number(call.transcript_confidence).toFixed(2)}): shown, but no sentiment is derived from it and its phrase items wait for a reviewer.`,
+    )
+  return notes.length
+    ? h(
+        'ul',
+        { class: 'notes', id: 'call-notes' },
+        notes.map((n) => h('li', {}, n)),
+      )
+    : null
+}
 
 async function showCall(callId, evaluationId) {
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'))
@@ -497,13 +548,19 @@ async function showCall(callId, evaluationId) {
         ? h(
             'span',
             {},
-            `Customer ${fmt(metrics.customer_sentiment_start)} → ${fmt(metrics.customer_sentiment_end)}`,
+            call.transcript_trusted === false
+              ? 'Customer sentiment: not computed (low-confidence text)'
+              : `Customer ${fmt(metrics.customer_sentiment_start)} → ${fmt(metrics.customer_sentiment_end)}`,
           )
+        : null,
+      metrics?.hold_count
+        ? h('span', {}, `Holds ${metrics.hold_count} (${clock(metrics.hold_total_ms)})`)
         : null,
       call.status !== 'done'
         ? h('span', { class: 'error' }, `${call.status} ${call.error_message ?? ''}`)
         : null,
     ),
+    ...[callNotes(call)].filter(Boolean),
     audio,
     timeline,
     h(

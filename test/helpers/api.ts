@@ -42,6 +42,7 @@ export async function startApi(
     users,
     serverOptions = {},
     processor: withProcessor = false,
+    asr = false,
   }: {
     /** sample recordings to ingest (file names under samples/calls); default all */
     files?: string[]
@@ -49,6 +50,8 @@ export async function startApi(
     serverOptions?: Partial<Parameters<typeof buildServer>[0]>
     /** analyse uploads and swaps in this process (one worker thread) */
     processor?: boolean
+    /** transcribe calls that come without a transcript (PocketSphinx) */
+    asr?: boolean
   },
 ): Promise<ApiHarness> {
   const db = await openTestDb(name)
@@ -62,7 +65,10 @@ export async function startApi(
     storageDir,
     ffmpegPath,
     inputs: files ? files.map((f) => path.join(samplesDir, f)) : [samplesDir],
-    options: { metadata: loadMetadata(path.join(samplesDir, 'metadata.csv')) },
+    options: {
+      metadata: loadMetadata(path.join(samplesDir, 'metadata.csv')),
+      ...(asr ? { asr: { engine: 'pocketsphinx' as const } } : {}),
+    },
   })
   await pool.destroy()
   const idOf = new Map<string, number>()

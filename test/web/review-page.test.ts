@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { pocketsphinxUnavailable } from '../../workers/stages/transcribe.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -21,7 +22,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`)
   api = await startApi('web/review-page', {
-    files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac'],
+    // call-03 has no transcript: PocketSphinx makes one (when installed), and on espeak's voices
+    // its confidence is low, which the page must say.
+    asr: true,
+    files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac', 'call-03-mono-delivery.wav'],
     users: [
       ['rita', 'reviewer'],
       ['max', 'manager'],
@@ -60,7 +64,7 @@ test('a wrong token is refused on the page; the right one shows the calls', asyn
   await signIn(api.tokens.rita as string)
   await page.waitForSelector('#calls tbody tr[data-call-id]')
   expect(await page.textContent('#who')).toBe('rita (reviewer)')
-  expect(await page.locator('#calls tbody tr[data-call-id]').count()).toBe(2)
+  expect(await page.locator('#calls tbody tr[data-call-id]').count()).toBe(3)
   // A search by words said narrows the list (call-04's customer asks to move a payment date).
   await page.fill('input[name=q]', 'payment date')
   await page.click('form.filters button[type=submit]')
@@ -98,6 +102,10 @@ test('the call plays in the browser, and a click on a line of the transcript see
     .poll(() => audio.evaluate((a: { currentTime: number }) => a.currentTime))
     .toBeGreaterThanOrEqual(third.start_ms / 1000 - 0.05)
   await audio.evaluate((a: { pause(): void }) => a.pause())
+  // How the parties were found is said above the player: the agent on the left, by what was said.
+  expect(await page.textContent('#call-notes')).toMatch(
+    /The agent is the left channel, from what each party said/,
+  )
 })
 
 test('a review: opened from the automatic evaluation, answered, saved, submitted, audited', async () => {
@@ -192,6 +200,25 @@ test('a manager sees the trends the API computes, and downloads them as CSV', as
     .split('\r\n')
   expect(csv[0]).toMatch(/^period,group,calls,qa_percent,qa_evaluations,qa_reviewed,/)
   expect(csv).toHaveLength(1 + api_.body.items.length)
+})
+
+test('a mono call says its two voices were told apart, and what one channel cannot measure', async () => {
+  const mono = api.idOf.get('call-03-mono-delivery.wav') as number
+  await page.goto(`${api.base}/#/calls/${mono}`)
+  await page.waitForSelector('#call-notes')
+  const notes = (await page.textContent('#call-notes')) ?? ''
+  expect(notes).toMatch(/Agent and customer were told apart on one channel/)
+  expect(notes).toMatch(/Overlap and interruptions cannot be measured/)
+  expect(notes).toMatch(/The agent is the first voice/)
+  if (pocketsphinxUnavailable() === undefined) {
+    expect(notes).toMatch(/Transcript from speech recognition with low confidence \(0\.\d\d\)/)
+    expect(await page.textContent('.call-head')).toContain(
+      'Customer sentiment: not computed (low-confidence text)',
+    )
+  }
+  // Both parties have their lanes on the timeline.
+  expect(await page.locator('#timeline .lane.agent .seg').count()).toBeGreaterThan(0)
+  expect(await page.locator('#timeline .lane.customer .seg').count()).toBeGreaterThan(0)
 })
 
 test('nothing the page did broke its Content-Security-Policy', () => {
