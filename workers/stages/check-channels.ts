@@ -34,6 +34,8 @@ const SILENT_DB = -60
 /** …or stay this far below the other channel's: a leak, not a party. */
 const SILENT_BELOW_OTHER_DB = 40
 const MAX_LAG = 4
+/** Audio heard before the check may call a stereo file plainly two parties (settled()). */
+export const SETTLE_SECONDS = 10
 
 /** 0.5 dB bins from −140 dBFS: a channel's level distribution without keeping its windows. */
 class Levels {
@@ -87,6 +89,25 @@ export class ChannelComparison {
     this.levels[0]?.add(levelsDb[0] as number)
     this.levels[1]?.add(levelsDb[1] as number)
     this.samples += n
+  }
+
+  /**
+   * Early and safe: after at least SETTLE_SECONDS, the channels are plainly two parties (correlation
+   * under 0.5, both loud and within 25 dB of each other), far enough from either verdict's line
+   * that the rest of the call will not cross it. The caller may then drop what it kept in case the
+   * call had to be analysed as one channel (and, should the end prove it wrong, analyse again).
+   */
+  settled(): boolean {
+    if (this.samples < SETTLE_SECONDS * this.sampleRate) return false
+    const check = this.result()
+    const [l, r] = check.levelsDb
+    return (
+      check.layout === 'two-parties' &&
+      Math.abs(check.correlation) < 0.5 &&
+      l > -50 &&
+      r > -50 &&
+      Math.abs(l - r) < 25
+    )
   }
 
   result(): ChannelCheck {

@@ -37,6 +37,32 @@ describe('the stereo channel check', () => {
     expect(r.metrics.agentTalkRatio).toBeLessThan(0.8)
   })
 
+  test('a file that looks two-party early and is dual mono as a whole is still split in two voices', async () => {
+    // 25 s of a two-party call, quiet, then two minutes of one mix on both channels: early on the
+    // check lets the speaker features go; the whole call is dual mono, so it is analysed again.
+    const file = ffmpeg(
+      [
+        '-i',
+        sample('call-05-phone-overtalk.wav'),
+        '-stream_loop',
+        '2',
+        '-i',
+        source,
+        '-filter_complex',
+        '[0]atrim=0:25,volume=-20dB[a];[1]pan=stereo|c0=c0+c1|c1=c0+c1[b];[a][b]concat=n=2:v=0:a=1',
+        '-c:a',
+        'pcm_mulaw',
+      ],
+      path.join(tmp.dir, 'late-dual.wav'),
+    )
+    const r = await analyzeCall({ inputPath: file, layout: 'auto', ffmpegPath })
+    expect(r.channelCheck).toMatchObject({ layout: 'dual-mono' })
+    expect(r.layout).toBe('mono')
+    expect(r.diarization?.separation).toBeGreaterThan(1)
+    expect(new Set(r.segments.map((s) => s.speaker))).toEqual(new Set(['agent', 'customer']))
+    expect(r.metrics.overtalkMs).toBeNull()
+  })
+
   test('a scaled copy two samples late is dual mono too', async () => {
     const file = make('scaled.wav', 'pan=stereo|c0=c0+c1|c1=0.4*c0+0.4*c1,adelay=0|0.25', 'pcm_s16le')
     const r = await analyzeCall({ inputPath: file, layout: 'auto', ffmpegPath })
