@@ -45,6 +45,57 @@ export interface ResolvedConfig {
    * regular expression with named groups, or a preset name (`pca`); see pipeline/metadata.ts.
    */
   namePattern: string | undefined
+  /**
+   * How long a process's claim on a call lasts unless renewed, in ms (CALLQA_LEASE_SECONDS, 60):
+   * a call whose process died is taken up again this long after it stopped renewing.
+   */
+  leaseMs: number
+  /** Longest a single SQL statement may run on the Postgres server, ms (CALLQA_STATEMENT_TIMEOUT_SECONDS, 60). */
+  statementTimeoutMs: number
+  /** Longest an API request may take in all, uploads included, ms (CALLQA_REQUEST_TIMEOUT_SECONDS, 600). */
+  requestTimeoutMs: number
+  /**
+   * Calls older than this many days (by start time, else by arrival) are deleted by the server's
+   * retention job (CALLQA_RETENTION_DAYS; unset or 0 keeps everything).
+   */
+  retentionDays: number
+  /** Per-queue retention overriding retentionDays (CALLQA_RETENTION_QUEUES="billing=30,sales=365"). */
+  retentionByQueue: Record<string, number>
+  /** The server's log level (CALLQA_LOG_LEVEL: error, warn, info, debug; default info). */
+  logLevel: string
+  /** Lifetime of new API tokens in days (CALLQA_TOKEN_DAYS; unset or 0: until revoked). */
+  tokenDays: number
+}
+
+function nonNegativeInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${name} must be a whole number of days, got "${raw}"`)
+  return n
+}
+
+function logLevel(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw))
+    throw new ConfigError(`CALLQA_LOG_LEVEL must be error, warn, info, debug or silent, got "${raw}"`)
+  return raw
+}
+
+function retentionQueues(raw: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const part of (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const m = /^([^=]+)=(\d+)$/.exec(part)
+    if (!m?.[1] || m[2] === undefined)
+      throw new ConfigError(
+        `CALLQA_RETENTION_QUEUES takes queue=days pairs separated by commas, got "${part}"`,
+      )
+    out[m[1].trim()] = Number(m[2])
+  }
+  return out
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -84,6 +135,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     maxUploadMb: positiveInt('CALLQA_MAX_UPLOAD_MB', env.CALLQA_MAX_UPLOAD_MB, 500),
     linkSecret: env.CALLQA_LINK_SECRET || undefined,
     namePattern: env.CALLQA_NAME_PATTERN || undefined,
+    leaseMs: positiveInt('CALLQA_LEASE_SECONDS', env.CALLQA_LEASE_SECONDS, 60) * 1000,
+    statementTimeoutMs:
+      positiveInt('CALLQA_STATEMENT_TIMEOUT_SECONDS', env.CALLQA_STATEMENT_TIMEOUT_SECONDS, 60) * 1000,
+    requestTimeoutMs:
+      positiveInt('CALLQA_REQUEST_TIMEOUT_SECONDS', env.CALLQA_REQUEST_TIMEOUT_SECONDS, 600) * 1000,
+    retentionDays: nonNegativeInt('CALLQA_RETENTION_DAYS', env.CALLQA_RETENTION_DAYS, 0),
+    retentionByQueue: retentionQueues(env.CALLQA_RETENTION_QUEUES),
+    logLevel: logLevel(env.CALLQA_LOG_LEVEL),
+    tokenDays: nonNegativeInt('CALLQA_TOKEN_DAYS', env.CALLQA_TOKEN_DAYS, 0),
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }
 }

@@ -77,6 +77,26 @@ export class WorkerError extends CallqaError {
   override readonly code = 'QA_ERR_WORKER'
 }
 
+/** The database could not be reached, or dropped the connection (a restart, a network blip). */
+export class DatabaseUnavailableError extends CallqaError {
+  override readonly code = 'QA_ERR_DB_UNAVAILABLE'
+}
+
+/** Another process holds the claim on this call (it is being analysed there). */
+export class LeaseLostError extends CallqaError {
+  override readonly code = 'QA_ERR_LEASE_LOST'
+}
+
+/** The call was claimed MAX_ATTEMPTS times by processes that died before finishing it. */
+export class AbandonedError extends CallqaError {
+  override readonly code = 'QA_ERR_ABANDONED'
+}
+
+/** The embedded database folder is in use by another callqa process that cannot share it now. */
+export class DatabaseBusyError extends CallqaError {
+  override readonly code = 'QA_ERR_DB_BUSY'
+}
+
 export const errorClasses = {
   CallqaError,
   InputUnreadableError,
@@ -93,6 +113,10 @@ export const errorClasses = {
   ConfigError,
   MigrationError,
   WorkerError,
+  DatabaseUnavailableError,
+  LeaseLostError,
+  AbandonedError,
+  DatabaseBusyError,
 } as const
 
 /** Turns anything thrown into an Error, keeping the original as `cause`. */
@@ -111,4 +135,73 @@ export function errorCode(thrown: unknown): string {
     if (typeof code === 'string' && code.startsWith('QA_ERR_')) return code
   }
   return 'QA_ERR_INTERNAL'
+}
+
+/**
+ * Database failures worth trying again: the server restarting or unreachable (connection refused
+ * or reset, admin shutdown, cannot connect now), a serialization failure or a deadlock. Node's
+ * socket errors carry `code` too (ECONNREFUSED …); Postgres's carry the SQLSTATE.
+ */
+const TRANSIENT_SQLSTATES = new Set([
+  '40001',
+  '40P01',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+])
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENOENT',
+])
+const TRANSIENT_MESSAGES = [
+  /Connection terminated/i,
+  /connection timeout/i,
+  /Client has encountered a connection error/i,
+  /terminating connection/i,
+  /the database system is (starting up|shutting down)/i,
+]
+
+export function isTransientDbError(thrown: unknown): boolean {
+  if (thrown instanceof DatabaseUnavailableError) return true
+  if (!thrown || typeof thrown !== 'object') return false
+  const code = (thrown as { code?: unknown }).code
+  if (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) {
+    // ENOENT only for a Unix socket that is not there (the owner of an embedded database restarting).
+    if (code === 'ENOENT') return /\.s\.PGSQL\./.test(String((thrown as { message?: unknown }).message))
+    return true
+  }
+  const message = (thrown as { message?: unknown }).message
+  return typeof message === 'string' && TRANSIENT_MESSAGES.some((re) => re.test(message))
+}
+
+/**
+ * Runs `fn` again after transient database errors, with exponential backoff (0.25 s doubling up
+ * to 5 s) for up to `totalMs` (default 60 s); any other error, or the last transient one, is thrown.
+ */
+export async function retryTransient<T>(
+  fn: () => Promise<T>,
+  { totalMs = 60_000, onRetry }: { totalMs?: number; onRetry?: (err: Error, attempt: number) => void } = {},
+): Promise<T> {
+  const began = Date.now()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    } catch (thrown) {
+      const wait = Math.min(5000, 250 * 2 ** (attempt - 1))
+      if (!isTransientDbError(thrown) || Date.now() - began + wait > totalMs) throw thrown
+      onRetry?.(coerceError(thrown), attempt)
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
 }

@@ -10,11 +10,17 @@ import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify'
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userById, userByToken } from '../db/queries/users.js'
-import { AudioDecodeError } from '../errors.js'
+import { AudioDecodeError, isTransientDbError } from '../errors.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { type LinkSigner, linkSigner } from './links.js'
@@ -27,6 +33,51 @@ import { sampleRoutes } from './routes/samples.js'
 import { trendRoutes } from './routes/trends.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
+
+type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>
+
+/** An error message without the server's file-system paths (storage folder, absolute paths). */
+export function withoutPaths(message: string, storageDir: string): string {
+  return message.replaceAll(storageDir, 'storage').replace(/(?:\/[^\s/:'"]+){2,}\/([^\s/:'"]+)/g, '$1')
+}
+
+/**
+ * The server's log: pino JSON lines. A request is logged by its method, route and status, never
+ * its query string, headers or body (filters, tokens and uploads carry personal data).
+ */
+export const serverLogger = (level = 'info'): LoggerOptions =>
+  ({
+    level,
+    stream: process.stderr,
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: request.url.split('?')[0],
+        route: request.routeOptions?.url,
+      }),
+      res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
+    },
+  }) as LoggerOptions
+
+/** The path of the first string holding a NUL byte in a parsed request, if any. */
+function findNul(value: unknown, at = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? at || '/' : undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], `${at}[${i}]`)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return `${at}.${k.replaceAll('\u0000', '\\0')}`
+      const found = findNul(v, at ? `${at}.${k}` : k)
+      if (found) return found
+    }
+  }
+  return undefined
+}
 
 export class ApiError extends Error {
   constructor(
@@ -54,8 +105,10 @@ declare module 'fastify' {
 export interface ServerOptions {
   db: Database
   storageDir: string
-  /** fastify's logger; off in tests */
-  logger?: boolean
+  /** fastify's (pino) logger; off in tests. `callqa serve` logs JSON lines to stderr. */
+  logger?: boolean | LoggerOptions
+  /** whole-request limit (uploads included), ms; default 10 minutes (CALLQA_REQUEST_TIMEOUT_SECONDS) */
+  requestTimeoutMs?: number
   /** dispute window and cap; default 14 days, 2 per evaluation */
   disputes?: DisputePolicy
   /** ffmpeg for cutting clips; default: system ffmpeg, else the npm one */
@@ -66,6 +119,10 @@ export interface ServerOptions {
   maxUploadBytes?: number
   /** key signing audio links; default random per process */
   linkSecret?: string
+  /** lifetime of tokens issued over the API, days; 0 = until revoked (CALLQA_TOKEN_DAYS) */
+  tokenDays?: number
+  /** after this many failed sign-ins from one client within a minute, it waits (429); default 20 */
+  authFailuresPerMinute?: number
 }
 
 /** The review page's static files. */
@@ -104,16 +161,61 @@ async function requestUser(
   )
 }
 
+/**
+ * Failed sign-ins per client (IP address), in fixed one-minute windows: past the limit, the client
+ * gets 429 with Retry-After until its window ends, before its token is even looked at. Memory is
+ * bounded: windows that ended are dropped.
+ */
+export function authFailureLimiter(perMinute: number, windowMs = 60_000) {
+  const windows = new Map<string, { start: number; failures: number }>()
+  const current = (client: string, now: number) => {
+    const w = windows.get(client)
+    if (!w || now - w.start >= windowMs) return undefined
+    return w
+  }
+  return {
+    /** Seconds to wait when this client is over the limit, else undefined. */
+    blocked(client: string, now = Date.now()): number | undefined {
+      const w = current(client, now)
+      if (!w || w.failures < perMinute) return undefined
+      return Math.max(1, Math.ceil((w.start + windowMs - now) / 1000))
+    },
+    failed(client: string, now = Date.now()): void {
+      const w = current(client, now)
+      if (w) w.failures++
+      else {
+        if (windows.size > 10_000)
+          for (const [k, v] of windows) if (now - v.start >= windowMs) windows.delete(k)
+        windows.set(client, { start: now, failures: 1 })
+      }
+    },
+  }
+}
+
 async function authenticate(
   db: Database,
   links: LinkSigner,
+  limiter: ReturnType<typeof authFailureLimiter>,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
   const { roles } = request.routeOptions.config
   if (!roles) return
+  const client = request.ip
+  const wait = limiter.blocked(client)
+  if (wait !== undefined) {
+    reply.header('retry-after', String(wait))
+    await sendError(
+      reply,
+      429,
+      'QA_ERR_RATE_LIMITED',
+      `too many failed sign-ins from this client; try again in ${wait} s`,
+    )
+    return
+  }
   const user = await requestUser(db, links, request)
   if ('refused' in user) {
+    limiter.failed(client)
     if (user.challenge) reply.header('www-authenticate', user.challenge)
     await sendError(reply, 401, 'QA_ERR_UNAUTHENTICATED', user.refused)
     return
@@ -139,10 +241,20 @@ export async function buildServer({
   processor,
   maxUploadBytes = 500 * 1024 * 1024,
   linkSecret,
+  requestTimeoutMs = 10 * 60_000,
+  tokenDays = 0,
+  authFailuresPerMinute = 20,
 }: ServerOptions): Promise<Api> {
   const links = linkSigner(linkSecret)
   const app = Fastify({
     logger,
+    // One line per request (below), not fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A request (an upload included) has this long in all; a connection idle for a minute is
+    // closed; headers must arrive within 30 s. A 100 B/s upload no longer holds a socket forever.
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: 60_000,
+    http: { headersTimeout: 30_000 },
     ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -153,9 +265,31 @@ export async function buildServer({
       security: [{ bearer: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // The docs page runs only its own scripts and styles (hashes of its inline ones).
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
-  app.addHook('onRequest', async (request, reply) => authenticate(db, links, request, reply))
+  // Everything under /v1 is personal data or derived from it: never cached, never sniffed.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.startsWith('/v1/') || request.url === '/v1') {
+      reply.header('cache-control', 'no-store')
+      reply.header('x-content-type-options', 'nosniff')
+    }
+    return payload
+  })
+
+  const limiter = authFailureLimiter(authFailuresPerMinute)
+  app.addHook('onRequest', async (request, reply) => authenticate(db, links, limiter, request, reply))
+  // A NUL byte anywhere in a request's query, path or JSON body is refused up front (Postgres
+  // cannot store one; it used to become a 500 deep inside a query).
+  app.addHook('preValidation', async (request) => {
+    const where = findNul({ query: request.query, params: request.params, body: request.body })
+    if (where) throw new ApiError(400, 'QA_ERR_VALIDATION', `NUL bytes are not accepted (in ${where})`)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: request.user?.id }
+    if (reply.statusCode >= 500) request.log.error(line, 'request failed')
+    else request.log.info(line, 'request')
+  })
   // The roles of every route go into its OpenAPI description, so the docs say who may call what
   // (and the auth test walks every documented route with every role).
   app.addHook('onRoute', (route) => {
@@ -169,11 +303,24 @@ export async function buildServer({
   })
 
   app.setErrorHandler(
-    (error: Error & { validation?: unknown[]; statusCode?: number; code?: string }, _request, reply) => {
+    (error: Error & { validation?: unknown[]; statusCode?: number; code?: string }, request, reply) => {
       if (error instanceof ApiError)
         return sendError(reply, error.statusCode, error.code, error.message, error.details)
-      // A stored recording ffmpeg cannot read (a playable copy, a clip): say so, not "internal".
-      if (error instanceof AudioDecodeError) return sendError(reply, 422, error.code, error.message)
+      // A stored recording ffmpeg cannot read (a playable copy, a clip): say so, not "internal",
+      // and without the server's paths.
+      if (error instanceof AudioDecodeError)
+        return sendError(reply, 422, error.code, withoutPaths(error.message, storageDir))
+      // The database is restarting or unreachable: try again shortly, not "internal error".
+      if (isTransientDbError(error)) {
+        request.log.warn({ err: { code: error.code, message: error.message } }, 'database unavailable')
+        reply.header('retry-after', '5')
+        return sendError(
+          reply,
+          503,
+          'QA_ERR_DB_UNAVAILABLE',
+          'the database is unavailable; try again shortly',
+        )
+      }
       if (error.validation) {
         const details = (
           error.validation as Array<{ instancePath: string; message?: string; params?: unknown }>
@@ -182,7 +329,7 @@ export async function buildServer({
       }
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-      if (status === 500) app.log.error(error)
+      if (status === 500) request.log.error({ err: error }, 'internal error')
       return sendError(
         reply,
         status,
@@ -214,7 +361,7 @@ export async function buildServer({
   await app.register(
     async (v1) => {
       await callRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath, links })
-      await userRoutes(v1 as unknown as Api, { db })
+      await userRoutes(v1 as unknown as Api, { db, tokenDays })
       await reviewRoutes(v1 as unknown as Api, { db })
       await trendRoutes(v1 as unknown as Api, { db })
       await sampleRoutes(v1 as unknown as Api, { db })

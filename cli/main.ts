@@ -8,23 +8,24 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadConfig, type ResolvedConfig } from '../config.js'
-import { openDatabase } from '../db/index.js'
+import type { OwnerKind } from '../db/embedded-owner.js'
+import { type Database, openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
-import { callSummaries, getCall } from '../db/queries/calls.js'
-import { ConfigError, coerceError, errorCode } from '../errors.js'
+import { callSummaries, getCall, requestSwap } from '../db/queries/calls.js'
+import { ConfigError, coerceError, errorCode, retryTransient } from '../errors.js'
+import { applyRetention, deleteCalls } from '../pipeline/lifecycle.js'
 import { emptyMetadata, loadMetadata, withFileNames } from '../pipeline/metadata.js'
+import { sweepOrphans } from '../pipeline/orphans.js'
 import { createPool } from '../pipeline/pool.js'
 import { processCall } from '../pipeline/process-call.js'
+import { storedOptions } from '../pipeline/processor.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
+import { startSweeper } from '../pipeline/sweeper.js'
 import { installBuiltinScorecards } from '../scorecards/builtin.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
-import { type ComputeMetricsOptions, resolveMetricsOptions } from '../workers/stages/compute-metrics.js'
-import {
-  type DetectVoiceActivityOptions,
-  resolveVadOptions,
-} from '../workers/stages/detect-voice-activity.js'
 import { LAYOUT_OPTIONS, type LayoutOption } from '../workers/types.js'
+import { logSafe } from './log-safe.js'
 import { asrOptions, parseMetricFlags, parseVadFlags, queueSchema } from './options.js'
 import { createProgressReporter } from './progress.js'
 import { runRescore, runScorecard } from './scorecards.js'
@@ -54,6 +55,10 @@ Usage:
                        uploads and swaps are analysed in this process, or with --queue by callqa worker
   callqa users add NAME --role admin|manager|trainer|reviewer|agent [--agent-id ID]
                                   create an API user; prints its bearer token once
+  callqa users list | disable NAME | enable NAME | revoke NAME | token NAME
+                                  see users; disable one; revoke a token; issue a new token (printed once)
+  callqa calls delete ID…         delete calls: recordings, copies, derived rows, their share of the trends
+  callqa calls retention          delete now the calls past CALLQA_RETENTION_DAYS (a server does it hourly)
   callqa swap CALL_ID  agent and customer are the other way round on this call: analyse it again swapped
   callqa sentiment [FILE] [--language en|zh]
                        score one utterance per line (FILE or stdin), print one JSON object per line
@@ -79,18 +84,35 @@ Environment:
   CALLQA_DISPUTE_WINDOW_DAYS   days after a review is submitted that it may be disputed (default 14)
   CALLQA_DISPUTE_CAP           disputes per evaluation (default 2)
   CALLQA_LINK_SECRET           key signing the review page's audio links (default: random per server)
+  CALLQA_LEASE_SECONDS         a call whose process stops renewing its claim is taken up again after this (60)
+  CALLQA_STATEMENT_TIMEOUT_SECONDS  longest SQL statement on a Postgres server (60)
+  CALLQA_REQUEST_TIMEOUT_SECONDS    longest API request, uploads included (600)
+  CALLQA_RETENTION_DAYS        delete calls older than this many days (default: keep)
+  CALLQA_RETENTION_QUEUES      per-queue retention, e.g. billing=30,sales=365
+  CALLQA_TOKEN_DAYS            lifetime of new API tokens in days (default: until revoked)
+  CALLQA_LOG_LEVEL             server log level: error, warn, info (default), debug
 `
 
-function connect(config: ResolvedConfig) {
+/**
+ * The database: the Postgres server, or the embedded one in CALLQA_DATA_DIR, which has one owner
+ * process at a time (a server, or the first command); other commands work through it.
+ */
+function connect(config: ResolvedConfig, as: { kind?: OwnerKind; command: string }) {
   return openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
+    statementTimeoutMs: config.statementTimeoutMs,
     dataDir: path.join(config.dataDir, 'pglite'),
+    ownership: {
+      kind: as.kind ?? 'command',
+      command: `callqa ${as.command}`,
+      onWait: (message) => console.error(message),
+    },
   })
 }
 
-async function openDb(config: ResolvedConfig) {
-  const db = await connect(config)
+async function openDb(config: ResolvedConfig, as: { kind?: OwnerKind; command: string }) {
+  const db = await connect(config, as)
   await migrate(db)
   // The built-in scorecards, so a fresh database scores calls out of the box (new versions only
   // when a built-in file changed).
@@ -142,7 +164,7 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
         : `${seconds(r?.agent_talk_ms)} / ${seconds(r?.customer_talk_ms)}`
     const result =
       item.status === 'failed'
-        ? `FAILED ${item.errorCode}: ${item.errorMessage}`
+        ? `FAILED ${item.errorCode}: ${logSafe(item.errorMessage ?? '')}`
         : item.status === 'skipped'
           ? `skipped: ${r?.status ?? ''}`
           : item.status === 'queued'
@@ -151,7 +173,7 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
     const done = r?.status === 'done'
     return [
       String(item.callId ?? '-'),
-      path.basename(item.path),
+      logSafe(path.basename(item.path)),
       result,
       done ? seconds(r?.duration_ms) : '-',
       done ? talk : '-',
@@ -200,7 +222,13 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
   )
 }
 
-async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record<string, unknown>) {
+async function runIngest(
+  config: ResolvedConfig,
+  inputs: string[],
+  flags: Record<string, unknown>,
+  /** the demo's database, which it owns as a server */
+  demoDb?: Database,
+) {
   if (inputs.length === 0) throw new ConfigError('ingest needs at least one file or folder')
   const layout = (flags.layout as string | undefined) ?? 'auto'
   if (!LAYOUT_OPTIONS.includes(layout as LayoutOption))
@@ -216,7 +244,7 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
   // --queue hands calls to workers on any machine; without a server there is no queue to share.
   if (queued && !config.databaseUrl)
     throw new ConfigError('--queue needs a Postgres server: set DATABASE_URL')
-  const db = await openDb(config)
+  const db = demoDb ?? (await openDb(config, { command: 'ingest' }))
   const pool = createPool({ threads: queued ? 1 : workers })
   const boss = queued
     ? await openQueue({ databaseUrl: config.databaseUrl, schema: queueSchema(config) })
@@ -243,17 +271,18 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
         metadata,
         vad,
         metrics,
+        leaseMs: config.leaseMs,
         onProgress: createProgressReporter().onProgress,
         ...(boss ? { enqueue: (call, options) => enqueueCall(boss, call, options) } : {}),
       },
     })
     const ids = report.items.flatMap((i) => (i.callId === null ? [] : [i.callId]))
-    printSummary(report, await callSummaries(db, ids))
+    printSummary(report, await retryTransient(() => callSummaries(db, ids)))
     return report.failed > 0 ? 1 : 0
   } finally {
     await boss?.stop({ graceful: false, wait: true })
     await pool.destroy()
-    await db.close()
+    if (!demoDb) await db.close()
   }
 }
 
@@ -265,16 +294,17 @@ async function runIngest(config: ResolvedConfig, inputs: string[], flags: Record
 async function runSwap(config: ResolvedConfig, args: string[]): Promise<number> {
   const id = Number(args[0])
   if (args.length !== 1 || !Number.isInteger(id) || id < 1) throw new ConfigError('swap takes one call id')
-  const db = await openDb(config)
+  const db = await openDb(config, { command: 'swap' })
   const pool = createPool({ threads: 1 })
   try {
-    const call = await getCall(db, id)
-    if (!call) throw new ConfigError(`there is no call ${id}`)
-    if (!call.storage_uri) throw new ConfigError(`call ${id} has no stored recording to analyse again`)
-    const stored = await db.query<{
-      params: { vad?: DetectVoiceActivityOptions; metrics?: ComputeMetricsOptions }
-    }>('SELECT params FROM call_metrics WHERE call_id = $1', [id])
-    const params = stored.rows[0]?.params ?? {}
+    const existing = await getCall(db, id)
+    if (!existing) throw new ConfigError(`there is no call ${id}`)
+    if (!existing.storage_uri) throw new ConfigError(`call ${id} has no stored recording to analyse again`)
+    const options = await storedOptions(db, id)
+    // The same door as the API's swap: the call is claimed (a call being analysed is refused),
+    // the swap is stored on the call and audited.
+    const call = await db.withTransaction((tx) => requestSwap(tx, id, null))
+    if (!call) throw new ConfigError(`call ${id} is ${existing.status}; swap it once it has finished`)
     const began = Date.now()
     const outcome = await processCall({
       db,
@@ -282,26 +312,28 @@ async function runSwap(config: ResolvedConfig, args: string[]): Promise<number> 
       storageDir: config.storageDir,
       ffmpegPath: resolveFfmpeg().path,
       call,
-      vad: resolveVadOptions(params.vad),
-      metrics: resolveMetricsOptions(params.metrics),
+      ...options,
       ...asrOptions(config),
-      toggleSwap: true,
+      ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
+      leaseMs: config.leaseMs,
     })
     const item =
       outcome.status === 'done'
         ? { path: call.source_name, callId: id, status: 'done' as const, durationMs: outcome.durationMs }
-        : {
-            path: call.source_name,
-            callId: id,
-            status: 'failed' as const,
-            errorCode: outcome.code,
-            errorMessage: outcome.message,
-          }
+        : outcome.status === 'skipped'
+          ? { path: call.source_name, callId: id, status: 'skipped' as const, note: outcome.reason }
+          : {
+              path: call.source_name,
+              callId: id,
+              status: 'failed' as const,
+              errorCode: outcome.code,
+              errorMessage: outcome.message,
+            }
     const report: IngestReport = {
       items: [item],
       done: outcome.status === 'done' ? 1 : 0,
-      failed: outcome.status === 'done' ? 0 : 1,
-      skipped: 0,
+      failed: outcome.status === 'failed' ? 1 : 0,
+      skipped: outcome.status === 'skipped' ? 1 : 0,
       queued: 0,
       audioMs: item.durationMs ?? 0,
       elapsedMs: Date.now() - began,
@@ -312,6 +344,47 @@ async function runSwap(config: ResolvedConfig, args: string[]): Promise<number> 
     await pool.destroy()
     await db.close()
   }
+}
+
+/**
+ * `callqa calls delete ID…`: deletes calls with everything derived from them (audited);
+ * `callqa calls retention`: deletes the calls past CALLQA_RETENTION_DAYS / CALLQA_RETENTION_QUEUES
+ * now (a server does it hourly by itself).
+ */
+async function runCalls(config: ResolvedConfig, args: string[]): Promise<number> {
+  const [action, ...rest] = args
+  const usage = 'calls delete ID… | calls retention'
+  if (action === 'delete') {
+    const ids = rest.map(Number)
+    if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id < 1))
+      throw new ConfigError(`calls delete takes one or more call ids (${usage})`)
+    const db = await openDb(config, { command: 'calls delete' })
+    try {
+      const report = await deleteCalls(db, config.storageDir, ids, { userId: null, reason: 'request' })
+      console.error(
+        `deleted ${report.deleted.length} call(s) and ${report.files} file(s)${
+          report.missing.length ? `; no call ${report.missing.join(', ')}` : ''
+        }`,
+      )
+      return report.missing.length > 0 ? 1 : 0
+    } finally {
+      await db.close()
+    }
+  }
+  if (action === 'retention' && rest.length === 0) {
+    const policy = { days: config.retentionDays, byQueue: config.retentionByQueue }
+    if (policy.days === 0 && Object.values(policy.byQueue).every((d) => d === 0))
+      throw new ConfigError('no retention period is set (CALLQA_RETENTION_DAYS, CALLQA_RETENTION_QUEUES)')
+    const db = await openDb(config, { command: 'calls retention' })
+    try {
+      const report = await applyRetention(db, config.storageDir, policy)
+      console.error(`retention: deleted ${report.deleted.length} call(s) and ${report.files} file(s)`)
+      return 0
+    } finally {
+      await db.close()
+    }
+  }
+  throw new ConfigError(usage)
 }
 
 /** `--workers N`, else CALLQA_WORKERS / the number of cores. */
@@ -332,7 +405,8 @@ function workerCount(config: ResolvedConfig, flags: Record<string, unknown>): nu
 async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>): Promise<number> {
   const workers = workerCount(config, flags)
   const ffmpeg = resolveFfmpeg()
-  const db = await openDb(config)
+  await sweepOrphans(config.storageDir)
+  const db = await openDb(config, { command: 'worker' })
   const pool = createPool({ threads: workers })
   let boss: Awaited<ReturnType<typeof openQueue>> | undefined
   try {
@@ -350,15 +424,26 @@ async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>)
       concurrency: workers,
       ...asrOptions(config),
       ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
+      leaseMs: config.leaseMs,
       onCall: ({ callId, sourceName, outcome }) =>
         console.error(
           outcome.status === 'done'
-            ? `call ${callId} ${sourceName}: done (${(outcome.durationMs / 1000).toFixed(1)} s of audio)`
-            : `call ${callId} ${sourceName}: failed ${outcome.code}: ${outcome.message}`,
+            ? `call ${callId} ${logSafe(sourceName)}: done (${(outcome.durationMs / 1000).toFixed(1)} s of audio)`
+            : outcome.status === 'skipped'
+              ? `call ${callId} ${logSafe(sourceName)}: skipped, ${outcome.reason}`
+              : `call ${callId} ${logSafe(sourceName)}: failed ${outcome.code}: ${logSafe(outcome.message)}`,
         ),
+    })
+    // A call whose worker died (its claim ran out) is enqueued again within seconds of it.
+    const bossNow = boss
+    const sweeper = startSweeper({
+      db,
+      handOn: async (call) => enqueueCall(bossNow, call, await storedOptions(db, call.id)),
+      intervalMs: Math.min(15_000, config.leaseMs / 2),
     })
     console.error(`callqa worker: ${workers} worker thread${workers === 1 ? '' : 's'}, waiting for calls`)
     const signal = await stopped
+    sweeper.stop()
     console.error(`callqa worker: ${signal}, finishing the calls in hand`)
     await worker.stop()
     return 0
@@ -407,11 +492,21 @@ export async function main(argv: string[]): Promise<number> {
       return runWorker(config, values)
     case 'demo': {
       const samples = path.join(repoRoot, 'samples', 'calls')
-      const code = await runIngest(config, [samples], { ...values, meta: path.join(samples, 'metadata.csv') })
-      if (values['no-serve']) return code
-      // Then serve what was ingested, with a reviewer token to try it.
-      const db = await openDb(config)
+      // The demo serves its folder: it owns the database from the start, so a second demo or
+      // server refuses before ingesting, and commands run meanwhile work through it.
+      const db = await openDb(
+        config,
+        values['no-serve'] ? { command: 'demo' } : { kind: 'server', command: 'demo' },
+      )
       try {
+        const code = await runIngest(
+          config,
+          [samples],
+          { ...values, meta: path.join(samples, 'metadata.csv') },
+          db,
+        )
+        if (values['no-serve']) return code
+        // Then serve what was ingested, with a reviewer token to try it.
         const demoUser = `demo-admin-${Date.now().toString(36)}`
         const { createUser } = await import('../db/queries/users.js')
         const { token } = await createUser(db, { name: demoUser, role: 'admin' })
@@ -425,13 +520,13 @@ export async function main(argv: string[]): Promise<number> {
           queue: false,
           workers: workerCount(config, values),
         })
+        return code
       } finally {
         await db.close()
       }
-      return code
     }
     case 'serve': {
-      const db = await openDb(config)
+      const db = await openDb(config, { kind: 'server', command: 'serve' })
       try {
         await serve(db, config, {
           port: portOf(values.port, config.port),
@@ -445,16 +540,16 @@ export async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'users': {
-      const db = await openDb(config)
+      const db = await openDb(config, { command: 'users' })
       try {
-        return await runUsers(db, rest, values)
+        return await runUsers(db, rest, values, { tokenDays: config.tokenDays })
       } finally {
         await db.close()
       }
     }
     case 'scorecard':
     case 'rescore': {
-      const db = await openDb(config)
+      const db = await openDb(config, { command })
       try {
         return command === 'scorecard' ? await runScorecard(db, rest, values) : await runRescore(db, values)
       } finally {
@@ -463,11 +558,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'swap':
       return runSwap(config, rest)
+    case 'calls':
+      return runCalls(config, rest)
     case 'sentiment':
       if (rest.length > 1) throw new ConfigError('sentiment takes at most one FILE (or reads stdin)')
       return runSentiment(rest[0], values.language)
     case 'migrate': {
-      const db = await connect(config)
+      const db = await connect(config, { command: 'migrate' })
       try {
         const applied = await migrate(db)
         console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date')

@@ -1,4 +1,5 @@
 import type { ProgressEvent } from '../pipeline/run.js'
+import { logSafe } from './log-safe.js'
 
 /**
  * Batch progress: one line rewritten in place on a terminal, plain log lines otherwise
@@ -21,13 +22,13 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
       } else {
         const what =
           e.item.status === 'failed'
-            ? `failed ${e.item.errorCode}: ${e.item.errorMessage}`
+            ? `failed ${e.item.errorCode}: ${logSafe(e.item.errorMessage ?? '')}`
             : e.item.status === 'skipped'
-              ? 'skipped (already processed)'
+              ? `skipped (${logSafe(e.item.note ?? 'already processed')})`
               : e.item.status === 'queued'
                 ? `queued as call ${e.item.callId}`
                 : `done in call ${e.item.callId}`
-        stream.write(`[${finished}/${e.total}] ${e.item.path}: ${what} | ${summary}\n`)
+        stream.write(`[${finished}/${e.total}] ${logSafe(e.item.path)}: ${what} | ${summary}\n`)
       }
     },
   }

@@ -1,35 +1,135 @@
 /** `callqa serve` and `callqa users add`. */
-import { buildServer } from '../api/server.js'
+import { buildServer, serverLogger } from '../api/server.js'
 import type { ResolvedConfig } from '../config.js'
 import type { Database } from '../db/index.js'
-import { createUser, ROLES, type Role } from '../db/queries/users.js'
+import {
+  audit,
+  createUser,
+  isDuplicateUser,
+  issueToken,
+  ROLES,
+  type Role,
+  revokeToken,
+  setDisabled,
+  userByName,
+} from '../db/queries/users.js'
 import { ConfigError } from '../errors.js'
-import { localProcessor, queueProcessor, resumeInterrupted } from '../pipeline/processor.js'
+import { startRetention } from '../pipeline/lifecycle.js'
+import { sweepOrphans } from '../pipeline/orphans.js'
+import { localProcessor, queueProcessor, resumeInterrupted, storedOptions } from '../pipeline/processor.js'
 import { openQueue } from '../pipeline/queue.js'
+import { startSweeper } from '../pipeline/sweeper.js'
 import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { asrOptions, queueSchema } from './options.js'
 
+const USERS_USAGE =
+  'users add NAME --role ROLE [--agent-id ID] | users list | users disable NAME | users enable NAME | users revoke NAME | users token NAME'
+
+/** `callqa users …`: the same lifecycle as the API's user routes, audited the same way. */
 export async function runUsers(
   db: Database,
   args: string[],
   flags: Record<string, unknown>,
+  { tokenDays = 0 }: { tokenDays?: number } = {},
 ): Promise<number> {
   const [action, name, ...rest] = args
-  if (action !== 'add' || !name || rest.length > 0)
-    throw new ConfigError('users add NAME --role ROLE [--agent-id ID]')
-  const role = flags.role as string | undefined
-  if (!role || !ROLES.includes(role as Role))
-    throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`)
-  const exists = await db.query('SELECT 1 FROM users WHERE name = $1', [name])
-  if (exists.rows.length > 0) throw new ConfigError(`there is already a user "${name}"`)
-  const { user, token } = await createUser(db, {
-    name,
-    role: role as Role,
-    agentId: (flags['agent-id'] as string | undefined) ?? null,
-  })
-  console.error(`user ${user.name} (${user.role}) created; the token is shown once, keep it:`)
-  console.log(token)
-  return 0
+  if (action === 'list' && !name) {
+    const res = await db.query<{
+      name: string
+      role: string
+      disabled: boolean
+      token_expires_at: Date | null
+      revoked: boolean
+    }>(
+      `SELECT name, role, disabled, token_expires_at, token_hash LIKE 'revoked:%' AS revoked FROM users ORDER BY name`,
+    )
+    for (const u of res.rows)
+      console.log(
+        `${u.name}\t${u.role}\t${u.disabled ? 'disabled' : 'active'}\t${
+          u.revoked
+            ? 'token revoked'
+            : u.token_expires_at
+              ? `token expires ${new Date(u.token_expires_at).toISOString()}`
+              : 'token does not expire'
+        }`,
+      )
+    return 0
+  }
+  if (!action || !name || rest.length > 0) throw new ConfigError(USERS_USAGE)
+  if (action === 'add') {
+    const role = flags.role as string | undefined
+    if (!role || !ROLES.includes(role as Role))
+      throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`)
+    const { user, token } = await db
+      .withTransaction(async (tx) => {
+        const made = await createUser(tx, {
+          name,
+          role: role as Role,
+          agentId: (flags['agent-id'] as string | undefined) ?? null,
+          tokenDays,
+        })
+        await audit(tx, {
+          userId: null,
+          action: 'user.create',
+          entity: 'user',
+          entityId: made.user.id,
+          after: { name, role, agent_id: made.user.agent_id, via: 'cli' },
+        })
+        return made
+      })
+      .catch((err: unknown) => {
+        if (isDuplicateUser(err)) throw new ConfigError(`there is already a user "${name}"`)
+        throw err
+      })
+    console.error(`user ${user.name} (${user.role}) created; the token is shown once, keep it:`)
+    console.log(token)
+    return 0
+  }
+  const user = await userByName(db, name)
+  if (!user) throw new ConfigError(`there is no user "${name}"`)
+  const record = (
+    tx: Database | Parameters<Parameters<Database['withTransaction']>[0]>[0],
+    what: string,
+    after?: unknown,
+  ) =>
+    audit(tx, {
+      userId: null,
+      action: what,
+      entity: 'user',
+      entityId: user.id,
+      after: { via: 'cli', ...(after ?? {}) },
+    })
+  switch (action) {
+    case 'disable':
+    case 'enable':
+      await db.withTransaction(async (tx) => {
+        await setDisabled(tx, user.id, action === 'disable')
+        await record(tx, `user.${action}`, { disabled: action === 'disable' })
+      })
+      console.error(`user ${name} ${action}d`)
+      return 0
+    case 'revoke':
+      await db.withTransaction(async (tx) => {
+        await revokeToken(tx, user.id)
+        await record(tx, 'user.token.revoke')
+      })
+      console.error(`the token of ${name} is revoked; \`callqa users token ${name}\` issues a new one`)
+      return 0
+    case 'token': {
+      const issued = await db.withTransaction(async (tx) => {
+        const made = await issueToken(tx, user.id, tokenDays)
+        await record(tx, 'user.token.issue', { expires_at: made?.expiresAt ?? null })
+        return made
+      })
+      console.error(
+        `a new token for ${name}${issued?.expiresAt ? ` (expires ${new Date(issued.expiresAt).toISOString()})` : ''}; the old one no longer works; shown once, keep it:`,
+      )
+      console.log(issued?.token)
+      return 0
+    }
+    default:
+      throw new ConfigError(USERS_USAGE)
+  }
 }
 
 /**
@@ -42,6 +142,11 @@ export async function serve(
   { port, host, queue, workers }: { port: number; host: string; queue: boolean; workers: number },
 ): Promise<void> {
   const ffmpegPath = resolveFfmpeg().path
+  const swept = await sweepOrphans(config.storageDir)
+  if (swept.storageTmp + swept.asrDirs > 0)
+    console.error(
+      `callqa: removed ${swept.storageTmp} partial recording(s) and ${swept.asrDirs} speech-recognition folder(s) that stopped processes left behind`,
+    )
   const processor = queue
     ? queueProcessor(await openQueue({ databaseUrl: config.databaseUrl, schema: queueSchema(config) }))
     : localProcessor({
@@ -49,18 +154,21 @@ export async function serve(
         storageDir: config.storageDir,
         ffmpegPath,
         threads: workers,
+        leaseMs: config.leaseMs,
         ...asrOptions(config),
         ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
       })
   const app = await buildServer({
     db,
     storageDir: config.storageDir,
-    logger: false,
+    logger: serverLogger(config.logLevel),
+    requestTimeoutMs: config.requestTimeoutMs,
     ffmpegPath,
     processor,
     maxUploadBytes: config.maxUploadMb * 1024 * 1024,
     disputes: { windowDays: config.disputeWindowDays, cap: config.disputeCap },
     ...(config.linkSecret ? { linkSecret: config.linkSecret } : {}),
+    tokenDays: config.tokenDays,
   })
   const address = await app.listen({ port, host })
   // A server stopped mid-analysis left its uploads queued; the queue (pg-boss) retries its own.
@@ -68,6 +176,27 @@ export async function serve(
     const resumed = await resumeInterrupted(db, processor)
     if (resumed > 0) console.error(`callqa: resuming ${resumed} call(s) a stopped server left unfinished`)
   }
+  // Calls whose process died (their claim ran out) are handed on again within seconds; with the
+  // queue, `callqa worker` runs this sweep.
+  const sweeper = queue
+    ? undefined
+    : startSweeper({
+        db,
+        handOn: async (call) => processor.submit(call, await storedOptions(db, call.id)),
+        intervalMs: Math.min(15_000, config.leaseMs / 2),
+      })
+  // Calls past their retention period are deleted now and then hourly (CALLQA_RETENTION_DAYS).
+  const stopRetention = startRetention(
+    db,
+    config.storageDir,
+    { days: config.retentionDays, byQueue: config.retentionByQueue },
+    {
+      onRun: (r) => {
+        if (r.deleted.length > 0)
+          console.error(`callqa: retention deleted ${r.deleted.length} call(s) past their period`)
+      },
+    },
+  )
   console.error(
     `callqa review page on ${address}/ · API on ${address}/v1 · interactive docs on ${address}/docs · uploads analysed ${
       queue ? 'by callqa worker (job queue)' : `here (${workers} threads)`
@@ -78,6 +207,8 @@ export async function serve(
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  sweeper?.stop()
+  stopRetention()
   await app.close()
   await processor.close()
 }

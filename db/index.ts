@@ -4,8 +4,10 @@
  * The same SQL runs on both. Query text may be logged; parameters never (transcripts are personal data).
  */
 import { mkdirSync } from 'node:fs'
+import path from 'node:path'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import pg from 'pg'
+import { type OwnershipOptions, openOwned } from './embedded-owner.js'
 
 export interface QueryResult<R> {
   rows: R[]
@@ -39,6 +41,13 @@ export interface OpenDatabaseOptions {
   schema?: string
   /** Postgres only: pool size. */
   maxConnections?: number
+  /** Postgres only: longest a statement may run, ms (default 60 s); a connection attempt gives up after 10 s. */
+  statementTimeoutMs?: number
+  /**
+   * PGlite in a folder: who this process is, for the folder's single owner (see embedded-owner.ts).
+   * Default: a command.
+   */
+  ownership?: OwnershipOptions
 }
 
 // bigint ids and counts fit in a double for any realistic call volume; numbers are easier everywhere.
@@ -138,7 +147,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       const admin = new pg.Client({ connectionString: options.databaseUrl })
       await admin.connect()
       try {
-        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+        // Two processes starting at once may both create it: the loser's unique violation is fine.
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: { code?: string }) => {
+          if (err.code !== '23505') throw err
+        })
       } finally {
         await admin.end()
       }
@@ -146,18 +158,27 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.maxConnections ?? 10,
+      // A locked table or a lost server must not hang a request or a worker for ever.
+      statement_timeout: options.statementTimeoutMs ?? 60_000,
+      connectionTimeoutMillis: 10_000,
       types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     })
     return new PostgresDatabase(pool)
   }
-  const dir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined
-  if (dir) mkdirSync(dir, { recursive: true })
-  const db = await PGlite.create(dir, {
-    parsers: {
-      [pgliteTypes.INT8]: (v: string) => Number(v),
-      [pgliteTypes.NUMERIC]: (v: string) => Number(v),
-    },
-  })
-  return new PgliteDatabase(db)
+  const dir = options.dataDir && options.dataDir !== 'memory://' ? path.resolve(options.dataDir) : undefined
+  const openLocal = async () => {
+    if (dir) mkdirSync(dir, { recursive: true })
+    const db = await PGlite.create(dir, {
+      parsers: {
+        [pgliteTypes.INT8]: (v: string) => Number(v),
+        [pgliteTypes.NUMERIC]: (v: string) => Number(v),
+      },
+    })
+    return new PgliteDatabase(db)
+  }
+  if (!dir) return openLocal()
+  // A folder has one owner; every other process works through it.
+  mkdirSync(path.dirname(dir), { recursive: true })
+  return openOwned(dir, options.ownership ?? { kind: 'command', command: 'callqa' }, openLocal)
 }

@@ -137,6 +137,9 @@ CREATE TABLE calls (
     transcript_trusted boolean,
     role_decision jsonb,
     diarization jsonb,
+    lease_owner text,
+    lease_expires_at timestamp with time zone,
+    swap_pending boolean DEFAULT false NOT NULL,
     CONSTRAINT calls_channel_layout_check CHECK ((channel_layout = ANY (ARRAY['stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
     CONSTRAINT calls_csat_check CHECK (((csat >= 1) AND (csat <= 5))),
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
@@ -416,6 +419,8 @@ CREATE TABLE users (
     agent_id text,
     disabled boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    token_expires_at timestamp with time zone,
+    token_issued_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'manager'::text, 'trainer'::text, 'reviewer'::text, 'agent'::text])))
 );
 
@@ -519,6 +524,8 @@ ALTER TABLE ONLY utterances
 
 CREATE INDEX audit_log_entity ON audit_log USING btree (entity, entity_id, at);
 
+CREATE INDEX calls_age ON calls USING btree (COALESCE(started_at, created_at));
+
 CREATE INDEX calls_agent ON calls USING btree (agent_id, id DESC);
 
 CREATE INDEX calls_external_id_idx ON calls USING btree (external_id);
@@ -528,6 +535,8 @@ CREATE INDEX calls_started ON calls USING btree (COALESCE(started_at, created_at
 CREATE INDEX calls_started_at_idx ON calls USING btree (started_at);
 
 CREATE INDEX calls_status_idx ON calls USING btree (status);
+
+CREATE INDEX calls_unfinished ON calls USING btree (lease_expires_at) WHERE (status = ANY (ARRAY['queued'::text, 'processing'::text]));
 
 CREATE INDEX clips_call ON clips USING btree (call_id);
 

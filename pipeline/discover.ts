@@ -25,6 +25,8 @@ export interface DiscoveredInput {
   path: string
   /** Set when the path cannot be listed or read at all. */
   error?: string
+  /** Set when the path is not ingested and why (a symlink to a folder, a device, a pipe). */
+  skipped?: string
 }
 
 /** Expands folders (recursively, sorted) into audio files; keeps explicit files as given. */
@@ -41,8 +43,25 @@ export async function discoverInputs(inputs: readonly string[]): Promise<Discove
     entries.sort((a, b) => a.name.localeCompare(b.name))
     for (const e of entries) {
       const full = path.join(dir, e.name)
+      const audio = AUDIO_EXTENSIONS.has(path.extname(e.name).toLowerCase())
       if (e.isDirectory()) await walk(full)
-      else if (e.isFile() && AUDIO_EXTENSIONS.has(path.extname(e.name).toLowerCase())) add({ path: full })
+      else if (e.isFile()) {
+        if (audio) add({ path: full })
+      } else if (e.isSymbolicLink()) {
+        // A link is followed only to a regular file; a linked folder is not walked (no loops).
+        const target = await stat(full).catch(() => undefined)
+        if (target?.isFile()) {
+          if (audio) add({ path: full })
+        } else
+          add({
+            path: full,
+            skipped: target?.isDirectory()
+              ? 'a symlink to a folder (not followed)'
+              : target
+                ? 'a symlink to something that is not a regular file'
+                : 'a broken symlink',
+          })
+      } else if (audio) add({ path: full, skipped: 'not a regular file (a device, pipe or socket)' })
     }
   }
   for (const input of inputs) {

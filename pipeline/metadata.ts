@@ -75,6 +75,42 @@ const ALIASES: Record<string, keyof CallMetadata | 'file'> = {
   language: 'language',
 }
 
+/** Longest value accepted per field (checked up front; nothing is ever cut). */
+export const MAX_FIELD_LENGTH = 200
+const MAX_PATH_LENGTH = 4096
+
+/**
+ * A strict ISO 8601 date or date-time (RFC 3339 profile): a 4-digit year, a real calendar date
+ * (2026-02-31 is refused, not rolled into March), an optional time and zone; no zone means UTC.
+ * Returns the instant as ISO text, else undefined.
+ */
+export function strictIsoDate(text: string): string | undefined {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
+      text,
+    )
+  if (!m) return undefined
+  const [, y, mo, d, h = '00', mi = '00', se = '00', frac = '', zone = 'Z'] = m
+  const base = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se)))
+  if (
+    base.getUTCFullYear() !== Number(y) ||
+    base.getUTCMonth() !== Number(mo) - 1 ||
+    base.getUTCDate() !== Number(d) ||
+    base.getUTCHours() !== Number(h) ||
+    base.getUTCMinutes() !== Number(mi) ||
+    base.getUTCSeconds() !== Number(se)
+  )
+    return undefined
+  let offsetMin = 0
+  if (zone.toUpperCase() !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)
+    if (!z || Number(z[2]) > 23 || Number(z[3]) > 59) return undefined
+    offsetMin = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]))
+  }
+  const ms = Number(`0.${frac || '0'}`) * 1000
+  return new Date(base.getTime() + ms - offsetMin * 60_000).toISOString()
+}
+
 function normalise(
   raw: Record<string, unknown>,
   where: string,
@@ -86,6 +122,15 @@ function normalise(
     const target = ALIASES[key.trim().toLowerCase()]
     if (!target || value === undefined || value === null || value === '') continue
     const text = String(value).trim()
+    // NUL and other control characters have no place in metadata (Postgres refuses NUL outright).
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text))
+      throw new MetadataError(`${where}: ${key.trim()} holds a control character (such as a NUL byte)`)
+    const limit = target === 'file' || target === 'transcript' ? MAX_PATH_LENGTH : MAX_FIELD_LENGTH
+    if (text.length > limit)
+      throw new MetadataError(
+        `${where}: ${key.trim()} is ${text.length} characters long; at most ${limit} are accepted`,
+      )
     switch (target) {
       case 'file':
         file = text
@@ -113,11 +158,15 @@ function normalise(
         // Relative to the metadata file, like the recordings it lists; checked when it is read.
         meta.transcript = path.resolve(baseDir, text)
         break
-      case 'startedAt':
-        if (Number.isNaN(Date.parse(text)))
-          throw new MetadataError(`${where}: started_at must be an ISO 8601 date-time, got "${text}"`)
-        meta.startedAt = new Date(text).toISOString()
+      case 'startedAt': {
+        const iso = strictIsoDate(text)
+        if (!iso)
+          throw new MetadataError(
+            `${where}: started_at must be a real ISO 8601 date-time such as 2026-03-04T10:00:00Z, got "${text}"`,
+          )
+        meta.startedAt = iso
         break
+      }
       default:
         meta[target] = text
     }

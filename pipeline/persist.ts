@@ -1,6 +1,6 @@
 import type { Database } from '../db/index.js'
 import { updateSentimentSummary, upsertCallMetrics } from '../db/queries/call-metrics.js'
-import { markDone } from '../db/queries/calls.js'
+import { holdsLease, markDone } from '../db/queries/calls.js'
 import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
 import { replaceSegments } from '../db/queries/segments.js'
 import {
@@ -9,6 +9,7 @@ import {
   setTranscriptStatus,
   setUtteranceArousal,
 } from '../db/queries/utterances.js'
+import { LeaseLostError } from '../errors.js'
 import type { AnalyzeCallResult } from '../workers/analyze-call.js'
 import { type ComputeMetricsOptions, computeMetrics } from '../workers/stages/compute-metrics.js'
 import { detectHolds } from '../workers/stages/detect-holds.js'
@@ -27,10 +28,19 @@ export async function saveCallResult(
   callId: number,
   result: AnalyzeCallResult,
   params: { metrics?: ComputeMetricsOptions } & Record<string, unknown>,
-  { toggleSwap = false }: { toggleSwap?: boolean } = {},
+  {
+    toggleSwap = false,
+    owner,
+  }: {
+    toggleSwap?: boolean
+    /** The claim the result is saved under: nothing is written unless it is still this owner's. */
+    owner?: string
+  } = {},
 ): Promise<void> {
   const metricsOptions = params.metrics
   await db.withTransaction(async (tx) => {
+    if (owner !== undefined && !(await holdsLease(tx, callId, owner)))
+      throw new LeaseLostError(`call ${callId} was claimed by another process; this result is not saved`)
     if (toggleSwap) {
       // The audio was analysed swapped; the stored transcript turns round in the same transaction.
       // A person said which side is the agent: no evidence overrides that afterwards.
@@ -60,6 +70,36 @@ export async function saveCallResult(
       // No recogniser, or it failed: the call still completes, acoustic-only, and says why.
       await replaceUtterances(tx, callId, [])
       await setTranscriptStatus(tx, callId, { status: asr.status, source: asr.engine, error: asr.error })
+    }
+    // A supplied transcript must fit the audio it came with (times within its length, with a
+    // little tolerance for rounding and trailing silence); one that does not is of another call,
+    // or broken: it fails with the reason and feeds nothing (the call completes acoustic-only).
+    const supplied = (
+      await tx.query<{
+        transcript_status: string
+        transcript_format: string | null
+        transcript_source: string | null
+        last_ms: number | null
+      }>(
+        `SELECT c.transcript_status, c.transcript_format, c.transcript_source,
+                (SELECT max(u.end_ms) FROM utterances u WHERE u.call_id = c.id) AS last_ms
+         FROM calls c WHERE c.id = $1`,
+        [callId],
+      )
+    ).rows[0]
+    const tolerance = Math.max(2000, result.durationMs * 0.02)
+    if (
+      supplied?.transcript_status === 'supplied' &&
+      supplied.last_ms !== null &&
+      supplied.last_ms > result.durationMs + tolerance
+    ) {
+      await replaceUtterances(tx, callId, [])
+      await setTranscriptStatus(tx, callId, {
+        status: 'failed',
+        format: supplied.transcript_format,
+        source: supplied.transcript_source,
+        error: `the transcript's times reach ${(supplied.last_ms / 1000).toFixed(1)} s but the recording lasts ${(result.durationMs / 1000).toFixed(1)} s: it does not belong to this recording`,
+      })
     }
     const call = (
       await tx.query<{

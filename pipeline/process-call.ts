@@ -3,11 +3,13 @@
  * then save the result in one transaction, or mark the call failed with its reason. Used by local
  * ingest and by queue workers alike.
  */
+import { randomBytes } from 'node:crypto'
+import os from 'node:os'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
-import { type CallRow, markFailed, markProcessing } from '../db/queries/calls.js'
-import { coerceError, errorCode } from '../errors.js'
+import { type CallRow, claimCall, DEFAULT_LEASE_MS, markFailed, renewLease } from '../db/queries/calls.js'
+import { coerceError, errorCode, LeaseLostError, retryTransient } from '../errors.js'
 import type { AnalyzeCallResult, AnalyzeCallTask, AsrTaskOptions } from '../workers/analyze-call.js'
 import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
 import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
@@ -21,6 +23,11 @@ export const PIPELINE_VERSION = '0.1.0'
 export type CallOutcome =
   | { status: 'done'; durationMs: number; result: AnalyzeCallResult }
   | { status: 'failed'; code: string; message: string }
+  /** Not this process's to analyse: another holds its claim, or it is finished already. */
+  | { status: 'skipped'; reason: string }
+
+/** This process, as the owner of the calls it claims: host, pid and a random part. */
+export const PROCESS_OWNER = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
 
 /** Codes that say the recording itself is bad: running it again gives the same answer. */
 const INPUT_ERRORS = new Set([
@@ -44,8 +51,8 @@ export async function processCall({
   vad,
   metrics,
   asr,
-  toggleSwap = false,
   redactAudio,
+  leaseMs = DEFAULT_LEASE_MS,
 }: {
   db: Database
   pool: Piscina
@@ -56,52 +63,109 @@ export async function processCall({
   metrics: ResolvedMetricsOptions
   /** Local speech recognition for calls without a supplied transcript; undefined = off. */
   asr?: Omit<AsrTaskOptions, 'language'>
-  /** Re-run with agent and customer the other way round, and store the call so (`callqa swap`). */
-  toggleSwap?: boolean
   /** Write a redacted copy of the recording when local ASR found personal data. */
   redactAudio?: 'silence' | 'beep'
+  /** How long a claim lasts unless renewed (renewed every quarter of it). */
+  leaseMs?: number
 }): Promise<CallOutcome> {
-  const current = await markProcessing(db, call.id, PIPELINE_VERSION)
-  const task: AnalyzeCallTask = {
-    inputPath: path.join(storageDir, call.storage_uri ?? ''),
-    displayName: call.source_name,
-    layout: call.requested_layout as LayoutOption,
-    ffmpegPath,
-    vad,
-    metrics,
-    swapSpeakers: current.speakers_swapped !== toggleSwap,
-    direction: current.direction,
-    ...(asr && current.transcript_status === 'none' ? { asr: { ...asr, language: current.language } } : {}),
-  }
-  let outcome: AnalyzeCallOutcome
-  try {
-    outcome = (await pool.run(task)) as AnalyzeCallOutcome
-  } catch (thrown) {
-    // The worker itself died (crash, out of memory): the call fails, the batch goes on.
-    outcome = { ok: false, code: 'QA_ERR_WORKER', message: `worker failed: ${coerceError(thrown).message}` }
-  }
-  if (outcome.ok) {
-    try {
-      await saveCallResult(
-        db,
-        call.id,
-        outcome.result,
-        // What was asked for (a re-run asks the same) and what voice activity actually ran.
-        { pipelineVersion: PIPELINE_VERSION, vad, metrics, vadUsed: outcome.result.vad },
-        { toggleSwap },
-      )
-      await redactRecognisedAudio(db, call, outcome.result, storageDir, ffmpegPath, redactAudio)
-      return { status: 'done', durationMs: outcome.result.durationMs, result: outcome.result }
-    } catch (thrown) {
-      outcome = {
-        ok: false,
-        code: errorCode(thrown),
-        message: `could not save: ${coerceError(thrown).message}`,
-      }
+  const owner = PROCESS_OWNER
+  // The claim is atomic: two ingests, two workers, or an ingest beside a server never analyse one
+  // call at once. Transient database errors (a restart, a dropped connection) are retried.
+  const current = await retryTransient(() => claimCall(db, call.id, owner, PIPELINE_VERSION, leaseMs))
+  if (!current) {
+    const now = await retryTransient(() =>
+      db.query<{ status: string; lease_owner: string | null }>(
+        'SELECT status, lease_owner FROM calls WHERE id = $1',
+        [call.id],
+      ),
+    )
+    const row = now.rows[0]
+    return {
+      status: 'skipped',
+      reason:
+        row?.status === 'processing'
+          ? 'being analysed by another process right now'
+          : `already ${row?.status ?? 'deleted'}`,
     }
   }
-  await markFailed(db, call.id, outcome.code, outcome.message)
-  return { status: 'failed', code: outcome.code, message: outcome.message }
+  // The claim is renewed while the worker runs; if it is lost (this process stalled past its
+  // lease and another took the call), the analysis is abandoned and nothing is saved.
+  // The worker is not aborted: terminating a thread in the middle of an ONNX run takes the whole
+  // process down (onnxruntime-node throws from its finaliser), so the analysis finishes and its
+  // result is dropped.
+  let lost = false
+  const heartbeat = setInterval(() => {
+    renewLease(db, call.id, owner, leaseMs)
+      .then((held) => {
+        if (!held) lost = true
+      })
+      .catch(() => {
+        // A database blip: the next beat tries again; the save checks the claim anyway.
+      })
+  }, leaseMs / 4)
+  heartbeat.unref()
+  try {
+    return await analyseClaimed()
+  } finally {
+    clearInterval(heartbeat)
+  }
+
+  async function analyseClaimed(): Promise<CallOutcome> {
+    const current_ = current as NonNullable<typeof current>
+    // A swap (requestSwap) is stored on the call, so a swap whose process died is still one.
+    const toggle = current_.swap_pending
+    const task: AnalyzeCallTask = {
+      inputPath: path.join(storageDir, call.storage_uri ?? ''),
+      displayName: call.source_name,
+      layout: call.requested_layout as LayoutOption,
+      ffmpegPath,
+      vad,
+      metrics,
+      swapSpeakers: current_.speakers_swapped !== toggle,
+      direction: current_.direction,
+      ...(asr && current_.transcript_status === 'none'
+        ? { asr: { ...asr, language: current_.language } }
+        : {}),
+    }
+    let outcome: AnalyzeCallOutcome
+    try {
+      outcome = (await pool.run(task)) as AnalyzeCallOutcome
+      if (lost) return { status: 'skipped', reason: 'claimed by another process meanwhile' }
+    } catch (thrown) {
+      // The worker itself died (crash, out of memory): the call fails, the batch goes on.
+      outcome = { ok: false, code: 'QA_ERR_WORKER', message: `worker failed: ${coerceError(thrown).message}` }
+    }
+    if (outcome.ok) {
+      const result = outcome.result
+      try {
+        // A transient database error retries the whole transaction; one that lasts past the retry
+        // window leaves the call claimed, and its lease running out hands it to the next run.
+        await retryTransient(() =>
+          saveCallResult(
+            db,
+            call.id,
+            result,
+            // What was asked for (a re-run asks the same) and what voice activity actually ran.
+            { pipelineVersion: PIPELINE_VERSION, vad, metrics, vadUsed: result.vad },
+            { toggleSwap: toggle, owner },
+          ),
+        )
+        await redactRecognisedAudio(db, call, result, storageDir, ffmpegPath, redactAudio)
+        return { status: 'done', durationMs: result.durationMs, result }
+      } catch (thrown) {
+        if (thrown instanceof LeaseLostError) return { status: 'skipped', reason: thrown.message }
+        outcome = {
+          ok: false,
+          code: errorCode(thrown),
+          message: `could not save: ${coerceError(thrown).message}`,
+        }
+      }
+    }
+    const failed = outcome
+    const marked = await retryTransient(() => markFailed(db, call.id, failed.code, failed.message, owner))
+    if (!marked) return { status: 'skipped', reason: 'claimed by another process meanwhile' }
+    return { status: 'failed', code: failed.code, message: failed.message }
+  }
 }
 
 /**

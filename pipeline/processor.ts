@@ -25,8 +25,6 @@ import { enqueueCall } from './queue.js'
 export interface SubmitOptions {
   vad: ResolvedVadOptions
   metrics: ResolvedMetricsOptions
-  /** analyse with agent and customer the other way round, and keep it so */
-  toggleSwap?: boolean
 }
 
 export interface CallProcessor {
@@ -39,10 +37,7 @@ export interface CallProcessor {
 }
 
 /** The analysis options a call was last run with (for a re-run), else the defaults. */
-export async function storedOptions(
-  db: Queryable,
-  callId: number,
-): Promise<Omit<SubmitOptions, 'toggleSwap'>> {
+export async function storedOptions(db: Queryable, callId: number): Promise<SubmitOptions> {
   const stored = await db.query<{
     params: { vad?: DetectVoiceActivityOptions; metrics?: ComputeMetricsOptions }
   }>('SELECT params FROM call_metrics WHERE call_id = $1', [callId])
@@ -50,7 +45,7 @@ export async function storedOptions(
   return { vad: resolveVadOptions(params.vad), metrics: resolveMetricsOptions(params.metrics) }
 }
 
-export function defaultOptions(): Omit<SubmitOptions, 'toggleSwap'> {
+export function defaultOptions(): SubmitOptions {
   return { vad: resolveVadOptions(undefined), metrics: resolveMetricsOptions(undefined) }
 }
 
@@ -66,6 +61,7 @@ export function localProcessor({
   threads,
   asr,
   redactAudio,
+  leaseMs,
   onError = (err) => console.error(`callqa: background analysis: ${err.message}`),
 }: {
   db: Database
@@ -74,6 +70,7 @@ export function localProcessor({
   threads: number
   asr?: Omit<AsrTaskOptions, 'language'>
   redactAudio?: 'silence' | 'beep'
+  leaseMs?: number
   onError?: (err: Error) => void
 }): CallProcessor {
   const pool = createPool({ threads })
@@ -89,9 +86,9 @@ export function localProcessor({
         call,
         vad: options.vad,
         metrics: options.metrics,
-        ...(options.toggleSwap ? { toggleSwap: true } : {}),
         ...(asr ? { asr } : {}),
         ...(redactAudio ? { redactAudio } : {}),
+        ...(leaseMs ? { leaseMs } : {}),
       })
         .then(() => undefined)
         .catch((err: Error) => onError(err))
@@ -113,11 +110,7 @@ export function queueProcessor(boss: PgBoss): CallProcessor {
   return {
     kind: 'queue',
     async submit(call, options) {
-      await enqueueCall(boss, call, {
-        vad: options.vad,
-        metrics: options.metrics,
-        ...(options.toggleSwap ? { toggleSwap: true } : {}),
-      })
+      await enqueueCall(boss, call, { vad: options.vad, metrics: options.metrics })
     },
     async idle() {},
     async close() {
@@ -128,26 +121,18 @@ export function queueProcessor(boss: PgBoss): CallProcessor {
 
 /**
  * Calls the API handed over (uploaded or swapped) that a stopped server left queued or half
- * analysed: hands them over again, a swap still as a swap (the swap is stored in the same
- * transaction that finishes the call, so an unfinished call has not been swapped yet).
- * Returns how many.
+ * analysed, with no live claim: hands them over again (a swap is stored on the call, so it stays a
+ * swap). Returns how many.
  */
 export async function resumeInterrupted(db: Queryable, processor: CallProcessor): Promise<number> {
-  const res = await db.query<CallRow & { last_action: string }>(
-    `SELECT c.*, (SELECT a.action FROM audit_log a WHERE a.entity = 'call' AND a.entity_id = c.id
-                    AND a.action IN ('call.upload', 'call.swap') ORDER BY a.id DESC LIMIT 1) AS last_action
-     FROM calls c
-     WHERE c.status IN ('queued', 'processing') AND c.storage_uri IS NOT NULL
+  const res = await db.query<CallRow>(
+    `SELECT c.* FROM calls c
+     WHERE c.storage_uri IS NOT NULL
+       AND (c.status = 'queued' OR (c.status = 'processing' AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())))
        AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'call' AND a.entity_id = c.id
                      AND a.action IN ('call.upload', 'call.swap'))
      ORDER BY c.id`,
   )
-  for (const { last_action: action, ...call } of res.rows) {
-    const options = action === 'call.swap' ? await storedOptions(db, call.id) : defaultOptions()
-    await processor.submit(call as CallRow, {
-      ...options,
-      ...(action === 'call.swap' ? { toggleSwap: true } : {}),
-    })
-  }
+  for (const call of res.rows) await processor.submit(call, await storedOptions(db, call.id))
   return res.rows.length
 }

@@ -10,21 +10,26 @@ import PgBoss from 'pg-boss'
 import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
 import { type CallRow, getCall } from '../db/queries/calls.js'
-import { ConfigError, WorkerError } from '../errors.js'
+import { ConfigError, retryTransient, WorkerError } from '../errors.js'
 import type { AsrTaskOptions } from '../workers/analyze-call.js'
 import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
 import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
 import { type CallOutcome, isInputError, processCall } from './process-call.js'
 
-export const ANALYZE_QUEUE = 'callqa-analyze-call'
+/**
+ * The queue of calls to analyse. Policy `short`: at most one job per call waits in it (a call
+ * enqueued twice by two `ingest --queue` runs is one job); a job that arrives while another is
+ * being worked on finds the call claimed or done and completes without analysing it. (The earlier
+ * queue, `callqa-analyze-call`, was a standard queue, where singletonKey does nothing; calls left
+ * in it are found by the sweeper and enqueued here.)
+ */
+export const ANALYZE_QUEUE = 'callqa-analyze'
 
 /** A job's data: which call, and the options it was ingested with. */
 export interface AnalyzeJob {
   callId: number
   vad: ResolvedVadOptions
   metrics: ResolvedMetricsOptions
-  /** re-run with agent and customer the other way round (a swap over the API) */
-  toggleSwap?: boolean
 }
 
 export async function openQueue({
@@ -36,17 +41,27 @@ export async function openQueue({
   schema?: string
 }): Promise<PgBoss> {
   if (!databaseUrl) throw new ConfigError('the job queue needs a Postgres server: set DATABASE_URL')
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: schema ?? 'callqa_queue', max: 4 })
+  // pg-boss hands its whole config to pg.Pool: a broken connection must not hang a worker, so
+  // connecting gives up after 10 s (and is tried again), and no statement runs longer than 60 s.
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: schema ?? 'callqa_queue',
+    max: 4,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: 60_000,
+  } as PgBoss.ConstructorOptions)
   // Background maintenance errors must not crash the process; report them.
   boss.on('error', (err: Error) => console.error(`callqa: job queue: ${err.message}`))
   await boss.start()
   await boss.createQueue(ANALYZE_QUEUE, {
     name: ANALYZE_QUEUE,
+    policy: 'short',
     // Only infrastructure failures are retried (bad recordings complete as failed calls).
     retryLimit: 3,
     retryDelay: 5,
     retryBackoff: true,
-    // A 2-hour call takes about a minute; a job held longer than this by a dead worker is retried.
+    // A job held by a dead worker is not waited for: its call's lease runs out within a minute and
+    // the sweeper enqueues the call again (pipeline/sweeper.ts). This only tidies the old job.
     expireInSeconds: 3600,
   })
   return boss
@@ -57,7 +72,8 @@ export async function enqueueCall(
   call: CallRow,
   options: Omit<AnalyzeJob, 'callId'>,
 ): Promise<void> {
-  // singletonKey: a call already waiting in the queue is not queued twice.
+  // singletonKey on a `short` queue: a call already waiting in the queue is not queued twice
+  // (send returns null then).
   await boss.send(ANALYZE_QUEUE, { callId: call.id, ...options } satisfies AnalyzeJob, {
     singletonKey: String(call.id),
   })
@@ -84,6 +100,7 @@ export async function startQueueWorker({
   onCall,
   asr,
   redactAudio,
+  leaseMs,
 }: {
   boss: PgBoss
   db: Database
@@ -97,10 +114,11 @@ export async function startQueueWorker({
   asr?: Omit<AsrTaskOptions, 'language'>
   /** Write a redacted audio copy for calls transcribed here (CALLQA_REDACT_AUDIO). */
   redactAudio?: 'silence' | 'beep'
+  leaseMs?: number
 }): Promise<{ stop(): Promise<void> }> {
   const handle = async (jobs: PgBoss.Job<AnalyzeJob>[]) => {
     for (const job of jobs) {
-      const call = await getCall(db, job.data.callId)
+      const call = await retryTransient(() => getCall(db, job.data.callId))
       // Deleted since, or already finished by an earlier delivery of the same job: nothing to do.
       if (!call || call.status === 'done') continue
       const outcome = await processCall({
@@ -111,12 +129,13 @@ export async function startQueueWorker({
         call,
         vad: job.data.vad,
         metrics: job.data.metrics,
-        ...(job.data.toggleSwap ? { toggleSwap: true } : {}),
         ...(asr ? { asr } : {}),
         ...(redactAudio ? { redactAudio } : {}),
+        ...(leaseMs ? { leaseMs } : {}),
       })
       onCall?.({ callId: call.id, sourceName: call.source_name, outcome })
       // A bad recording stays failed; anything else (worker crash, database) is worth a retry.
+      // Skipped (another process holds the call, or finished it): nothing more to do here.
       if (outcome.status === 'failed' && !isInputError(outcome.code)) {
         throw new WorkerError(`call ${call.id} failed with ${outcome.code}: ${outcome.message}`)
       }

@@ -2,11 +2,12 @@
  * ingest → pool → persist for a batch of recordings. The main thread hashes, stores and writes
  * to Postgres; the workers decode and analyse. One bad file fails its own call, never the batch.
  */
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
 import { type CallRow, insertCall, insertUnreadableCall, requeueCall } from '../db/queries/calls.js'
-import { coerceError, errorCode, InputUnreadableError } from '../errors.js'
+import { coerceError, errorCode, InputUnreadableError, retryTransient } from '../errors.js'
 import type { AnalyzeCallResult, AsrTaskOptions } from '../workers/analyze-call.js'
 import {
   type ComputeMetricsOptions,
@@ -21,8 +22,9 @@ import {
 import type { LayoutOption } from '../workers/types.js'
 import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
+import { sweepOrphans } from './orphans.js'
 import { processCall } from './process-call.js'
-import { storeRecording } from './storage.js'
+import { keepOrDiscard, openRegularFile, receiveRecording, storageKey } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
 
 export interface IngestOptions {
@@ -42,6 +44,8 @@ export interface IngestOptions {
    * stored and queued while the current ones decode (one worker never waits for the main thread). */
   concurrency?: number
   onProgress?: (event: ProgressEvent) => void
+  /** How long a claim on a call lasts unless renewed (CALLQA_LEASE_SECONDS); default 60 s. */
+  leaseMs?: number
   /**
    * Hand calls to a job queue instead of the local pool (`callqa ingest --queue`); workers on any
    * machine then process them (`callqa worker`).
@@ -126,6 +130,8 @@ export async function ingest({
   // Validate options once, up front, rather than failing every call in the workers.
   const vad = resolveVadOptions(options.vad)
   const metricsOptions = resolveMetricsOptions(options.metrics)
+  // What a process that died left behind (partial copies, ASR folders with unredacted text).
+  await sweepOrphans(storageDir)
   const discovered = await discoverInputs(inputs)
   // Metadata from file names is checked for every recording before any is ingested, as a
   // metadata file's rows are when it is loaded: a bad value stops the run and names the file.
@@ -156,6 +162,7 @@ export async function ingest({
       metrics: metricsOptions,
       ...(options.asr ? { asr: options.asr } : {}),
       ...(options.redactAudio ? { redactAudio: options.redactAudio === 'beep' ? 'beep' : 'silence' } : {}),
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     })
     if (outcome.status === 'done') {
       finish({
@@ -166,6 +173,8 @@ export async function ingest({
         result: outcome.result,
         transcript,
       })
+    } else if (outcome.status === 'skipped') {
+      finish({ path: source, callId: call.id, status: 'skipped', note: outcome.reason, transcript })
     } else {
       finish({
         path: source,
@@ -184,28 +193,56 @@ export async function ingest({
     const meta = metas.get(input.path) ?? {}
     const sourceName = path.basename(input.path)
     let call: CallRow
+    if (input.skipped) {
+      finish({ path: input.path, callId: null, status: 'skipped', note: input.skipped })
+      continue
+    }
     try {
       if (input.error) throw new InputUnreadableError(`cannot read ${sourceName}: ${input.error}`)
-      const stored = await storeRecording(storageDir, input.path).catch((cause: Error) => {
-        throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
+      const received = await openRegularFile(input.path)
+        .then((source) => receiveRecording(storageDir, source, input.path))
+        .catch((cause: Error) => {
+          throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
+        })
+      // The call row first, then the recording into storage: a refused insert leaves no recording
+      // that nothing points to.
+      // Database calls here ride out a restart of the server (retried with backoff for a minute).
+      const inserted = await retryTransient(() =>
+        insertCall(db, {
+          sha256: received.sha256,
+          sourceName,
+          storageUri: storageKey(received),
+          requestedLayout: layout,
+          meta,
+        }),
+      ).catch(async (thrown: unknown) => {
+        await rm(received.tmpPath, { force: true })
+        throw thrown
       })
-      const inserted = await insertCall(db, {
-        sha256: stored.sha256,
-        sourceName,
-        storageUri: stored.key,
-        requestedLayout: layout,
-        meta,
-      })
+      await keepOrDiscard(storageDir, received, inserted.call)
       call = inserted.call
       if (!inserted.created) {
-        if (options.reprocess) call = await requeueCall(db, call.id, layout, meta)
-        else if (call.status === 'done' || call.status === 'failed') {
+        const id = call.id
+        const requeued = options.reprocess
+          ? await retryTransient(() => requeueCall(db, id, layout, meta))
+          : call
+        const skip = (note: string) =>
           finish({
             path: input.path,
-            callId: call.id,
+            callId: id,
             status: 'skipped',
-            note: `already ${call.status} (same recording as call ${call.id}); use --reprocess to run it again`,
+            note: `${note} (same recording as call ${id})`,
           })
+        // Another live process is analysing it: leave it (and its transcript) alone.
+        const busy = (c: CallRow) =>
+          c.status === 'processing' && c.lease_expires_at && new Date(c.lease_expires_at) > new Date()
+        if (!requeued || busy(requeued)) {
+          skip('being analysed by another process right now')
+          continue
+        }
+        call = requeued
+        if (!options.reprocess && (call.status === 'done' || call.status === 'failed')) {
+          skip(`already ${call.status}; use --reprocess to run it again`)
           continue
         }
         // queued/processing: a previous run stopped before finishing it; run it now.
@@ -224,12 +261,14 @@ export async function ingest({
         })
         continue
       }
-      const row = await insertUnreadableCall(db, {
-        sourceName,
-        errorCode: code,
-        errorMessage: err.message,
-        meta,
-      })
+      const row = await retryTransient(() =>
+        insertUnreadableCall(db, {
+          sourceName,
+          errorCode: code,
+          errorMessage: err.message,
+          meta,
+        }),
+      )
       finish({
         path: input.path,
         callId: row.id,
@@ -243,23 +282,26 @@ export async function ingest({
     // or handed to any queue; a malformed one is recorded on the call and never stops the audio.
     let transcript: TranscriptOutcome
     try {
-      transcript = await ingestTranscript({
-        db,
-        call,
-        recordingPath: input.path,
-        namedTranscript: meta.transcript ?? null,
-        direction: meta.direction ?? null,
-        keepOriginalText: options.keepOriginalText ?? false,
-        ...(options.redactAudio
-          ? {
-              redactAudio: {
-                storageDir,
-                ffmpegPath,
-                mode: options.redactAudio === 'beep' ? ('beep' as const) : ('silence' as const),
-              },
-            }
-          : {}),
-      })
+      const current = call
+      transcript = await retryTransient(() =>
+        ingestTranscript({
+          db,
+          call: current,
+          recordingPath: input.path,
+          namedTranscript: meta.transcript ?? null,
+          direction: meta.direction ?? null,
+          keepOriginalText: options.keepOriginalText ?? false,
+          ...(options.redactAudio
+            ? {
+                redactAudio: {
+                  storageDir,
+                  ffmpegPath,
+                  mode: options.redactAudio === 'beep' ? ('beep' as const) : ('silence' as const),
+                },
+              }
+            : {}),
+        }),
+      )
     } catch (thrown) {
       finish({
         path: input.path,

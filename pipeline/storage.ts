@@ -3,8 +3,8 @@
  * through a temporary file and a rename, so a crash never leaves a half-written recording.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { constants, createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -30,7 +30,8 @@ export function storagePath(storageDir: string, key: string): string {
 async function temporaryPath(storageDir: string, ext: string): Promise<string> {
   const tmpDir = path.join(storageDir, 'tmp')
   await mkdir(tmpDir, { recursive: true })
-  return path.join(tmpDir, `${randomUUID()}${ext}`)
+  // The pid in the name lets a later process tell a dead process's partial file (pipeline/orphans.ts).
+  return path.join(tmpDir, `${process.pid}-${randomUUID()}${ext}`)
 }
 
 /** A recording received into the storage's temporary folder, hashed on the way, not yet kept. */
@@ -71,6 +72,11 @@ export async function receiveRecording(
   return { tmpPath, sha256: hash.digest('hex'), bytes, ext: safeExt }
 }
 
+/** The key a received recording is kept under (by sha256). */
+export function storageKey(received: Pick<ReceivedRecording, 'sha256' | 'ext'>): string {
+  return `${received.sha256.slice(0, 2)}/${received.sha256}${received.ext}`
+}
+
 /** Moves a received recording to its place (by sha256) with a rename; a copy already there wins. */
 export async function keepRecording(
   storageDir: string,
@@ -78,7 +84,7 @@ export async function keepRecording(
 ): Promise<StoredRecording> {
   const { sha256, bytes, tmpPath } = received
   try {
-    const key = `${sha256.slice(0, 2)}/${sha256}${received.ext}`
+    const key = storageKey(received)
     const absolutePath = storagePath(storageDir, key)
     await mkdir(path.dirname(absolutePath), { recursive: true })
     const exists = await stat(absolutePath).then(
@@ -92,6 +98,42 @@ export async function keepRecording(
     await rm(tmpPath, { force: true })
     throw err
   }
+}
+
+/**
+ * After the call row is written: keeps the received recording when the row points at it (a new
+ * call, or an existing one whose copy is missing), else removes it (the same bytes are already
+ * stored under the existing call's key).
+ */
+export async function keepOrDiscard(
+  storageDir: string,
+  received: ReceivedRecording,
+  call: { storage_uri: string | null },
+): Promise<void> {
+  if (call.storage_uri === storageKey(received)) await keepRecording(storageDir, received)
+  else await rm(received.tmpPath, { force: true })
+}
+
+/**
+ * Opens a recording named on the command line or found in a folder for reading, refusing anything
+ * but a regular file (a device such as /dev/zero, a FIFO, a socket), and a symlink that does not
+ * end at a regular file. The check is made on the opened descriptor, so nothing can be swapped in
+ * between the check and the read.
+ */
+export async function openRegularFile(file: string): Promise<Readable> {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer before the check refuses it.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const st = await handle.stat()
+    if (!st.isFile())
+      throw new Error(
+        `not a regular file (${st.isCharacterDevice() ? 'a device' : st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a folder' : 'a special file'}); only recordings are read`,
+      )
+  } catch (err) {
+    await handle.close()
+    throw err
+  }
+  return handle.createReadStream()
 }
 
 /** Hashes and copies `source` into the storage folder in one pass. */

@@ -130,6 +130,8 @@ export async function ingestTranscript({
       }
     }
     await db.withTransaction(async (tx) => {
+      // Two runs storing the same call's transcript at once take turns (each replaces it whole).
+      await tx.query('SELECT 1 FROM calls WHERE id = $1 FOR UPDATE', [call.id])
       await replaceUtterances(tx, call.id, scoreUtterances(redacted))
       await setTranscriptStatus(tx, call.id, {
         status: 'supplied',
@@ -148,6 +150,7 @@ export async function ingestTranscript({
   } catch (thrown) {
     const error = coerceError(thrown).message
     await db.withTransaction(async (tx) => {
+      await tx.query('SELECT 1 FROM calls WHERE id = $1 FOR UPDATE', [call.id])
       await replaceUtterances(tx, call.id, [])
       await setTranscriptStatus(tx, call.id, { status: 'failed', source, error })
     })

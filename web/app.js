@@ -444,7 +444,14 @@ async function showCall(callId, evaluationId) {
     main.replaceChildren(errorBox(err))
     return
   }
-  const { call, metrics, segments, utterances, evaluations } = detail
+  const { call, metrics, segments, evaluations } = detail
+  // A long transcript comes in pages: fetch the rest before drawing.
+  const utterances = [...detail.utterances]
+  for (let after = detail.utterances_next; after !== null && after !== undefined; ) {
+    const page = await api('GET', `/v1/calls/${callId}/utterances?after=${after}`)
+    utterances.push(...page.items)
+    after = page.next
+  }
   const audio = h('audio', { controls: true, preload: 'metadata', id: 'player' })
   const seek = (ms) => {
     audio.currentTime = ms / 1000

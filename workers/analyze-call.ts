@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
@@ -34,6 +33,7 @@ import {
   type TranscriptQuality,
   transcriptQuality,
 } from './stages/transcribe.js'
+import { makeAsrTempDir } from './temp.js'
 import {
   type ChannelLayout,
   type Interval,
@@ -332,7 +332,7 @@ async function recognise(
   if (missing)
     return { status: 'none', engine: engine.name, error: `no local speech recognition: ${missing}` }
   const began = performance.now()
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'callqa-asr-'))
+  const workDir = await makeAsrTempDir()
   try {
     const channelWavs =
       channels === 1

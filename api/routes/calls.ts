@@ -12,6 +12,8 @@ import { listEvaluations } from '../../db/queries/scorecards.js'
 import { listProsodicSegments } from '../../db/queries/segments.js'
 import type { UserRow } from '../../db/queries/users.js'
 import { listUtterances } from '../../db/queries/utterances.js'
+import { deleteCalls } from '../../pipeline/lifecycle.js'
+import { strictIsoDate } from '../../pipeline/metadata.js'
 import { playableCopy, storagePath } from '../../pipeline/storage.js'
 import { writePlayableCopy } from '../../workers/ffmpeg.js'
 import type { LinkSigner } from '../links.js'
@@ -73,13 +75,44 @@ const CallSummary = Type.Object({
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
 
+/** Utterances per response: a 61,000-utterance transcript made one 30 MB answer. */
+export const UTTERANCE_PAGE = 1000
+
+async function utterancePage(db: Database, callId: number, afterSeq: number, limit: number) {
+  const rows = await listUtterances(db, callId, { afterSeq, limit: limit + 1 })
+  const items = rows.slice(0, limit).map(({ text: _t, ...u }) => ({ ...u }))
+  const next = rows.length > limit ? (items.at(-1)?.seq ?? null) : null
+  const total =
+    afterSeq < 0 && next === null
+      ? items.length
+      : Number(
+          (
+            await db.query<{ n: number }>('SELECT count(*)::int AS n FROM utterances WHERE call_id = $1', [
+              callId,
+            ])
+          ).rows[0]?.n ?? 0,
+        )
+  return { items, next, asDetail: { utterances: items, utterances_total: total, utterances_next: next } }
+}
+
 function encodeCursor(sortKey: string, id: number): string {
   return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url')
 }
 function decodeCursor(cursor: string): [string, number] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(value) && typeof value[0] === 'string' && Number.isInteger(value[1]))
+    // Exactly what encodeCursor writes: a UTC timestamp and a call id; anything else (a forged
+    // cursor) is refused here rather than failing in the database.
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value[0]) &&
+      strictIsoDate(value[0]) !== undefined &&
+      Number.isSafeInteger(value[1]) &&
+      value[1] > 0 &&
+      value[1] <= 2 ** 53
+    )
       return [value[0], value[1]]
   } catch {
     // fall through
@@ -216,6 +249,10 @@ export async function callRoutes(
             metrics: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
             segments: Type.Array(Type.Record(Type.String(), Type.Unknown())),
             utterances: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            utterances_total: Type.Integer({ description: 'how many utterances the call has' }),
+            utterances_next: Type.Union([Type.Integer(), Type.Null()], {
+              description: `more than ${UTTERANCE_PAGE}: the rest from GET /calls/{id}/utterances?after=this`,
+            }),
             evaluations: Type.Array(Type.Record(Type.String(), Type.Unknown())),
           }),
           ...errors,
@@ -230,8 +267,8 @@ export async function callRoutes(
         call: { ...rest, has_redacted_audio: redacted !== null },
         metrics: metrics.rows[0] ?? null,
         segments: (await listProsodicSegments(db, call.id as number)).map((s) => ({ ...s })),
-        // Only the redacted text leaves the server.
-        utterances: (await listUtterances(db, call.id as number)).map(({ text: _t, ...u }) => ({ ...u })),
+        // Only the redacted text leaves the server; a long transcript comes in pages.
+        ...(await utterancePage(db, call.id as number, -1, UTTERANCE_PAGE)).asDetail,
         // Blind calibration reviews stay with their reviewer until the session completes; agents
         // see automatic and submitted evaluations only.
         evaluations: (await listEvaluations(db, call.id as number))
@@ -274,6 +311,16 @@ export async function callRoutes(
     },
     async (request, reply) => {
       const call = await loadCall(db, request.params.id, request.user)
+      // Only what decoded as audio is ever served as audio: a stored file that failed to decode
+      // (not audio at all, perhaps not even meant to be) is not played back.
+      if (call.audio_format === null || call.audio_format === undefined)
+        throw new ApiError(
+          409,
+          'QA_ERR_CONFLICT',
+          call.status === 'failed'
+            ? `call ${call.id} did not decode as audio; there is nothing to play`
+            : `call ${call.id} is ${call.status}; it can be played once it has been analysed`,
+        )
       const stored = request.query.redacted ? call.redacted_audio_uri : call.storage_uri
       if (typeof stored !== 'string')
         throw new ApiError(
@@ -301,6 +348,12 @@ export async function callRoutes(
         return reply.send(createReadStream(file))
       }
       const parsed = parseRange(range, size)
+      // RFC 9110 §14.2: a Range the server does not support (another unit, several ranges, bad
+      // syntax) is ignored, and the whole file is sent.
+      if (parsed === 'ignore') {
+        reply.header('content-length', size)
+        return reply.send(createReadStream(file))
+      }
       if (!parsed) {
         reply.header('content-range', `bytes */${size}`)
         throw new ApiError(416, 'QA_ERR_RANGE', `range "${range}" cannot be satisfied (size ${size})`)
@@ -311,6 +364,70 @@ export async function callRoutes(
         .header('content-range', `bytes ${start}-${end}/${size}`)
         .header('content-length', end - start + 1)
       return reply.send(createReadStream(file, { start, end }))
+    },
+  )
+
+  app.get(
+    '/calls/:id/utterances',
+    {
+      config: { roles: ALL_READERS },
+      schema: {
+        summary: `A call's utterances (redacted), ${UTTERANCE_PAGE} at a time, after a given seq`,
+        tags: ['calls'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object(
+          {
+            after: Type.Optional(Type.Integer({ minimum: -1, default: -1 })),
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: UTTERANCE_PAGE, default: UTTERANCE_PAGE }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            next: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const call = await loadCall(db, request.params.id, request.user)
+      const page = await utterancePage(
+        db,
+        call.id as number,
+        request.query.after ?? -1,
+        request.query.limit ?? UTTERANCE_PAGE,
+      )
+      return { items: page.items, next: page.next }
+    },
+  )
+
+  app.delete(
+    '/calls/:id',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary:
+          'Delete a call (admin): its recording and copies, every derived row and its share of the trends; the audit keeps who deleted it and when',
+        tags: ['calls'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: {
+          200: Type.Object({ call_id: Type.Integer(), deleted: Type.Boolean(), files: Type.Integer() }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const report = await deleteCalls(db, storageDir, [request.params.id], {
+        userId: request.user?.id ?? null,
+        reason: 'request',
+      })
+      if (report.missing.length > 0)
+        throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no call ${request.params.id}`)
+      return { call_id: request.params.id, deleted: true, files: report.files }
     },
   )
 
@@ -366,16 +483,22 @@ const AUDIO_TYPES: Record<string, string> = {
   '.m4a': 'audio/mp4',
 }
 
-/** One `bytes=` range (first-last, first-, or -suffix) → inclusive [start, end], or undefined. */
-export function parseRange(header: string, size: number): [number, number] | undefined {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
-  if (!m || (m[1] === '' && m[2] === '') || size === 0) return undefined
+/**
+ * One `bytes=` range (first-last, first-, or -suffix) → inclusive [start, end]; undefined when it
+ * cannot be satisfied (416); 'ignore' for a Range this server does not serve (another unit,
+ * several ranges, bad syntax), which gets the whole file.
+ */
+export function parseRange(header: string, size: number): [number, number] | undefined | 'ignore' {
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(header.trim())
+  if (!m || (m[1] === '' && m[2] === '')) return 'ignore'
+  if (size === 0) return undefined
   if (m[1] === '') {
     const suffix = Number(m[2])
     if (suffix === 0) return undefined
     return [Math.max(0, size - suffix), size - 1]
   }
   const start = Number(m[1])
+  if (m[2] !== '' && Number(m[2]) < start) return 'ignore'
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
   if (start >= size || end < start) return undefined
   return [start, end]

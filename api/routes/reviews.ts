@@ -93,6 +93,14 @@ async function lockDraft(tx: Queryable, id: number, user: UserRow | undefined, v
   const { evaluation } = loaded
   if (evaluation.source !== 'review')
     throw new ApiError(400, 'QA_ERR_VALIDATION', `evaluation ${id} is not a review`)
+  // A calibration review is blind to everyone but its reviewer, admins included, until every
+  // participant has submitted: nobody else may change it, submit it, or read it in the answer.
+  if (evaluation.calibration_id !== null && evaluation.reviewer_id !== user?.id)
+    throw new ApiError(
+      403,
+      'QA_ERR_FORBIDDEN',
+      `review ${id} is a blind calibration review; only its own reviewer may ${verb} it`,
+    )
   if (evaluation.reviewer_id !== user?.id && user?.role !== 'admin')
     throw new ApiError(403, 'QA_ERR_FORBIDDEN', `only the review’s own reviewer (or an admin) may ${verb} it`)
   if (evaluation.status !== 'draft')
@@ -150,39 +158,56 @@ export async function openReview(
     [auto.call_id, auto.scorecard_id, reviewer, calibrationId],
   )
   if (existing.rows[0]) return { id: existing.rows[0].id, created: false }
-  const id = await db.withTransaction(async (tx) => {
-    const created = await tx.query<{ id: number }>(
-      `INSERT INTO evaluations (call_id, scorecard_id, source, status, reviewer_id, based_on, calibration_id, score,
+  let id: number
+  try {
+    id = await createReview()
+  } catch (err) {
+    // Opened twice at once (a double click): the other request made the draft; this one returns it.
+    if ((err as { code?: string }).code !== '23505') throw err
+    const made = await db.query<{ id: number }>(
+      `SELECT id FROM evaluations WHERE source = 'review' AND call_id = $1 AND scorecard_id = $2 AND reviewer_id = $3
+         AND calibration_id IS NOT DISTINCT FROM $4`,
+      [auto.call_id, auto.scorecard_id, reviewer, calibrationId],
+    )
+    if (!made.rows[0]) throw err
+    return { id: made.rows[0].id, created: false }
+  }
+  return { id, created: true }
+
+  function createReview() {
+    return db.withTransaction(async (tx) => {
+      const created = await tx.query<{ id: number }>(
+        `INSERT INTO evaluations (call_id, scorecard_id, source, status, reviewer_id, based_on, calibration_id, score,
          max_score, percent, passed, fatal_failed, critical_failed, pending)
        SELECT call_id, scorecard_id, 'review', 'draft', $2, id, $3, score, max_score, percent, passed, fatal_failed,
          critical_failed, pending
        FROM evaluations WHERE id = $1 RETURNING id`,
-      [auto.id, reviewer, calibrationId],
-    )
-    const reviewId = created.rows[0]?.id as number
-    const copied = await tx.query(
-      `INSERT INTO evaluation_items (evaluation_id, seq, section_key, item_key, kind, result, auto_result, points,
+        [auto.id, reviewer, calibrationId],
+      )
+      const reviewId = created.rows[0]?.id as number
+      const copied = await tx.query(
+        `INSERT INTO evaluation_items (evaluation_id, seq, section_key, item_key, kind, result, auto_result, points,
          max_points, occurrences, critical, fatal, evidence)
        SELECT $2, seq, section_key, item_key, kind, result, result, points, max_points, occurrences, critical,
          fatal, evidence
        FROM evaluation_items WHERE evaluation_id = $1`,
-      [auto.id, reviewId],
-    )
-    await audit(tx, {
-      userId: reviewer,
-      action: 'review.open',
-      entity: 'evaluation',
-      entityId: reviewId,
-      after: {
-        based_on: auto.id,
-        percent: auto.percent,
-        items: copied.rowCount ?? null,
-        ...(calibrationId === null ? {} : { calibration_id: calibrationId }),
-      },
+        [auto.id, reviewId],
+      )
+      await audit(tx, {
+        userId: reviewer,
+        action: 'review.open',
+        entity: 'evaluation',
+        entityId: reviewId,
+        after: {
+          based_on: auto.id,
+          percent: auto.percent,
+          items: copied.rowCount ?? null,
+          ...(calibrationId === null ? {} : { calibration_id: calibrationId }),
+        },
+      })
+      return reviewId
     })
-    return reviewId
-  })
-  return { id, created: true }
+  }
 }
 
 /**

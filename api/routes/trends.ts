@@ -43,8 +43,12 @@ export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
   if (rows.length === 0) return ''
   const columns = Object.keys(rows[0] as object)
   const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v)
-    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+    let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v)
+    // A text cell a spreadsheet would run as a formula (agent, team and queue names come from
+    // metadata files and uploads) is neutralised with a leading quote, as OWASP advises. Numbers
+    // are left as they are (-0.5 is a number, not a formula).
+    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`
+    return /[",\r\n\t]/.test(s) || s.startsWith("'") ? `"${s.replaceAll('"', '""')}"` : s
   }
   return `${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`
 }
@@ -115,7 +119,11 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
          ORDER BY 1, 2`,
         params,
       )
-      if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(res.rows))
+      if (q.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="callqa-trends.csv"')
+          .send(toCsv(res.rows))
       return { items: res.rows }
     },
   )
@@ -154,7 +162,11 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
          LIMIT $4`,
         where.params,
       )
-      if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(res.rows))
+      if (q.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="callqa-failed-items.csv"')
+          .send(toCsv(res.rows))
       return { items: res.rows }
     },
   )

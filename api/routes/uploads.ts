@@ -8,12 +8,17 @@ import path from 'node:path'
 import multipart from '@fastify/multipart'
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { type CallRow, getCall, insertCall } from '../../db/queries/calls.js'
+import { type CallRow, getCall, insertCall, requestSwap } from '../../db/queries/calls.js'
 import { audit } from '../../db/queries/users.js'
 import { MetadataError } from '../../errors.js'
 import { uploadMetadata } from '../../pipeline/metadata.js'
 import { type CallProcessor, defaultOptions, storedOptions } from '../../pipeline/processor.js'
-import { keepRecording, type ReceivedRecording, receiveRecording } from '../../pipeline/storage.js'
+import {
+  keepOrDiscard,
+  type ReceivedRecording,
+  receiveRecording,
+  storageKey,
+} from '../../pipeline/storage.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
@@ -30,6 +35,58 @@ function needProcessor(processor: CallProcessor | undefined): CallProcessor {
   if (!processor)
     throw new ApiError(503, 'QA_ERR_NO_PROCESSOR', 'this server was started without a way to analyse calls')
   return processor
+}
+
+/**
+ * The multipart parts of a request, ending with a 400 when the parser stalls: busboy skips a part
+ * without a form-data disposition and then stops reading the body (or never reports its end),
+ * which left the upload hanging for ever. Stalled = the body has ended a second ago with no part
+ * or end from the parser, or the body is paused (the parser reads nothing) for two seconds.
+ */
+async function* guardedParts<T>(
+  parts: AsyncIterable<T>,
+  raw: import('node:http').IncomingMessage,
+): AsyncGenerator<T> {
+  const iterator = parts[Symbol.asyncIterator]()
+  let endedAt: number | undefined
+  let lastData = Date.now()
+  raw.on('data', () => {
+    lastData = Date.now()
+  })
+  raw.once('end', () => {
+    endedAt = Date.now()
+  })
+  for (;;) {
+    const next = iterator.next()
+    let timer: NodeJS.Timeout | undefined
+    const waitingSince = Date.now()
+    const stalled = new Promise<never>((_, reject) => {
+      const check = () => {
+        const now = Date.now()
+        const quiet = now - Math.max(lastData, waitingSince)
+        if (
+          (endedAt !== undefined && now - Math.max(endedAt, waitingSince) > 1000) ||
+          (raw.readableFlowing === false && quiet > 2000)
+        )
+          reject(
+            new ApiError(
+              400,
+              'QA_ERR_VALIDATION',
+              'the multipart body is malformed (a part without a form-data Content-Disposition, or a line break in a name)',
+            ),
+          )
+        else timer = setTimeout(check, 250)
+      }
+      timer = setTimeout(check, 250)
+    })
+    try {
+      const result = await Promise.race([next, stalled])
+      if (result.done) return
+      yield result.value
+    } finally {
+      clearTimeout(timer)
+    }
+  }
 }
 
 export async function uploadRoutes(
@@ -72,7 +129,7 @@ export async function uploadRoutes(
       let received: ReceivedRecording | undefined
       let fileName = ''
       try {
-        for await (const part of request.parts()) {
+        for await (const part of guardedParts(request.parts(), request.raw)) {
           if (part.type === 'file') {
             if (part.fieldname !== 'file' || received) {
               part.file.resume()
@@ -83,11 +140,31 @@ export async function uploadRoutes(
               )
             }
             // Only the base name, and only to label the call and pick the extension.
-            fileName = path.basename(part.filename || 'upload').slice(0, 200)
+            // Control characters (a NUL, a newline forging log lines) are replaced; a name longer
+            // than 200 characters is refused rather than cut.
+            // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+            fileName = path.basename(part.filename || 'upload').replace(/[\u0000-\u001f\u007f]/g, '_')
+            if (fileName.length > 200) {
+              part.file.resume()
+              throw new ApiError(400, 'QA_ERR_VALIDATION', 'the file name is longer than 200 characters')
+            }
             received = await receiveRecording(storageDir, part.file, fileName)
-          } else fields[part.fieldname] = String(part.value)
+          } else {
+            // A value over the limit is refused, never cut.
+            if (part.valueTruncated)
+              throw new ApiError(
+                400,
+                'QA_ERR_VALIDATION',
+                `field "${part.fieldname}" is longer than 10,000 bytes`,
+              )
+            fields[part.fieldname] = String(part.value)
+          }
         }
       } catch (thrown) {
+        // Whatever of the body is still coming is read and dropped, so the answer reaches the
+        // client at once (a body left unread stalls the upload until the client gives up).
+        request.raw.unpipe()
+        request.raw.resume()
         if (received) await rm(received.tmpPath, { force: true })
         const code = (thrown as { code?: string }).code
         if (code === 'FST_REQ_FILE_TOO_LARGE')
@@ -115,14 +192,23 @@ export async function uploadRoutes(
         if (thrown instanceof MetadataError) throw new ApiError(400, 'QA_ERR_VALIDATION', thrown.message)
         throw thrown
       }
-      const stored = await keepRecording(storageDir, received)
-      const { call, created } = await insertCall(db, {
-        sha256: stored.sha256,
-        sourceName: fileName,
-        storageUri: stored.key,
-        requestedLayout: layout,
-        meta,
-      })
+      // The call row first, then the recording into storage: a refused insert leaves no recording
+      // that nothing points to (the received file is removed).
+      let inserted: Awaited<ReturnType<typeof insertCall>>
+      try {
+        inserted = await insertCall(db, {
+          sha256: received.sha256,
+          sourceName: fileName,
+          storageUri: storageKey(received),
+          requestedLayout: layout,
+          meta,
+        })
+      } catch (thrown) {
+        await discard()
+        throw thrown
+      }
+      const { call, created } = inserted
+      await keepOrDiscard(storageDir, received, call)
       const body = (c: CallRow, duplicate: boolean) => ({
         call_id: c.id,
         status: c.status,
@@ -135,7 +221,7 @@ export async function uploadRoutes(
         action: 'call.upload',
         entity: 'call',
         entityId: call.id,
-        after: { source_name: fileName, bytes: stored.bytes, sha256: stored.sha256, layout, ...meta },
+        after: { source_name: fileName, bytes: received.bytes, sha256: received.sha256, layout, ...meta },
       })
       await proc.submit(call, defaultOptions())
       return reply.code(202).header('location', `/v1/calls/${call.id}`).send(body(call, false))
@@ -162,30 +248,14 @@ export async function uploadRoutes(
         throw new ApiError(409, 'QA_ERR_CONFLICT', `call ${id} has no stored recording to analyse again`)
       const options = await storedOptions(db, id)
       // Only a finished call is re-run: one being analysed would be analysed twice at once.
-      const claimed = await db.withTransaction(async (tx) => {
-        const res = await tx.query<CallRow>(
-          "UPDATE calls SET status = 'queued' WHERE id = $1 AND status IN ('done', 'failed') RETURNING *",
-          [id],
-        )
-        const call = res.rows[0]
-        if (!call) return undefined
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'call.swap',
-          entity: 'call',
-          entityId: id,
-          before: { speakers_swapped: existing.speakers_swapped, status: existing.status },
-          after: { speakers_swapped: !existing.speakers_swapped, status: 'queued' },
-        })
-        return call
-      })
+      const claimed = await db.withTransaction((tx) => requestSwap(tx, id, request.user?.id ?? null))
       if (!claimed)
         throw new ApiError(
           409,
           'QA_ERR_CONFLICT',
           `call ${id} is ${existing.status}; swap it once it has finished`,
         )
-      await proc.submit(claimed, { ...options, toggleSwap: true })
+      await proc.submit(claimed, options)
       return reply
         .code(202)
         .header('location', `/v1/calls/${id}`)

@@ -1,11 +1,173 @@
 /** Users: admins create them over HTTP as `callqa users add` does; the token is returned once. */
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { audit, createUser, ROLES } from '../../db/queries/users.js'
+import {
+  audit,
+  createUser,
+  isDuplicateUser,
+  issueToken,
+  ROLES,
+  revokeToken,
+  setDisabled,
+} from '../../db/queries/users.js'
 import { ErrorBody } from '../schemas.js'
 import { type Api, ApiError } from '../server.js'
 
-export async function userRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+const UserSummary = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  role: Type.String(),
+  agent_id: Type.Union([Type.String(), Type.Null()]),
+  disabled: Type.Boolean(),
+  token_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  token_revoked: Type.Boolean(),
+})
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+
+export async function userRoutes(
+  app: Api,
+  { db, tokenDays = 0 }: { db: Database; tokenDays?: number },
+): Promise<void> {
+  const summary = async (id: number): Promise<Static<typeof UserSummary>> => {
+    const res = await db.query<
+      Omit<Static<typeof UserSummary>, 'token_expires_at'> & { token_expires_at: Date | null }
+    >(
+      `SELECT id, name, role, agent_id, disabled, token_expires_at, token_hash LIKE 'revoked:%' AS token_revoked
+       FROM users WHERE id = $1`,
+      [id],
+    )
+    const row = res.rows[0]
+    if (!row) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+    return {
+      ...row,
+      token_expires_at: row.token_expires_at ? new Date(row.token_expires_at).toISOString() : null,
+    }
+  }
+
+  app.get(
+    '/users',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: 'Users, whether each is disabled, and when their token expires (admin)',
+        tags: ['users'],
+        response: { 200: Type.Object({ items: Type.Array(UserSummary) }), ...errors },
+      },
+    },
+    async () => {
+      const res = await db.query<{ id: number }>('SELECT id FROM users ORDER BY name')
+      return { items: await Promise.all(res.rows.map((r) => summary(r.id))) }
+    },
+  )
+
+  app.patch(
+    '/users/:id',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: 'Disable or enable a user (admin); a disabled user is refused everywhere at once',
+        tags: ['users'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false }),
+        response: { 200: UserSummary, ...errors },
+      },
+    },
+    async (request) => {
+      const id = request.params.id
+      if (id === request.user?.id && request.body.disabled)
+        throw new ApiError(400, 'QA_ERR_VALIDATION', 'an admin cannot disable themselves')
+      await db.withTransaction(async (tx) => {
+        if (!(await setDisabled(tx, id, request.body.disabled)))
+          throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+        await audit(tx, {
+          userId: request.user?.id ?? null,
+          action: request.body.disabled ? 'user.disable' : 'user.enable',
+          entity: 'user',
+          entityId: id,
+          after: { disabled: request.body.disabled },
+        })
+      })
+      return summary(id)
+    },
+  )
+
+  app.post(
+    '/users/:id/token',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary:
+          'Issue a user a new token (admin); the old one stops working; the new one is in this response only',
+        tags: ['users'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: {
+          201: Type.Object({
+            token: Type.String(),
+            expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id
+      if (id === request.user?.id)
+        throw new ApiError(
+          400,
+          'QA_ERR_VALIDATION',
+          'an admin cannot replace their own token here (another admin or `callqa users token` can)',
+        )
+      const issued = await db.withTransaction(async (tx) => {
+        const made = await issueToken(tx, id, tokenDays)
+        if (!made) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+        await audit(tx, {
+          userId: request.user?.id ?? null,
+          action: 'user.token.issue',
+          entity: 'user',
+          entityId: id,
+          after: { expires_at: made.expiresAt },
+        })
+        return made
+      })
+      return reply.code(201).send({
+        token: issued.token,
+        expires_at: issued.expiresAt ? new Date(issued.expiresAt).toISOString() : null,
+      })
+    },
+  )
+
+  app.delete(
+    '/users/:id/token',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: "Revoke a user's token (admin): it is refused from now on",
+        tags: ['users'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: UserSummary, ...errors },
+      },
+    },
+    async (request) => {
+      const id = request.params.id
+      if (id === request.user?.id)
+        throw new ApiError(
+          400,
+          'QA_ERR_VALIDATION',
+          'an admin cannot revoke their own token (another admin or `callqa users revoke` can)',
+        )
+      await db.withTransaction(async (tx) => {
+        if (!(await revokeToken(tx, id))) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+        await audit(tx, {
+          userId: request.user?.id ?? null,
+          action: 'user.token.revoke',
+          entity: 'user',
+          entityId: id,
+        })
+      })
+      return summary(id)
+    },
+  )
+
   app.get(
     '/me',
     {
@@ -62,21 +224,31 @@ export async function userRoutes(app: Api, { db }: { db: Database }): Promise<vo
     },
     async (request, reply) => {
       const { name, role, agent_id } = request.body
-      const created = await db.withTransaction(async (tx) => {
-        const exists = await tx.query('SELECT 1 FROM users WHERE name = $1', [name])
-        if (exists.rows.length > 0)
-          throw new ApiError(409, 'QA_ERR_CONFLICT', `there is already a user "${name}"`)
-        const made = await createUser(tx, { name, role, agentId: agent_id ?? null })
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'user.create',
-          entity: 'user',
-          entityId: made.user.id,
-          after: { name, role, agent_id: made.user.agent_id },
+      const created = await db
+        .withTransaction(async (tx) => {
+          const made = await createUser(tx, { name, role, agentId: agent_id ?? null, tokenDays })
+          await audit(tx, {
+            userId: request.user?.id ?? null,
+            action: 'user.create',
+            entity: 'user',
+            entityId: made.user.id,
+            after: { name, role, agent_id: made.user.agent_id },
+          })
+          return made
         })
-        return made
+        .catch((err: unknown) => {
+          // The name is taken (two requests at once cannot both pass a check made first).
+          if (isDuplicateUser(err))
+            throw new ApiError(409, 'QA_ERR_CONFLICT', `there is already a user "${name}"`)
+          throw err
+        })
+      return reply.code(201).send({
+        id: created.user.id,
+        name: created.user.name,
+        role: created.user.role,
+        agent_id: created.user.agent_id,
+        token: created.token,
       })
-      return reply.code(201).send({ ...created.user, token: created.token })
     },
   )
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../index.js'
+import { audit } from './users.js'
 
 export type CallStatus = 'queued' | 'processing' | 'done' | 'failed'
 
@@ -33,6 +34,10 @@ export interface CallRow {
   error_message: string | null
   attempts: number
   speakers_swapped: boolean
+  /** who holds the call's claim while it is analysed, and until when (migration 000012) */
+  lease_owner?: string | null
+  lease_expires_at?: Date | string | null
+  swap_pending?: boolean
 }
 
 const metaValues = (m: CallMetadata) => [
@@ -78,26 +83,29 @@ export async function insertCall(
   return { call: existing.rows[0] as CallRow, created: false }
 }
 
-/** Re-ingest with --reprocess: take the new metadata and layout, queue the call again. */
+/**
+ * Re-ingest with --reprocess: take the new metadata and layout, queue the call again. Undefined
+ * when another process is analysing the call right now (its lease is live).
+ */
 export async function requeueCall(
   db: Queryable,
   id: number,
   requestedLayout: string,
   meta: CallMetadata,
-): Promise<CallRow> {
+): Promise<CallRow | undefined> {
   const res = await db.query<CallRow>(
     `UPDATE calls SET status = 'queued', error_code = NULL, error_message = NULL, requested_layout = $2,
        external_id = COALESCE($3, external_id), started_at = COALESCE($4, started_at),
        agent_id = COALESCE($5, agent_id), team = COALESCE($6, team), queue = COALESCE($7, queue),
        direction = COALESCE($8, direction), csat = COALESCE($9, csat),
        disposition = COALESCE($10, disposition), language = COALESCE($11, language),
-       speakers_swapped = COALESCE($12, speakers_swapped),
+       speakers_swapped = COALESCE($12, speakers_swapped), attempts = 0,
        role_decision = CASE WHEN $12::boolean IS NOT NULL OR $2 <> 'auto' THEN '{"source": "metadata"}'::jsonb
                             ELSE role_decision END
-     WHERE id = $1 RETURNING *`,
+     WHERE id = $1 AND NOT (status = 'processing' AND lease_expires_at > now()) RETURNING *`,
     [id, requestedLayout, ...metaValues(meta)],
   )
-  return res.rows[0] as CallRow
+  return res.rows[0] as CallRow | undefined
 }
 
 /** A path that could not even be read has no sha256; it is still recorded, failed, with its reason. */
@@ -115,37 +123,144 @@ export async function insertUnreadableCall(
   return res.rows[0] as CallRow
 }
 
-/** Marks the call processing; returns what the worker needs to know that ingest may have changed. */
-export async function markProcessing(
-  db: Queryable,
-  id: number,
-  pipelineVersion: string,
-): Promise<{
+/** How long a claim on a call lasts unless its owner renews it (CALLQA_LEASE_SECONDS). */
+export const DEFAULT_LEASE_MS = 60_000
+/** Claims of one call before it is failed for good (the process analysing it kept dying). */
+export const MAX_ATTEMPTS = 3
+
+export interface Claim {
   transcript_status: string
   language: string | null
   speakers_swapped: boolean
   direction: 'inbound' | 'outbound' | null
-}> {
-  const res = await db.query<{
-    transcript_status: string
-    language: string | null
-    speakers_swapped: boolean
-    direction: 'inbound' | 'outbound' | null
-  }>(
-    `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $2 WHERE id = $1
-     RETURNING transcript_status, language, speakers_swapped, direction`,
-    [id, pipelineVersion],
-  )
-  return (
-    res.rows[0] ?? { transcript_status: 'none', language: null, speakers_swapped: false, direction: null }
-  )
+  attempts: number
+  /** a swap was asked for: analyse with agent and customer the other way round */
+  swap_pending: boolean
 }
 
-export async function markFailed(db: Queryable, id: number, code: string, message: string): Promise<void> {
-  await db.query(
-    `UPDATE calls SET status = 'failed', error_code = $2, error_message = $3, processed_at = now() WHERE id = $1`,
-    [id, code, message],
+/**
+ * Claims a call for analysis, atomically: a queued call, or one whose last claim ran out (its
+ * process died). Undefined when someone else holds a live claim, or the call is finished. A call
+ * whose claim ran out MAX_ATTEMPTS times is failed here, with the reason, instead of claimed.
+ */
+export async function claimCall(
+  db: Queryable,
+  id: number,
+  owner: string,
+  pipelineVersion: string,
+  leaseMs = DEFAULT_LEASE_MS,
+): Promise<Claim | undefined> {
+  await failAbandoned(db, id)
+  const res = await db.query<Claim>(
+    `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $3,
+       lease_owner = $2, lease_expires_at = now() + make_interval(secs => $4::float8 / 1000)
+     WHERE id = $1 AND (status = 'queued'
+       OR (status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
+     RETURNING transcript_status, language, speakers_swapped, direction, attempts, swap_pending`,
+    [id, owner, pipelineVersion, leaseMs],
   )
+  return res.rows[0]
+}
+
+/** Fails calls (one, or all) whose claim ran out MAX_ATTEMPTS times; returns their ids. */
+export async function failAbandoned(db: Queryable, id?: number): Promise<number[]> {
+  const res = await db.query<{ id: number }>(
+    `UPDATE calls SET status = 'failed', error_code = 'QA_ERR_ABANDONED',
+       error_message = 'analysis stopped ' || attempts || ' times without finishing (the process analysing it died each time)',
+       lease_owner = NULL, lease_expires_at = NULL, processed_at = now()
+     WHERE status = 'processing' AND lease_expires_at < now() AND attempts >= $1
+       AND ($2::bigint IS NULL OR id = $2)
+     RETURNING id`,
+    [MAX_ATTEMPTS, id ?? null],
+  )
+  return res.rows.map((r) => r.id)
+}
+
+/** Renews a claim; false when it is no longer this owner's (it ran out and another took it). */
+export async function renewLease(
+  db: Queryable,
+  id: number,
+  owner: string,
+  leaseMs = DEFAULT_LEASE_MS,
+): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE calls SET lease_expires_at = now() + make_interval(secs => $3::float8 / 1000)
+     WHERE id = $1 AND lease_owner = $2 AND status = 'processing' RETURNING id`,
+    [id, owner, leaseMs],
+  )
+  return res.rows.length > 0
+}
+
+/** Within a transaction: holds the call's row and checks the claim is still this owner's. */
+export async function holdsLease(tx: Queryable, id: number, owner: string): Promise<boolean> {
+  const res = await tx.query(
+    `SELECT 1 FROM calls WHERE id = $1 AND lease_owner = $2 AND status = 'processing' FOR UPDATE`,
+    [id, owner],
+  )
+  // rows, not rowCount: PGlite reports no count for a SELECT
+  return res.rows.length > 0
+}
+
+/** Calls whose claim ran out (their process died), or queued longer than `queuedForMs`. */
+export async function listStalledCalls(db: Queryable, queuedForMs: number): Promise<CallRow[]> {
+  return (
+    await db.query<CallRow>(
+      `SELECT * FROM calls
+       WHERE storage_uri IS NOT NULL AND (
+         (status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+         OR (status = 'queued' AND created_at < now() - make_interval(secs => $1::float8 / 1000)))
+       ORDER BY id LIMIT 500`,
+      [queuedForMs],
+    )
+  ).rows
+}
+
+/** Fails a call this owner holds (nothing happens when the claim was lost to another process). */
+export async function markFailed(
+  db: Queryable,
+  id: number,
+  code: string,
+  message: string,
+  owner?: string,
+): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE calls SET status = 'failed', error_code = $2, error_message = $3, processed_at = now(),
+       lease_owner = NULL, lease_expires_at = NULL, swap_pending = false
+     WHERE id = $1 AND ($4::text IS NULL OR lease_owner = $4) RETURNING id`,
+    [id, code, message, owner ?? null],
+  )
+  return res.rows.length > 0
+}
+
+/**
+ * Asks for a finished call to be analysed again with agent and customer the other way round
+ * (`callqa swap`, `POST /v1/calls/:id/swap`: one door for both), and audits it. Only a finished
+ * call: one being analysed would be analysed twice at once. Undefined when the call is not
+ * finished. Run it in a transaction (the row is locked between the read and the update).
+ */
+export async function requestSwap(
+  db: Queryable,
+  id: number,
+  userId: number | null = null,
+): Promise<CallRow | undefined> {
+  const before = await db.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [id])
+  const res = await db.query<CallRow>(
+    `UPDATE calls SET status = 'queued', swap_pending = true, attempts = 0
+     WHERE id = $1 AND status IN ('done', 'failed') RETURNING *`,
+    [id],
+  )
+  const call = res.rows[0] as CallRow | undefined
+  const was = before.rows[0]
+  if (call && was)
+    await audit(db, {
+      userId,
+      action: 'call.swap',
+      entity: 'call',
+      entityId: id,
+      before: { speakers_swapped: was.speakers_swapped, status: was.status },
+      after: { speakers_swapped: !was.speakers_swapped, status: 'queued' },
+    })
+  return call
 }
 
 export async function markDone(
@@ -161,6 +276,7 @@ export async function markDone(
 ): Promise<void> {
   await db.query(
     `UPDATE calls SET status = 'done', error_code = NULL, error_message = NULL, processed_at = now(),
+       lease_owner = NULL, lease_expires_at = NULL, swap_pending = false,
        duration_ms = $2, channel_layout = $3, audio_format = $4, channel_check = $5, diarization = $6
      WHERE id = $1`,
     [

@@ -17,22 +17,87 @@ export function hashToken(token: string): string {
 }
 
 /** Creates a user and returns the bearer token, which is not stored and cannot be shown again. */
+function newToken(): string {
+  return `cqa_${randomBytes(32).toString('base64url')}`
+}
+
+/** A user name is taken (unique violation): the caller says so instead of failing. */
+export function isDuplicateUser(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505'
+}
+
+/**
+ * Creates a user and their first token (shown once). `tokenDays`: the token's lifetime, 0 or
+ * undefined for a token that lasts until revoked. A taken name throws a unique violation
+ * (isDuplicateUser): checking first would race.
+ */
 export async function createUser(
   db: Queryable,
-  user: { name: string; role: Role; agentId?: string | null },
+  user: { name: string; role: Role; agentId?: string | null; tokenDays?: number },
 ): Promise<{ user: UserRow; token: string }> {
-  const token = `cqa_${randomBytes(32).toString('base64url')}`
+  const token = newToken()
   const res = await db.query<UserRow>(
-    `INSERT INTO users (name, role, token_hash, agent_id) VALUES ($1, $2, $3, $4)
-     RETURNING id, name, role, agent_id, disabled`,
-    [user.name, user.role, hashToken(token), user.role === 'agent' ? (user.agentId ?? user.name) : null],
+    `INSERT INTO users (name, role, token_hash, agent_id, token_expires_at)
+     VALUES ($1, $2, $3, $4, CASE WHEN $5::int > 0 THEN now() + make_interval(days => $5::int) END)
+     RETURNING id, name, role, agent_id, disabled, token_expires_at`,
+    [
+      user.name,
+      user.role,
+      hashToken(token),
+      user.role === 'agent' ? (user.agentId ?? user.name) : null,
+      user.tokenDays ?? 0,
+    ],
   )
   return { user: res.rows[0] as UserRow, token }
 }
 
+/** A new token for a user (the old one stops working at once); shown once. */
+export async function issueToken(
+  db: Queryable,
+  userId: number,
+  tokenDays = 0,
+): Promise<{ token: string; expiresAt: Date | null } | undefined> {
+  const token = newToken()
+  const res = await db.query<{ token_expires_at: Date | null }>(
+    `UPDATE users SET token_hash = $2, token_issued_at = now(),
+       token_expires_at = CASE WHEN $3::int > 0 THEN now() + make_interval(days => $3::int) END
+     WHERE id = $1 RETURNING token_expires_at`,
+    [userId, hashToken(token), tokenDays],
+  )
+  const row = res.rows[0]
+  return row ? { token, expiresAt: row.token_expires_at } : undefined
+}
+
+/** Revokes a user's token: no token matches it afterwards (a new one is issued with issueToken). */
+export async function revokeToken(db: Queryable, userId: number): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE users SET token_hash = 'revoked:' || $2, token_expires_at = NULL WHERE id = $1 RETURNING id`,
+    [userId, randomBytes(16).toString('hex')],
+  )
+  return res.rows.length > 0
+}
+
+/** Disables or enables a user: a disabled user's token and signed links are refused. */
+export async function setDisabled(db: Queryable, userId: number, disabled: boolean): Promise<boolean> {
+  const res = await db.query('UPDATE users SET disabled = $2 WHERE id = $1 RETURNING id', [userId, disabled])
+  return res.rows.length > 0
+}
+
+export async function userByName(
+  db: Queryable,
+  name: string,
+): Promise<(UserRow & { token_expires_at: Date | null }) | undefined> {
+  const res = await db.query<UserRow & { token_expires_at: Date | null }>(
+    'SELECT id, name, role, agent_id, disabled, token_expires_at FROM users WHERE name = $1',
+    [name],
+  )
+  return res.rows[0]
+}
+
 export async function userByToken(db: Queryable, token: string): Promise<UserRow | undefined> {
   const res = await db.query<UserRow>(
-    'SELECT id, name, role, agent_id, disabled FROM users WHERE token_hash = $1 AND NOT disabled',
+    `SELECT id, name, role, agent_id, disabled FROM users
+     WHERE token_hash = $1 AND NOT disabled AND (token_expires_at IS NULL OR token_expires_at > now())`,
     [hashToken(token)],
   )
   return res.rows[0]

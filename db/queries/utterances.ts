@@ -53,11 +53,16 @@ export interface UtteranceRow {
   arousal: number | null
 }
 
-export async function listUtterances(db: Queryable, callId: number): Promise<UtteranceRow[]> {
+/** A call's utterances in order; a page of them with `afterSeq`/`limit` (large calls are paged). */
+export async function listUtterances(
+  db: Queryable,
+  callId: number,
+  { afterSeq = -1, limit }: { afterSeq?: number; limit?: number } = {},
+): Promise<UtteranceRow[]> {
   const res = await db.query<UtteranceRow>(
     `SELECT seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment, arousal
-     FROM utterances WHERE call_id = $1 ORDER BY seq`,
-    [callId],
+     FROM utterances WHERE call_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    [callId, afterSeq, limit ?? null],
   )
   return res.rows
 }

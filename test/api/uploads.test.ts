@@ -1,9 +1,9 @@
 /** Uploads and swaps over real HTTP: streamed to storage, size limit, bad input loses nothing, analysis. */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { type ApiHarness, startApi } from '../helpers/api.js'
-import { sample } from '../helpers/audio.js'
+import { storageFiles as filesIn, sample } from '../helpers/audio.js'
 
 let api: ApiHarness
 const LIMIT = 900_000
@@ -42,14 +42,7 @@ async function upload(who: string | null, body: FormData | string) {
   // biome-ignore lint/suspicious/noExplicitAny: checked field by field
   return { status: res.status, body: (await res.json()) as any }
 }
-/** Files in storage (recordings) and in its temporary folder. */
-function storageFiles() {
-  const all = readdirSync(api.storageDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
-  return {
-    kept: all.filter((d) => !d.parentPath.endsWith('tmp')).length,
-    tmp: all.filter((d) => d.parentPath.endsWith('tmp')).length,
-  }
-}
+const storageFiles = () => filesIn(api.storageDir)
 const callCount = async () => (await api.db.query('SELECT id FROM calls')).rows.length
 
 const meta = {
@@ -190,8 +183,10 @@ test('calls a stopped server left unfinished are resumed, a swap still as a swap
   // As if the server died after accepting a swap: the call is queued, its last audited action a swap.
   expect((await api.call('POST', `/v1/calls/${id}/swap`, 'rita')).status).toBe(202)
   await api.processor?.idle()
+  // (the swap is stored on the call; the process analysing it died and its claim ran out)
   await api.db.query(
-    "UPDATE calls SET status = 'processing', speakers_swapped = NOT speakers_swapped WHERE id = $1",
+    `UPDATE calls SET status = 'processing', swap_pending = true, speakers_swapped = NOT speakers_swapped,
+       lease_owner = 'dead-process', lease_expires_at = now() - interval '1 second' WHERE id = $1`,
     [id],
   )
   // Ingested calls (no upload or swap audited) are not the server's to resume.

@@ -81,7 +81,14 @@ export async function startApi(
     userId[userName] = made.user.id
   }
   const processor = withProcessor ? localProcessor({ db, storageDir, ffmpegPath, threads: 1 }) : undefined
-  const app = await buildServer({ db, storageDir, ...(processor ? { processor } : {}), ...serverOptions })
+  // Tests sign in wrongly on purpose many times a minute: the limit is raised unless a test sets it.
+  const app = await buildServer({
+    db,
+    storageDir,
+    authFailuresPerMinute: 1_000_000,
+    ...(processor ? { processor } : {}),
+    ...serverOptions,
+  })
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
     db,

@@ -1,6 +1,7 @@
 /** Real audio fixtures made with real ffmpeg from the sample calls, in a temporary folder. */
+
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { samplesDir } from '../../samples/ground-truth.js'
@@ -21,4 +22,13 @@ export function sample(file: string): string {
 export function ffmpeg(args: string[], output: string): string {
   execFileSync(ffmpegPath, ['-v', 'error', '-y', ...args, output])
   return output
+}
+
+/** Files in a storage folder: recordings kept, and partial files in its temporary folder. */
+export function storageFiles(storageDir: string): { kept: number; tmp: number } {
+  const all = readdirSync(storageDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
+  return {
+    kept: all.filter((d) => !d.parentPath.endsWith('tmp')).length,
+    tmp: all.filter((d) => d.parentPath.endsWith('tmp')).length,
+  }
 }

@@ -8,9 +8,18 @@ import type PgBoss from 'pg-boss'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
+import type { CallRow } from '../../db/queries/calls.js'
 import { createPool } from '../../pipeline/pool.js'
-import { enqueueCall, openQueue, type QueueWorkerEvent, startQueueWorker } from '../../pipeline/queue.js'
+import {
+  ANALYZE_QUEUE,
+  enqueueCall,
+  openQueue,
+  type QueueWorkerEvent,
+  startQueueWorker,
+} from '../../pipeline/queue.js'
 import { ingest } from '../../pipeline/run.js'
+import { resolveMetricsOptions } from '../../workers/stages/compute-metrics.js'
+import { resolveVadOptions } from '../../workers/stages/detect-voice-activity.js'
 import { ffmpegPath, sample, tempDir } from '../helpers/audio.js'
 import { dropSchema, openTestDb, schemaFor, testDatabaseUrl, testDbKind } from '../helpers/db.js'
 
@@ -61,8 +70,13 @@ describe.runIf(testDbKind === 'postgres')('pg-boss queue', () => {
       options: { enqueue: (call, options) => enqueueCall(first.boss, call, options) },
     })
     expect(report.queued).toBe(4)
-    const queued = await db.query<{ status: string }>('SELECT status FROM calls')
+    const queued = await db.query<CallRow>('SELECT * FROM calls')
     expect(queued.rows.every((r) => r.status === 'queued')).toBe(true)
+    // Enqueueing is idempotent: a second `ingest --queue` (here from the other machine) adds no job.
+    const second = machines[1] as (typeof machines)[number]
+    for (const call of queued.rows)
+      await enqueueCall(second.boss, call, { vad: resolveVadOptions(), metrics: resolveMetricsOptions() })
+    expect(await first.boss.getQueueSize(ANALYZE_QUEUE)).toBe(4)
 
     const events: QueueWorkerEvent[] = []
     let allDone!: () => void

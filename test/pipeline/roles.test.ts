@@ -8,6 +8,7 @@ import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
 import { getCallMetrics } from '../../db/queries/call-metrics.js'
+import { requestSwap } from '../../db/queries/calls.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
 import { processCall } from '../../pipeline/process-call.js'
@@ -162,7 +163,9 @@ describe('who is the agent', () => {
     const told = await row('told-left.wav')
     expect(told).toMatchObject({ speakers_swapped: false, role_decision: { source: 'metadata' } })
 
-    const call = (await db.query('SELECT * FROM calls WHERE id = $1', [told?.id])).rows[0] as never
+    const call = (await requestSwap(db, told?.id as number)) as NonNullable<
+      Awaited<ReturnType<typeof requestSwap>>
+    >
     await processCall({
       db,
       pool,
@@ -171,7 +174,6 @@ describe('who is the agent', () => {
       call,
       vad: resolveVadOptions(),
       metrics: resolveMetricsOptions(),
-      toggleSwap: true,
     })
     expect(await row('told-left.wav')).toMatchObject({
       speakers_swapped: true,

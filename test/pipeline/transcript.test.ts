@@ -5,7 +5,7 @@ import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
-import { getCall } from '../../db/queries/calls.js'
+import { requestSwap } from '../../db/queries/calls.js'
 import { listUtterances } from '../../db/queries/utterances.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
@@ -316,7 +316,7 @@ test('a transcript named in the metadata, and a per-call swap of agent and custo
   const swapped = await talk()
 
   // Swapping back (what `callqa swap` does) re-analyses the audio and turns the transcript round.
-  const row = await getCall(db, call?.id as number)
+  const row = await requestSwap(db, call?.id as number)
   const outcome = await processCall({
     db,
     pool,
@@ -325,7 +325,6 @@ test('a transcript named in the metadata, and a per-call swap of agent and custo
     call: row as NonNullable<typeof row>,
     vad: resolveVadOptions(),
     metrics: resolveMetricsOptions(),
-    toggleSwap: true,
   })
   expect(outcome.status).toBe('done')
   expect((await listUtterances(db, call?.id as number)).map((u) => u.speaker)).toEqual(

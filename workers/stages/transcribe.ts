@@ -13,6 +13,7 @@ import { accessSync, constants, existsSync, readFileSync, writeFileSync } from '
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { AsrError } from '../../errors.js'
+import { diesWithParent } from '../temp.js'
 import type { Speaker } from '../types.js'
 import type { MappedUtterance, Word } from './parse-transcript.js'
 
@@ -187,7 +188,8 @@ export function createPocketsphinxEngine(modelDir = DEFAULT_MODEL_DIR): AsrEngin
       const log = path.join(workDir, 'pocketsphinx.log')
       writeFileSync(ctl, `${lines.join('\n')}\n`)
       try {
-        await promisify(execFile)(
+        // The recogniser dies with this process (a kill -9 of callqa no longer leaves it running).
+        const run = diesWithParent(
           binary,
           [
             ['-adcin', 'yes'],
@@ -201,8 +203,8 @@ export function createPocketsphinxEngine(modelDir = DEFAULT_MODEL_DIR): AsrEngin
             ['-dict', model.dict],
             ['-logfn', log],
           ].flat(),
-          { signal, maxBuffer: 16 * 1024 * 1024 },
         )
+        await promisify(execFile)(run.file, run.args, { signal, maxBuffer: 16 * 1024 * 1024 })
       } catch (cause) {
         const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' / ') : ''
         throw new AsrError(

@@ -1,0 +1,64 @@
+/**
+ * What a process that died left behind: partial recordings in the storage's temporary folder
+ * (a copy or an upload cut short) and local-ASR folders in the system's temporary folder, which
+ * hold a channel's audio and its unredacted recognised text. Both carry their process's pid in
+ * their names; anything whose process no longer runs is removed. Every callqa command that
+ * stores or analyses calls sweeps once at start-up.
+ */
+import { readdir, rm, stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { ASR_TEMP_PREFIX } from '../workers/temp.js'
+
+/** Files in the storage's temporary folder from before names carried a pid: removed after this long. */
+const UNNAMED_AFTER_MS = 60 * 60_000
+
+function running(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export interface SweepReport {
+  /** partial recordings removed from the storage's temporary folder */
+  storageTmp: number
+  /** local-ASR folders removed from the system's temporary folder */
+  asrDirs: number
+}
+
+export async function sweepOrphans(storageDir: string, tmpDir = os.tmpdir()): Promise<SweepReport> {
+  const report: SweepReport = { storageTmp: 0, asrDirs: 0 }
+  const storageTmp = path.join(storageDir, 'tmp')
+  for (const name of await readdir(storageTmp).catch(() => [] as string[])) {
+    const full = path.join(storageTmp, name)
+    const pid = /^(\d+)-/.exec(name)?.[1]
+    const orphan = pid
+      ? !running(Number(pid))
+      : await stat(full).then(
+          (st) => Date.now() - st.mtimeMs > UNNAMED_AFTER_MS,
+          () => false,
+        )
+    if (!orphan) continue
+    await rm(full, { recursive: true, force: true })
+    report.storageTmp++
+  }
+  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    if (!name.startsWith(ASR_TEMP_PREFIX)) continue
+    const pid = /^(\d+)-/.exec(name.slice(ASR_TEMP_PREFIX.length))?.[1]
+    // A folder from before names carried a pid: its process is unknown; removed once a day old.
+    const orphan = pid
+      ? !running(Number(pid))
+      : await stat(path.join(tmpDir, name)).then(
+          (st) => Date.now() - st.mtimeMs > 24 * UNNAMED_AFTER_MS,
+          () => false,
+        )
+    if (!orphan) continue
+    await rm(path.join(tmpDir, name), { recursive: true, force: true })
+    report.asrDirs++
+  }
+  return report
+}
