@@ -514,7 +514,9 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`\nadmin token for this demo: ${token}`)
         console.log(`open http://127.0.0.1:${port}/ and sign in with it (the review page), or`)
         console.log(`try: curl -H "Authorization: Bearer ${token}" http://127.0.0.1:${port}/v1/calls`)
-        await serve(db, config, {
+        // The demo's terminal shows the instructions above, not a line per request (unless asked).
+        const demoConfig = process.env.CALLQA_LOG_LEVEL ? config : { ...config, logLevel: 'warn' }
+        await serve(db, demoConfig, {
           port,
           host: values.host ?? '127.0.0.1',
           queue: false,
