@@ -92,11 +92,6 @@ export class AbandonedError extends CallqaError {
   override readonly code = 'QA_ERR_ABANDONED'
 }
 
-/** The embedded database folder is in use by another callqa process that cannot share it now. */
-export class DatabaseBusyError extends CallqaError {
-  override readonly code = 'QA_ERR_DB_BUSY'
-}
-
 export const errorClasses = {
   CallqaError,
   InputUnreadableError,
@@ -116,7 +111,6 @@ export const errorClasses = {
   DatabaseUnavailableError,
   LeaseLostError,
   AbandonedError,
-  DatabaseBusyError,
 } as const
 
 /** Turns anything thrown into an Error, keeping the original as `cause`. */

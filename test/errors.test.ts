@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { CallqaError, coerceError, errorClasses, errorCode } from '../errors.js'
 
@@ -27,4 +30,23 @@ describe('error registry', () => {
     expect(errorCode('boom')).toBe('QA_ERR_INTERNAL')
     expect(coerceError('boom').message).toBe('boom')
   })
+})
+
+test("every error code the code can produce is in the README's error table", () => {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+  const table = new Set([...readme.matchAll(/^\| `(QA_ERR_[A-Z_]+)/gm)].map((m) => m[1]))
+  const used = new Set<string>()
+  for (const dir of ['api', 'cli', 'db', 'pipeline', 'review', 'scorecards', 'workers', 'models']) {
+    for (const file of readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue
+      const text = readFileSync(path.join(root, dir, file), 'utf8')
+      for (const m of text.matchAll(/'(QA_ERR_[A-Z_]+)'/g)) used.add(m[1] as string)
+    }
+  }
+  for (const { code } of Object.values(errorClasses).map((Cls) => new Cls('x'))) used.add(code)
+  used.add('QA_ERR_INTERNAL')
+  const missing = [...used].filter((code) => !table.has(code)).sort()
+  expect(missing).toEqual([])
+  expect(table.has('QA_ERR_HTTP_')).toBe(true)
 })
