@@ -5,6 +5,12 @@
 
 export class CallqaError extends Error {
   readonly code: string = 'QA_ERR_INTERNAL'
+  /** Structured detail for the caller (which fields, which items); never personal data. */
+  readonly details?: unknown
+  constructor(message?: string, options?: ErrorOptions & { details?: unknown }) {
+    super(message, options)
+    if (options?.details !== undefined) this.details = options.details
+  }
 }
 
 /** The input path does not exist, is a directory where a file was expected, or cannot be read. */
@@ -92,6 +98,59 @@ export class AbandonedError extends CallqaError {
   override readonly code = 'QA_ERR_ABANDONED'
 }
 
+// Failures of a request to the review API (and of the domain behind it). Each has its HTTP status
+// in api/status.ts; the domain never chooses a status itself.
+
+/** The request is malformed or a value is out of range; `details` says which. */
+export class ValidationError extends CallqaError {
+  override readonly code = 'QA_ERR_VALIDATION'
+}
+
+/** No such object, or one the caller may not know exists (an agent and another agent's call). */
+export class NotFoundError extends CallqaError {
+  override readonly code = 'QA_ERR_NOT_FOUND'
+}
+
+/** The caller's role, or the object's rules (a blind calibration review), do not allow it. */
+export class ForbiddenError extends CallqaError {
+  override readonly code = 'QA_ERR_FORBIDDEN'
+}
+
+/** The object is in the wrong state for this (already submitted, being analysed, name taken). */
+export class ConflictError extends CallqaError {
+  override readonly code = 'QA_ERR_CONFLICT'
+}
+
+/** No valid credentials. */
+export class UnauthenticatedError extends CallqaError {
+  override readonly code = 'QA_ERR_UNAUTHENTICATED'
+}
+
+/** An upload over the size limit. */
+export class TooLargeError extends CallqaError {
+  override readonly code = 'QA_ERR_TOO_LARGE'
+}
+
+/** A byte range outside the file. */
+export class RangeNotSatisfiableError extends CallqaError {
+  override readonly code = 'QA_ERR_RANGE'
+}
+
+/** The server has no way to analyse uploads. */
+export class NoProcessorError extends CallqaError {
+  override readonly code = 'QA_ERR_NO_PROCESSOR'
+}
+
+/** The evaluation's dispute window has closed. */
+export class DisputeWindowError extends CallqaError {
+  override readonly code = 'QA_ERR_DISPUTE_WINDOW'
+}
+
+/** The evaluation has had all the disputes it may have. */
+export class DisputeCapError extends CallqaError {
+  override readonly code = 'QA_ERR_DISPUTE_CAP'
+}
+
 export const errorClasses = {
   CallqaError,
   InputUnreadableError,
@@ -111,7 +170,22 @@ export const errorClasses = {
   DatabaseUnavailableError,
   LeaseLostError,
   AbandonedError,
+  ValidationError,
+  NotFoundError,
+  ForbiddenError,
+  ConflictError,
+  UnauthenticatedError,
+  TooLargeError,
+  RangeNotSatisfiableError,
+  NoProcessorError,
+  DisputeWindowError,
+  DisputeCapError,
 } as const
+
+/** Every code an error class carries, and the fallback for anything else. */
+export type ErrorCode =
+  | InstanceType<(typeof errorClasses)[Exclude<keyof typeof errorClasses, 'CallqaError'>]>['code']
+  | 'QA_ERR_INTERNAL'
 
 /** Turns anything thrown into an Error, keeping the original as `cause`. */
 export function coerceError(thrown: unknown): Error {

@@ -11,7 +11,6 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
-  type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
@@ -20,9 +19,9 @@ import Fastify, {
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { type Role, type UserRow, userById, userByToken } from '../db/queries/users.js'
-import { AudioDecodeError, isTransientDbError } from '../errors.js'
+import { CallqaError, type ErrorCode, isTransientDbError, ValidationError } from '../errors.js'
+import { resolveFfmpeg } from '../media/ffmpeg.js'
 import type { CallProcessor } from '../pipeline/processor.js'
-import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { type LinkSigner, linkSigner } from './links.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
@@ -33,6 +32,7 @@ import { sampleRoutes } from './routes/samples.js'
 import { trendRoutes } from './routes/trends.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
+import { HTTP_STATUS } from './status.js'
 
 type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>
 
@@ -79,17 +79,6 @@ function findNul(value: unknown, at = ''): string | undefined {
   return undefined
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message)
-  }
-}
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route; absent = public (health checks and docs only). */
@@ -128,13 +117,9 @@ export interface ServerOptions {
 /** The review page's static files. */
 const webDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web')
 
-export type Api = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  import('fastify').FastifyBaseLogger,
-  TypeBoxTypeProvider
->
+import type { Api } from './types.js'
+
+export type { Api }
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: unknown) {
   return reply.code(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } })
@@ -283,7 +268,7 @@ export async function buildServer({
   // cannot store one; it used to become a 500 deep inside a query).
   app.addHook('preValidation', async (request) => {
     const where = findNul({ query: request.query, params: request.params, body: request.body })
-    if (where) throw new ApiError(400, 'QA_ERR_VALIDATION', `NUL bytes are not accepted (in ${where})`)
+    if (where) throw new ValidationError(`NUL bytes are not accepted (in ${where})`)
   })
   app.addHook('onResponse', async (request, reply) => {
     const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: request.user?.id }
@@ -304,12 +289,6 @@ export async function buildServer({
 
   app.setErrorHandler(
     (error: Error & { validation?: unknown[]; statusCode?: number; code?: string }, request, reply) => {
-      if (error instanceof ApiError)
-        return sendError(reply, error.statusCode, error.code, error.message, error.details)
-      // A stored recording ffmpeg cannot read (a playable copy, a clip): say so, not "internal",
-      // and without the server's paths.
-      if (error instanceof AudioDecodeError)
-        return sendError(reply, 422, error.code, withoutPaths(error.message, storageDir))
       // The database is restarting or unreachable: try again shortly, not "internal error".
       if (isTransientDbError(error)) {
         request.log.warn({ err: { code: error.code, message: error.message } }, 'database unavailable')
@@ -321,6 +300,19 @@ export async function buildServer({
           'the database is unavailable; try again shortly',
         )
       }
+      // A coded error: its status comes from the one table (api/status.ts); its message names no
+      // server path (a stored recording ffmpeg cannot read says so, without the storage folder).
+      if (error instanceof CallqaError) {
+        const status = HTTP_STATUS[error.code as ErrorCode] ?? 500
+        if (status === 500) {
+          request.log.error({ err: error }, 'internal error')
+          return sendError(reply, 500, error.code, 'internal error')
+        }
+        return sendError(reply, status, error.code, withoutPaths(error.message, storageDir), error.details)
+      }
+      // Two requests creating the same thing at once: the loser's unique violation is a conflict.
+      if (error.code === '23505')
+        return sendError(reply, 409, 'QA_ERR_CONFLICT', 'this would duplicate something that already exists')
       if (error.validation) {
         const details = (
           error.validation as Array<{ instancePath: string; message?: string; params?: unknown }>

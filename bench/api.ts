@@ -15,9 +15,8 @@ import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
 import { refreshDailyStats } from '../db/queries/daily-stats.js'
-import { activeScorecards } from '../db/queries/scorecards.js'
+import { activeScorecards, installBuiltinScorecards } from '../db/queries/scorecards.js'
 import { createUser } from '../db/queries/users.js'
-import { installBuiltinScorecards } from '../scorecards/builtin.js'
 
 const require = createRequire(import.meta.url)
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<{

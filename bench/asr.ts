@@ -15,9 +15,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import wavefile from 'wavefile'
+import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { loadTruths, normaliseWords, samplesDir, wordErrorRate } from '../samples/ground-truth.js'
 import { analyzeCall } from '../workers/analyze-call.js'
-import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import {
   createPocketsphinxEngine,
   pocketsphinxUnavailable,

@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { resolveFfmpeg } from '../media/ffmpeg.js'
 import {
   addDer,
   type DerCounts,
@@ -26,7 +27,6 @@ import {
 } from '../samples/der.js'
 import { loadTruths, samplesDir } from '../samples/ground-truth.js'
 import { analyzeCall } from '../workers/analyze-call.js'
-import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { amiItems, telephoneItems } from './vad/datasets.js'
 
 const ffmpegPath = resolveFfmpeg().path

@@ -15,11 +15,11 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
+import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { getSileroModel } from '../models/silero-vad.js'
 import { createPool } from '../pipeline/pool.js'
 import { ingest } from '../pipeline/run.js'
 import { loadTruths, samplesDir } from '../samples/ground-truth.js'
-import { resolveFfmpeg } from '../workers/ffmpeg.js'
 
 const run = promisify(execFile)
 const ffmpegPath = resolveFfmpeg().path

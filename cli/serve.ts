@@ -14,12 +14,12 @@ import {
   userByName,
 } from '../db/queries/users.js'
 import { ConfigError } from '../errors.js'
+import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { startRetention } from '../pipeline/lifecycle.js'
 import { sweepOrphans } from '../pipeline/orphans.js'
 import { localProcessor, queueProcessor, resumeInterrupted, storedOptions } from '../pipeline/processor.js'
 import { openQueue } from '../pipeline/queue.js'
 import { startSweeper } from '../pipeline/sweeper.js'
-import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { asrOptions, queueSchema } from './options.js'
 
 const USERS_USAGE =

@@ -18,8 +18,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { REAL_SPEECH_CLIPS, type RealSpeechClip, TESTDATA_DIR } from '../samples/real-speech.js'
-import { resolveFfmpeg } from '../workers/ffmpeg.js'
 import { pocketsphinxModel } from '../workers/stages/transcribe.js'
 
 const out = path.join(

@@ -8,6 +8,7 @@ rm -rf .vitest && mkdir -p .vitest
 npm run typecheck
 npm run lint
 npm run db:check
+npm run deps
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/pglite.json || status=1
 CALLQA_TEST_DB=postgres npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest/postgres.json || status=1

@@ -50,3 +50,12 @@ test("every error code the code can produce is in the README's error table", () 
   expect(missing).toEqual([])
   expect(table.has('QA_ERR_HTTP_')).toBe(true)
 })
+
+test('every coded error has its HTTP status in the one table the API uses', async () => {
+  const { HTTP_STATUS } = await import('../api/status.js')
+  for (const [name, Cls] of Object.entries(errorClasses)) {
+    if (name === 'CallqaError') continue
+    const { code } = new Cls('x')
+    expect(HTTP_STATUS[code as keyof typeof HTTP_STATUS], code).toBeGreaterThanOrEqual(400)
+  }
+})

@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
+import { type SourceInfo, writeChannelWavs } from '../media/ffmpeg.js'
 import { windowSamples } from '../models/silero-vad.js'
-import { type SourceInfo, writeChannelWavs } from './ffmpeg.js'
 import { type ChannelCheck, ChannelComparison } from './stages/check-channels.js'
 import {
   type CallMetrics,

@@ -6,85 +6,27 @@
 import { Type } from 'typebox'
 import type { Database, Queryable } from '../../db/index.js'
 import { audit, type UserRow } from '../../db/queries/users.js'
-import { type Answer, type CalibrationReview, calibrationFigures } from '../../review/calibration.js'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js'
+import { calibrationFigures } from '../../review/calibration.js'
+import {
+  loadSession,
+  mayView,
+  participants,
+  type SessionRow,
+  toReviews,
+} from '../../review/calibration-sessions.js'
+import { openReview } from '../../review/evaluations.js'
 import { periodOf } from '../../review/sampling.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
-import { openReview } from './reviews.js'
+import type { Api } from '../types.js'
 
 const ORGANISERS = ['admin', 'manager', 'reviewer'] as const
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const Json = Type.Record(Type.String(), Type.Unknown())
 
-interface SessionRow {
-  id: number
-  call_id: number
-  scorecard_id: number
-  scorecard_key: string
-  scorecard_version: number
-  title: string | null
-  expert_id: number | null
-  status: 'open' | 'complete'
-  created_by: number | null
-  created_at: string
-  completed_at: string | null
-}
-
-interface ParticipantRow {
-  reviewer_id: number
-  reviewer: string
-  evaluation_id: number | null
-  status: 'draft' | 'submitted' | 'final' | null
-  percent: number | null
-  items: Array<{ item_key: string; result: Answer }> | null
-}
-
-async function loadSession(db: Queryable, id: number): Promise<SessionRow> {
-  const res = await db.query<SessionRow>(
-    `SELECT cs.id, cs.call_id, cs.scorecard_id, s.key AS scorecard_key, s.version AS scorecard_version, cs.title,
-            cs.expert_id, cs.status, cs.created_by, cs.created_at, cs.completed_at
-     FROM calibration_sessions cs JOIN scorecards s ON s.id = cs.scorecard_id WHERE cs.id = $1`,
-    [id],
-  )
-  const session = res.rows[0]
-  if (!session) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no calibration session ${id}`)
-  return session
-}
-
-async function participants(db: Queryable, sessionId: number): Promise<ParticipantRow[]> {
-  const res = await db.query<ParticipantRow>(
-    `SELECT p.reviewer_id, u.name AS reviewer, e.id AS evaluation_id, e.status, e.percent,
-            (SELECT json_agg(json_build_object('item_key', i.item_key, 'result', i.result) ORDER BY i.seq)
-               FROM evaluation_items i WHERE i.evaluation_id = e.id) AS items
-     FROM calibration_participants p
-     JOIN users u ON u.id = p.reviewer_id
-     LEFT JOIN evaluations e ON e.calibration_id = p.session_id AND e.reviewer_id = p.reviewer_id AND e.source = 'review'
-     WHERE p.session_id = $1 ORDER BY u.name`,
-    [sessionId],
-  )
-  return res.rows
-}
-
-function toReviews(rows: readonly ParticipantRow[]): CalibrationReview[] {
-  return rows.map((p) => ({
-    reviewerId: p.reviewer_id,
-    reviewer: p.reviewer,
-    percent: p.percent ?? 0,
-    items: new Map((p.items ?? []).map((i) => [i.item_key, i.result])),
-  }))
-}
-
-/** Who may look at a session: admins and managers, its organiser, its participants. */
-function mayView(session: SessionRow, people: readonly ParticipantRow[], user: UserRow | undefined): boolean {
-  if (!user) return false
-  if (user.role === 'admin' || user.role === 'manager' || session.created_by === user.id) return true
-  return people.some((p) => p.reviewer_id === user.id)
-}
-
 async function present(db: Queryable, session: SessionRow, user: UserRow | undefined) {
   const people = await participants(db, session.id)
-  if (!mayView(session, people, user))
-    throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no calibration session ${session.id}`)
+  if (!mayView(session, people, user)) throw new NotFoundError(`no calibration session ${session.id}`)
   const complete = session.status === 'complete'
   return {
     id: session.id,
@@ -112,35 +54,6 @@ async function present(db: Queryable, session: SessionRow, user: UserRow | undef
  * Called in the submit transaction of a calibration review: when the last participant submits,
  * the session completes and its results show.
  */
-export async function completeCalibrationIfDone(tx: Queryable, sessionId: number, userId: number | null) {
-  await tx.query('SELECT id FROM calibration_sessions WHERE id = $1 FOR UPDATE', [sessionId])
-  const people = await participants(tx, sessionId)
-  if (people.some((p) => p.status !== 'submitted')) return
-  await tx.query("UPDATE calibration_sessions SET status = 'complete', completed_at = now() WHERE id = $1", [
-    sessionId,
-  ])
-  await audit(tx, {
-    userId,
-    action: 'calibration.complete',
-    entity: 'calibration',
-    entityId: sessionId,
-    before: { status: 'open' },
-    after: { status: 'complete', participants: people.length },
-  })
-}
-
-/** Whether a calibration review may be shown to this user (blind until the session completes). */
-export async function calibrationReviewVisible(
-  db: Queryable,
-  evaluation: { calibration_id: number | null; reviewer_id: number | null },
-  user: UserRow | undefined,
-): Promise<boolean> {
-  if (evaluation.calibration_id === null) return true
-  if (evaluation.reviewer_id === user?.id) return true
-  const session = await loadSession(db, evaluation.calibration_id)
-  return session.status === 'complete' && user?.role !== 'agent'
-}
-
 export async function calibrationRoutes(app: Api, { db }: { db: Database }): Promise<void> {
   app.post(
     '/calibrations',
@@ -174,7 +87,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
     async (request, reply) => {
       const body = request.body
       if (body.expert && !body.reviewers.includes(body.expert))
-        throw new ApiError(400, 'QA_ERR_VALIDATION', `the expert ${body.expert} must be one of the reviewers`)
+        throw new ValidationError(`the expert ${body.expert} must be one of the reviewers`)
       const auto = await db.query<{ scorecard_id: number }>(
         `SELECT e.scorecard_id FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
          WHERE e.call_id = $1 AND e.source = 'auto' AND s.key = $2 ORDER BY s.version DESC LIMIT 1`,
@@ -182,9 +95,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
       )
       const scorecardId = auto.rows[0]?.scorecard_id
       if (!scorecardId)
-        throw new ApiError(
-          400,
-          'QA_ERR_VALIDATION',
+        throw new ValidationError(
           `call ${body.call_id} has no automatic evaluation on scorecard "${body.scorecard}"`,
         )
       const users = await db.query<{ id: number; name: string; role: string }>(
@@ -198,7 +109,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
         return u.role === 'reviewer' || u.role === 'admin' ? [] : [`${name}: role ${u.role} does not review`]
       })
       if (problems.length > 0)
-        throw new ApiError(400, 'QA_ERR_VALIDATION', 'cannot calibrate with these users', problems)
+        throw new ValidationError('cannot calibrate with these users', { details: problems })
       const id = await db.withTransaction(async (tx) => {
         const created = await tx.query<{ id: number }>(
           `INSERT INTO calibration_sessions (call_id, scorecard_id, title, expert_id, created_by)
@@ -299,24 +210,14 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
       const user = request.user as UserRow
       const people = await participants(db, session.id)
       if (!people.some((p) => p.reviewer_id === user.id))
-        throw new ApiError(
-          403,
-          'QA_ERR_FORBIDDEN',
-          `${user.name} is not a participant of calibration ${session.id}`,
-        )
-      if (session.status !== 'open')
-        throw new ApiError(409, 'QA_ERR_CONFLICT', `calibration ${session.id} is already complete`)
+        throw new ForbiddenError(`${user.name} is not a participant of calibration ${session.id}`)
+      if (session.status !== 'open') throw new ConflictError(`calibration ${session.id} is already complete`)
       const auto = await db.query<{ id: number; call_id: number; scorecard_id: number; percent: number }>(
         "SELECT id, call_id, scorecard_id, percent FROM evaluations WHERE call_id = $1 AND scorecard_id = $2 AND source = 'auto'",
         [session.call_id, session.scorecard_id],
       )
       const base = auto.rows[0]
-      if (!base)
-        throw new ApiError(
-          409,
-          'QA_ERR_CONFLICT',
-          'the automatic evaluation this session started from is gone',
-        )
+      if (!base) throw new ConflictError('the automatic evaluation this session started from is gone')
       const { id, created } = await openReview(db, base, user.id, session.id)
       const review = await db.query<Record<string, unknown>>(
         `SELECT e.id, e.status, e.percent, e.calibration_id,

@@ -12,13 +12,14 @@ import { listEvaluations } from '../../db/queries/scorecards.js'
 import { listProsodicSegments } from '../../db/queries/segments.js'
 import type { UserRow } from '../../db/queries/users.js'
 import { listUtterances } from '../../db/queries/utterances.js'
+import { ConflictError, NotFoundError, RangeNotSatisfiableError, ValidationError } from '../../errors.js'
+import { writePlayableCopy } from '../../media/ffmpeg.js'
 import { deleteCalls } from '../../pipeline/lifecycle.js'
 import { strictIsoDate } from '../../pipeline/metadata.js'
 import { playableCopy, storagePath } from '../../pipeline/storage.js'
-import { writePlayableCopy } from '../../workers/ffmpeg.js'
 import type { LinkSigner } from '../links.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
+import type { Api } from '../types.js'
 
 const ALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
 
@@ -117,7 +118,7 @@ function decodeCursor(cursor: string): [string, number] {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'QA_ERR_VALIDATION', 'cursor is not one this API returned')
+  throw new ValidationError('cursor is not one this API returned')
 }
 
 /** Agents are limited to their own calls: an extra condition on every query. */
@@ -141,7 +142,7 @@ async function loadCall(db: Database, id: number, user: UserRow | undefined) {
   )
   // Another agent's call is "not found", not "forbidden": its existence is not theirs to know.
   const call = res.rows[0]
-  if (!call) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no call ${id}`)
+  if (!call) throw new NotFoundError(`no call ${id}`)
   return call
 }
 
@@ -314,18 +315,14 @@ export async function callRoutes(
       // Only what decoded as audio is ever served as audio: a stored file that failed to decode
       // (not audio at all, perhaps not even meant to be) is not played back.
       if (call.audio_format === null || call.audio_format === undefined)
-        throw new ApiError(
-          409,
-          'QA_ERR_CONFLICT',
+        throw new ConflictError(
           call.status === 'failed'
             ? `call ${call.id} did not decode as audio; there is nothing to play`
             : `call ${call.id} is ${call.status}; it can be played once it has been analysed`,
         )
       const stored = request.query.redacted ? call.redacted_audio_uri : call.storage_uri
       if (typeof stored !== 'string')
-        throw new ApiError(
-          404,
-          'QA_ERR_NOT_FOUND',
+        throw new NotFoundError(
           request.query.redacted ? 'this call has no redacted copy' : 'no recording stored',
         )
       // Redacted copies are 16-bit WAV already; recordings in codecs browsers do not play get one.
@@ -356,7 +353,7 @@ export async function callRoutes(
       }
       if (!parsed) {
         reply.header('content-range', `bytes */${size}`)
-        throw new ApiError(416, 'QA_ERR_RANGE', `range "${range}" cannot be satisfied (size ${size})`)
+        throw new RangeNotSatisfiableError(`range "${range}" cannot be satisfied (size ${size})`)
       }
       const [start, end] = parsed
       reply
@@ -425,8 +422,7 @@ export async function callRoutes(
         userId: request.user?.id ?? null,
         reason: 'request',
       })
-      if (report.missing.length > 0)
-        throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no call ${request.params.id}`)
+      if (report.missing.length > 0) throw new NotFoundError(`no call ${request.params.id}`)
       return { call_id: request.params.id, deleted: true, files: report.files }
     },
   )
@@ -451,7 +447,7 @@ export async function callRoutes(
       // The same checks as the audio itself: the call exists and this user may see it.
       const call = await loadCall(db, request.params.id, request.user)
       if (request.body.redacted && call.redacted_audio_uri === null)
-        throw new ApiError(404, 'QA_ERR_NOT_FOUND', 'this call has no redacted copy')
+        throw new NotFoundError('this call has no redacted copy')
       const query = new URLSearchParams()
       if (request.body.playable) query.set('playable', 'true')
       if (request.body.redacted) query.set('redacted', 'true')

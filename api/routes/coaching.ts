@@ -13,11 +13,12 @@ import { Conditions } from '../../db/conditions.js'
 import type { Database, Queryable } from '../../db/index.js'
 import { latestScorecard } from '../../db/queries/scorecards.js'
 import { audit } from '../../db/queries/users.js'
+import { NotFoundError, ValidationError } from '../../errors.js'
+import { writeClip } from '../../media/ffmpeg.js'
 import { storagePath } from '../../pipeline/storage.js'
 import type { Item, ScorecardDefinition } from '../../scorecards/schema.js'
-import { writeClip } from '../../workers/ffmpeg.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
+import type { Api } from '../types.js'
 
 const TRAINERS = ['admin', 'trainer'] as const
 const READERS = ['admin', 'trainer', 'manager', 'reviewer'] as const
@@ -67,7 +68,7 @@ const iso = (row: ClipRow) => ({ ...row, created_at: new Date(row.created_at).to
 async function loadClip(db: Queryable, id: number): Promise<ClipRow> {
   const res = await db.query<ClipRow>(`${CLIP_SELECT} WHERE k.id = $1`, [id])
   const clip = res.rows[0]
-  if (!clip) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no clip ${id}`)
+  if (!clip) throw new NotFoundError(`no clip ${id}`)
   return iso(clip)
 }
 
@@ -84,12 +85,11 @@ async function checkItem(
   itemKey: string | null | undefined,
 ) {
   if (!itemKey && !scorecardKey) return
-  if (!scorecardKey)
-    throw new ApiError(400, 'QA_ERR_VALIDATION', 'item_key needs the scorecard_key it belongs to')
+  if (!scorecardKey) throw new ValidationError('item_key needs the scorecard_key it belongs to')
   const card = await latestScorecard(db, scorecardKey)
-  if (!card) throw new ApiError(400, 'QA_ERR_VALIDATION', `no scorecard "${scorecardKey}"`)
+  if (!card) throw new ValidationError(`no scorecard "${scorecardKey}"`)
   if (itemKey && !findItem(card.definition as ScorecardDefinition, itemKey))
-    throw new ApiError(400, 'QA_ERR_VALIDATION', `scorecard "${scorecardKey}" has no item "${itemKey}"`)
+    throw new ValidationError(`scorecard "${scorecardKey}" has no item "${itemKey}"`)
 }
 
 /** Checks a clip's span lies inside its (analysed) call. */
@@ -99,19 +99,15 @@ async function checkSpan(db: Queryable, callId: number, startMs: number, endMs: 
     [callId],
   )
   const call = res.rows[0]
-  if (!call) throw new ApiError(400, 'QA_ERR_VALIDATION', `no call ${callId}`)
+  if (!call) throw new ValidationError(`no call ${callId}`)
   if (call.status !== 'done' || call.duration_ms === null)
-    throw new ApiError(
-      400,
-      'QA_ERR_VALIDATION',
-      `call ${callId} is ${call.status}; clips come from analysed calls`,
-    )
+    throw new ValidationError(`call ${callId} is ${call.status}; clips come from analysed calls`)
   const problems: string[] = []
   if (endMs <= startMs) problems.push('end_ms must be after start_ms')
   if (endMs > call.duration_ms)
     problems.push(`end_ms ${endMs} is past the end of the call (${call.duration_ms} ms)`)
   if (endMs - startMs > MAX_CLIP_MS) problems.push(`a clip is at most ${MAX_CLIP_MS / 60_000} minutes`)
-  if (problems.length > 0) throw new ApiError(400, 'QA_ERR_VALIDATION', problems.join('; '), problems)
+  if (problems.length > 0) throw new ValidationError(problems.join('; '), { details: problems })
 }
 
 /** Where in a call a scorecard item looks, from its window; the first 30 s when it has none. */
@@ -137,7 +133,7 @@ async function loadPlaylist(db: Queryable, id: number) {
     [id],
   )
   const playlist = res.rows[0]
-  if (!playlist) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no playlist ${id}`)
+  if (!playlist) throw new NotFoundError(`no playlist ${id}`)
   const clips = await db.query<ClipRow>(
     `${CLIP_SELECT} JOIN playlist_items pi ON pi.clip_id = k.id WHERE pi.playlist_id = $1 ORDER BY pi.position`,
     [id],
@@ -149,8 +145,7 @@ async function setPlaylistClips(tx: Queryable, playlistId: number, clipIds: read
   const found = await tx.query<{ id: number }>('SELECT id FROM clips WHERE id = ANY($1::bigint[])', [clipIds])
   const have = new Set(found.rows.map((r) => r.id))
   const missing = clipIds.filter((id) => !have.has(id))
-  if (missing.length > 0)
-    throw new ApiError(400, 'QA_ERR_VALIDATION', `no clips ${missing.join(', ')}`, missing)
+  if (missing.length > 0) throw new ValidationError(`no clips ${missing.join(', ')}`, { details: missing })
   await tx.query('DELETE FROM playlist_items WHERE playlist_id = $1', [playlistId])
   await tx.query(
     `INSERT INTO playlist_items (playlist_id, clip_id, position)
@@ -387,7 +382,7 @@ export async function coachingRoutes(
         [clip.call_id],
       )
       const key = res.rows[0]?.redacted_audio_uri ?? res.rows[0]?.storage_uri
-      if (!key) throw new ApiError(404, 'QA_ERR_NOT_FOUND', 'no recording stored for this clip')
+      if (!key) throw new NotFoundError('no recording stored for this clip')
       const tmpDir = path.join(storageDir, 'tmp')
       await mkdir(tmpDir, { recursive: true })
       const out = path.join(tmpDir, `clip-${randomUUID()}.wav`)
@@ -652,13 +647,11 @@ export async function coachingRoutes(
         }
         return out
       }
-      if (!q.scorecard || !q.item)
-        throw new ApiError(400, 'QA_ERR_VALIDATION', `${q.kind} suggestions need scorecard and item`)
+      if (!q.scorecard || !q.item) throw new ValidationError(`${q.kind} suggestions need scorecard and item`)
       const card = await latestScorecard(db, q.scorecard)
-      if (!card) throw new ApiError(400, 'QA_ERR_VALIDATION', `no scorecard "${q.scorecard}"`)
+      if (!card) throw new ValidationError(`no scorecard "${q.scorecard}"`)
       const item = findItem(card.definition as ScorecardDefinition, q.item)
-      if (!item)
-        throw new ApiError(400, 'QA_ERR_VALIDATION', `scorecard "${q.scorecard}" has no item "${q.item}"`)
+      if (!item) throw new ValidationError(`scorecard "${q.scorecard}" has no item "${q.item}"`)
       const result = q.kind === 'failed_item' ? 'fail' : 'pass'
       // Automatic evaluations on the card's newest version; with timed evidence first, then the
       // calls whose score is furthest from the item's result (the clearest examples).

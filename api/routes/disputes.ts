@@ -12,9 +12,17 @@ import { Type } from 'typebox'
 import type { Database, Queryable } from '../../db/index.js'
 import { daysOfCalls, refreshDailyStats } from '../../db/queries/daily-stats.js'
 import { audit, type UserRow } from '../../db/queries/users.js'
+import {
+  ConflictError,
+  DisputeCapError,
+  DisputeWindowError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../errors.js'
+import { applyChanges, loadEvaluation } from '../../review/evaluations.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
-import { applyChanges, loadEvaluation } from './reviews.js'
+import type { Api } from '../types.js'
 
 export interface DisputePolicy {
   /** days after submission a review may be disputed */
@@ -66,7 +74,7 @@ async function loadDispute(db: Queryable, id: number): Promise<DisputeRow> {
     [id],
   )
   const dispute = res.rows[0]
-  if (!dispute) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no dispute ${id}`)
+  if (!dispute) throw new NotFoundError(`no dispute ${id}`)
   return dispute
 }
 
@@ -128,20 +136,14 @@ export async function disputeRoutes(
           evaluation.call_id,
         ])
         if (user.role === 'agent' && call.rows[0]?.agent_id !== (user.agent_id ?? user.name))
-          throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no evaluation ${evaluation.id}`)
+          throw new NotFoundError(`no evaluation ${evaluation.id}`)
         if (evaluation.source !== 'review' || evaluation.calibration_id !== null)
-          throw new ApiError(400, 'QA_ERR_VALIDATION', 'only a submitted review can be disputed')
+          throw new ValidationError('only a submitted review can be disputed')
         if (evaluation.status !== 'submitted' || !evaluation.submitted_at)
-          throw new ApiError(
-            409,
-            'QA_ERR_CONFLICT',
-            `review ${evaluation.id} is ${evaluation.status}, not submitted`,
-          )
+          throw new ConflictError(`review ${evaluation.id} is ${evaluation.status}, not submitted`)
         const closes = new Date(evaluation.submitted_at).getTime() + policy.windowDays * 86_400_000
         if (Date.now() > closes)
-          throw new ApiError(
-            409,
-            'QA_ERR_DISPUTE_WINDOW',
+          throw new DisputeWindowError(
             `the ${policy.windowDays}-day dispute window closed on ${new Date(closes).toISOString()}`,
           )
         const earlier = await tx.query<{ status: string }>(
@@ -149,11 +151,9 @@ export async function disputeRoutes(
           [evaluation.id],
         )
         if (earlier.rows.some((d) => d.status === 'open'))
-          throw new ApiError(409, 'QA_ERR_CONFLICT', `review ${evaluation.id} already has an open dispute`)
+          throw new ConflictError(`review ${evaluation.id} already has an open dispute`)
         if (earlier.rows.length >= policy.cap)
-          throw new ApiError(
-            409,
-            'QA_ERR_DISPUTE_CAP',
+          throw new DisputeCapError(
             `review ${evaluation.id} has been disputed ${earlier.rows.length} times; the limit is ${policy.cap}`,
           )
         const byKey = new Map(items.map((i) => [i.item_key, i]))
@@ -180,7 +180,7 @@ export async function disputeRoutes(
           }
         })
         if (problems.length > 0)
-          throw new ApiError(400, 'QA_ERR_VALIDATION', 'cannot dispute these items', problems)
+          throw new ValidationError('cannot dispute these items', { details: problems })
         const created = await tx.query<{ id: number }>(
           `INSERT INTO disputes (evaluation_id, raised_by, items, comment, percent_before)
            VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING id`,
@@ -261,7 +261,7 @@ export async function disputeRoutes(
     },
     async (request) => {
       const d = await loadDispute(db, request.params.id)
-      if (!mayView(d, request.user)) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no dispute ${d.id}`)
+      if (!mayView(d, request.user)) throw new NotFoundError(`no dispute ${d.id}`)
       return present(d)
     },
   )
@@ -294,36 +294,25 @@ export async function disputeRoutes(
         await tx.query('SELECT id FROM disputes WHERE id = $1 FOR UPDATE', [request.params.id])
         const d = await loadDispute(tx, request.params.id)
         if (d.reviewer_id !== user.id && user.role !== 'admin')
-          throw new ApiError(
-            403,
-            'QA_ERR_FORBIDDEN',
-            "only the review's reviewer (or an admin) decides its disputes",
-          )
-        if (d.status !== 'open')
-          throw new ApiError(409, 'QA_ERR_CONFLICT', `dispute ${d.id} is already ${d.status}`)
+          throw new ForbiddenError("only the review's reviewer (or an admin) decides its disputes")
+        if (d.status !== 'open') throw new ConflictError(`dispute ${d.id} is already ${d.status}`)
         const disputedKeys = d.items.map((i) => i.item_key)
         let accepted: string[]
         if (decision === 'accept') accepted = disputedKeys
         else if (decision === 'reject') accepted = []
         else {
-          if (!acceptedItems)
-            throw new ApiError(400, 'QA_ERR_VALIDATION', 'a partial decision lists the accepted_items')
+          if (!acceptedItems) throw new ValidationError('a partial decision lists the accepted_items')
           const unknown = acceptedItems.filter((k) => !disputedKeys.includes(k))
           if (unknown.length > 0)
-            throw new ApiError(
-              400,
-              'QA_ERR_VALIDATION',
-              'accepted_items must be items of the dispute',
-              unknown,
-            )
+            throw new ValidationError('accepted_items must be items of the dispute', { details: unknown })
           if (acceptedItems.length === disputedKeys.length)
-            throw new ApiError(400, 'QA_ERR_VALIDATION', 'every item is accepted: decide "accept"')
+            throw new ValidationError('every item is accepted: decide "accept"')
           accepted = acceptedItems
         }
         if (decision !== 'partial' && acceptedItems)
-          throw new ApiError(400, 'QA_ERR_VALIDATION', 'accepted_items belongs to a partial decision')
+          throw new ValidationError('accepted_items belongs to a partial decision')
         if (decision !== 'accept' && !comment?.trim())
-          throw new ApiError(400, 'QA_ERR_VALIDATION', 'say why in a comment when not accepting everything')
+          throw new ValidationError('say why in a comment when not accepting everything')
 
         await tx.query('SELECT id FROM evaluations WHERE id = $1 FOR UPDATE', [d.evaluation_id])
         const loaded = await loadEvaluation(tx, d.evaluation_id)

@@ -9,6 +9,7 @@ import { addCallFilters, Conditions } from '../../db/conditions.js'
 import type { Database, Queryable } from '../../db/index.js'
 import { latestScorecard } from '../../db/queries/scorecards.js'
 import { audit } from '../../db/queries/users.js'
+import { NotFoundError, ValidationError } from '../../errors.js'
 import {
   assign,
   type Candidate,
@@ -18,7 +19,7 @@ import {
   stratumOf,
 } from '../../review/sampling.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
+import type { Api } from '../types.js'
 
 const PLANNERS = ['admin', 'manager', 'reviewer'] as const
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
@@ -181,13 +182,12 @@ function ruleOf(body: SampleBody): SampleRule & Record<string, unknown> {
 /** Draws (and plans the assignments of) a sample without writing anything. */
 async function plan(db: Queryable, body: SampleBody) {
   const card = await latestScorecard(db, body.scorecard)
-  if (!card) throw new ApiError(400, 'QA_ERR_VALIDATION', `no scorecard "${body.scorecard}"`)
+  if (!card) throw new ValidationError(`no scorecard "${body.scorecard}"`)
   if (body.method !== 'per_agent' && body.period)
-    throw new ApiError(400, 'QA_ERR_VALIDATION', 'period applies only to method per_agent')
+    throw new ValidationError('period applies only to method per_agent')
   if (body.method !== 'stratified' && body.strata)
-    throw new ApiError(400, 'QA_ERR_VALIDATION', 'strata applies only to method stratified')
-  if (body.method !== 'risk' && body.risk)
-    throw new ApiError(400, 'QA_ERR_VALIDATION', 'risk applies only to method risk')
+    throw new ValidationError('strata applies only to method stratified')
+  if (body.method !== 'risk' && body.risk) throw new ValidationError('risk applies only to method risk')
   const rule = ruleOf(body)
   const seed = body.seed ?? randomBytes(9).toString('base64url')
   const candidates = await population(db, body.scorecard, body.filters ?? {}, body.include_reviewed ?? false)
@@ -213,11 +213,10 @@ async function plan(db: Queryable, body: SampleBody) {
         return []
       })
       if (problems.length > 0)
-        throw new ApiError(400, 'QA_ERR_VALIDATION', 'cannot assign to these reviewers', problems)
+        throw new ValidationError('cannot assign to these reviewers', { details: problems })
       reviewerIds = [...new Set(wanted)].map((name) => (found.get(name) as { id: number }).id)
     } else reviewerIds = res.rows.map((r) => r.id)
-    if (reviewerIds.length === 0)
-      throw new ApiError(400, 'QA_ERR_VALIDATION', 'there are no reviewers to assign to')
+    if (reviewerIds.length === 0) throw new ValidationError('there are no reviewers to assign to')
     for (const r of res.rows) names.set(r.id, r.name)
   }
   const startOn = body.assign?.start_on ?? new Date().toISOString().slice(0, 10)
@@ -265,7 +264,7 @@ async function loadSample(db: Queryable, id: number) {
     [id],
   )
   const sample = res.rows[0]
-  if (!sample) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no sample ${id}`)
+  if (!sample) throw new NotFoundError(`no sample ${id}`)
   const rows = await db.query<Static<typeof Assignment>>(
     `SELECT a.call_id, a.rank, a.weight, a.stratum, u.name AS reviewer, to_char(a.due_on, 'YYYY-MM-DD') AS due_on,
             a.status, a.evaluation_id
@@ -516,26 +515,5 @@ export async function sampleRoutes(app: Api, { db }: { db: Database }): Promise<
         started_at: r.started_at ? new Date(r.started_at).toISOString() : null,
       }))
     },
-  )
-}
-
-/**
- * A submitted review closes the reviewer's open assignments of that call on that scorecard key.
- * Called inside the submit transaction.
- */
-export async function completeAssignments(
-  tx: Queryable,
-  {
-    evaluationId,
-    callId,
-    reviewerId,
-    scorecardKey,
-  }: { evaluationId: number; callId: number; reviewerId: number; scorecardKey: string },
-): Promise<void> {
-  await tx.query(
-    `UPDATE review_assignments a SET status = 'done', evaluation_id = $1
-     FROM samples s JOIN scorecards sc ON sc.id = s.scorecard_id
-     WHERE a.sample_id = s.id AND a.call_id = $2 AND a.reviewer_id = $3 AND sc.key = $4 AND a.status = 'open'`,
-    [evaluationId, callId, reviewerId, scorecardKey],
   )
 }

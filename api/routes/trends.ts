@@ -8,8 +8,9 @@
 import { Type } from 'typebox'
 import { Conditions } from '../../db/conditions.js'
 import type { Database } from '../../db/index.js'
+import { ValidationError } from '../../errors.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
+import type { Api } from '../types.js'
 
 const MANAGERS = ['admin', 'manager'] as const
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
@@ -74,8 +75,7 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     },
     async (request, reply) => {
       const q = request.query
-      if (Date.parse(q.to) <= Date.parse(q.from))
-        throw new ApiError(400, 'QA_ERR_VALIDATION', '"to" must be after "from"')
+      if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
       const group = GROUPS[q.group_by as keyof typeof GROUPS]
       // Whole UTC days from the rollups: "from"'s day included, "to"'s day excluded.
       const conditions = teamAndQueue(

@@ -10,7 +10,14 @@ import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { type CallRow, getCall, insertCall, requestSwap } from '../../db/queries/calls.js'
 import { audit } from '../../db/queries/users.js'
-import { MetadataError } from '../../errors.js'
+import {
+  ConflictError,
+  MetadataError,
+  NoProcessorError,
+  NotFoundError,
+  TooLargeError,
+  ValidationError,
+} from '../../errors.js'
 import { uploadMetadata } from '../../pipeline/metadata.js'
 import { type CallProcessor, defaultOptions, storedOptions } from '../../pipeline/processor.js'
 import {
@@ -20,7 +27,7 @@ import {
   storageKey,
 } from '../../pipeline/storage.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
+import type { Api } from '../types.js'
 
 const LAYOUTS = ['auto', 'stereo-agent-left', 'stereo-agent-right', 'mono'] as const
 const Accepted = Type.Object({
@@ -32,8 +39,7 @@ const Accepted = Type.Object({
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 
 function needProcessor(processor: CallProcessor | undefined): CallProcessor {
-  if (!processor)
-    throw new ApiError(503, 'QA_ERR_NO_PROCESSOR', 'this server was started without a way to analyse calls')
+  if (!processor) throw new NoProcessorError('this server was started without a way to analyse calls')
   return processor
 }
 
@@ -69,9 +75,7 @@ async function* guardedParts<T>(
           (raw.readableFlowing === false && quiet > 2000)
         )
           reject(
-            new ApiError(
-              400,
-              'QA_ERR_VALIDATION',
+            new ValidationError(
               'the multipart body is malformed (a part without a form-data Content-Disposition, or a line break in a name)',
             ),
           )
@@ -120,11 +124,7 @@ export async function uploadRoutes(
     async (request, reply) => {
       const proc = needProcessor(processor)
       if (!request.isMultipart())
-        throw new ApiError(
-          400,
-          'QA_ERR_VALIDATION',
-          'send the recording as multipart/form-data with a "file" part',
-        )
+        throw new ValidationError('send the recording as multipart/form-data with a "file" part')
       const fields: Record<string, string> = {}
       let received: ReceivedRecording | undefined
       let fileName = ''
@@ -133,11 +133,7 @@ export async function uploadRoutes(
           if (part.type === 'file') {
             if (part.fieldname !== 'file' || received) {
               part.file.resume()
-              throw new ApiError(
-                400,
-                'QA_ERR_VALIDATION',
-                'send exactly one recording, in the part named "file"',
-              )
+              throw new ValidationError('send exactly one recording, in the part named "file"')
             }
             // Only the base name, and only to label the call and pick the extension.
             // Control characters (a NUL, a newline forging log lines) are replaced; a name longer
@@ -146,17 +142,13 @@ export async function uploadRoutes(
             fileName = path.basename(part.filename || 'upload').replace(/[\u0000-\u001f\u007f]/g, '_')
             if (fileName.length > 200) {
               part.file.resume()
-              throw new ApiError(400, 'QA_ERR_VALIDATION', 'the file name is longer than 200 characters')
+              throw new ValidationError('the file name is longer than 200 characters')
             }
             received = await receiveRecording(storageDir, part.file, fileName)
           } else {
             // A value over the limit is refused, never cut.
             if (part.valueTruncated)
-              throw new ApiError(
-                400,
-                'QA_ERR_VALIDATION',
-                `field "${part.fieldname}" is longer than 10,000 bytes`,
-              )
+              throw new ValidationError(`field "${part.fieldname}" is longer than 10,000 bytes`)
             fields[part.fieldname] = String(part.value)
           }
         }
@@ -168,18 +160,18 @@ export async function uploadRoutes(
         if (received) await rm(received.tmpPath, { force: true })
         const code = (thrown as { code?: string }).code
         if (code === 'FST_REQ_FILE_TOO_LARGE')
-          throw new ApiError(413, 'QA_ERR_TOO_LARGE', `the recording is larger than ${maxUploadBytes} bytes`)
+          throw new TooLargeError(`the recording is larger than ${maxUploadBytes} bytes`)
         if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
-          throw new ApiError(400, 'QA_ERR_VALIDATION', (thrown as Error).message)
+          throw new ValidationError((thrown as Error).message)
         throw thrown
       }
       const discard = async () => {
         if (received) await rm(received.tmpPath, { force: true })
       }
-      if (!received) throw new ApiError(400, 'QA_ERR_VALIDATION', 'no "file" part: nothing to analyse')
+      if (!received) throw new ValidationError('no "file" part: nothing to analyse')
       if (received.bytes === 0) {
         await discard()
-        throw new ApiError(400, 'QA_ERR_VALIDATION', 'the recording is empty (0 bytes)')
+        throw new ValidationError('the recording is empty (0 bytes)')
       }
       const { layout = 'auto', ...metaFields } = fields
       let meta: ReturnType<typeof uploadMetadata>
@@ -189,7 +181,7 @@ export async function uploadRoutes(
         meta = uploadMetadata(metaFields)
       } catch (thrown) {
         await discard()
-        if (thrown instanceof MetadataError) throw new ApiError(400, 'QA_ERR_VALIDATION', thrown.message)
+        if (thrown instanceof MetadataError) throw new ValidationError(thrown.message)
         throw thrown
       }
       // The call row first, then the recording into storage: a refused insert leaves no recording
@@ -243,18 +235,13 @@ export async function uploadRoutes(
       const proc = needProcessor(processor)
       const id = request.params.id
       const existing = await getCall(db, id)
-      if (!existing) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no call ${id}`)
+      if (!existing) throw new NotFoundError(`no call ${id}`)
       if (!existing.storage_uri)
-        throw new ApiError(409, 'QA_ERR_CONFLICT', `call ${id} has no stored recording to analyse again`)
+        throw new ConflictError(`call ${id} has no stored recording to analyse again`)
       const options = await storedOptions(db, id)
       // Only a finished call is re-run: one being analysed would be analysed twice at once.
       const claimed = await db.withTransaction((tx) => requestSwap(tx, id, request.user?.id ?? null))
-      if (!claimed)
-        throw new ApiError(
-          409,
-          'QA_ERR_CONFLICT',
-          `call ${id} is ${existing.status}; swap it once it has finished`,
-        )
+      if (!claimed) throw new ConflictError(`call ${id} is ${existing.status}; swap it once it has finished`)
       await proc.submit(claimed, options)
       return reply
         .code(202)

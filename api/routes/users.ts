@@ -10,8 +10,9 @@ import {
   revokeToken,
   setDisabled,
 } from '../../db/queries/users.js'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import { ErrorBody } from '../schemas.js'
-import { type Api, ApiError } from '../server.js'
+import type { Api } from '../types.js'
 
 const UserSummary = Type.Object({
   id: Type.Integer(),
@@ -37,7 +38,7 @@ export async function userRoutes(
       [id],
     )
     const row = res.rows[0]
-    if (!row) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+    if (!row) throw new NotFoundError(`no user ${id}`)
     return {
       ...row,
       token_expires_at: row.token_expires_at ? new Date(row.token_expires_at).toISOString() : null,
@@ -75,10 +76,9 @@ export async function userRoutes(
     async (request) => {
       const id = request.params.id
       if (id === request.user?.id && request.body.disabled)
-        throw new ApiError(400, 'QA_ERR_VALIDATION', 'an admin cannot disable themselves')
+        throw new ValidationError('an admin cannot disable themselves')
       await db.withTransaction(async (tx) => {
-        if (!(await setDisabled(tx, id, request.body.disabled)))
-          throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+        if (!(await setDisabled(tx, id, request.body.disabled))) throw new NotFoundError(`no user ${id}`)
         await audit(tx, {
           userId: request.user?.id ?? null,
           action: request.body.disabled ? 'user.disable' : 'user.enable',
@@ -112,14 +112,12 @@ export async function userRoutes(
     async (request, reply) => {
       const id = request.params.id
       if (id === request.user?.id)
-        throw new ApiError(
-          400,
-          'QA_ERR_VALIDATION',
+        throw new ValidationError(
           'an admin cannot replace their own token here (another admin or `callqa users token` can)',
         )
       const issued = await db.withTransaction(async (tx) => {
         const made = await issueToken(tx, id, tokenDays)
-        if (!made) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+        if (!made) throw new NotFoundError(`no user ${id}`)
         await audit(tx, {
           userId: request.user?.id ?? null,
           action: 'user.token.issue',
@@ -150,13 +148,11 @@ export async function userRoutes(
     async (request) => {
       const id = request.params.id
       if (id === request.user?.id)
-        throw new ApiError(
-          400,
-          'QA_ERR_VALIDATION',
+        throw new ValidationError(
           'an admin cannot revoke their own token (another admin or `callqa users revoke` can)',
         )
       await db.withTransaction(async (tx) => {
-        if (!(await revokeToken(tx, id))) throw new ApiError(404, 'QA_ERR_NOT_FOUND', `no user ${id}`)
+        if (!(await revokeToken(tx, id))) throw new NotFoundError(`no user ${id}`)
         await audit(tx, {
           userId: request.user?.id ?? null,
           action: 'user.token.revoke',
@@ -238,8 +234,7 @@ export async function userRoutes(
         })
         .catch((err: unknown) => {
           // The name is taken (two requests at once cannot both pass a check made first).
-          if (isDuplicateUser(err))
-            throw new ApiError(409, 'QA_ERR_CONFLICT', `there is already a user "${name}"`)
+          if (isDuplicateUser(err)) throw new ConflictError(`there is already a user "${name}"`)
           throw err
         })
       return reply.code(201).send({

@@ -1,3 +1,4 @@
+import { builtinScorecards } from '../../scorecards/builtin.js'
 import type { CallFacts, EvaluationResult } from '../../scorecards/evaluate.js'
 import { definitionHash } from '../../scorecards/load.js'
 import { METRIC_NAMES, type ScorecardDefinition } from '../../scorecards/schema.js'
@@ -265,4 +266,17 @@ export async function listEvaluations(db: Queryable, callId: number): Promise<St
     [callId],
   )
   return res.rows
+}
+
+/**
+ * Stores the built-in cards (a new version only where a file changed), so a fresh database
+ * evaluates calls out of the box. Returns the keys that got a new version.
+ */
+export async function installBuiltinScorecards(db: Queryable): Promise<string[]> {
+  const created: string[] = []
+  for (const { file, definition } of builtinScorecards()) {
+    const saved = await saveScorecard(db, definition, file)
+    if (saved.created) created.push(`${definition.key} v${saved.scorecard.version}`)
+  }
+  return created
 }

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { resolveFfmpeg } from '../../media/ffmpeg.js'
 import { samplesDir } from '../../samples/ground-truth.js'
-import { resolveFfmpeg } from '../../workers/ffmpeg.js'
 
 export const ffmpegPath = resolveFfmpeg().path
 

@@ -7,14 +7,19 @@ import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
-import { activeScorecards, listEvaluations, saveScorecard } from '../../db/queries/scorecards.js'
+import {
+  activeScorecards,
+  installBuiltinScorecards,
+  listEvaluations,
+  saveScorecard,
+} from '../../db/queries/scorecards.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
 import { rescore } from '../../pipeline/rescore.js'
 import { ingest } from '../../pipeline/run.js'
 import { expectedScores } from '../../samples/expected-scores.js'
 import { loadTruths, samplesDir, transcriptFromTruth } from '../../samples/ground-truth.js'
-import { builtinScorecards, installBuiltinScorecards } from '../../scorecards/builtin.js'
+import { builtinScorecards } from '../../scorecards/builtin.js'
 import { ffmpegPath, tempDir } from '../helpers/audio.js'
 import { openTestDb } from '../helpers/db.js'
 

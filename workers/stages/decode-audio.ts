@@ -7,7 +7,7 @@ import {
   InputEmptyError,
   InputUnreadableError,
 } from '../../errors.js'
-import { decodePcm, type SourceInfo } from '../ffmpeg.js'
+import { decodePcm, type SourceInfo } from '../../media/ffmpeg.js'
 import type { ChannelLayout, LayoutOption, Speaker } from '../types.js'
 import { probeWav, readWavSamples, type WavLayout } from '../wav.js'
 
