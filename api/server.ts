@@ -59,6 +59,9 @@ export const serverLogger = (level = 'info'): LoggerOptions =>
     },
   }) as LoggerOptions
 
+/** Everything under /v1 is personal data or derived from it: never cached, never sniffed. */
+const PERSONAL_DATA_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+
 /** The path of the first string holding a NUL byte in a parsed request, if any. */
 function findNul(value: unknown, at = ''): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? at || '/' : undefined
@@ -253,27 +256,28 @@ export async function buildServer({
   // The docs page runs only its own scripts and styles (hashes of its inline ones).
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
-  // Everything under /v1 is personal data or derived from it: never cached, never sniffed.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.url.startsWith('/v1/') || request.url === '/v1') {
-      reply.header('cache-control', 'no-store')
-      reply.header('x-content-type-options', 'nosniff')
-    }
-    return payload
+  // (Hooks here take callbacks, not promises: they run on every request.)
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.url.startsWith('/v1/')) reply.headers(PERSONAL_DATA_HEADERS)
+    done()
   })
 
   const limiter = authFailureLimiter(authFailuresPerMinute)
   app.addHook('onRequest', async (request, reply) => authenticate(db, links, limiter, request, reply))
   // A NUL byte anywhere in a request's query, path or JSON body is refused up front (Postgres
   // cannot store one; it used to become a 500 deep inside a query).
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const where = findNul({ query: request.query, params: request.params, body: request.body })
-    if (where) throw new ValidationError(`NUL bytes are not accepted (in ${where})`)
+    done(where ? new ValidationError(`NUL bytes are not accepted (in ${where})`) : undefined)
   })
-  app.addHook('onResponse', async (request, reply) => {
-    const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: request.user?.id }
-    if (reply.statusCode >= 500) request.log.error(line, 'request failed')
-    else request.log.info(line, 'request')
+  app.addHook('onResponse', (request, reply, done) => {
+    const failed = reply.statusCode >= 500
+    if (failed || (request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info')) {
+      const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: request.user?.id }
+      if (failed) request.log.error(line, 'request failed')
+      else request.log.info(line, 'request')
+    }
+    done()
   })
   // The roles of every route go into its OpenAPI description, so the docs say who may call what
   // (and the auth test walks every documented route with every role).
