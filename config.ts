@@ -50,7 +50,7 @@ export interface ResolvedConfig {
    * a call whose process died is taken up again this long after it stopped renewing.
    */
   leaseMs: number
-  /** Longest a single SQL statement may run on the Postgres server, ms (CALLQA_STATEMENT_TIMEOUT_SECONDS, 60). */
+  /** Longest a single SQL statement may run on the Postgres server, ms (CALLQA_STATEMENT_TIMEOUT_SECONDS, 30). */
   statementTimeoutMs: number
   /** Longest an API request may take in all, uploads included, ms (CALLQA_REQUEST_TIMEOUT_SECONDS, 600). */
   requestTimeoutMs: number
@@ -137,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     namePattern: env.CALLQA_NAME_PATTERN || undefined,
     leaseMs: positiveInt('CALLQA_LEASE_SECONDS', env.CALLQA_LEASE_SECONDS, 60) * 1000,
     statementTimeoutMs:
-      positiveInt('CALLQA_STATEMENT_TIMEOUT_SECONDS', env.CALLQA_STATEMENT_TIMEOUT_SECONDS, 60) * 1000,
+      positiveInt('CALLQA_STATEMENT_TIMEOUT_SECONDS', env.CALLQA_STATEMENT_TIMEOUT_SECONDS, 30) * 1000,
     requestTimeoutMs:
       positiveInt('CALLQA_REQUEST_TIMEOUT_SECONDS', env.CALLQA_REQUEST_TIMEOUT_SECONDS, 600) * 1000,
     retentionDays: nonNegativeInt('CALLQA_RETENTION_DAYS', env.CALLQA_RETENTION_DAYS, 0),

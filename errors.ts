@@ -211,6 +211,9 @@ export function errorCode(thrown: unknown): string {
  * socket errors carry `code` too (ECONNREFUSED …); Postgres's carry the SQLSTATE.
  */
 const TRANSIENT_SQLSTATES = new Set([
+  // statement timeout (a locked table, an overloaded server) and a lock not granted in time
+  '57014',
+  '55P03',
   '40001',
   '40P01',
   '57P01',

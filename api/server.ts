@@ -341,7 +341,13 @@ export async function buildServer({
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      const applied = await db.query<{ version: number }>('SELECT version FROM callqa_migrations')
+      // Ready means answering: the calls table must be readable within 2 s (a locked table or a
+      // stuck server is not ready, however reachable).
+      const applied = await db.withTransaction(async (tx) => {
+        await tx.query("SET LOCAL statement_timeout = '2s'")
+        await tx.query('SELECT 1 FROM calls LIMIT 1')
+        return tx.query<{ version: number }>('SELECT version FROM callqa_migrations')
+      })
       const have = new Set(applied.rows.map((r) => r.version))
       const missing = listMigrations()
         .filter((m) => !have.has(m.version))

@@ -85,7 +85,7 @@ Environment:
   CALLQA_DISPUTE_CAP           disputes per evaluation (default 2)
   CALLQA_LINK_SECRET           key signing the review page's audio links (default: random per server)
   CALLQA_LEASE_SECONDS         a call whose process stops renewing its claim is taken up again after this (60)
-  CALLQA_STATEMENT_TIMEOUT_SECONDS  longest SQL statement on a Postgres server (60)
+  CALLQA_STATEMENT_TIMEOUT_SECONDS  longest SQL statement on a Postgres server (30)
   CALLQA_REQUEST_TIMEOUT_SECONDS    longest API request, uploads included (600)
   CALLQA_RETENTION_DAYS        delete calls older than this many days (default: keep)
   CALLQA_RETENTION_QUEUES      per-queue retention, e.g. billing=30,sales=365

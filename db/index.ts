@@ -159,7 +159,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       connectionString: options.databaseUrl,
       max: options.maxConnections ?? 10,
       // A locked table or a lost server must not hang a request or a worker for ever.
-      statement_timeout: options.statementTimeoutMs ?? 60_000,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
       connectionTimeoutMillis: 10_000,
       types: { getTypeParser: pgTypeParser } as pg.CustomTypesConfig,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),

@@ -9,6 +9,7 @@ import { buildServer } from '../../api/server.js'
 import { openDatabase } from '../../db/index.js'
 import { refreshDailyStats } from '../../db/queries/daily-stats.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
+import { schemaFor, testDatabaseUrl, testDbKind } from '../helpers/db.js'
 
 let api: ApiHarness
 let callId: number
@@ -160,3 +161,46 @@ test('while the database is unreachable the API answers 503 with Retry-After, no
     await down.close()
   }
 })
+
+test.runIf(testDbKind === 'postgres')(
+  'a locked table: a request gets 503 once its statement runs out of time, and /readyz says not ready',
+  async () => {
+    // The same schema, through a server whose statements may run 1 s.
+    const schema = schemaFor('api/hardening')
+    const slow = await openDatabase({ databaseUrl: testDatabaseUrl, schema, statementTimeoutMs: 1000 })
+    const app = await buildServer({ db: slow, storageDir: api.storageDir })
+    const locker = await openDatabase({ databaseUrl: testDatabaseUrl, schema })
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const locking = locker.withTransaction(async (tx) => {
+      await tx.query('LOCK TABLE calls IN ACCESS EXCLUSIVE MODE')
+      await held
+    })
+    try {
+      await new Promise((r) => setTimeout(r, 200))
+      const began = Date.now()
+      const res = await app.inject({
+        method: 'GET',
+        url: '/v1/calls',
+        headers: { authorization: `Bearer ${api.tokens.max}` },
+      })
+      expect(res.statusCode).toBe(503)
+      expect(res.headers['retry-after']).toBe('5')
+      expect(Date.now() - began).toBeLessThan(10_000)
+      const ready = await app.inject({ method: 'GET', url: '/readyz' })
+      expect(ready.statusCode).toBe(503)
+    } finally {
+      release()
+      await locking
+      await app.close()
+      await slow.close()
+      await locker.close()
+    }
+    // Once the lock is gone, it is ready again.
+    const app2 = await buildServer({ db: api.db, storageDir: api.storageDir })
+    expect((await app2.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
+    await app2.close()
+  },
+)
