@@ -25,10 +25,12 @@ import type { CallProcessor } from '../pipeline/processor.js'
 import { type LinkSigner, linkSigner } from './links.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
-import { coachingRoutes } from './routes/coaching.js'
+import { clipRoutes } from './routes/clips.js'
 import { type DisputePolicy, disputeRoutes } from './routes/disputes.js'
+import { playlistRoutes } from './routes/playlists.js'
 import { reviewRoutes } from './routes/reviews.js'
 import { sampleRoutes } from './routes/samples.js'
+import { suggestionRoutes } from './routes/suggestions.js'
 import { trendRoutes } from './routes/trends.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
@@ -369,7 +371,9 @@ export async function buildServer({
       await sampleRoutes(v1 as unknown as Api, { db })
       await calibrationRoutes(v1 as unknown as Api, { db })
       await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })
-      await coachingRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath })
+      await clipRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath })
+      await playlistRoutes(v1 as unknown as Api, { db })
+      await suggestionRoutes(v1 as unknown as Api, { db })
       await uploadRoutes(v1 as unknown as Api, { db, storageDir, processor, maxUploadBytes })
     },
     { prefix: '/v1' },

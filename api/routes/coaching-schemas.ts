@@ -1,0 +1,37 @@
+/** The request and response shapes, and the roles, shared by the coaching routes. */
+import { Type } from 'typebox'
+import { ErrorBody } from '../schemas.js'
+
+export const TRAINERS = ['admin', 'trainer'] as const
+export const READERS = ['admin', 'trainer', 'manager', 'reviewer'] as const
+export const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()])
+
+export const Tag = Type.String({ minLength: 1, maxLength: 40, pattern: '^[^,\\s][^,]*$' })
+export const Polarity = Type.Union([Type.Literal('good'), Type.Literal('bad')])
+
+export const Clip = Type.Object({
+  id: Type.Integer(),
+  call_id: Type.Integer(),
+  start_ms: Type.Integer(),
+  end_ms: Type.Integer(),
+  title: Type.String(),
+  note: Nullable(Type.String()),
+  tags: Type.Array(Type.String()),
+  scorecard_key: Nullable(Type.String()),
+  item_key: Nullable(Type.String()),
+  polarity: Nullable(Type.String()),
+  created_by: Nullable(Type.String()),
+  created_at: Type.String(),
+  agent_id: Nullable(Type.String()),
+})
+
+export const ClipFields = {
+  title: Type.String({ minLength: 1, maxLength: 200 }),
+  note: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
+  tags: Type.Optional(Type.Array(Tag, { maxItems: 20, uniqueItems: true })),
+  scorecard_key: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+  item_key: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+  polarity: Type.Optional(Nullable(Polarity)),
+}
