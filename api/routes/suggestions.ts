@@ -79,14 +79,23 @@ export async function suggestionRoutes(app: Api, { db }: { db: Database }): Prom
            ORDER BY m.customer_sentiment_end - m.customer_sentiment_start DESC, c.id LIMIT $3`,
           [q.start_max ?? -0.1, q.end_min ?? 0.1, limit],
         )
+        // Every candidate's customer turns in one query (not one query per call).
+        const turns = await db.query<{
+          call_id: number
+          start_ms: number
+          end_ms: number
+          sentiment: number | null
+        }>(
+          `SELECT call_id, start_ms, end_ms, sentiment FROM utterances
+           WHERE call_id = ANY($1::bigint[]) AND speaker = 'customer' ORDER BY call_id, seq`,
+          [calls.rows.map((c) => c.id)],
+        )
+        const turnsOf = new Map<number, typeof turns.rows>()
+        for (const t of turns.rows) turnsOf.set(t.call_id, [...(turnsOf.get(t.call_id) ?? []), t])
         const out = []
         for (const call of calls.rows) {
           // From a little before the customer's lowest moment to the end of their first good one after it.
-          const turns = await db.query<{ start_ms: number; end_ms: number; sentiment: number | null }>(
-            `SELECT start_ms, end_ms, sentiment FROM utterances WHERE call_id = $1 AND speaker = 'customer' ORDER BY seq`,
-            [call.id],
-          )
-          const scored = turns.rows.filter((t) => t.sentiment !== null)
+          const scored = (turnsOf.get(call.id) ?? []).filter((t) => t.sentiment !== null)
           const low = scored.reduce<(typeof scored)[number] | undefined>(
             (best, t) =>
               best === undefined || (t.sentiment as number) < (best.sentiment as number) ? t : best,

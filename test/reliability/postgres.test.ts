@@ -42,6 +42,11 @@ function callqa(env: Record<string, string>, ...args: string[]): Run {
   return { child, log: () => log, exited }
 }
 
+if (testDbKind === 'postgres' && !throwawayPostgresAvailable)
+  console.warn(
+    'test/reliability/postgres.test.ts: skipped, no initdb/pg_ctl here (apt-get install postgresql)',
+  )
+
 describe.runIf(testDbKind === 'postgres' && throwawayPostgresAvailable)(
   'reliability on a Postgres server',
   () => {
