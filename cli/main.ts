@@ -15,7 +15,7 @@ import { callSummaries, getCall, requestSwap } from '../db/queries/calls.js'
 import { installBuiltinScorecards } from '../db/queries/scorecards.js'
 import { ConfigError, coerceError, errorCode, retryTransient } from '../errors.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
-import { applyRetention, deleteCalls } from '../pipeline/lifecycle.js'
+import { applyRetention, deleteCalls, retentionOff } from '../pipeline/lifecycle.js'
 import { emptyMetadata, loadMetadata, withFileNames } from '../pipeline/metadata.js'
 import { sweepOrphans } from '../pipeline/orphans.js'
 import { createPool } from '../pipeline/pool.js'
@@ -373,7 +373,7 @@ async function runCalls(config: ResolvedConfig, args: string[]): Promise<number>
   }
   if (action === 'retention' && rest.length === 0) {
     const policy = { days: config.retentionDays, byQueue: config.retentionByQueue }
-    if (policy.days === 0 && Object.values(policy.byQueue).every((d) => d === 0))
+    if (retentionOff(policy))
       throw new ConfigError('no retention period is set (CALLQA_RETENTION_DAYS, CALLQA_RETENTION_QUEUES)')
     const db = await openDb(config, { command: 'calls retention' })
     try {

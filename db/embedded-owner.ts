@@ -23,6 +23,7 @@ import os from 'node:os'
 import path from 'node:path'
 import v8 from 'node:v8'
 import { ConfigError, DatabaseUnavailableError } from '../errors.js'
+import { processRunning } from '../processes.js'
 import type { Database, QueryResult, Transaction } from './index.js'
 
 export type OwnerKind = 'server' | 'command'
@@ -70,13 +71,7 @@ function readOwner(lock: string): OwnerInfo | 'unreadable' | undefined {
 
 /** Whether the owner recorded in a lock still runs (a lock from another host counts as live). */
 export function ownerAlive(info: OwnerInfo): boolean {
-  if (info.host !== os.hostname()) return true
-  try {
-    process.kill(info.pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return info.host !== os.hostname() || processRunning(info.pid)
 }
 
 function describe(info: OwnerInfo): string {

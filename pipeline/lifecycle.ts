@@ -8,8 +8,10 @@
  */
 import { rm } from 'node:fs/promises'
 import type { Database } from '../db/index.js'
+import { CLAIM_LIVE } from '../db/queries/calls.js'
 import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
 import { audit } from '../db/queries/users.js'
+import { repeat } from './repeat.js'
 import { storagePath } from './storage.js'
 
 export interface DeleteReport {
@@ -97,6 +99,11 @@ export interface RetentionPolicy {
   byQueue: Readonly<Record<string, number>>
 }
 
+/** A policy that deletes nothing (no period, and none per queue). */
+export function retentionOff(policy: RetentionPolicy): boolean {
+  return policy.days === 0 && Object.values(policy.byQueue).every((d) => d === 0)
+}
+
 /** The calls the policy says are due (oldest first, at most `limit`). */
 export async function dueForDeletion(
   db: Database,
@@ -109,7 +116,7 @@ export async function dueForDeletion(
      SELECT c.id FROM calls c LEFT JOIN policy p ON p.q = c.queue
      WHERE coalesce(p.d, $4::int) > 0
        AND coalesce(c.started_at, c.created_at) < $1::timestamptz - make_interval(days => coalesce(p.d, $4::int))
-       AND NOT (c.status = 'processing' AND c.lease_expires_at > now())
+       AND NOT ${CLAIM_LIVE}
      ORDER BY coalesce(c.started_at, c.created_at), c.id
      LIMIT $5`,
     [now.toISOString(), queues, queues.map((q) => policy.byQueue[q] ?? 0), policy.days, limit],
@@ -125,7 +132,7 @@ export async function applyRetention(
   now = new Date(),
 ): Promise<DeleteReport> {
   const total: DeleteReport = { deleted: [], missing: [], files: 0 }
-  if (policy.days === 0 && Object.values(policy.byQueue).every((d) => d === 0)) return total
+  if (retentionOff(policy)) return total
   for (;;) {
     const due = await dueForDeletion(db, policy, { now })
     if (due.length === 0) return total
@@ -147,19 +154,6 @@ export function startRetention(
     onError = (err: Error) => console.error(`callqa: retention: ${err.message}`),
   }: { intervalMs?: number; onRun?: (report: DeleteReport) => void; onError?: (err: Error) => void } = {},
 ): () => void {
-  if (policy.days === 0 && Object.values(policy.byQueue).every((d) => d === 0)) return () => {}
-  let running = false
-  const run = () => {
-    if (running) return
-    running = true
-    applyRetention(db, storageDir, policy)
-      .then(onRun, onError)
-      .finally(() => {
-        running = false
-      })
-  }
-  run()
-  const timer = setInterval(run, intervalMs)
-  timer.unref()
-  return () => clearInterval(timer)
+  if (retentionOff(policy)) return () => {}
+  return repeat(() => applyRetention(db, storageDir, policy).then(onRun), intervalMs, onError, { now: true })
 }

@@ -8,20 +8,11 @@
 import { readdir, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { processRunning } from '../processes.js'
 import { ASR_TEMP_PREFIX } from '../workers/temp.js'
 
 /** Files in the storage's temporary folder from before names carried a pid: removed after this long. */
 const UNNAMED_AFTER_MS = 60 * 60_000
-
-function running(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 export interface SweepReport {
   /** partial recordings removed from the storage's temporary folder */
@@ -37,7 +28,7 @@ export async function sweepOrphans(storageDir: string, tmpDir = os.tmpdir()): Pr
     const full = path.join(storageTmp, name)
     const pid = /^(\d+)-/.exec(name)?.[1]
     const orphan = pid
-      ? !running(Number(pid))
+      ? !processRunning(Number(pid))
       : await stat(full).then(
           (st) => Date.now() - st.mtimeMs > UNNAMED_AFTER_MS,
           () => false,
@@ -51,7 +42,7 @@ export async function sweepOrphans(storageDir: string, tmpDir = os.tmpdir()): Pr
     const pid = /^(\d+)-/.exec(name.slice(ASR_TEMP_PREFIX.length))?.[1]
     // A folder from before names carried a pid: its process is unknown; removed once a day old.
     const orphan = pid
-      ? !running(Number(pid))
+      ? !processRunning(Number(pid))
       : await stat(path.join(tmpDir, name)).then(
           (st) => Date.now() - st.mtimeMs > 24 * UNNAMED_AFTER_MS,
           () => false,

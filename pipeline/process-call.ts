@@ -8,7 +8,14 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
-import { type CallRow, claimCall, DEFAULT_LEASE_MS, markFailed, renewLease } from '../db/queries/calls.js'
+import {
+  type CallRow,
+  type Claim,
+  claimCall,
+  DEFAULT_LEASE_MS,
+  markFailed,
+  renewLease,
+} from '../db/queries/calls.js'
 import { coerceError, errorCode, LeaseLostError, retryTransient } from '../errors.js'
 import type { AnalyzeCallResult, AnalyzeCallTask, AsrTaskOptions } from '../workers/analyze-call.js'
 import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
@@ -105,15 +112,14 @@ export async function processCall({
   }, leaseMs / 4)
   heartbeat.unref()
   try {
-    return await analyseClaimed()
+    return await analyseClaimed(current)
   } finally {
     clearInterval(heartbeat)
   }
 
-  async function analyseClaimed(): Promise<CallOutcome> {
-    const current_ = current as NonNullable<typeof current>
+  async function analyseClaimed(claim: Claim): Promise<CallOutcome> {
     // A swap (requestSwap) is stored on the call, so a swap whose process died is still one.
-    const toggle = current_.swap_pending
+    const toggle = claim.swap_pending
     const task: AnalyzeCallTask = {
       inputPath: path.join(storageDir, call.storage_uri ?? ''),
       displayName: call.source_name,
@@ -121,11 +127,9 @@ export async function processCall({
       ffmpegPath,
       vad,
       metrics,
-      swapSpeakers: current_.speakers_swapped !== toggle,
-      direction: current_.direction,
-      ...(asr && current_.transcript_status === 'none'
-        ? { asr: { ...asr, language: current_.language } }
-        : {}),
+      swapSpeakers: claim.speakers_swapped !== toggle,
+      direction: claim.direction,
+      ...(asr && claim.transcript_status === 'none' ? { asr: { ...asr, language: claim.language } } : {}),
     }
     let outcome: AnalyzeCallOutcome
     try {

@@ -6,7 +6,7 @@
  */
 import type PgBoss from 'pg-boss'
 import type { Database, Queryable } from '../db/index.js'
-import type { CallRow } from '../db/queries/calls.js'
+import { type CallRow, CLAIM_LIVE } from '../db/queries/calls.js'
 import type { AsrTaskOptions } from '../workers/analyze-call.js'
 import {
   type ComputeMetricsOptions,
@@ -128,7 +128,7 @@ export async function resumeInterrupted(db: Queryable, processor: CallProcessor)
   const res = await db.query<CallRow>(
     `SELECT c.* FROM calls c
      WHERE c.storage_uri IS NOT NULL
-       AND (c.status = 'queued' OR (c.status = 'processing' AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())))
+       AND (c.status = 'queued' OR (c.status = 'processing' AND NOT ${CLAIM_LIVE}))
        AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'call' AND a.entity_id = c.id
                      AND a.action IN ('call.upload', 'call.swap'))
      ORDER BY c.id`,

@@ -2,11 +2,16 @@
  * ingest → pool → persist for a batch of recordings. The main thread hashes, stores and writes
  * to Postgres; the workers decode and analyse. One bad file fails its own call, never the batch.
  */
-import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import type { Database } from '../db/index.js'
-import { type CallRow, insertCall, insertUnreadableCall, requeueCall } from '../db/queries/calls.js'
+import {
+  type CallRow,
+  claimIsLive,
+  insertCall,
+  insertUnreadableCall,
+  requeueCall,
+} from '../db/queries/calls.js'
 import { coerceError, errorCode, InputUnreadableError, retryTransient } from '../errors.js'
 import type { AnalyzeCallResult, AsrTaskOptions } from '../workers/analyze-call.js'
 import {
@@ -24,7 +29,7 @@ import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { sweepOrphans } from './orphans.js'
 import { processCall } from './process-call.js'
-import { keepOrDiscard, openRegularFile, receiveRecording, storageKey } from './storage.js'
+import { keepAfterInsert, openRegularFile, receiveRecording } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
 
 export interface IngestOptions {
@@ -204,22 +209,13 @@ export async function ingest({
         .catch((cause: Error) => {
           throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
         })
-      // The call row first, then the recording into storage: a refused insert leaves no recording
-      // that nothing points to.
-      // Database calls here ride out a restart of the server (retried with backoff for a minute).
-      const inserted = await retryTransient(() =>
-        insertCall(db, {
-          sha256: received.sha256,
-          sourceName,
-          storageUri: storageKey(received),
-          requestedLayout: layout,
-          meta,
-        }),
-      ).catch(async (thrown: unknown) => {
-        await rm(received.tmpPath, { force: true })
-        throw thrown
-      })
-      await keepOrDiscard(storageDir, received, inserted.call)
+      // The call row first, then the recording into storage. Database calls here ride out a restart
+      // of the server (retried with backoff for a minute).
+      const inserted = await keepAfterInsert(storageDir, received, (storageUri) =>
+        retryTransient(() =>
+          insertCall(db, { sha256: received.sha256, sourceName, storageUri, requestedLayout: layout, meta }),
+        ),
+      )
       call = inserted.call
       if (!inserted.created) {
         const id = call.id
@@ -234,9 +230,7 @@ export async function ingest({
             note: `${note} (same recording as call ${id})`,
           })
         // Another live process is analysing it: leave it (and its transcript) alone.
-        const busy = (c: CallRow) =>
-          c.status === 'processing' && c.lease_expires_at && new Date(c.lease_expires_at) > new Date()
-        if (!requeued || busy(requeued)) {
+        if (!requeued || claimIsLive(requeued)) {
           skip('being analysed by another process right now')
           continue
         }

@@ -73,7 +73,7 @@ export async function receiveRecording(
 }
 
 /** The key a received recording is kept under (by sha256). */
-export function storageKey(received: Pick<ReceivedRecording, 'sha256' | 'ext'>): string {
+function storageKey(received: Pick<ReceivedRecording, 'sha256' | 'ext'>): string {
   return `${received.sha256.slice(0, 2)}/${received.sha256}${received.ext}`
 }
 
@@ -101,17 +101,27 @@ export async function keepRecording(
 }
 
 /**
- * After the call row is written: keeps the received recording when the row points at it (a new
- * call, or an existing one whose copy is missing), else removes it (the same bytes are already
- * stored under the existing call's key).
+ * Writes the call row for a received recording, then keeps the recording: storage never holds a
+ * recording no row points to. A refused insert removes the received file and passes the error
+ * on; after it, the file is kept when the row points at it (a new call, or an existing one whose
+ * copy is missing), else removed (the same bytes are stored under the existing call's key).
  */
-export async function keepOrDiscard(
+export async function keepAfterInsert<T extends { call: { storage_uri: string | null } }>(
   storageDir: string,
   received: ReceivedRecording,
-  call: { storage_uri: string | null },
-): Promise<void> {
-  if (call.storage_uri === storageKey(received)) await keepRecording(storageDir, received)
+  insert: (key: string) => Promise<T>,
+): Promise<T> {
+  const key = storageKey(received)
+  let inserted: T
+  try {
+    inserted = await insert(key)
+  } catch (err) {
+    await rm(received.tmpPath, { force: true })
+    throw err
+  }
+  if (inserted.call.storage_uri === key) await keepRecording(storageDir, received)
   else await rm(received.tmpPath, { force: true })
+  return inserted
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import type { Database } from '../db/index.js'
 import { type CallRow, failAbandoned, listStalledCalls } from '../db/queries/calls.js'
-import { coerceError, retryTransient } from '../errors.js'
+import { retryTransient } from '../errors.js'
+import { repeat } from './repeat.js'
 
 /** A call queued this long with nothing taking it is enqueued again (its job may have been lost). */
 const QUEUED_TOO_LONG_MS = 5 * 60_000
@@ -29,7 +30,6 @@ export function startSweeper({
   intervalMs?: number
   onError?: (err: Error) => void
 }): Sweeper {
-  let running: Promise<unknown> | undefined
   const sweep = async () => {
     const failed = await retryTransient(() => failAbandoned(db), { totalMs: intervalMs })
     const stalled = await retryTransient(() => listStalledCalls(db, QUEUED_TOO_LONG_MS), {
@@ -42,19 +42,6 @@ export function startSweeper({
     }
     return { handedOn, failed }
   }
-  const timer = setInterval(() => {
-    if (running) return
-    running = sweep()
-      .catch((err: unknown) => onError(coerceError(err)))
-      .finally(() => {
-        running = undefined
-      })
-  }, intervalMs)
-  timer.unref()
-  return {
-    sweep,
-    stop() {
-      clearInterval(timer)
-    },
-  }
+  const stop = repeat(sweep, intervalMs, onError)
+  return { sweep, stop }
 }

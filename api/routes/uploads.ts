@@ -20,12 +20,7 @@ import {
 } from '../../errors.js'
 import { uploadMetadata } from '../../pipeline/metadata.js'
 import { type CallProcessor, defaultOptions, storedOptions } from '../../pipeline/processor.js'
-import {
-  keepOrDiscard,
-  type ReceivedRecording,
-  receiveRecording,
-  storageKey,
-} from '../../pipeline/storage.js'
+import { keepAfterInsert, type ReceivedRecording, receiveRecording } from '../../pipeline/storage.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
@@ -186,21 +181,16 @@ export async function uploadRoutes(
       }
       // The call row first, then the recording into storage: a refused insert leaves no recording
       // that nothing points to (the received file is removed).
-      let inserted: Awaited<ReturnType<typeof insertCall>>
-      try {
-        inserted = await insertCall(db, {
-          sha256: received.sha256,
+      const recording = received
+      const { call, created } = await keepAfterInsert(storageDir, recording, (storageUri) =>
+        insertCall(db, {
+          sha256: recording.sha256,
           sourceName: fileName,
-          storageUri: storageKey(received),
+          storageUri,
           requestedLayout: layout,
           meta,
-        })
-      } catch (thrown) {
-        await discard()
-        throw thrown
-      }
-      const { call, created } = inserted
-      await keepOrDiscard(storageDir, received, call)
+        }),
+      )
       const body = (c: CallRow, duplicate: boolean) => ({
         call_id: c.id,
         status: c.status,

@@ -40,6 +40,22 @@ export interface CallRow {
   swap_pending?: boolean
 }
 
+/**
+ * SQL: the call is held by a live claim (a process is analysing it and renewing its lease). Null
+ * safe: a call left `processing` with no lease (by a version before leases) is not held. Every
+ * query that asks "is someone on this call?" uses this, and claimIsLive below says the same.
+ */
+export const CLAIM_LIVE = "(status = 'processing' AND coalesce(lease_expires_at > now(), false))"
+
+/** CLAIM_LIVE for a row already read (the database's clock there, this one's here). */
+export function claimIsLive(call: Pick<CallRow, 'status' | 'lease_expires_at'>): boolean {
+  return (
+    call.status === 'processing' &&
+    call.lease_expires_at != null &&
+    new Date(call.lease_expires_at) > new Date()
+  )
+}
+
 const metaValues = (m: CallMetadata) => [
   m.externalId ?? null,
   m.startedAt ?? null,
@@ -102,7 +118,7 @@ export async function requeueCall(
        speakers_swapped = COALESCE($12, speakers_swapped), attempts = 0,
        role_decision = CASE WHEN $12::boolean IS NOT NULL OR $2 <> 'auto' THEN '{"source": "metadata"}'::jsonb
                             ELSE role_decision END
-     WHERE id = $1 AND NOT (status = 'processing' AND lease_expires_at > now()) RETURNING *`,
+     WHERE id = $1 AND NOT ${CLAIM_LIVE} RETURNING *`,
     [id, requestedLayout, ...metaValues(meta)],
   )
   return res.rows[0] as CallRow | undefined
@@ -154,8 +170,7 @@ export async function claimCall(
   const res = await db.query<Claim>(
     `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $3,
        lease_owner = $2, lease_expires_at = now() + make_interval(secs => $4::float8 / 1000)
-     WHERE id = $1 AND (status = 'queued'
-       OR (status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
+     WHERE id = $1 AND (status = 'queued' OR (status = 'processing' AND NOT ${CLAIM_LIVE}))
      RETURNING transcript_status, language, speakers_swapped, direction, attempts, swap_pending`,
     [id, owner, pipelineVersion, leaseMs],
   )
@@ -207,7 +222,7 @@ export async function listStalledCalls(db: Queryable, queuedForMs: number): Prom
     await db.query<CallRow>(
       `SELECT * FROM calls
        WHERE storage_uri IS NOT NULL AND (
-         (status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+         (status = 'processing' AND NOT ${CLAIM_LIVE})
          OR (status = 'queued' AND created_at < now() - make_interval(secs => $1::float8 / 1000)))
        ORDER BY id LIMIT 500`,
       [queuedForMs],

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
-import { type CallRow, MAX_ATTEMPTS } from '../../db/queries/calls.js'
+import { type CallRow, MAX_ATTEMPTS, requeueCall } from '../../db/queries/calls.js'
 import { createPool } from '../../pipeline/pool.js'
 import { processCall } from '../../pipeline/process-call.js'
 import { ingest } from '../../pipeline/run.js'
@@ -130,4 +130,19 @@ test('after MAX_ATTEMPTS claims that died the call fails with the reason; the sw
   const failed = await row()
   expect(failed).toMatchObject({ status: 'failed', error_code: 'QA_ERR_ABANDONED', lease_owner: null })
   expect(failed.error_message).toMatch(/3 times without finishing/)
+})
+
+test('a call left processing with no lease (by a version before leases) is not held by anyone', async () => {
+  await db.query(
+    `UPDATE calls SET status = 'processing', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1`,
+    [callId],
+  )
+  // `ingest --reprocess` may queue it again (it was refused as "being analysed" before)…
+  expect(await requeueCall(db, callId, 'auto', {})).toMatchObject({ id: callId, status: 'queued' })
+  // …and a live claim is still respected.
+  await db.query(
+    `UPDATE calls SET status = 'processing', lease_owner = 'alive', lease_expires_at = now() + interval '1 minute' WHERE id = $1`,
+    [callId],
+  )
+  expect(await requeueCall(db, callId, 'auto', {})).toBeUndefined()
 })
