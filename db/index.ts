@@ -73,6 +73,14 @@ class PostgresDatabase implements Database {
 
   async withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
+    // A checked-out client whose connection drops (a server restart) emits 'error' on itself, not
+    // on the pool: without a listener that crashes the process. The query in flight fails anyway;
+    // the broken client is destroyed on release instead of going back to the pool.
+    let broken: Error | undefined
+    const onError = (err: Error) => {
+      broken = err
+    }
+    client.on('error', onError)
     try {
       await client.query('BEGIN')
       const tx: Transaction = {
@@ -91,7 +99,8 @@ class PostgresDatabase implements Database {
       await client.query('ROLLBACK').catch(() => {})
       throw err
     } finally {
-      client.release()
+      client.off('error', onError)
+      client.release(broken)
     }
   }
 
