@@ -246,10 +246,12 @@ async function runIngest(
     throw new ConfigError('--queue needs a Postgres server: set DATABASE_URL')
   const db = demoDb ?? (await openDb(config, { command: 'ingest' }))
   const pool = createPool({ threads: queued ? 1 : workers })
-  const boss = queued
-    ? await openQueue({ databaseUrl: config.databaseUrl, schema: queueSchema(config) })
-    : undefined
+  let boss: Awaited<ReturnType<typeof openQueue>> | undefined
   try {
+    // Inside the try: a queue that cannot start must still close the pool and the database, or
+    // their threads and connections keep the process alive after it printed the error.
+    if (queued) boss = await openQueue({ databaseUrl: config.databaseUrl, schema: queueSchema(config) })
+    const queue = boss
     console.error(
       `callqa: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'Postgres server'}, ` +
         (boss
@@ -273,7 +275,7 @@ async function runIngest(
         metrics,
         leaseMs: config.leaseMs,
         onProgress: createProgressReporter().onProgress,
-        ...(boss ? { enqueue: (call, options) => enqueueCall(boss, call, options) } : {}),
+        ...(queue ? { enqueue: (call, options) => enqueueCall(queue, call, options) } : {}),
       },
     })
     const ids = report.items.flatMap((i) => (i.callId === null ? [] : [i.callId]))

@@ -191,3 +191,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   mkdirSync(path.dirname(dir), { recursive: true })
   return openOwned(dir, options.ownership ?? { kind: 'command', command: 'callqa' }, openLocal)
 }
+
+/**
+ * Runs `fn` while this process holds a Postgres session advisory lock named `key`, on a connection
+ * of its own: for one-time setup that other tools do without a lock of their own (pg-boss creates
+ * a queue's partition without one, and two processes creating it at once deadlock). Closing the
+ * connection releases the lock, whatever `fn` did.
+ */
+export async function withServerLock<T>(databaseUrl: string, key: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 })
+  // A connection that drops while `fn` runs emits 'error' here; ending the client is all that is left.
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [key])
+    return await fn()
+  } finally {
+    await client.end().catch(() => {})
+  }
+}

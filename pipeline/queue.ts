@@ -8,7 +8,7 @@
 
 import PgBoss from 'pg-boss'
 import type { Piscina } from 'piscina'
-import type { Database } from '../db/index.js'
+import { type Database, withServerLock } from '../db/index.js'
 import { type CallRow, getCall } from '../db/queries/calls.js'
 import { ConfigError, retryTransient, WorkerError } from '../errors.js'
 import type { AsrTaskOptions } from '../workers/analyze-call.js'
@@ -41,30 +41,45 @@ export async function openQueue({
   schema?: string
 }): Promise<PgBoss> {
   if (!databaseUrl) throw new ConfigError('the job queue needs a Postgres server: set DATABASE_URL')
-  // pg-boss hands its whole config to pg.Pool: a broken connection must not hang a worker, so
-  // connecting gives up after 10 s (and is tried again), and no statement runs longer than 60 s.
-  const boss = new PgBoss({
-    connectionString: databaseUrl,
-    schema: schema ?? 'callqa_queue',
-    max: 4,
-    connectionTimeoutMillis: 10_000,
-    statement_timeout: 60_000,
-  } as PgBoss.ConstructorOptions)
-  // Background maintenance errors must not crash the process; report them.
-  boss.on('error', (err: Error) => console.error(`callqa: job queue: ${err.message}`))
-  await boss.start()
-  await boss.createQueue(ANALYZE_QUEUE, {
-    name: ANALYZE_QUEUE,
-    policy: 'short',
-    // Only infrastructure failures are retried (bad recordings complete as failed calls).
-    retryLimit: 3,
-    retryDelay: 5,
-    retryBackoff: true,
-    // A job held by a dead worker is not waited for: its call's lease runs out within a minute and
-    // the sweeper enqueues the call again (pipeline/sweeper.ts). This only tidies the old job.
-    expireInSeconds: 3600,
+  const queueSchema = schema ?? 'callqa_queue'
+  // Setting up is retried as a whole: a database blip while starting must not stop a worker.
+  return retryTransient(async () => {
+    // pg-boss hands its whole config to pg.Pool: a broken connection must not hang a worker, so
+    // connecting gives up after 10 s (and is tried again), and no statement runs longer than 60 s.
+    const boss = new PgBoss({
+      connectionString: databaseUrl,
+      schema: queueSchema,
+      max: 4,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: 60_000,
+    } as PgBoss.ConstructorOptions)
+    // Background maintenance errors must not crash the process; report them.
+    boss.on('error', (err: Error) => console.error(`callqa: job queue: ${err.message}`))
+    try {
+      // pg-boss creates a queue's table without a lock: two processes starting on a fresh database
+      // (workers and `ingest --queue` launched together) deadlock there. One at a time, then.
+      await withServerLock(databaseUrl, `callqa.queue-setup:${queueSchema}`, async () => {
+        await boss.start()
+        if (await boss.getQueue(ANALYZE_QUEUE)) return
+        await boss.createQueue(ANALYZE_QUEUE, {
+          name: ANALYZE_QUEUE,
+          policy: 'short',
+          // Only infrastructure failures are retried (bad recordings complete as failed calls).
+          retryLimit: 3,
+          retryDelay: 5,
+          retryBackoff: true,
+          // A job held by a dead worker is not waited for: its call's lease runs out within a minute
+          // and the sweeper enqueues the call again (pipeline/sweeper.ts). This only tidies the old job.
+          expireInSeconds: 3600,
+        })
+      })
+    } catch (thrown) {
+      // A half-started queue keeps timers and connections: the process would never exit.
+      await boss.stop({ graceful: false, wait: true }).catch(() => {})
+      throw thrown
+    }
+    return boss
   })
-  return boss
 }
 
 export async function enqueueCall(

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { openDatabase } from '../db/index.js'
+import { ANALYZE_QUEUE, openQueue } from '../pipeline/queue.js'
 import { sample, tempDir } from './helpers/audio.js'
 import { dropSchema, schemaFor, testDatabaseUrl, testDbKind } from './helpers/db.js'
 
@@ -226,4 +227,41 @@ test.runIf(testDbKind === 'postgres')(
     expect(await exited).toBe(0)
     expect(log).toMatch(/SIGTERM, finishing the calls in hand/)
   },
+)
+
+test.runIf(testDbKind === 'postgres')(
+  'ingest --queue whose queue cannot be created says why and exits, instead of hanging',
+  async () => {
+    // The queue's row gone but its table left behind: pg-boss starts, then creating the queue
+    // fails. That once left pg-boss's timers, the pool and the database open, and the process
+    // alive for good after it printed the error (two workers and two ingests starting together hit
+    // the same path with a deadlock).
+    const broken = `${schema}_broken`
+    await dropSchema(`${broken}_queue`)
+    const boss = await openQueue({ databaseUrl: testDatabaseUrl, schema: `${broken}_queue` })
+    await boss.stop({ graceful: false, wait: true })
+    const admin = await openDatabase({ databaseUrl: testDatabaseUrl })
+    try {
+      await admin.query(`DELETE FROM ${broken}_queue.queue WHERE name = $1`, [ANALYZE_QUEUE])
+    } finally {
+      await admin.close()
+    }
+    try {
+      const run = await promisify(execFile)(
+        process.execPath,
+        [bin, 'ingest', '--queue', sample('call-01-clean-billing.flac')],
+        { env: { ...cliEnv(), CALLQA_DB_SCHEMA: broken }, cwd: tmp.dir, timeout: 60_000 },
+      ).then(
+        () => ({ code: 0, signal: null, stderr: '' }),
+        (err: { code: number; signal: string | null; stderr: string }) => err,
+      )
+      expect(run.signal, 'still running after 60 s').toBeNull()
+      expect(run.code).toBe(2)
+      expect(run.stderr).toMatch(/callqa: QA_ERR_INTERNAL: relation "j\w+" already exists/)
+    } finally {
+      await dropSchema(broken)
+      await dropSchema(`${broken}_queue`)
+    }
+  },
+  90_000,
 )

@@ -50,6 +50,24 @@ describe.runIf(testDbKind === 'postgres')('pg-boss queue', () => {
     tmp.remove()
   })
 
+  test('four processes setting up the queue at once on a fresh database: all start, none deadlocks', async () => {
+    // Workers and `ingest --queue` launched together on a new database each create the queue;
+    // pg-boss does that without a lock, and without ours one of them failed with a deadlock.
+    for (let round = 0; round < 3; round++) {
+      const schema = `${queueSchema}_setup${round}`
+      await dropSchema(schema)
+      const opened = await Promise.allSettled(
+        [1, 2, 3, 4].map(() => openQueue({ databaseUrl: testDatabaseUrl, schema })),
+      )
+      for (const o of opened)
+        if (o.status === 'fulfilled') await o.value.stop({ graceful: false, wait: true })
+      await dropSchema(schema)
+      expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'started'))).toEqual(
+        Array(4).fill('started'),
+      )
+    }
+  })
+
   test('ingest --queue enqueues; two workers process every call exactly once', async () => {
     const bad = path.join(tmp.dir, 'not-audio.wav')
     writeFileSync(bad, 'plain text\n')

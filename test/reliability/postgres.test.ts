@@ -42,6 +42,18 @@ function callqa(env: Record<string, string>, ...args: string[]): Run {
   return { child, log: () => log, exited }
 }
 
+/** The run's exit code; a run still going after `ms` is killed and fails the test with its log. */
+async function exitedWithin(run: Run, ms: number, what: string): Promise<number | null> {
+  let guard: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    guard = setTimeout(() => {
+      run.child.kill('SIGKILL')
+      reject(new Error(`${what} still running after ${ms / 1000} s:\n${run.log().slice(-4000)}`))
+    }, ms)
+  })
+  return Promise.race([run.exited, timedOut]).finally(() => clearTimeout(guard))
+}
+
 if (testDbKind === 'postgres' && !throwawayPostgresAvailable)
   console.warn(
     'test/reliability/postgres.test.ts: skipped, no initdb/pg_ctl here (apt-get install postgresql)',
@@ -111,7 +123,10 @@ describe.runIf(testDbKind === 'postgres' && throwawayPostgresAvailable)(
     test('two ingests at once, then two queue workers beside two `ingest --queue`: each call analysed exactly once', async () => {
       const env = envFor('twice')
       const [a, b] = [callqa(env, 'ingest', samples), callqa(env, 'ingest', samples)]
-      const codes = [await a.exited, await b.exited]
+      const codes = [
+        await exitedWithin(a, 120_000, 'the first ingest'),
+        await exitedWithin(b, 120_000, 'the second ingest'),
+      ]
       expect(codes, `${a.log()}\n----\n${b.log()}`).toEqual([0, 0])
       const analysed = (log: string) => [...log.matchAll(/\] .*?: done/g)].length
       // Between them, each call was analysed once; the other run skipped it (claimed, or already done).
@@ -128,7 +143,9 @@ describe.runIf(testDbKind === 'postgres' && throwawayPostgresAvailable)(
         callqa(queued, 'ingest', '--queue', samples),
         callqa(queued, 'ingest', '--queue', samples),
       ]
-      expect(await Promise.all(ingests.map((i) => i.exited))).toEqual([0, 0])
+      expect(
+        await Promise.all(ingests.map((i, n) => exitedWithin(i, 60_000, `ingest --queue ${n + 1}`))),
+      ).toEqual([0, 0])
       await until(
         async () =>
           ((
@@ -138,7 +155,7 @@ describe.runIf(testDbKind === 'postgres' && throwawayPostgresAvailable)(
         'the queued calls',
       )
       for (const w of workers) w.child.kill('SIGTERM')
-      await Promise.all(workers.map((w) => w.exited))
+      await Promise.all(workers.map((w, n) => exitedWithin(w, 60_000, `worker ${n + 1} after SIGTERM`)))
       const doneLines = workers.flatMap((w) => [...w.log().matchAll(/call (\d+) .*: done/g)].map((m) => m[1]))
       expect(doneLines).toHaveLength(12)
       expect(new Set(doneLines).size).toBe(12)
