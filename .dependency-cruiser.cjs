@@ -1,8 +1,8 @@
 /**
  * The shape of the code, checked in `npm run test:all` (issue "one redesign step"): no import
- * circles; the API never reaches into analysis code (the worker stages and models); scorecards and
- * the pure human-QA rules never touch the database driver layer's connection code; worker threads
- * never touch the database or the API. Type-only imports are not dependencies at run time and
+ * circles; the API never reaches into analysis code (the stages and models); scorecards never
+ * touch the database; analysis never touches the database, the pipeline or the API; the thread
+ * entry in workers/ only hands its task to analysis. Type-only imports are not dependencies at run time and
  * are left out.
  */
 module.exports = {
@@ -19,14 +19,21 @@ module.exports = {
       severity: 'error',
       comment: 'The API serves what analysis stored; it never runs analysis stages or models.',
       from: { path: '^api/' },
-      to: { path: '^(workers|models)/' },
+      to: { path: '^(analysis|workers|models)/' },
     },
     {
-      name: 'workers-not-db-or-api',
+      name: 'analysis-not-db-or-api',
       severity: 'error',
-      comment: 'Worker threads compute; the main thread stores and serves.',
+      comment: 'Analysis computes on audio and text in worker threads; the main thread stores and serves.',
+      from: { path: '^analysis/' },
+      to: { path: '^(db|api|pipeline|review|workers)/' },
+    },
+    {
+      name: 'workers-only-entry',
+      severity: 'error',
+      comment: 'workers/ is the thread entry only: it hands the task to analysis/ and nothing else.',
       from: { path: '^workers/' },
-      to: { path: '^(db|api|pipeline)/' },
+      to: { path: '^(db|api|pipeline|review|scorecards|media)/' },
     },
     {
       name: 'scorecards-not-db',

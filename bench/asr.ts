@@ -15,15 +15,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import wavefile from 'wavefile'
-import { resolveFfmpeg } from '../media/ffmpeg.js'
-import { loadTruths, normaliseWords, samplesDir, wordErrorRate } from '../samples/ground-truth.js'
-import { analyzeCall } from '../workers/analyze-call.js'
+import { analyzeCall } from '../analysis/analyze-call.js'
 import {
   createPocketsphinxEngine,
   pocketsphinxUnavailable,
   TRUSTED_CONFIDENCE,
   transcriptQuality,
-} from '../workers/stages/transcribe.js'
+} from '../analysis/stages/transcribe.js'
+import { resolveFfmpeg } from '../media/ffmpeg.js'
+import { loadTruths, normaliseWords, samplesDir, wordErrorRate } from '../samples/ground-truth.js'
 import { SHARED_AUDIO } from './vad/datasets.js'
 
 const { WaveFile } = wavefile

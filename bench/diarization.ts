@@ -1,6 +1,6 @@
 /**
  * Who speaks when on one channel: diarization error rate (DER, 250 ms collar, NIST definition;
- * samples/der.ts) of callqa's two-voice split (workers/stages/diarize.ts) against what a user gets
+ * samples/der.ts) of callqa's two-voice split (analysis/stages/diarize.ts) against what a user gets
  * without one, in one run, on the same VAD output:
  *  - "one speaker": all speech given to one party (what a mono call showed before);
  *  - "alternate": each speech segment given to the other party than the one before (turn-taking
@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { analyzeCall } from '../analysis/analyze-call.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import {
   addDer,
@@ -26,7 +27,6 @@ import {
   type SpeakerTurn,
 } from '../samples/der.js'
 import { loadTruths, samplesDir } from '../samples/ground-truth.js'
-import { analyzeCall } from '../workers/analyze-call.js'
 import { amiItems, telephoneItems } from './vad/datasets.js'
 
 const ffmpegPath = resolveFfmpeg().path

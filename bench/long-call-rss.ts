@@ -3,8 +3,8 @@
  *   tsx bench/long-call-rss.ts FILE
  */
 import { readFileSync } from 'node:fs'
+import { analyzeCall } from '../analysis/analyze-call.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
-import { analyzeCall } from '../workers/analyze-call.js'
 
 const file = process.argv[2]
 if (!file) throw new Error('usage: long-call-rss.ts FILE')

@@ -14,6 +14,9 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { analyzeCall } from '../analysis/analyze-call.js'
+import { computeMetrics } from '../analysis/stages/compute-metrics.js'
+import type { Segment } from '../analysis/types.js'
 import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
 import { installBuiltinScorecards } from '../db/queries/scorecards.js'
@@ -22,9 +25,6 @@ import { emptyMetadata, loadMetadata, withFileNames } from '../pipeline/metadata
 import { createPool } from '../pipeline/pool.js'
 import { ingest } from '../pipeline/run.js'
 import { loadTruths, samplesDir, truthSegments } from '../samples/ground-truth.js'
-import { analyzeCall } from '../workers/analyze-call.js'
-import { computeMetrics } from '../workers/stages/compute-metrics.js'
-import type { Segment } from '../workers/types.js'
 import { SHARED_AUDIO } from './vad/datasets.js'
 
 const ffmpegPath = resolveFfmpeg().path

@@ -13,6 +13,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
+import { pocketsphinxUnavailable } from '../analysis/stages/transcribe.js'
 import { type Database, openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
 import { installBuiltinScorecards, latestScorecard, listEvaluations } from '../db/queries/scorecards.js'
@@ -23,7 +24,6 @@ import { rescore } from '../pipeline/rescore.js'
 import { ingest } from '../pipeline/run.js'
 import { type Answer, expectedScores } from '../samples/expected-scores.js'
 import { loadTruths, samplesDir, transcriptFromTruth } from '../samples/ground-truth.js'
-import { pocketsphinxUnavailable } from '../workers/stages/transcribe.js'
 
 const ffmpegPath = resolveFfmpeg().path
 const truths = loadTruths()

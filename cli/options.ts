@@ -1,15 +1,15 @@
-import type { ResolvedConfig } from '../config.js'
-import { ConfigError } from '../errors.js'
 import {
   type ComputeMetricsOptions,
   defaultMetricsOptions,
   resolveMetricsOptions,
-} from '../workers/stages/compute-metrics.js'
+} from '../analysis/stages/compute-metrics.js'
 import {
   type DetectVoiceActivityOptions,
   defaultVadOptions,
   resolveVadOptions,
-} from '../workers/stages/detect-voice-activity.js'
+} from '../analysis/stages/detect-voice-activity.js'
+import type { ResolvedConfig } from '../config.js'
+import { ConfigError } from '../errors.js'
 
 /**
  * `--vad KEY=VALUE` and `--metric KEY=VALUE` flags → stage options, validated by the stages'

@@ -8,8 +8,8 @@
 import { readdir, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { ASR_TEMP_PREFIX } from '../analysis/temp.js'
 import { processRunning } from '../processes.js'
-import { ASR_TEMP_PREFIX } from '../workers/temp.js'
 
 /** Files in the storage's temporary folder from before names carried a pid: removed after this long. */
 const UNNAMED_AFTER_MS = 60 * 60_000

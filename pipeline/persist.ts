@@ -1,3 +1,8 @@
+import type { AnalyzeCallResult } from '../analysis/analyze-call.js'
+import { type ComputeMetricsOptions, computeMetrics } from '../analysis/stages/compute-metrics.js'
+import { detectHolds } from '../analysis/stages/detect-holds.js'
+import { detectRoles, partyOf } from '../analysis/stages/detect-roles.js'
+import { summarizeSentiment, utteranceArousal } from '../analysis/stages/summarize-sentiment.js'
 import type { Database } from '../db/index.js'
 import { updateSentimentSummary, upsertCallMetrics } from '../db/queries/call-metrics.js'
 import { holdsLease, markDone } from '../db/queries/calls.js'
@@ -10,11 +15,6 @@ import {
   setUtteranceArousal,
 } from '../db/queries/utterances.js'
 import { LeaseLostError } from '../errors.js'
-import type { AnalyzeCallResult } from '../workers/analyze-call.js'
-import { type ComputeMetricsOptions, computeMetrics } from '../workers/stages/compute-metrics.js'
-import { detectHolds } from '../workers/stages/detect-holds.js'
-import { detectRoles, partyOf } from '../workers/stages/detect-roles.js'
-import { summarizeSentiment, utteranceArousal } from '../workers/stages/summarize-sentiment.js'
 import { evaluateCall } from './rescore.js'
 
 /**
@@ -124,7 +124,7 @@ export async function saveCallResult(
           }))
         : []
 
-    // Who is the agent, when nobody said: the evidence of the call (workers/stages/detect-roles.ts).
+    // Who is the agent, when nobody said: the evidence of the call (analysis/stages/detect-roles.ts).
     let segments = result.segments
     // Two parties: one per channel, or two voices told apart on one channel.
     const twoParties =

@@ -7,6 +7,10 @@ import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
+import type { AnalyzeCallResult, AnalyzeCallTask, AsrTaskOptions } from '../analysis/analyze-call.js'
+import type { ResolvedMetricsOptions } from '../analysis/stages/compute-metrics.js'
+import type { ResolvedVadOptions } from '../analysis/stages/detect-voice-activity.js'
+import type { LayoutOption } from '../analysis/types.js'
 import type { Database } from '../db/index.js'
 import {
   type CallRow,
@@ -17,11 +21,7 @@ import {
   renewLease,
 } from '../db/queries/calls.js'
 import { coerceError, errorCode, LeaseLostError, retryTransient } from '../errors.js'
-import type { AnalyzeCallResult, AnalyzeCallTask, AsrTaskOptions } from '../workers/analyze-call.js'
 import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
-import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
-import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
-import type { LayoutOption } from '../workers/types.js'
 import { saveCallResult } from './persist.js'
 import { writeRedactedAudio } from './transcript.js'
 

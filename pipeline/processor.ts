@@ -5,19 +5,19 @@
  * on any machine (`callqa serve --queue`).
  */
 import type PgBoss from 'pg-boss'
-import type { Database, Queryable } from '../db/index.js'
-import { type CallRow, CLAIM_LIVE } from '../db/queries/calls.js'
-import type { AsrTaskOptions } from '../workers/analyze-call.js'
+import type { AsrTaskOptions } from '../analysis/analyze-call.js'
 import {
   type ComputeMetricsOptions,
   type ResolvedMetricsOptions,
   resolveMetricsOptions,
-} from '../workers/stages/compute-metrics.js'
+} from '../analysis/stages/compute-metrics.js'
 import {
   type DetectVoiceActivityOptions,
   type ResolvedVadOptions,
   resolveVadOptions,
-} from '../workers/stages/detect-voice-activity.js'
+} from '../analysis/stages/detect-voice-activity.js'
+import type { Database, Queryable } from '../db/index.js'
+import { type CallRow, CLAIM_LIVE } from '../db/queries/calls.js'
 import { createPool } from './pool.js'
 import { processCall } from './process-call.js'
 import { enqueueCall } from './queue.js'

@@ -8,12 +8,12 @@
 
 import PgBoss from 'pg-boss'
 import type { Piscina } from 'piscina'
+import type { AsrTaskOptions } from '../analysis/analyze-call.js'
+import type { ResolvedMetricsOptions } from '../analysis/stages/compute-metrics.js'
+import type { ResolvedVadOptions } from '../analysis/stages/detect-voice-activity.js'
 import { type Database, withServerLock } from '../db/index.js'
 import { type CallRow, getCall } from '../db/queries/calls.js'
 import { ConfigError, retryTransient, WorkerError } from '../errors.js'
-import type { AsrTaskOptions } from '../workers/analyze-call.js'
-import type { ResolvedMetricsOptions } from '../workers/stages/compute-metrics.js'
-import type { ResolvedVadOptions } from '../workers/stages/detect-voice-activity.js'
 import { type CallOutcome, isInputError, processCall } from './process-call.js'
 
 /**

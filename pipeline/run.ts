@@ -4,6 +4,18 @@
  */
 import path from 'node:path'
 import type { Piscina } from 'piscina'
+import type { AnalyzeCallResult, AsrTaskOptions } from '../analysis/analyze-call.js'
+import {
+  type ComputeMetricsOptions,
+  type ResolvedMetricsOptions,
+  resolveMetricsOptions,
+} from '../analysis/stages/compute-metrics.js'
+import {
+  type DetectVoiceActivityOptions,
+  type ResolvedVadOptions,
+  resolveVadOptions,
+} from '../analysis/stages/detect-voice-activity.js'
+import type { LayoutOption } from '../analysis/types.js'
 import type { Database } from '../db/index.js'
 import {
   type CallRow,
@@ -13,18 +25,6 @@ import {
   requeueCall,
 } from '../db/queries/calls.js'
 import { coerceError, errorCode, InputUnreadableError, retryTransient } from '../errors.js'
-import type { AnalyzeCallResult, AsrTaskOptions } from '../workers/analyze-call.js'
-import {
-  type ComputeMetricsOptions,
-  type ResolvedMetricsOptions,
-  resolveMetricsOptions,
-} from '../workers/stages/compute-metrics.js'
-import {
-  type DetectVoiceActivityOptions,
-  type ResolvedVadOptions,
-  resolveVadOptions,
-} from '../workers/stages/detect-voice-activity.js'
-import type { LayoutOption } from '../workers/types.js'
 import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { sweepOrphans } from './orphans.js'

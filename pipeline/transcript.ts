@@ -7,14 +7,14 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { mapSpeakers, parseTranscript } from '../analysis/stages/parse-transcript.js'
+import { type RedactedUtterance, redactUtterances } from '../analysis/stages/redact-utterances.js'
+import { scoreUtterances } from '../analysis/stages/score-sentiment.js'
 import type { Database } from '../db/index.js'
 import type { CallRow } from '../db/queries/calls.js'
 import { replaceUtterances, setTranscriptStatus } from '../db/queries/utterances.js'
 import { coerceError } from '../errors.js'
 import { writeRedactedCopy } from '../media/ffmpeg.js'
-import { mapSpeakers, parseTranscript } from '../workers/stages/parse-transcript.js'
-import { type RedactedUtterance, redactUtterances } from '../workers/stages/redact-utterances.js'
-import { scoreUtterances } from '../workers/stages/score-sentiment.js'
 import { storagePath } from './storage.js'
 
 const SUFFIXES = ['.transcript.json', '.json', '.vtt', '.srt']

@@ -5,7 +5,7 @@
  * reference speakers to maximise their overlap; frames within `collarMs` of a reference boundary
  * are not scored (250 ms, the usual collar); only frames inside `regions` count when given.
  */
-import type { Interval } from '../workers/types.js'
+import type { Interval } from '../analysis/types.js'
 
 export interface SpeakerTurn extends Interval {
   speaker: string

@@ -1,5 +1,5 @@
 /** Frame-level scoring of detected speech against a truth: 10 ms frames, counts that add across files. */
-import type { Interval } from '../workers/types.js'
+import type { Interval } from '../analysis/types.js'
 
 export interface FrameCounts {
   tp: number

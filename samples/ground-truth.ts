@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Interval, Segment, Speaker } from '../workers/types.js'
+import type { Interval, Segment, Speaker } from '../analysis/types.js'
 
 export const samplesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'calls')
 

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import type { Interval } from '../workers/types.js'
+import type { Interval } from '../analysis/types.js'
 
 const run = promisify(execFile)
 

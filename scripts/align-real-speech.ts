@@ -18,9 +18,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pocketsphinxModel } from '../analysis/stages/transcribe.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { REAL_SPEECH_CLIPS, type RealSpeechClip, TESTDATA_DIR } from '../samples/real-speech.js'
-import { pocketsphinxModel } from '../workers/stages/transcribe.js'
 
 const out = path.join(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -37,7 +37,18 @@ test("every error code the code can produce is in the README's error table", () 
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
   const table = new Set([...readme.matchAll(/^\| `(QA_ERR_[A-Z_]+)/gm)].map((m) => m[1]))
   const used = new Set<string>()
-  for (const dir of ['api', 'cli', 'db', 'pipeline', 'review', 'scorecards', 'workers', 'models']) {
+  for (const dir of [
+    'analysis',
+    'api',
+    'cli',
+    'db',
+    'media',
+    'pipeline',
+    'review',
+    'scorecards',
+    'workers',
+    'models',
+  ]) {
     for (const file of readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.ts')) continue
       const text = readFileSync(path.join(root, dir, file), 'utf8')

@@ -2,8 +2,9 @@
  * piscina entry: narrows the task and hands it to the stages. No logic lives here.
  * Failures come back as data: an Error's own `code` does not survive the thread boundary.
  */
+
+import { type AnalyzeCallResult, analyzeCall, assertAnalyzeCallTask } from '../analysis/analyze-call.js'
 import { coerceError, errorCode } from '../errors.js'
-import { type AnalyzeCallResult, analyzeCall, assertAnalyzeCallTask } from './analyze-call.js'
 
 export type AnalyzeCallOutcome =
   | { ok: true; result: AnalyzeCallResult }

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Interval } from '../../analysis/types.js'
 import { loadTruths, samplesDir } from '../../samples/ground-truth.js'
 import {
   CALL_PLANS,
@@ -18,7 +19,6 @@ import {
   renderCondition,
   writeConditionFile,
 } from '../../samples/real-speech.js'
-import type { Interval } from '../../workers/types.js'
 
 export type Role = 'agent' | 'customer' | 'speech'
 

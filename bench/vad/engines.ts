@@ -9,8 +9,8 @@
  */
 import { spawn } from 'node:child_process'
 import fvad from '@echogarden/fvad-wasm'
+import type { Interval } from '../../analysis/types.js'
 import { getSileroModel, type SileroVersion, type VadSampleRate } from '../../models/silero-vad.js'
-import type { Interval } from '../../workers/types.js'
 
 /** Whole file as float channels at `rate` (the bench holds a file in memory; the pipeline streams). */
 export function decodeChannels(

@@ -1,5 +1,5 @@
-import type { CallMetrics } from '../../workers/stages/compute-metrics.js'
-import type { SentimentSummary } from '../../workers/stages/summarize-sentiment.js'
+import type { CallMetrics } from '../../analysis/stages/compute-metrics.js'
+import type { SentimentSummary } from '../../analysis/stages/summarize-sentiment.js'
 import type { Queryable } from '../index.js'
 
 /** CallMetrics field → call_metrics column. The order is the parameter order of the upsert. */

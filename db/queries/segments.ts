@@ -1,5 +1,5 @@
-import type { ProsodicSegment } from '../../workers/stages/prosody.js'
-import type { Segment } from '../../workers/types.js'
+import type { ProsodicSegment } from '../../analysis/stages/prosody.js'
+import type { Segment } from '../../analysis/types.js'
 import type { Queryable } from '../index.js'
 
 /** Replaces a call's segments. Arrays as parameters: one statement, whatever the segment count. */

@@ -1,4 +1,4 @@
-import type { ScoredUtterance } from '../../workers/stages/score-sentiment.js'
+import type { ScoredUtterance } from '../../analysis/stages/score-sentiment.js'
 import type { Queryable } from '../index.js'
 
 /** Replaces a call's utterances in one statement (arrays as parameters). */

@@ -7,6 +7,8 @@ import path from 'node:path'
 import type PgBoss from 'pg-boss'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { resolveMetricsOptions } from '../../analysis/stages/compute-metrics.js'
+import { resolveVadOptions } from '../../analysis/stages/detect-voice-activity.js'
 import type { Database } from '../../db/index.js'
 import type { CallRow } from '../../db/queries/calls.js'
 import { createPool } from '../../pipeline/pool.js'
@@ -18,8 +20,6 @@ import {
   startQueueWorker,
 } from '../../pipeline/queue.js'
 import { ingest } from '../../pipeline/run.js'
-import { resolveMetricsOptions } from '../../workers/stages/compute-metrics.js'
-import { resolveVadOptions } from '../../workers/stages/detect-voice-activity.js'
 import { ffmpegPath, sample, tempDir } from '../helpers/audio.js'
 import { dropSchema, openTestDb, schemaFor, testDatabaseUrl, testDbKind } from '../helpers/db.js'
 

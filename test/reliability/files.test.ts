@@ -76,7 +76,7 @@ describe.runIf(testDbKind === 'pglite')('files', () => {
     writeFileSync(
       script,
       `import { execFile } from 'node:child_process'
-import { diesWithParent } from ${JSON.stringify(path.join(root, 'workers', 'temp.ts'))}
+import { diesWithParent } from ${JSON.stringify(path.join(root, 'analysis', 'temp.ts'))}
 const run = diesWithParent('sleep', [${JSON.stringify(marker)}])
 execFile(run.file, run.args)
 console.log('started')

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { pocketsphinxUnavailable } from '../../workers/stages/transcribe.js'
+import { pocketsphinxUnavailable } from '../../analysis/stages/transcribe.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'

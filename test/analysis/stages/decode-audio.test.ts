@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { analyzeCall } from '../../../analysis/analyze-call.js'
+import { decodeAudio } from '../../../analysis/stages/decode-audio.js'
 import { frameScore, loadTruths, truthSegments } from '../../../samples/ground-truth.js'
-import { analyzeCall } from '../../../workers/analyze-call.js'
-import { decodeAudio } from '../../../workers/stages/decode-audio.js'
 import { ffmpeg, ffmpegPath, sample, tempDir } from '../../helpers/audio.js'
 
 const tmp = tempDir()

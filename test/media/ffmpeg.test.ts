@@ -1,8 +1,8 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { analyzeCall } from '../../analysis/analyze-call.js'
 import { decodePcm, parseChannels, resolveFfmpeg } from '../../media/ffmpeg.js'
-import { analyzeCall } from '../../workers/analyze-call.js'
 import { sample, tempDir } from '../helpers/audio.js'
 
 const tmp = tempDir()

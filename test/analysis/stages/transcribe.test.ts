@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { normaliseWords, wordErrorRate } from '../../../samples/ground-truth.js'
 import {
   createPocketsphinxEngine,
   parseCtm,
   pocketsphinxUnavailable,
-} from '../../../workers/stages/transcribe.js'
+} from '../../../analysis/stages/transcribe.js'
+import { normaliseWords, wordErrorRate } from '../../../samples/ground-truth.js'
 import { ffmpeg, tempDir } from '../../helpers/audio.js'
 
 const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox'

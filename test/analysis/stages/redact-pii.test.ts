@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { cnIdValid, findPii, ibanValid, luhnValid, redactText } from '../../../workers/stages/redact-pii.js'
+import { cnIdValid, findPii, ibanValid, luhnValid, redactText } from '../../../analysis/stages/redact-pii.js'
 
 describe('redactText removes personal data', () => {
   test.each([

@@ -11,6 +11,8 @@ import { rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { analyzeCall } from '../../../analysis/analyze-call.js'
+import { resolveVadOptions } from '../../../analysis/stages/detect-voice-activity.js'
 import { countFrames, prf } from '../../../samples/frame-score.js'
 import {
   type Condition,
@@ -20,8 +22,6 @@ import {
   renderCondition,
   writeConditionFile,
 } from '../../../samples/real-speech.js'
-import { analyzeCall } from '../../../workers/analyze-call.js'
-import { resolveVadOptions } from '../../../workers/stages/detect-voice-activity.js'
 import { ffmpegPath } from '../../helpers/audio.js'
 
 const missing = realSpeechUnavailable()
@@ -71,7 +71,7 @@ describe.skipIf(missing)(`real speech (${missing ?? 'pocketsphinx-testdata'})`, 
 
 describe('options', () => {
   test('auto picks v5 at 8 kHz for telephone sources and v6 at 16 kHz for wider ones', async () => {
-    const { chooseModel } = await import('../../../workers/stages/detect-voice-activity.js')
+    const { chooseModel } = await import('../../../analysis/stages/detect-voice-activity.js')
     const auto = resolveVadOptions()
     expect(chooseModel(auto, 8000)).toEqual({ model: 'v5', sampleRate: 8000 })
     expect(chooseModel(auto, 44100)).toEqual({ model: 'v6', sampleRate: 16000 })

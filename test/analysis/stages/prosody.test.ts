@@ -1,11 +1,11 @@
 /** Prosody and arousal: the features on signals with known answers, and the flags on the sample calls. */
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { analyzeCall } from '../../../analysis/analyze-call.js'
+import { ProsodyTracker, scoreArousal } from '../../../analysis/stages/prosody.js'
+import { summarizeSentiment } from '../../../analysis/stages/summarize-sentiment.js'
+import type { Segment } from '../../../analysis/types.js'
 import { loadTruths, samplesDir } from '../../../samples/ground-truth.js'
-import { analyzeCall } from '../../../workers/analyze-call.js'
-import { ProsodyTracker, scoreArousal } from '../../../workers/stages/prosody.js'
-import { summarizeSentiment } from '../../../workers/stages/summarize-sentiment.js'
-import type { Segment } from '../../../workers/types.js'
 import { ffmpegPath } from '../../helpers/audio.js'
 
 const RATE = 8000

@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'vitest'
-import { ConfigError } from '../../../errors.js'
 import {
   computeMetrics,
   intersect,
   percentile,
   subtract,
   union,
-} from '../../../workers/stages/compute-metrics.js'
-import type { Segment } from '../../../workers/types.js'
+} from '../../../analysis/stages/compute-metrics.js'
+import type { Segment } from '../../../analysis/types.js'
+import { ConfigError } from '../../../errors.js'
 
 const a = (startMs: number, endMs: number): Segment => ({ speaker: 'agent', startMs, endMs })
 const c = (startMs: number, endMs: number): Segment => ({ speaker: 'customer', startMs, endMs })

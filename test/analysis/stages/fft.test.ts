@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PowerSpectrum } from '../../../workers/stages/fft.js'
+import { PowerSpectrum } from '../../../analysis/stages/fft.js'
 
 /** The power spectrum by the definition, O(n²). */
 function naive(x: ArrayLike<number>, w: ArrayLike<number>, size: number): number[] {

@@ -4,6 +4,9 @@
  */
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { analyzeCall } from '../../analysis/analyze-call.js'
+import { computeMetrics } from '../../analysis/stages/compute-metrics.js'
+import { defaultVadOptions } from '../../analysis/stages/detect-voice-activity.js'
 import {
   bridgePauses,
   frameScore,
@@ -11,9 +14,6 @@ import {
   samplesDir,
   truthSegments,
 } from '../../samples/ground-truth.js'
-import { analyzeCall } from '../../workers/analyze-call.js'
-import { computeMetrics } from '../../workers/stages/compute-metrics.js'
-import { defaultVadOptions } from '../../workers/stages/detect-voice-activity.js'
 import { ffmpegPath } from '../helpers/audio.js'
 
 const truths = loadTruths()
@@ -32,7 +32,7 @@ describe.each(truths)('$id', (truth) => {
       layout: 'auto',
       ffmpegPath,
     })
-    // A mono call's two voices are told apart too (workers/stages/diarize.ts): the truth per party.
+    // A mono call's two voices are told apart too (analysis/stages/diarize.ts): the truth per party.
     const mono = truth.layout === 'mono'
     const expectedSegments = truthSegments({ ...truth, layout: 'stereo-agent-left' })
     const score = frameScore(expectedSegments, result.segments, result.durationMs)
@@ -48,7 +48,7 @@ describe.each(truths)('$id', (truth) => {
       // The worker finds holds with music from the audio (announced ones need the transcript).
       holds: (truth.holds ?? []).filter((h) => h.music),
     })
-    // The defaults are chosen on real speech (test/workers/stages/detect-voice-activity.test.ts
+    // The defaults are chosen on real speech (test/analysis/stages/detect-voice-activity.test.ts
     // and the README); on these synthetic voices, whose onsets and offsets are harder than real
     // speech's, Silero's probability stays up 100–200 ms past an offset in line noise. Measured
     // worst cases: dead air 139 ms short, talk 245 ms long per segment (mono), 171 (stereo).

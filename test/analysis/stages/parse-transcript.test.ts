@@ -7,7 +7,7 @@ import {
   mapSpeakers,
   parseTranscript,
   type RawUtterance,
-} from '../../../workers/stages/parse-transcript.js'
+} from '../../../analysis/stages/parse-transcript.js'
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'transcripts')
 const load = (file: string) =>

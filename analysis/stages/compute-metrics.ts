@@ -49,7 +49,7 @@ export interface CallMetrics {
   deadAirCount: number
   deadAirTotalMs: number
   deadAirLongestMs: number
-  /** Announced or music-filled silences (workers/stages/detect-holds.ts). */
+  /** Announced or music-filled silences (analysis/stages/detect-holds.ts). */
   holdCount: number
   holdTotalMs: number
   holdLongestMs: number

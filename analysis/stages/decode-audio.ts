@@ -167,7 +167,7 @@ function checkComplete(name: string, source: SourceInfo, samples: number, rate: 
   }
 }
 
-/** A WAV file read without ffmpeg (workers/wav.ts): same channels, same rate, same samples. */
+/** A WAV file read without ffmpeg (analysis/wav.ts): same channels, same rate, same samples. */
 function readWavDirect(
   inputPath: string,
   wav: WavLayout,

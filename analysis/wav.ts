@@ -3,7 +3,7 @@
  * without starting ffmpeg. Starting ffmpeg from a worker costs ~90 ms of CPU per call (the fork of
  * a process holding the model, then ffmpeg's own start-up): a third of the whole budget for a
  * 50-second call at 200× real time. Anything this module does not recognise, or would have to
- * resample, goes to ffmpeg as before (workers/ffmpeg.ts); both paths give the same samples.
+ * resample, goes to ffmpeg as before (media/ffmpeg.ts); both paths give the same samples.
  */
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { analyzeCall } from '../../../workers/analyze-call.js'
+import { analyzeCall } from '../../../analysis/analyze-call.js'
 import { ffmpeg, ffmpegPath, sample, tempDir } from '../../helpers/audio.js'
 
 const tmp = tempDir()

@@ -3,7 +3,7 @@
  * you on hold for two minutes?", "请您稍等") or filled with music as a hold, with its own etiquette;
  * dead air is silence nobody announced. A silence is a hold when:
  *  - the agent said a hold phrase in the 20 s before it (English and Chinese, configurable); or
- *  - music or tones play on the line through most of it (workers/stages/detect-music.ts).
+ *  - music or tones play on the line through most of it (analysis/stages/detect-music.ts).
  * Phrases are matched with the scorecard matcher's tolerance, on trusted transcripts only: nothing
  * automatic comes from low-confidence text.
  */

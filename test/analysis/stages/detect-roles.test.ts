@@ -1,6 +1,6 @@
 /** Who is the agent, from what each party says and who speaks first (English and Chinese). */
 import { describe, expect, test } from 'vitest'
-import { detectRoles } from '../../../workers/stages/detect-roles.js'
+import { detectRoles } from '../../../analysis/stages/detect-roles.js'
 
 const seg = (speaker: string, startMs: number, endMs: number) => ({ speaker, startMs, endMs })
 const say = (speaker: string, startMs: number, endMs: number, text: string) => ({

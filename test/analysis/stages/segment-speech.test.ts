@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { SpeechSegmenter } from '../../../workers/stages/segment-speech.js'
+import { SpeechSegmenter } from '../../../analysis/stages/segment-speech.js'
 
 const RATE = 8000
 const WINDOW = 256 // 32 ms at 8 kHz

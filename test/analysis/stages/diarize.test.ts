@@ -1,9 +1,10 @@
 /**
- * Two voices on one channel: mono mixes of two-party calls, split by workers/stages/diarize.ts
+ * Two voices on one channel: mono mixes of two-party calls, split by analysis/stages/diarize.ts
  * and named agent/customer (the first voice is the agent's on an inbound call), scored by DER.
  */
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { analyzeCall } from '../../../analysis/analyze-call.js'
 import { derOf, diarizationErrors } from '../../../samples/der.js'
 import { loadTruths, samplesDir } from '../../../samples/ground-truth.js'
 import {
@@ -15,7 +16,6 @@ import {
   renderCondition,
   writeConditionFile,
 } from '../../../samples/real-speech.js'
-import { analyzeCall } from '../../../workers/analyze-call.js'
 import { ffmpeg, ffmpegPath, tempDir } from '../../helpers/audio.js'
 
 const tmp = tempDir()

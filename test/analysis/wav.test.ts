@@ -1,12 +1,12 @@
 /**
- * WAV files read without ffmpeg (workers/wav.ts) give the same samples as ffmpeg's decode of the
+ * WAV files read without ffmpeg (analysis/wav.ts) give the same samples as ffmpeg's decode of the
  * same file, for every encoding recorders write, and odd but valid headers.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { decodeAudio } from '../../workers/stages/decode-audio.js'
-import { parseWavHeader, probeWav } from '../../workers/wav.js'
+import { decodeAudio } from '../../analysis/stages/decode-audio.js'
+import { parseWavHeader, probeWav } from '../../analysis/wav.js'
 import { ffmpeg, ffmpegPath, sample, tempDir } from '../helpers/audio.js'
 
 const tmp = tempDir()

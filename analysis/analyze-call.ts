@@ -226,7 +226,7 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     return { ...again, channelCheck: channelCheck as ChannelCheck }
   }
   const layout: ChannelLayout = oneChannel === undefined ? audio.layout : 'mono'
-  // On one channel, two voices are told apart (workers/stages/diarize.ts): the first is the
+  // On one channel, two voices are told apart (analysis/stages/diarize.ts): the first is the
   // agent's on inbound calls, the customer's on outbound ones (role cues may swap them at save).
   const channel = oneChannel ?? 0
   let diarization: Diarization | undefined
