@@ -9,7 +9,6 @@ import type { Database } from '../../db/index.js'
 import { daysOfCalls, refreshDailyStats } from '../../db/queries/daily-stats.js'
 import { audit } from '../../db/queries/users.js'
 import { ValidationError } from '../../errors.js'
-import { completeAssignments } from '../../review/assignments.js'
 import { completeCalibrationIfDone } from '../../review/calibration-sessions.js'
 import {
   applyChanges,
@@ -20,6 +19,7 @@ import {
   lockDraft,
   openReview,
 } from '../../review/evaluations.js'
+import { completeAssignments } from '../../review/samples.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
