@@ -23,6 +23,7 @@ import { CallqaError, type ErrorCode, isTransientDbError, ValidationError } from
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { type LinkSigner, linkSigner } from './links.js'
+import { audioRoutes } from './routes/audio.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
 import { clipRoutes } from './routes/clips.js'
@@ -364,7 +365,8 @@ export async function buildServer({
 
   await app.register(
     async (v1) => {
-      await callRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath, links })
+      await callRoutes(v1 as unknown as Api, { db, storageDir })
+      await audioRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath, links })
       await userRoutes(v1 as unknown as Api, { db, tokenDays })
       await reviewRoutes(v1 as unknown as Api, { db })
       await trendRoutes(v1 as unknown as Api, { db })

@@ -1,23 +1,15 @@
 /**
- * Calls: list and search (filters, transcript search, cursor pagination), detail, and the audio
- * with HTTP Range so a player can seek. Agents see only their own calls.
+ * Calls over HTTP: list and search (filters, transcript search, cursor pagination), one call's
+ * detail, its utterances a page at a time, and deletion. Agents see only their own calls
+ * (review/access.ts); the recording itself is served by audio.ts.
  */
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import path from 'node:path'
-import { type Static, Type } from 'typebox'
-import { addCallFilters, Conditions } from '../../db/conditions.js'
+import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { listEvaluations } from '../../db/queries/scorecards.js'
-import { listProsodicSegments } from '../../db/queries/segments.js'
-import type { UserRow } from '../../db/queries/users.js'
-import { listUtterances } from '../../db/queries/utterances.js'
-import { ConflictError, NotFoundError, RangeNotSatisfiableError, ValidationError } from '../../errors.js'
-import { writePlayableCopy } from '../../media/ffmpeg.js'
+import { searchCalls } from '../../db/queries/call-search.js'
+import { NotFoundError } from '../../errors.js'
 import { deleteCalls } from '../../pipeline/lifecycle.js'
-import { strictIsoDate } from '../../pipeline/metadata.js'
-import { playableCopy, storagePath } from '../../pipeline/storage.js'
-import type { LinkSigner } from '../links.js'
+import { agentScope } from '../../review/access.js'
+import { callDetail, readableCall, UTTERANCE_PAGE, utterancePage } from '../../review/calls.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
@@ -76,84 +68,9 @@ const CallSummary = Type.Object({
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
 
-/** Utterances per response: a 61,000-utterance transcript made one 30 MB answer. */
-export const UTTERANCE_PAGE = 1000
-
-async function utterancePage(db: Database, callId: number, afterSeq: number, limit: number) {
-  const rows = await listUtterances(db, callId, { afterSeq, limit: limit + 1 })
-  const items = rows.slice(0, limit).map(({ text: _t, ...u }) => ({ ...u }))
-  const next = rows.length > limit ? (items.at(-1)?.seq ?? null) : null
-  const total =
-    afterSeq < 0 && next === null
-      ? items.length
-      : Number(
-          (
-            await db.query<{ n: number }>('SELECT count(*)::int AS n FROM utterances WHERE call_id = $1', [
-              callId,
-            ])
-          ).rows[0]?.n ?? 0,
-        )
-  return { items, next, asDetail: { utterances: items, utterances_total: total, utterances_next: next } }
-}
-
-function encodeCursor(sortKey: string, id: number): string {
-  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url')
-}
-function decodeCursor(cursor: string): [string, number] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    // Exactly what encodeCursor writes: a UTC timestamp and a call id; anything else (a forged
-    // cursor) is refused here rather than failing in the database.
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value[0]) &&
-      strictIsoDate(value[0]) !== undefined &&
-      Number.isSafeInteger(value[1]) &&
-      value[1] > 0 &&
-      value[1] <= 2 ** 53
-    )
-      return [value[0], value[1]]
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('cursor is not one this API returned')
-}
-
-/** Agents are limited to their own calls: an extra condition on every query. */
-function ownership(user: UserRow | undefined, params: unknown[]): string {
-  if (user?.role !== 'agent') return ''
-  params.push(user.agent_id ?? user.name)
-  return ` AND c.agent_id = $${params.length}`
-}
-
-async function loadCall(db: Database, id: number, user: UserRow | undefined) {
-  const params: unknown[] = [id]
-  const own = ownership(user, params)
-  const res = await db.query<Record<string, unknown>>(
-    `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team, c.queue,
-            c.direction, c.language, c.csat, c.disposition, c.channel_layout, c.transcript_status,
-            c.transcript_format, c.transcript_error, c.error_code, c.error_message, c.storage_uri,
-            c.redacted_audio_uri, c.speakers_swapped, c.audio_format, c.channel_check, c.transcript_confidence,
-            c.transcript_trusted, c.role_decision, c.diarization, c.created_at, c.processed_at
-     FROM calls c WHERE c.id = $1${own}`,
-    params,
-  )
-  // Another agent's call is "not found", not "forbidden": its existence is not theirs to know.
-  const call = res.rows[0]
-  if (!call) throw new NotFoundError(`no call ${id}`)
-  return call
-}
-
 export async function callRoutes(
   app: Api,
-  {
-    db,
-    storageDir,
-    ffmpegPath,
-    links,
-  }: { db: Database; storageDir: string; ffmpegPath: string; links: LinkSigner },
+  { db, storageDir }: { db: Database; storageDir: string },
 ): Promise<void> {
   app.get(
     '/calls',
@@ -172,68 +89,7 @@ export async function callRoutes(
         },
       },
     },
-    async (request) => {
-      const q = request.query
-      const where = addCallFilters(new Conditions(), q)
-      if (q.status) where.add('c.status = ?', q.status)
-      if (q.sentiment_end_max !== undefined) where.add('m.customer_sentiment_end <= ?', q.sentiment_end_max)
-      if (q.sentiment_end_min !== undefined) where.add('m.customer_sentiment_end >= ?', q.sentiment_end_min)
-      if (q.trend_max !== undefined) where.add('m.customer_sentiment_trend <= ?', q.trend_max)
-      if (q.dead_air_min_ms !== undefined) where.add('m.dead_air_longest_ms >= ?', q.dead_air_min_ms)
-      const scorecardParam = q.scorecard ? where.param(q.scorecard) : 'NULL'
-      const qa = `(SELECT max(e.percent) FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
-                   WHERE e.call_id = c.id AND e.source = 'auto' AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam}))`
-      if (q.qa_min !== undefined) where.add(`${qa} >= ?`, q.qa_min)
-      if (q.qa_max !== undefined) where.add(`${qa} <= ?`, q.qa_max)
-      if (q.failed_item)
-        where.add(
-          `EXISTS (SELECT 1 FROM evaluations e JOIN evaluation_items i ON i.evaluation_id = e.id
-                   WHERE e.call_id = c.id AND e.source = 'auto' AND i.result = 'fail' AND i.item_key = ?)`,
-          q.failed_item,
-        )
-      if (q.q) {
-        // Han text has no spaces for a word index: substring search; otherwise full-text search.
-        if (/\p{Script=Han}/u.test(q.q))
-          where.add(
-            `EXISTS (SELECT 1 FROM utterances u WHERE u.call_id = c.id AND strpos(u.text_redacted, ?) > 0)`,
-            q.q,
-          )
-        else
-          where.add(
-            `EXISTS (SELECT 1 FROM utterances u WHERE u.call_id = c.id
-                     AND to_tsvector('simple', u.text_redacted) @@ plainto_tsquery('simple', ?))`,
-            q.q,
-          )
-      }
-      const sortKey = 'coalesce(c.started_at, c.created_at)'
-      if (q.cursor) {
-        const [at, id] = decodeCursor(q.cursor)
-        where.raw(`(${sortKey}, c.id) < (${where.param(at)}::timestamptz, ${where.param(id)})`)
-      }
-      const own = ownership(request.user, where.params)
-      const limit = q.limit ?? 50
-      const limitParam = where.param(limit + 1)
-      const res = await db.query<Record<string, unknown> & { id: number; sort_key: string }>(
-        `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team,
-                c.queue, c.direction, c.language, c.transcript_status, ${qa} AS qa_percent,
-                m.customer_sentiment_end, m.customer_sentiment_trend, m.dead_air_longest_ms,
-                to_char(${sortKey} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
-         FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
-         WHERE ${where.sql}${own}
-         ORDER BY ${sortKey} DESC, c.id DESC
-         LIMIT ${limitParam}`,
-        where.params,
-      )
-      const rows = res.rows.slice(0, limit)
-      const last = rows[rows.length - 1]
-      return {
-        items: rows.map(({ sort_key: _, ...row }) => ({
-          ...(row as unknown as Static<typeof CallSummary>),
-          started_at: row.started_at ? new Date(row.started_at as string).toISOString() : null,
-        })),
-        next_cursor: res.rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
-      }
-    },
+    async (request) => searchCalls(db, request.query, agentScope(request.user)),
   )
 
   app.get(
@@ -260,108 +116,7 @@ export async function callRoutes(
         },
       },
     },
-    async (request) => {
-      const call = await loadCall(db, request.params.id, request.user)
-      const metrics = await db.query('SELECT * FROM call_metrics WHERE call_id = $1', [call.id])
-      const { storage_uri: _, redacted_audio_uri: redacted, ...rest } = call
-      return {
-        call: { ...rest, has_redacted_audio: redacted !== null },
-        metrics: metrics.rows[0] ?? null,
-        segments: (await listProsodicSegments(db, call.id as number)).map((s) => ({ ...s })),
-        // Only the redacted text leaves the server; a long transcript comes in pages.
-        ...(await utterancePage(db, call.id as number, -1, UTTERANCE_PAGE)).asDetail,
-        // Blind calibration reviews stay with their reviewer until the session completes; agents
-        // see automatic and submitted evaluations only.
-        evaluations: (await listEvaluations(db, call.id as number))
-          .filter((e) =>
-            request.user?.role === 'agent'
-              ? e.calibration_id === null && e.status !== 'draft'
-              : e.calibration_status !== 'open' || e.reviewer_id === request.user?.id,
-          )
-          .map((e) => ({ ...e })),
-      }
-    },
-  )
-
-  app.get(
-    '/calls/:id/audio',
-    {
-      config: { roles: ALL_READERS, signedLinks: true },
-      schema: {
-        summary:
-          'The recording (or its redacted copy), with HTTP Range support; also reachable by a signed link (POST /calls/{id}/audio-link) instead of a bearer token',
-        tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        querystring: Type.Object(
-          {
-            ...AudioQuery.properties,
-            // A signed link's own parameters (see POST /calls/{id}/audio-link).
-            exp: Type.Optional(Type.String()),
-            u: Type.Optional(Type.String()),
-            sig: Type.Optional(Type.String()),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Any({ description: 'the whole file' }),
-          206: Type.Any({ description: 'the requested byte range' }),
-          ...errors,
-          416: ErrorBody,
-        },
-      },
-    },
-    async (request, reply) => {
-      const call = await loadCall(db, request.params.id, request.user)
-      // Only what decoded as audio is ever served as audio: a stored file that failed to decode
-      // (not audio at all, perhaps not even meant to be) is not played back.
-      if (call.audio_format === null || call.audio_format === undefined)
-        throw new ConflictError(
-          call.status === 'failed'
-            ? `call ${call.id} did not decode as audio; there is nothing to play`
-            : `call ${call.id} is ${call.status}; it can be played once it has been analysed`,
-        )
-      const stored = request.query.redacted ? call.redacted_audio_uri : call.storage_uri
-      if (typeof stored !== 'string')
-        throw new NotFoundError(
-          request.query.redacted ? 'this call has no redacted copy' : 'no recording stored',
-        )
-      // Redacted copies are 16-bit WAV already; recordings in codecs browsers do not play get one.
-      const key =
-        request.query.playable && !request.query.redacted
-          ? await playableCopy(
-              storageDir,
-              stored,
-              (call.audio_format as { codec?: string } | null)?.codec,
-              (inputPath, outputPath) => writePlayableCopy({ inputPath, outputPath, ffmpegPath }),
-            )
-          : stored
-      const file = storagePath(storageDir, key)
-      const size = (await stat(file)).size
-      const type = AUDIO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
-      reply.header('accept-ranges', 'bytes').header('content-type', type)
-      const range = request.headers.range
-      if (range === undefined) {
-        reply.header('content-length', size)
-        return reply.send(createReadStream(file))
-      }
-      const parsed = parseRange(range, size)
-      // RFC 9110 §14.2: a Range the server does not support (another unit, several ranges, bad
-      // syntax) is ignored, and the whole file is sent.
-      if (parsed === 'ignore') {
-        reply.header('content-length', size)
-        return reply.send(createReadStream(file))
-      }
-      if (!parsed) {
-        reply.header('content-range', `bytes */${size}`)
-        throw new RangeNotSatisfiableError(`range "${range}" cannot be satisfied (size ${size})`)
-      }
-      const [start, end] = parsed
-      reply
-        .code(206)
-        .header('content-range', `bytes ${start}-${end}/${size}`)
-        .header('content-length', end - start + 1)
-      return reply.send(createReadStream(file, { start, end }))
-    },
+    async (request) => callDetail(db, request.params.id, request.user),
   )
 
   app.get(
@@ -391,7 +146,7 @@ export async function callRoutes(
       },
     },
     async (request) => {
-      const call = await loadCall(db, request.params.id, request.user)
+      const call = await readableCall(db, request.params.id, request.user)
       const page = await utterancePage(
         db,
         call.id as number,
@@ -426,76 +181,4 @@ export async function callRoutes(
       return { call_id: request.params.id, deleted: true, files: report.files }
     },
   )
-
-  app.post(
-    '/calls/:id/audio-link',
-    {
-      config: { roles: ALL_READERS },
-      schema: {
-        summary:
-          'A signed link to the audio (15 minutes, this user, this variant) for players that cannot send a token',
-        tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        body: AudioQuery,
-        response: {
-          200: Type.Object({ url: Type.String(), expires_at: Type.String({ format: 'date-time' }) }),
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
-      // The same checks as the audio itself: the call exists and this user may see it.
-      const call = await loadCall(db, request.params.id, request.user)
-      if (request.body.redacted && call.redacted_audio_uri === null)
-        throw new NotFoundError('this call has no redacted copy')
-      const query = new URLSearchParams()
-      if (request.body.playable) query.set('playable', 'true')
-      if (request.body.redacted) query.set('redacted', 'true')
-      const base = `/v1/calls/${call.id}/audio${query.size ? `?${query}` : ''}`
-      const { url, expiresAt } = links.sign(base, request.user?.id as number)
-      return { url, expires_at: expiresAt.toISOString() }
-    },
-  )
-}
-
-const AudioQuery = Type.Object(
-  {
-    redacted: Type.Optional(Type.Boolean({ description: 'the copy with personal data silenced' })),
-    playable: Type.Optional(
-      Type.Boolean({
-        description: 'a copy browsers play (16-bit WAV) when the recording is in another codec',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-)
-
-const AUDIO_TYPES: Record<string, string> = {
-  '.wav': 'audio/wav',
-  '.flac': 'audio/flac',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.m4a': 'audio/mp4',
-}
-
-/**
- * One `bytes=` range (first-last, first-, or -suffix) → inclusive [start, end]; undefined when it
- * cannot be satisfied (416); 'ignore' for a Range this server does not serve (another unit,
- * several ranges, bad syntax), which gets the whole file.
- */
-export function parseRange(header: string, size: number): [number, number] | undefined | 'ignore' {
-  const m = /^bytes=(\d*)-(\d*)$/i.exec(header.trim())
-  if (!m || (m[1] === '' && m[2] === '')) return 'ignore'
-  if (size === 0) return undefined
-  if (m[1] === '') {
-    const suffix = Number(m[2])
-    if (suffix === 0) return undefined
-    return [Math.max(0, size - suffix), size - 1]
-  }
-  const start = Number(m[1])
-  if (m[2] !== '' && Number(m[2]) < start) return 'ignore'
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
-  if (start >= size || end < start) return undefined
-  return [start, end]
 }
