@@ -19,12 +19,6 @@ export function agentScope(user: Pick<UserRow, 'role' | 'agent_id' | 'name'> | u
   return user.agent_id ?? user.name
 }
 
-/** Whether a call with this agent belongs to what the user may see. */
-export function mayReadCallOf(user: UserRow | undefined, callAgentId: string | null): boolean {
-  const scope = agentScope(user)
-  return scope === null || callAgentId === scope
-}
-
 /**
  * The evaluations of a call the user sees beside it: agents the automatic and submitted ones
  * (a draft is a reviewer's work in progress, a calibration review grades the reviewer); others all

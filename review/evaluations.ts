@@ -6,71 +6,35 @@
  * coded errors (errors.ts) that the API maps to statuses.
  */
 import type { Database, Queryable } from '../db/index.js'
-import { audit, type UserRow } from '../db/queries/users.js'
+import { callForReader } from '../db/queries/call-search.js'
+import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
+import {
+  copyToDraft,
+  type EvaluationRow,
+  evaluationById,
+  findReview,
+  type ItemRow,
+  lockEvaluation,
+  markSubmitted,
+  saveItems,
+  saveScore,
+} from '../db/queries/evaluations.js'
+import { audit, auditMany, type UserRow } from '../db/queries/users.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js'
 import { type ItemResult, rescoreItems } from '../scorecards/evaluate.js'
-import type { ScorecardDefinition } from '../scorecards/schema.js'
-import { calibrationReviewVisible } from './calibration-sessions.js'
+import { agentScope } from './access.js'
+import { calibrationReviewVisible, completeCalibrationIfDone } from './calibration-sessions.js'
+import { completeAssignments } from './samples.js'
 
-export interface ItemRow {
-  seq: number
-  section_key: string
-  item_key: string
-  kind: ItemResult['kind']
-  result: ItemResult['result']
-  auto_result: ItemResult['result'] | null
-  points: number
-  max_points: number
-  occurrences: number
-  critical: boolean
-  fatal: boolean
-  evidence: ItemResult['evidence']
-  comment: string | null
-}
-
-export interface EvaluationRow {
-  id: number
-  call_id: number
-  scorecard_id: number
-  source: 'auto' | 'review'
-  status: 'draft' | 'submitted' | 'final'
-  reviewer_id: number | null
-  based_on: number | null
-  calibration_id: number | null
-  score: number
-  max_score: number
-  percent: number
-  passed: boolean
-  fatal_failed: boolean
-  critical_failed: string[]
-  pending: number
-  comment: string | null
-  submitted_at: string | null
-  definition: ScorecardDefinition
-  scorecard_key: string
-  scorecard_version: number
-}
+export type { EvaluationRow, ItemRow } from '../db/queries/evaluations.js'
 
 export async function loadEvaluation(
   db: Queryable,
   id: number,
 ): Promise<{ evaluation: EvaluationRow; items: ItemRow[] }> {
-  const res = await db.query<EvaluationRow>(
-    `SELECT e.id, e.call_id, e.scorecard_id, e.source, e.status, e.reviewer_id, e.based_on, e.calibration_id, e.score, e.max_score,
-            e.percent, e.passed, e.fatal_failed, e.critical_failed, e.pending, e.comment, e.submitted_at,
-            s.definition, s.key AS scorecard_key, s.version AS scorecard_version
-     FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id WHERE e.id = $1`,
-    [id],
-  )
-  const evaluation = res.rows[0]
-  if (!evaluation) throw new NotFoundError(`no evaluation ${id}`)
-  const items = await db.query<ItemRow>(
-    `SELECT seq, section_key, item_key, kind, result, auto_result, points, max_points, occurrences, critical, fatal,
-            evidence, comment
-     FROM evaluation_items WHERE evaluation_id = $1 ORDER BY seq`,
-    [id],
-  )
-  return { evaluation, items: items.rows }
+  const loaded = await evaluationById(db, id)
+  if (!loaded) throw new NotFoundError(`no evaluation ${id}`)
+  return loaded
 }
 
 /**
@@ -83,7 +47,7 @@ export async function lockDraft(
   user: UserRow | undefined,
   verb: 'change' | 'submit',
 ) {
-  await tx.query('SELECT id FROM evaluations WHERE id = $1 FOR UPDATE', [id])
+  await lockEvaluation(tx, id)
   const loaded = await loadEvaluation(tx, id)
   const { evaluation } = loaded
   if (evaluation.source !== 'review') throw new ValidationError(`evaluation ${id} is not a review`)
@@ -114,12 +78,10 @@ export async function assertMayRead(
   evaluation: Pick<EvaluationRow, 'id' | 'call_id' | 'calibration_id' | 'reviewer_id' | 'status' | 'source'>,
   user: UserRow | undefined,
 ): Promise<void> {
-  if (user?.role === 'agent') {
-    const own = await db.query(`SELECT 1 FROM calls WHERE id = $1 AND agent_id = $2`, [
-      evaluation.call_id,
-      user.agent_id ?? user.name,
-    ])
-    if (own.rows.length === 0 || evaluation.calibration_id !== null || evaluation.status === 'draft')
+  const agent = agentScope(user)
+  if (agent !== null) {
+    const own = await callForReader(db, evaluation.call_id, agent)
+    if (!own || evaluation.calibration_id !== null || evaluation.status === 'draft')
       throw new NotFoundError(`no evaluation ${evaluation.id}`)
     return
   }
@@ -140,61 +102,33 @@ export async function openReview(
   reviewer: number,
   calibrationId: number | null,
 ): Promise<{ id: number; created: boolean }> {
-  const existing = await db.query<{ id: number }>(
-    `SELECT id FROM evaluations WHERE source = 'review' AND call_id = $1 AND scorecard_id = $2 AND reviewer_id = $3
-       AND calibration_id IS NOT DISTINCT FROM $4`,
-    [auto.call_id, auto.scorecard_id, reviewer, calibrationId],
-  )
-  if (existing.rows[0]) return { id: existing.rows[0].id, created: false }
-  let id: number
+  const key = { callId: auto.call_id, scorecardId: auto.scorecard_id, reviewerId: reviewer, calibrationId }
+  const existing = await findReview(db, key)
+  if (existing !== undefined) return { id: existing, created: false }
   try {
-    id = await createReview()
-  } catch (err) {
-    // Opened twice at once (a double click): the other request made the draft; this one returns it.
-    if ((err as { code?: string }).code !== '23505') throw err
-    const made = await db.query<{ id: number }>(
-      `SELECT id FROM evaluations WHERE source = 'review' AND call_id = $1 AND scorecard_id = $2 AND reviewer_id = $3
-         AND calibration_id IS NOT DISTINCT FROM $4`,
-      [auto.call_id, auto.scorecard_id, reviewer, calibrationId],
-    )
-    if (!made.rows[0]) throw err
-    return { id: made.rows[0].id, created: false }
-  }
-  return { id, created: true }
-
-  function createReview() {
-    return db.withTransaction(async (tx) => {
-      const created = await tx.query<{ id: number }>(
-        `INSERT INTO evaluations (call_id, scorecard_id, source, status, reviewer_id, based_on, calibration_id, score,
-         max_score, percent, passed, fatal_failed, critical_failed, pending)
-       SELECT call_id, scorecard_id, 'review', 'draft', $2, id, $3, score, max_score, percent, passed, fatal_failed,
-         critical_failed, pending
-       FROM evaluations WHERE id = $1 RETURNING id`,
-        [auto.id, reviewer, calibrationId],
-      )
-      const reviewId = created.rows[0]?.id as number
-      const copied = await tx.query(
-        `INSERT INTO evaluation_items (evaluation_id, seq, section_key, item_key, kind, result, auto_result, points,
-         max_points, occurrences, critical, fatal, evidence)
-       SELECT $2, seq, section_key, item_key, kind, result, result, points, max_points, occurrences, critical,
-         fatal, evidence
-       FROM evaluation_items WHERE evaluation_id = $1`,
-        [auto.id, reviewId],
-      )
+    const id = await db.withTransaction(async (tx) => {
+      const draft = await copyToDraft(tx, auto.id, reviewer, calibrationId)
       await audit(tx, {
         userId: reviewer,
         action: 'review.open',
         entity: 'evaluation',
-        entityId: reviewId,
+        entityId: draft.id,
         after: {
           based_on: auto.id,
           percent: auto.percent,
-          items: copied.rowCount ?? null,
+          items: draft.items,
           ...(calibrationId === null ? {} : { calibration_id: calibrationId }),
         },
       })
-      return reviewId
+      return draft.id
     })
+    return { id, created: true }
+  } catch (err) {
+    // Opened twice at once (a double click): the other request made the draft; this one returns it.
+    if ((err as { code?: string }).code !== '23505') throw err
+    const made = await findReview(db, key)
+    if (made === undefined) throw err
+    return { id: made, created: false }
   }
 }
 
@@ -215,6 +149,8 @@ export async function applyChanges(
 ): Promise<{ before: number; after: number }> {
   const id = evaluation.id
   const byKey = new Map(items.map((i) => [i.item_key, i]))
+  const itemAudits: Array<Parameters<typeof audit>[1]> = []
+  // Every change is applied in memory first; a bad key refuses the whole save before any write.
   for (const change of changes.items ?? []) {
     const item = byKey.get(change.item_key)
     if (!item) throw new ValidationError(`no item "${change.item_key}" on this scorecard`)
@@ -223,11 +159,7 @@ export async function applyChanges(
     if (change.comment !== undefined) item.comment = change.comment
     const after = { result: item.result, comment: item.comment }
     if (before.result === after.result && before.comment === after.comment) continue
-    await tx.query(
-      'UPDATE evaluation_items SET result = $3, comment = $4 WHERE evaluation_id = $1 AND item_key = $2',
-      [id, item.item_key, item.result, item.comment],
-    )
-    await audit(tx, {
+    itemAudits.push({
       userId,
       action: `${prefix}.item`,
       entity: 'evaluation',
@@ -249,28 +181,28 @@ export async function applyChanges(
     fatal: i.fatal,
     evidence: i.evidence,
   }))
+  // The score always comes from the card, never from the client: one overridden answer can move
+  // points elsewhere (a fatal item zeroes the call, a deduction cap spreads).
   const scored = rescoreItems(evaluation.definition, results)
-  for (const item of scored.items)
-    await tx.query('UPDATE evaluation_items SET points = $3 WHERE evaluation_id = $1 AND item_key = $2', [
-      id,
-      item.key,
-      item.points,
-    ])
-  const comment = changes.comment === undefined ? evaluation.comment : changes.comment
-  await tx.query(
-    `UPDATE evaluations SET score = $2, percent = $3, passed = $4, fatal_failed = $5, critical_failed = $6::text[],
-         pending = $7, comment = $8, updated_at = now() WHERE id = $1`,
-    [
-      id,
-      scored.score,
-      scored.percent,
-      scored.passed,
-      scored.fatalFailed,
-      scored.criticalFailed,
-      scored.pending,
-      comment,
-    ],
+  const points = new Map(scored.items.map((i) => [i.key, i.points]))
+  const changed = items.filter(
+    (i) =>
+      itemAudits.some((a) => (a.after as { item_key: string }).item_key === i.item_key) ||
+      points.get(i.item_key) !== i.points,
   )
+  await saveItems(
+    tx,
+    id,
+    changed.map((i) => ({
+      item_key: i.item_key,
+      result: i.result,
+      comment: i.comment,
+      points: points.get(i.item_key) ?? i.points,
+    })),
+  )
+  await auditMany(tx, itemAudits)
+  const comment = changes.comment === undefined ? evaluation.comment : changes.comment
+  await saveScore(tx, id, scored, comment)
   if (comment !== evaluation.comment || scored.percent !== evaluation.percent)
     await audit(tx, {
       userId,
@@ -284,3 +216,46 @@ export async function applyChanges(
 }
 
 /** An evaluation as the API shows it: items with their card's labels, the card itself left out. */
+
+/**
+ * The one place a human evaluation starts to stand for its call (a review submitted, a dispute
+ * decided with changes): the trends of the call's day are recomputed in the same transaction. A
+ * path that changes what stands without coming through here would leave the trends silently wrong.
+ */
+export async function evaluationStands(tx: Queryable, callId: number): Promise<void> {
+  await refreshDailyStats(tx, await daysOfCalls(tx, [callId]))
+}
+
+/**
+ * Submits a draft review: every manual item answered, then submitted and audited. A calibration
+ * review completes its session once every participant has submitted, and never counts in the
+ * trends (it grades the reviewer, not the agent); any other review closes the reviewer's
+ * assignment of the call and now stands for it.
+ */
+export async function submitReview(tx: Queryable, id: number, user: UserRow | undefined): Promise<void> {
+  const { evaluation, items } = await lockDraft(tx, id, user, 'submit')
+  const pending = items.filter((i) => i.result === 'pending').map((i) => i.item_key)
+  if (pending.length > 0)
+    throw new ValidationError('answer every manual item before submitting', { details: { pending } })
+  await markSubmitted(tx, id)
+  await audit(tx, {
+    userId: user?.id ?? null,
+    action: 'review.submit',
+    entity: 'evaluation',
+    entityId: id,
+    before: { status: 'draft' },
+    after: { status: 'submitted', percent: evaluation.percent, passed: evaluation.passed },
+  })
+  if (evaluation.calibration_id !== null) {
+    await completeCalibrationIfDone(tx, evaluation.calibration_id, user?.id ?? null)
+    return
+  }
+  if (evaluation.reviewer_id !== null)
+    await completeAssignments(tx, {
+      evaluationId: id,
+      callId: evaluation.call_id,
+      reviewerId: evaluation.reviewer_id,
+      scorecardKey: evaluation.scorecard_key,
+    })
+  await evaluationStands(tx, evaluation.call_id)
+}

@@ -6,10 +6,8 @@
  */
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { daysOfCalls, refreshDailyStats } from '../../db/queries/daily-stats.js'
-import { audit } from '../../db/queries/users.js'
+import { evaluationAuditTrail } from '../../db/queries/evaluations.js'
 import { ValidationError } from '../../errors.js'
-import { completeCalibrationIfDone } from '../../review/calibration-sessions.js'
 import {
   applyChanges,
   assertMayRead,
@@ -18,8 +16,8 @@ import {
   loadEvaluation,
   lockDraft,
   openReview,
+  submitReview,
 } from '../../review/evaluations.js'
-import { completeAssignments } from '../../review/samples.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
@@ -130,43 +128,8 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       },
     },
     async (request) => {
-      const id = request.params.id
-      await db.withTransaction(async (tx) => {
-        const { evaluation, items } = await lockDraft(tx, id, request.user, 'submit')
-        const pending = items.filter((i) => i.result === 'pending').map((i) => i.item_key)
-        if (pending.length > 0)
-          throw new ValidationError('answer every manual item before submitting', {
-            details: {
-              pending,
-            },
-          })
-        await tx.query(
-          "UPDATE evaluations SET status = 'submitted', submitted_at = now(), updated_at = now() WHERE id = $1",
-          [id],
-        )
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'review.submit',
-          entity: 'evaluation',
-          entityId: id,
-          before: { status: 'draft' },
-          after: { status: 'submitted', percent: evaluation.percent, passed: evaluation.passed },
-        })
-        if (evaluation.calibration_id !== null)
-          await completeCalibrationIfDone(tx, evaluation.calibration_id, request.user?.id ?? null)
-        else {
-          if (evaluation.reviewer_id !== null)
-            await completeAssignments(tx, {
-              evaluationId: id,
-              callId: evaluation.call_id,
-              reviewerId: evaluation.reviewer_id,
-              scorecardKey: evaluation.scorecard_key,
-            })
-          // The submitted review now stands for the call in the trends.
-          await refreshDailyStats(tx, await daysOfCalls(tx, [evaluation.call_id]))
-        }
-      })
-      return present(await loadEvaluation(db, id))
+      await db.withTransaction((tx) => submitReview(tx, request.params.id, request.user))
+      return present(await loadEvaluation(db, request.params.id))
     },
   )
 
@@ -183,13 +146,10 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
     },
     async (request) => {
       await assertMayRead(db, (await loadEvaluation(db, request.params.id)).evaluation, request.user)
-      const res = await db.query<Record<string, unknown>>(
-        `SELECT a.id, a.at, a.action, a.before, a.after, u.name AS user_name
-         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
-         WHERE a.entity = 'evaluation' AND a.entity_id = $1 ORDER BY a.id`,
-        [request.params.id],
-      )
-      return res.rows.map((r) => ({ ...r, at: new Date(r.at as string).toISOString() }))
+      return (await evaluationAuditTrail(db, request.params.id)).map((r) => ({
+        ...r,
+        at: new Date(r.at).toISOString(),
+      }))
     },
   )
 }

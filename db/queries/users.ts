@@ -134,3 +134,27 @@ export async function audit(
     ],
   )
 }
+
+/** Several audit rows in one statement, in the order given (their ids follow that order). */
+export async function auditMany(
+  db: Queryable,
+  entries: ReadonlyArray<Parameters<typeof audit>[1]>,
+): Promise<void> {
+  if (entries.length === 0) return
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v))
+  await db.query(
+    `INSERT INTO audit_log (user_id, action, entity, entity_id, before, after)
+     SELECT user_id, action, entity, entity_id, before::jsonb, after::jsonb
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+       WITH ORDINALITY AS e(user_id, action, entity, entity_id, before, after, n)
+     ORDER BY n`,
+    [
+      entries.map((e) => e.userId),
+      entries.map((e) => e.action),
+      entries.map((e) => e.entity),
+      entries.map((e) => e.entityId),
+      entries.map((e) => json(e.before)),
+      entries.map((e) => json(e.after)),
+    ],
+  )
+}
