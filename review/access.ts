@@ -8,7 +8,10 @@
  * What an agent may not see is "not found" to them, never "forbidden": the existence of another
  * agent's call is not theirs to know.
  */
+import type { Queryable } from '../db/index.js'
+import { sessionById } from '../db/queries/calibrations.js'
 import type { UserRow } from '../db/queries/users.js'
+import { NotFoundError } from '../errors.js'
 
 /**
  * The agent id a user's reads are limited to, or null when they see every call. An agent account
@@ -46,4 +49,17 @@ export function mayViewDispute(
   if (user.role === 'agent') return d.agent_id === agentScope(user)
   if (user.role === 'reviewer') return d.reviewer_id === user.id || d.raised_by === user.id
   return true
+}
+
+/** Whether a calibration review may be shown to this user (blind until the session completes). */
+export async function calibrationReviewVisible(
+  db: Queryable,
+  evaluation: { calibration_id: number | null; reviewer_id: number | null },
+  user: UserRow | undefined,
+): Promise<boolean> {
+  if (evaluation.calibration_id === null) return true
+  if (evaluation.reviewer_id === user?.id) return true
+  const session = await sessionById(db, evaluation.calibration_id)
+  if (!session) throw new NotFoundError(`no calibration session ${evaluation.calibration_id}`)
+  return session.status === 'complete' && user?.role !== 'agent'
 }

@@ -34,7 +34,8 @@ import {
   ValidationError,
 } from '../errors.js'
 import { agentScope, mayViewDispute } from './access.js'
-import { applyChanges, evaluationStands, loadEvaluation } from './evaluations.js'
+import { applyChanges, loadEvaluation } from './evaluations.js'
+import { evaluationStands } from './submission.js'
 
 export interface DisputePolicy {
   /** days after submission a review may be disputed */

@@ -7,7 +7,6 @@
  */
 import type { Database, Queryable } from '../db/index.js'
 import { callForReader } from '../db/queries/call-search.js'
-import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
 import {
   copyToDraft,
   type EvaluationRow,
@@ -15,16 +14,13 @@ import {
   findReview,
   type ItemRow,
   lockEvaluation,
-  markSubmitted,
   saveItems,
   saveScore,
 } from '../db/queries/evaluations.js'
 import { audit, auditMany, type UserRow } from '../db/queries/users.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js'
 import { type ItemResult, rescoreItems } from '../scorecards/evaluate.js'
-import { agentScope } from './access.js'
-import { calibrationReviewVisible, completeCalibrationIfDone } from './calibration-sessions.js'
-import { completeAssignments } from './samples.js'
+import { agentScope, calibrationReviewVisible } from './access.js'
 
 export type { EvaluationRow, ItemRow } from '../db/queries/evaluations.js'
 
@@ -216,46 +212,3 @@ export async function applyChanges(
 }
 
 /** An evaluation as the API shows it: items with their card's labels, the card itself left out. */
-
-/**
- * The one place a human evaluation starts to stand for its call (a review submitted, a dispute
- * decided with changes): the trends of the call's day are recomputed in the same transaction. A
- * path that changes what stands without coming through here would leave the trends silently wrong.
- */
-export async function evaluationStands(tx: Queryable, callId: number): Promise<void> {
-  await refreshDailyStats(tx, await daysOfCalls(tx, [callId]))
-}
-
-/**
- * Submits a draft review: every manual item answered, then submitted and audited. A calibration
- * review completes its session once every participant has submitted, and never counts in the
- * trends (it grades the reviewer, not the agent); any other review closes the reviewer's
- * assignment of the call and now stands for it.
- */
-export async function submitReview(tx: Queryable, id: number, user: UserRow | undefined): Promise<void> {
-  const { evaluation, items } = await lockDraft(tx, id, user, 'submit')
-  const pending = items.filter((i) => i.result === 'pending').map((i) => i.item_key)
-  if (pending.length > 0)
-    throw new ValidationError('answer every manual item before submitting', { details: { pending } })
-  await markSubmitted(tx, id)
-  await audit(tx, {
-    userId: user?.id ?? null,
-    action: 'review.submit',
-    entity: 'evaluation',
-    entityId: id,
-    before: { status: 'draft' },
-    after: { status: 'submitted', percent: evaluation.percent, passed: evaluation.passed },
-  })
-  if (evaluation.calibration_id !== null) {
-    await completeCalibrationIfDone(tx, evaluation.calibration_id, user?.id ?? null)
-    return
-  }
-  if (evaluation.reviewer_id !== null)
-    await completeAssignments(tx, {
-      evaluationId: id,
-      callId: evaluation.call_id,
-      reviewerId: evaluation.reviewer_id,
-      scorecardKey: evaluation.scorecard_key,
-    })
-  await evaluationStands(tx, evaluation.call_id)
-}

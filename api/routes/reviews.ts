@@ -16,8 +16,8 @@ import {
   loadEvaluation,
   lockDraft,
   openReview,
-  submitReview,
 } from '../../review/evaluations.js'
+import { submitReview } from '../../review/submission.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
