@@ -1,46 +1,44 @@
 /**
- * Coaching as stored: clips (a span of an analysed call, what it illustrates and whether done well
- * or badly, tags), playlists of clips in order, and the checks a clip must pass (its span inside
- * its call, its item on the card). No HTTP here; the routes in api/routes/clips.ts,
- * playlists.ts and suggestions.ts call these.
+ * Coaching, the trainer's aggregate: clips (a span of an analysed call, what it illustrates and
+ * whether done well or badly, tags), playlists of clips in order, and the checks a clip must pass
+ * (its span inside its call, its item on the card). Every change is audited with its before and
+ * after. No HTTP here; the routes in api/routes/clips.ts, playlists.ts and suggestions.ts call
+ * these, and the SQL is db/queries/clips.ts.
  */
-import type { Queryable } from '../db/index.js'
+
+import type { Database, Queryable } from '../db/index.js'
+import {
+  type ClipFields,
+  type ClipRow,
+  callSpan,
+  clipById,
+  deleteClip,
+  deletePlaylist,
+  existingClips,
+  insertClip,
+  insertPlaylist,
+  playlistById,
+  replacePlaylistItems,
+  updateClip,
+} from '../db/queries/clips.js'
 import { latestScorecard } from '../db/queries/scorecards.js'
+import { audit } from '../db/queries/users.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { Item, ScorecardDefinition } from '../scorecards/schema.js'
 
-/** A clip as stored and shown: its span of a call, what it illustrates, who cut it. */
-export interface ClipRow {
-  id: number
-  call_id: number
-  start_ms: number
-  end_ms: number
-  title: string
-  note: string | null
-  tags: string[]
-  scorecard_key: string | null
-  item_key: string | null
-  polarity: string | null
-  created_by: string | null
-  created_at: string
-  agent_id: string | null
-}
+export type { ClipRow } from '../db/queries/clips.js'
 
 /** A clip is an example, not a call: ten minutes at most. */
 export const MAX_CLIP_MS = 10 * 60_000
 
-export const CLIP_SELECT = `SELECT k.id, k.call_id, k.start_ms, k.end_ms, k.title, k.note, k.tags, k.scorecard_key, k.item_key,
-         k.polarity, u.name AS created_by, k.created_at, c.agent_id
-  FROM clips k JOIN calls c ON c.id = k.call_id LEFT JOIN users u ON u.id = k.created_by`
-
+/** Tags are compared as people mean them: trimmed, lower case, each once. */
 export const normaliseTags = (tags: readonly string[] | undefined) => [
   ...new Set((tags ?? []).map((t) => t.trim().toLowerCase())),
 ]
 export const iso = (row: ClipRow) => ({ ...row, created_at: new Date(row.created_at).toISOString() })
 
 export async function loadClip(db: Queryable, id: number): Promise<ClipRow> {
-  const res = await db.query<ClipRow>(`${CLIP_SELECT} WHERE k.id = $1`, [id])
-  const clip = res.rows[0]
+  const clip = await clipById(db, id)
   if (!clip) throw new NotFoundError(`no clip ${id}`)
   return iso(clip)
 }
@@ -65,13 +63,9 @@ export async function checkItem(
     throw new ValidationError(`scorecard "${scorecardKey}" has no item "${itemKey}"`)
 }
 
-/** Checks a clip's span lies inside its (analysed) call. */
+/** Checks a clip's span lies inside its (analysed) call; all problems at once. */
 export async function checkSpan(db: Queryable, callId: number, startMs: number, endMs: number) {
-  const res = await db.query<{ duration_ms: number | null; status: string }>(
-    'SELECT duration_ms, status FROM calls WHERE id = $1',
-    [callId],
-  )
-  const call = res.rows[0]
+  const call = await callSpan(db, callId)
   if (!call) throw new ValidationError(`no call ${callId}`)
   if (call.status !== 'done' || call.duration_ms === null)
     throw new ValidationError(`call ${callId} is ${call.status}; clips come from analysed calls`)
@@ -93,36 +87,147 @@ export function itemWindow(item: Item | undefined, durationMs: number): [number,
   return [0, Math.min(durationMs, 30_000)]
 }
 
-export async function loadPlaylist(db: Queryable, id: number) {
-  const res = await db.query<{
-    id: number
-    name: string
-    description: string | null
-    created_by: string | null
-    created_at: string
-  }>(
-    `SELECT p.id, p.name, p.description, u.name AS created_by, p.created_at
-     FROM playlists p LEFT JOIN users u ON u.id = p.created_by WHERE p.id = $1`,
-    [id],
-  )
-  const playlist = res.rows[0]
-  if (!playlist) throw new NotFoundError(`no playlist ${id}`)
-  const clips = await db.query<ClipRow>(
-    `${CLIP_SELECT} JOIN playlist_items pi ON pi.clip_id = k.id WHERE pi.playlist_id = $1 ORDER BY pi.position`,
-    [id],
-  )
-  return { ...playlist, created_at: new Date(playlist.created_at).toISOString(), clips: clips.rows.map(iso) }
+type ClipInput = Partial<Omit<ClipFields, 'title'>> & { title?: string | undefined }
+
+/** Cuts a clip: checked against its call and card, stored and audited. */
+export async function createClip(
+  db: Database,
+  input: ClipInput & { call_id: number; start_ms: number; end_ms: number; title: string },
+  userId: number | null,
+): Promise<number> {
+  await checkSpan(db, input.call_id, input.start_ms, input.end_ms)
+  await checkItem(db, input.scorecard_key, input.item_key)
+  const fields: ClipFields = {
+    start_ms: input.start_ms,
+    end_ms: input.end_ms,
+    title: input.title,
+    note: input.note ?? null,
+    tags: normaliseTags(input.tags),
+    scorecard_key: input.scorecard_key ?? null,
+    item_key: input.item_key ?? null,
+    polarity: input.polarity ?? null,
+  }
+  return db.withTransaction(async (tx) => {
+    const clipId = await insertClip(tx, input.call_id, fields, userId)
+    await audit(tx, { userId, action: 'clip.create', entity: 'clip', entityId: clipId, after: input })
+    return clipId
+  })
 }
 
+/** Changes a clip: what is not given stays; a null clears it; the result is checked as a new clip. */
+export async function changeClip(
+  db: Database,
+  id: number,
+  input: ClipInput,
+  userId: number | null,
+): Promise<void> {
+  const before = await loadClip(db, id)
+  const next: ClipFields = {
+    start_ms: input.start_ms ?? before.start_ms,
+    end_ms: input.end_ms ?? before.end_ms,
+    title: input.title ?? before.title,
+    note: input.note === undefined ? before.note : input.note,
+    tags: input.tags === undefined ? before.tags : normaliseTags(input.tags),
+    scorecard_key: input.scorecard_key === undefined ? before.scorecard_key : input.scorecard_key,
+    item_key: input.item_key === undefined ? before.item_key : input.item_key,
+    polarity: input.polarity === undefined ? before.polarity : input.polarity,
+  }
+  await checkSpan(db, before.call_id, next.start_ms, next.end_ms)
+  await checkItem(db, next.scorecard_key, next.item_key)
+  await db.withTransaction(async (tx) => {
+    await updateClip(tx, before.id, next)
+    const { created_at: _c, created_by: _b, agent_id: _a, ...old } = before
+    await audit(tx, {
+      userId,
+      action: 'clip.update',
+      entity: 'clip',
+      entityId: before.id,
+      before: old,
+      after: { id: before.id, call_id: before.call_id, ...next },
+    })
+  })
+}
+
+/** Deletes a clip; it leaves every playlist (the foreign key cascades). */
+export async function removeClip(db: Database, id: number, userId: number | null): Promise<void> {
+  const before = await loadClip(db, id)
+  await db.withTransaction(async (tx) => {
+    await deleteClip(tx, before.id)
+    await audit(tx, { userId, action: 'clip.delete', entity: 'clip', entityId: before.id, before })
+  })
+}
+
+export async function loadPlaylist(db: Queryable, id: number) {
+  const found = await playlistById(db, id)
+  if (!found) throw new NotFoundError(`no playlist ${id}`)
+  return {
+    ...found.playlist,
+    created_at: new Date(found.playlist.created_at).toISOString(),
+    clips: found.clips.map(iso),
+  }
+}
+
+/** Sets a playlist's clips in order; every clip must exist, and the missing ones are named. */
 export async function setPlaylistClips(tx: Queryable, playlistId: number, clipIds: readonly number[]) {
-  const found = await tx.query<{ id: number }>('SELECT id FROM clips WHERE id = ANY($1::bigint[])', [clipIds])
-  const have = new Set(found.rows.map((r) => r.id))
+  const have = await existingClips(tx, clipIds)
   const missing = clipIds.filter((id) => !have.has(id))
   if (missing.length > 0) throw new ValidationError(`no clips ${missing.join(', ')}`, { details: missing })
-  await tx.query('DELETE FROM playlist_items WHERE playlist_id = $1', [playlistId])
-  await tx.query(
-    `INSERT INTO playlist_items (playlist_id, clip_id, position)
-     SELECT $1, clip_id, position FROM unnest($2::bigint[]) WITH ORDINALITY AS t(clip_id, position)`,
-    [playlistId, clipIds],
-  )
+  await replacePlaylistItems(tx, playlistId, clipIds)
+}
+
+export async function createPlaylist(
+  db: Database,
+  input: { name: string; description?: string | null | undefined; clip_ids?: number[] | undefined },
+  userId: number | null,
+): Promise<number> {
+  return db.withTransaction(async (tx) => {
+    const playlistId = await insertPlaylist(tx, {
+      name: input.name,
+      description: input.description ?? null,
+      createdBy: userId,
+    })
+    if (input.clip_ids) await setPlaylistClips(tx, playlistId, input.clip_ids)
+    await audit(tx, {
+      userId,
+      action: 'playlist.create',
+      entity: 'playlist',
+      entityId: playlistId,
+      after: input,
+    })
+    return playlistId
+  })
+}
+
+export async function changePlaylistClips(
+  db: Database,
+  id: number,
+  clipIds: number[],
+  userId: number | null,
+): Promise<void> {
+  const before = await loadPlaylist(db, id)
+  await db.withTransaction(async (tx) => {
+    await setPlaylistClips(tx, before.id, clipIds)
+    await audit(tx, {
+      userId,
+      action: 'playlist.clips',
+      entity: 'playlist',
+      entityId: before.id,
+      before: { clip_ids: before.clips.map((c) => c.id) },
+      after: { clip_ids: clipIds },
+    })
+  })
+}
+
+export async function removePlaylist(db: Database, id: number, userId: number | null): Promise<void> {
+  const before = await loadPlaylist(db, id)
+  await db.withTransaction(async (tx) => {
+    await deletePlaylist(tx, before.id)
+    await audit(tx, {
+      userId,
+      action: 'playlist.delete',
+      entity: 'playlist',
+      entityId: before.id,
+      before: { name: before.name, clip_ids: before.clips.map((c) => c.id) },
+    })
+  })
 }

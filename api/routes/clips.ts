@@ -8,21 +8,12 @@ import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Type } from 'typebox'
-import { Conditions } from '../../db/conditions.js'
 import type { Database } from '../../db/index.js'
-import { audit } from '../../db/queries/users.js'
+import { clipSourceKey, searchClips } from '../../db/queries/clips.js'
 import { NotFoundError } from '../../errors.js'
 import { writeClip } from '../../media/ffmpeg.js'
 import { storagePath } from '../../pipeline/storage.js'
-import {
-  CLIP_SELECT,
-  type ClipRow,
-  checkItem,
-  checkSpan,
-  iso,
-  loadClip,
-  normaliseTags,
-} from '../../review/coaching.js'
+import { changeClip, createClip, iso, loadClip, normaliseTags, removeClip } from '../../review/coaching.js'
 import type { Api } from '../types.js'
 import { Clip, ClipFields, errors, Polarity, READERS, TRAINERS } from './coaching-schemas.js'
 
@@ -50,36 +41,7 @@ export async function clipRoutes(
       },
     },
     async (request, reply) => {
-      const b = request.body
-      await checkSpan(db, b.call_id, b.start_ms, b.end_ms)
-      await checkItem(db, b.scorecard_key, b.item_key)
-      const id = await db.withTransaction(async (tx) => {
-        const res = await tx.query<{ id: number }>(
-          `INSERT INTO clips (call_id, start_ms, end_ms, title, note, tags, scorecard_key, item_key, polarity, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10) RETURNING id`,
-          [
-            b.call_id,
-            b.start_ms,
-            b.end_ms,
-            b.title,
-            b.note ?? null,
-            normaliseTags(b.tags),
-            b.scorecard_key ?? null,
-            b.item_key ?? null,
-            b.polarity ?? null,
-            request.user?.id ?? null,
-          ],
-        )
-        const clipId = res.rows[0]?.id as number
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'clip.create',
-          entity: 'clip',
-          entityId: clipId,
-          after: b,
-        })
-        return clipId
-      })
+      const id = await createClip(db, request.body, request.user?.id ?? null)
       return reply.code(201).send(await loadClip(db, id))
     },
   )
@@ -109,24 +71,8 @@ export async function clipRoutes(
       },
     },
     async (request) => {
-      const q = request.query
-      const where = new Conditions()
-      if (q.tag?.length) where.add('k.tags @> ?::text[]', normaliseTags(q.tag))
-      if (q.scorecard) where.add('k.scorecard_key = ?', q.scorecard)
-      if (q.item) where.add('k.item_key = ?', q.item)
-      if (q.polarity) where.add('k.polarity = ?', q.polarity)
-      if (q.call_id) where.add('k.call_id = ?', q.call_id)
-      if (q.q)
-        where.add(
-          "(k.title ILIKE ? ESCAPE '\\' OR k.note ILIKE ? ESCAPE '\\')",
-          `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
-        )
-      const limit = where.param(q.limit ?? 50)
-      const res = await db.query<ClipRow>(
-        `${CLIP_SELECT} WHERE ${where.sql} ORDER BY k.id DESC LIMIT ${limit}`,
-        where.params,
-      )
-      return res.rows.map(iso)
+      const { tag, ...rest } = request.query
+      return (await searchClips(db, { ...rest, tags: normaliseTags(tag) })).map(iso)
     },
   )
 
@@ -165,47 +111,8 @@ export async function clipRoutes(
       },
     },
     async (request) => {
-      const before = await loadClip(db, request.params.id)
-      const b = request.body
-      const next = {
-        start_ms: b.start_ms ?? before.start_ms,
-        end_ms: b.end_ms ?? before.end_ms,
-        title: b.title ?? before.title,
-        note: b.note === undefined ? before.note : b.note,
-        tags: b.tags === undefined ? before.tags : normaliseTags(b.tags),
-        scorecard_key: b.scorecard_key === undefined ? before.scorecard_key : b.scorecard_key,
-        item_key: b.item_key === undefined ? before.item_key : b.item_key,
-        polarity: b.polarity === undefined ? before.polarity : b.polarity,
-      }
-      await checkSpan(db, before.call_id, next.start_ms, next.end_ms)
-      await checkItem(db, next.scorecard_key, next.item_key)
-      await db.withTransaction(async (tx) => {
-        await tx.query(
-          `UPDATE clips SET start_ms = $2, end_ms = $3, title = $4, note = $5, tags = $6::text[], scorecard_key = $7,
-             item_key = $8, polarity = $9 WHERE id = $1`,
-          [
-            before.id,
-            next.start_ms,
-            next.end_ms,
-            next.title,
-            next.note,
-            next.tags,
-            next.scorecard_key,
-            next.item_key,
-            next.polarity,
-          ],
-        )
-        const { created_at: _c, created_by: _b, agent_id: _a, ...old } = before
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'clip.update',
-          entity: 'clip',
-          entityId: before.id,
-          before: old,
-          after: { id: before.id, call_id: before.call_id, ...next },
-        })
-      })
-      return loadClip(db, before.id)
+      await changeClip(db, request.params.id, request.body, request.user?.id ?? null)
+      return loadClip(db, request.params.id)
     },
   )
 
@@ -221,17 +128,7 @@ export async function clipRoutes(
       },
     },
     async (request, reply) => {
-      const before = await loadClip(db, request.params.id)
-      await db.withTransaction(async (tx) => {
-        await tx.query('DELETE FROM clips WHERE id = $1', [before.id])
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'clip.delete',
-          entity: 'clip',
-          entityId: before.id,
-          before,
-        })
-      })
+      await removeClip(db, request.params.id, request.user?.id ?? null)
       return reply.code(204).send(null)
     },
   )
@@ -249,11 +146,7 @@ export async function clipRoutes(
     },
     async (request, reply) => {
       const clip = await loadClip(db, request.params.id)
-      const res = await db.query<{ storage_uri: string | null; redacted_audio_uri: string | null }>(
-        'SELECT storage_uri, redacted_audio_uri FROM calls WHERE id = $1',
-        [clip.call_id],
-      )
-      const key = res.rows[0]?.redacted_audio_uri ?? res.rows[0]?.storage_uri
+      const key = await clipSourceKey(db, clip.call_id)
       if (!key) throw new NotFoundError('no recording stored for this clip')
       const tmpDir = path.join(storageDir, 'tmp')
       await mkdir(tmpDir, { recursive: true })

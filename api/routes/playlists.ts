@@ -1,7 +1,8 @@
+/** Coaching playlists over HTTP: clips in a trainer's order; the rules are in review/coaching.ts. */
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { audit } from '../../db/queries/users.js'
-import { loadPlaylist, setPlaylistClips } from '../../review/coaching.js'
+import { listPlaylists } from '../../db/queries/clips.js'
+import { changePlaylistClips, createPlaylist, loadPlaylist, removePlaylist } from '../../review/coaching.js'
 import type { Api } from '../types.js'
 import { errors, Nullable, READERS, TRAINERS } from './coaching-schemas.js'
 
@@ -27,22 +28,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       },
     },
     async (request, reply) => {
-      const id = await db.withTransaction(async (tx) => {
-        const res = await tx.query<{ id: number }>(
-          'INSERT INTO playlists (name, description, created_by) VALUES ($1, $2, $3) RETURNING id',
-          [request.body.name, request.body.description ?? null, request.user?.id ?? null],
-        )
-        const playlistId = res.rows[0]?.id as number
-        if (request.body.clip_ids) await setPlaylistClips(tx, playlistId, request.body.clip_ids)
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'playlist.create',
-          entity: 'playlist',
-          entityId: playlistId,
-          after: request.body,
-        })
-        return playlistId
-      })
+      const id = await createPlaylist(db, request.body, request.user?.id ?? null)
       return reply.code(201).send(await loadPlaylist(db, id))
     },
   )
@@ -57,14 +43,8 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
         response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())), ...errors },
       },
     },
-    async () => {
-      const res = await db.query<{ created_at: string } & Record<string, unknown>>(
-        `SELECT p.id, p.name, p.description, u.name AS created_by, p.created_at,
-                (SELECT count(*)::int FROM playlist_items pi WHERE pi.playlist_id = p.id) AS clips
-         FROM playlists p LEFT JOIN users u ON u.id = p.created_by ORDER BY p.id DESC LIMIT 500`,
-      )
-      return res.rows.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() }))
-    },
+    async () =>
+      (await listPlaylists(db)).map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() })),
   )
 
   app.get(
@@ -97,19 +77,8 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       },
     },
     async (request) => {
-      const before = await loadPlaylist(db, request.params.id)
-      await db.withTransaction(async (tx) => {
-        await setPlaylistClips(tx, before.id, request.body.clip_ids)
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'playlist.clips',
-          entity: 'playlist',
-          entityId: before.id,
-          before: { clip_ids: before.clips.map((c) => c.id) },
-          after: { clip_ids: request.body.clip_ids },
-        })
-      })
-      return loadPlaylist(db, before.id)
+      await changePlaylistClips(db, request.params.id, request.body.clip_ids, request.user?.id ?? null)
+      return loadPlaylist(db, request.params.id)
     },
   )
 
@@ -125,17 +94,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       },
     },
     async (request, reply) => {
-      const before = await loadPlaylist(db, request.params.id)
-      await db.withTransaction(async (tx) => {
-        await tx.query('DELETE FROM playlists WHERE id = $1', [before.id])
-        await audit(tx, {
-          userId: request.user?.id ?? null,
-          action: 'playlist.delete',
-          entity: 'playlist',
-          entityId: before.id,
-          before: { name: before.name, clip_ids: before.clips.map((c) => c.id) },
-        })
-      })
+      await removePlaylist(db, request.params.id, request.user?.id ?? null)
       return reply.code(204).send(null)
     },
   )
