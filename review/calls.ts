@@ -4,13 +4,20 @@
  * see. Reading is limited by the one access policy (access.ts); only redacted text leaves here.
  */
 import type { Queryable } from '../db/index.js'
-import { callForReader, callMetricsRow, countUtterances } from '../db/queries/call-search.js'
+import {
+  type CallReaderRow,
+  callForReader,
+  callMetricsRow,
+  countUtterances,
+} from '../db/queries/call-search.js'
 import { listEvaluations } from '../db/queries/scorecards.js'
 import { listProsodicSegments } from '../db/queries/segments.js'
 import type { UserRow } from '../db/queries/users.js'
 import { listUtterances } from '../db/queries/utterances.js'
 import { NotFoundError } from '../errors.js'
 import { agentScope, evaluationListedFor } from './access.js'
+
+const iso = (t: string | Date | null) => (t === null ? null : new Date(t).toISOString())
 
 /** Utterances per answer: a 61,000-utterance transcript once made one 30 MB response. */
 export const UTTERANCE_PAGE = 1000
@@ -20,7 +27,7 @@ export async function readableCall(
   db: Queryable,
   id: number,
   user: UserRow | undefined,
-): Promise<Record<string, unknown>> {
+): Promise<CallReaderRow> {
   const call = await callForReader(db, id, agentScope(user))
   if (!call) throw new NotFoundError(`no call ${id}`)
   return call
@@ -42,12 +49,18 @@ export async function utterancePage(db: Queryable, callId: number, afterSeq: num
 /** Everything the call page shows, for this reader. */
 export async function callDetail(db: Queryable, id: number, user: UserRow | undefined) {
   const call = await readableCall(db, id, user)
-  const callId = call.id as number
+  const callId = call.id
   // Where the files live is the server's business; whether a redacted copy exists is the reader's.
   const { storage_uri: _, redacted_audio_uri: redacted, ...rest } = call
   const page = await utterancePage(db, callId, -1, UTTERANCE_PAGE)
   return {
-    call: { ...rest, has_redacted_audio: redacted !== null },
+    call: {
+      ...rest,
+      started_at: iso(rest.started_at),
+      created_at: new Date(rest.created_at).toISOString(),
+      processed_at: iso(rest.processed_at),
+      has_redacted_audio: redacted !== null,
+    },
     metrics: await callMetricsRow(db, callId),
     segments: (await listProsodicSegments(db, callId)).map((s) => ({ ...s })),
     utterances: page.items,

@@ -15,10 +15,10 @@ import {
 } from '../../review/calibration-sessions.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
+import { CalibrationReview, CalibrationSession, CalibrationSummary, ReviewerAgreement } from '../wire.js'
 
 const ORGANISERS = ['admin', 'manager', 'reviewer'] as const
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
-const Json = Type.Record(Type.String(), Type.Unknown())
 
 export async function calibrationRoutes(app: Api, { db }: { db: Database }): Promise<void> {
   app.post(
@@ -47,7 +47,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
           },
           { additionalProperties: false },
         ),
-        response: { 201: Json, ...errors },
+        response: { 201: CalibrationSession, ...errors },
       },
     },
     async (request, reply) => {
@@ -67,7 +67,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
           { status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('complete')])) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Array(Json), ...errors },
+        response: { 200: Type.Array(CalibrationSummary), ...errors },
       },
     },
     async (request) => {
@@ -89,7 +89,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
           'A session: who has submitted; once all have, agreement, spread and deviation from the expert',
         tags: ['calibration'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Json, ...errors },
+        response: { 200: CalibrationSession, ...errors },
       },
     },
     async (request) => sessionView(db, request.params.id, request.user),
@@ -104,7 +104,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
           "Open (or return) the caller's blind review for this session; save and submit it as any review",
         tags: ['calibration'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Json, 201: Json, ...errors },
+        response: { 200: CalibrationReview, 201: CalibrationReview, ...errors },
       },
     },
     async (request, reply) => {
@@ -130,7 +130,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Array(Json), ...errors },
+        response: { 200: Type.Array(ReviewerAgreement), ...errors },
       },
     },
     async (request) =>

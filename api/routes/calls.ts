@@ -12,6 +12,7 @@ import { agentScope } from '../../review/access.js'
 import { callDetail, readableCall, UTTERANCE_PAGE, utterancePage } from '../../review/calls.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
+import { CallEvaluation, CallRecord, Segment, Utterance } from '../wire.js'
 
 const ALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
 
@@ -102,15 +103,18 @@ export async function callRoutes(
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
         response: {
           200: Type.Object({
-            call: Type.Record(Type.String(), Type.Unknown()),
-            metrics: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-            segments: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-            utterances: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            call: CallRecord,
+            metrics: Type.Union([
+              Type.Object({}, { additionalProperties: true, description: 'the call_metrics row' }),
+              Type.Null(),
+            ]),
+            segments: Type.Array(Segment),
+            utterances: Type.Array(Utterance),
             utterances_total: Type.Integer({ description: 'how many utterances the call has' }),
             utterances_next: Type.Union([Type.Integer(), Type.Null()], {
               description: `more than ${UTTERANCE_PAGE}: the rest from GET /calls/{id}/utterances?after=this`,
             }),
-            evaluations: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            evaluations: Type.Array(CallEvaluation),
           }),
           ...errors,
         },
@@ -138,7 +142,7 @@ export async function callRoutes(
         ),
         response: {
           200: Type.Object({
-            items: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            items: Type.Array(Utterance),
             next: Type.Union([Type.Integer(), Type.Null()]),
           }),
           ...errors,

@@ -11,11 +11,11 @@ import { agentScope } from '../../review/access.js'
 import { type DisputePolicy, decideDispute, openDispute, readableDispute } from '../../review/disputes.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
+import { Dispute } from '../wire.js'
 
 export type { DisputePolicy } from '../../review/disputes.js'
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
-const Json = Type.Record(Type.String(), Type.Unknown())
 const Answer = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('na')])
 
 function present(d: DisputeRow) {
@@ -56,7 +56,7 @@ export async function disputeRoutes(
           },
           { additionalProperties: false },
         ),
-        response: { 201: Json, ...errors },
+        response: { 201: Dispute, ...errors },
       },
     },
     async (request, reply) => {
@@ -90,7 +90,7 @@ export async function disputeRoutes(
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Array(Json), ...errors },
+        response: { 200: Type.Array(Dispute), ...errors },
       },
     },
     async (request) => {
@@ -112,7 +112,7 @@ export async function disputeRoutes(
         summary: 'One dispute',
         tags: ['disputes'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Json, ...errors },
+        response: { 200: Dispute, ...errors },
       },
     },
     async (request) => present(await readableDispute(db, request.params.id, request.user)),
@@ -136,7 +136,7 @@ export async function disputeRoutes(
           },
           { additionalProperties: false },
         ),
-        response: { 200: Json, ...errors },
+        response: { 200: Dispute, ...errors },
       },
     },
     async (request) => {

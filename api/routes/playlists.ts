@@ -4,7 +4,10 @@ import type { Database } from '../../db/index.js'
 import { listPlaylists } from '../../db/queries/clips.js'
 import { changePlaylistClips, createPlaylist, loadPlaylist, removePlaylist } from '../../review/coaching.js'
 import type { Api } from '../types.js'
-import { errors, Nullable, READERS, TRAINERS } from './coaching-schemas.js'
+import { Playlist } from '../wire.js'
+import { Clip, errors, Nullable, READERS, TRAINERS } from './coaching-schemas.js'
+
+const PlaylistWithClips = Type.Object({ ...Playlist.properties, clips: Type.Array(Clip) })
 
 export async function playlistRoutes(app: Api, { db }: { db: Database }): Promise<void> {
   app.post(
@@ -24,7 +27,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Record(Type.String(), Type.Unknown()), ...errors },
+        response: { 201: PlaylistWithClips, ...errors },
       },
     },
     async (request, reply) => {
@@ -40,7 +43,10 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       schema: {
         summary: 'Playlists with their clip counts',
         tags: ['coaching'],
-        response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())), ...errors },
+        response: {
+          200: Type.Array(Type.Object({ ...Playlist.properties, clips: Type.Integer() })),
+          ...errors,
+        },
       },
     },
     async () =>
@@ -55,7 +61,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
         summary: 'A playlist and its clips in order',
         tags: ['coaching'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errors },
+        response: { 200: PlaylistWithClips, ...errors },
       },
     },
     async (request) => loadPlaylist(db, request.params.id),
@@ -73,7 +79,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
           { clip_ids: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500, uniqueItems: true }) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errors },
+        response: { 200: PlaylistWithClips, ...errors },
       },
     },
     async (request) => {

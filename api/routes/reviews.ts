@@ -20,13 +20,13 @@ import {
 import { submitReview } from '../../review/submission.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
+import { AuditEntry, Evaluation } from '../wire.js'
 
 const REVIEWERS = ['admin', 'reviewer'] as const
 const READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const Result = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('na')])
-const Review = Type.Record(Type.String(), Type.Unknown())
 
 function present({ evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] }) {
   const { definition, ...rest } = evaluation
@@ -34,7 +34,11 @@ function present({ evaluation, items }: { evaluation: EvaluationRow; items: Item
   for (const section of definition.sections)
     for (const item of section.items)
       labels.set(item.key, { label: item.label ?? item.key, section_label: section.label ?? section.key })
-  return { ...rest, items: items.map((i) => ({ ...i, ...labels.get(i.item_key) })) }
+  return {
+    ...rest,
+    submitted_at: rest.submitted_at ? new Date(rest.submitted_at).toISOString() : null,
+    items: items.map((i) => ({ ...i, ...labels.get(i.item_key) })),
+  }
 }
 
 export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<void> {
@@ -46,7 +50,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
         summary: 'One evaluation (automatic or review) with its items and evidence',
         tags: ['reviews'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Review, ...errors },
+        response: { 200: Evaluation, ...errors },
       },
     },
     async (request) => {
@@ -64,7 +68,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
         summary: "Open (or return) the caller's draft review of an automatic evaluation",
         tags: ['reviews'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Review, 201: Review, ...errors },
+        response: { 200: Evaluation, 201: Evaluation, ...errors },
       },
     },
     async (request, reply) => {
@@ -103,7 +107,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
           },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: Review, ...errors },
+        response: { 200: Evaluation, ...errors },
       },
     },
     async (request) => {
@@ -124,7 +128,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
         summary: 'Submit a draft review (every manual item must be answered)',
         tags: ['reviews'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Review, ...errors },
+        response: { 200: Evaluation, ...errors },
       },
     },
     async (request) => {
@@ -141,7 +145,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
         summary: 'Every recorded change to an evaluation: who, when, before, after',
         tags: ['reviews'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Type.Array(Review), ...errors },
+        response: { 200: Type.Array(AuditEntry), ...errors },
       },
     },
     async (request) => {

@@ -157,8 +157,22 @@ export async function autoEvaluationOfCard(db: Queryable, callId: number, scorec
 }
 
 /** A calibration review as its reviewer works on it: answers, the machine's answers, evidence. */
-export async function calibrationReviewById(db: Queryable, id: number) {
-  const res = await db.query<Record<string, unknown>>(
+export interface CalibrationReviewRow {
+  id: number
+  status: string
+  percent: number
+  calibration_id: number
+  items: Array<{
+    item_key: string
+    result: Answer | 'pending'
+    auto_result: Answer | 'pending' | null
+    evidence: unknown[]
+    comment: string | null
+  }>
+}
+
+export async function calibrationReviewById(db: Queryable, id: number): Promise<CalibrationReviewRow> {
+  const res = await db.query<CalibrationReviewRow>(
     `SELECT e.id, e.status, e.percent, e.calibration_id,
             (SELECT json_agg(json_build_object('item_key', i.item_key, 'result', i.result, 'auto_result', i.auto_result,
                'evidence', i.evidence, 'comment', i.comment) ORDER BY i.seq)
@@ -166,5 +180,5 @@ export async function calibrationReviewById(db: Queryable, id: number) {
      FROM evaluations e WHERE e.id = $1`,
     [id],
   )
-  return res.rows[0] as Record<string, unknown>
+  return res.rows[0] as CalibrationReviewRow
 }

@@ -141,13 +141,46 @@ export async function searchCalls(
   }
 }
 
+export interface CallReaderRow {
+  id: number
+  external_id: string | null
+  source_name: string
+  status: string
+  started_at: string | Date | null
+  duration_ms: number | null
+  agent_id: string | null
+  team: string | null
+  queue: string | null
+  direction: string | null
+  language: string | null
+  csat: number | null
+  disposition: string | null
+  channel_layout: string | null
+  transcript_status: string
+  transcript_format: string | null
+  transcript_error: string | null
+  error_code: string | null
+  error_message: string | null
+  storage_uri: string | null
+  redacted_audio_uri: string | null
+  speakers_swapped: boolean
+  audio_format: { codec?: string } | null
+  channel_check: unknown
+  transcript_confidence: number | null
+  transcript_trusted: boolean | null
+  role_decision: unknown
+  diarization: unknown
+  created_at: string | Date
+  processed_at: string | Date | null
+}
+
 /** A call's stored row as readers see it (no lease or hash internals); undefined when not theirs. */
 export async function callForReader(
   db: Queryable,
   id: number,
   agent: string | null,
-): Promise<Record<string, unknown> | undefined> {
-  const res = await db.query<Record<string, unknown>>(
+): Promise<CallReaderRow | undefined> {
+  const res = await db.query<CallReaderRow>(
     `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team, c.queue,
             c.direction, c.language, c.csat, c.disposition, c.channel_layout, c.transcript_status,
             c.transcript_format, c.transcript_error, c.error_code, c.error_message, c.storage_uri,

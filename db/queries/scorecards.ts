@@ -247,7 +247,14 @@ export interface StoredEvaluation {
   percent: number
   passed: boolean
   fatal_failed: boolean
-  items: Array<{ item_key: string; result: string; points: number; evidence: unknown[] }>
+  items: Array<{
+    item_key: string
+    result: 'pass' | 'fail' | 'na' | 'pending'
+    auto_result: 'pass' | 'fail' | 'na' | 'pending' | null
+    points: number
+    evidence: unknown[]
+    comment: string | null
+  }>
 }
 
 export async function listEvaluations(db: Queryable, callId: number): Promise<StoredEvaluation[]> {

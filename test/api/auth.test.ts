@@ -71,3 +71,44 @@ test('401 without a valid token, 403 for every role not listed, through for ever
   }
   expect(checked).toBe(routes.filter((x) => x.url.startsWith('/v1/')).length * ROLES.length)
 })
+
+test('every /v1 JSON response says what its body holds in /docs/json (issue 14: types on the wire)', async () => {
+  const doc = (await (await fetch(`${api.base}/docs/json`)).json()) as {
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>
+    >
+  }
+  interface Schema {
+    type?: string
+    properties?: Record<string, unknown>
+    items?: Schema
+    anyOf?: Schema[]
+  }
+  // Bodies that are not JSON: audio, and trends that are CSV on request.
+  const notJson = new Set([
+    '/v1/calls/{id}/audio',
+    '/v1/clips/{id}/audio',
+    '/v1/trends',
+    '/v1/trends/failed-items',
+  ])
+  const described = (s: Schema | undefined): boolean =>
+    !!s &&
+    (s.type === 'null' ||
+      (s.type === 'object' && Object.keys(s.properties ?? {}).length > 0) ||
+      (s.type === 'array' && described(s.items)) ||
+      (s.anyOf?.every(described) ?? false))
+  const vague: string[] = []
+  for (const [url, methods] of Object.entries(doc.paths)) {
+    if (!url.startsWith('/v1/') || notJson.has(url)) continue
+    for (const [method, op] of Object.entries(methods))
+      for (const [status, response] of Object.entries(op.responses))
+        if (
+          /^2/.test(status) &&
+          status !== '204' &&
+          !described(response.content?.['application/json']?.schema)
+        )
+          vague.push(`${method.toUpperCase()} ${url} ${status}`)
+  }
+  expect(vague).toEqual([])
+})

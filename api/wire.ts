@@ -1,0 +1,270 @@
+/**
+ * The response bodies of the review API, so /docs/json describes what comes back and fastify
+ * serialises exactly these fields. A field left out here does not reach the client: that is how
+ * the original transcript text (`text`) is kept off the wire, whatever a query selects. Rows read
+ * with SELECT * (metrics, a call's own row) keep their extra columns.
+ */
+import { Type } from 'typebox'
+
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()])
+const Answer = Type.Union([
+  Type.Literal('pass'),
+  Type.Literal('fail'),
+  Type.Literal('na'),
+  Type.Literal('pending'),
+])
+/** A timestamp as ISO 8601 text. */
+const Time = Type.String({ format: 'date-time' })
+
+export const Evidence = Type.Array(Type.Unknown(), {
+  description: 'what the item was judged on: utterances, spans or metric values, per item kind',
+})
+
+export const EvaluationItem = Type.Object({
+  seq: Type.Integer(),
+  section_key: Type.String(),
+  section_label: Type.Optional(Type.String()),
+  item_key: Type.String(),
+  label: Type.Optional(Type.String()),
+  kind: Type.String(),
+  result: Answer,
+  auto_result: Nullable(Answer),
+  points: Type.Number(),
+  max_points: Type.Number(),
+  occurrences: Type.Integer(),
+  critical: Type.Boolean(),
+  fatal: Type.Boolean(),
+  evidence: Evidence,
+  comment: Nullable(Type.String()),
+})
+
+export const Evaluation = Type.Object({
+  id: Type.Integer(),
+  call_id: Type.Integer(),
+  scorecard_id: Type.Integer(),
+  scorecard_key: Type.String(),
+  scorecard_version: Type.Integer(),
+  source: Type.Union([Type.Literal('auto'), Type.Literal('review')]),
+  status: Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('final')]),
+  reviewer_id: Nullable(Type.Integer()),
+  based_on: Nullable(Type.Integer({ description: 'the automatic evaluation a review started from' })),
+  calibration_id: Nullable(Type.Integer()),
+  score: Type.Number(),
+  max_score: Type.Number(),
+  percent: Type.Number(),
+  passed: Type.Boolean(),
+  fatal_failed: Type.Boolean(),
+  critical_failed: Type.Array(Type.String()),
+  pending: Type.Integer({ description: 'manual items not answered yet' }),
+  comment: Nullable(Type.String()),
+  submitted_at: Nullable(Time),
+  items: Type.Array(EvaluationItem),
+})
+
+export const AuditEntry = Type.Object({
+  id: Type.Integer(),
+  at: Time,
+  action: Type.String(),
+  before: Type.Unknown(),
+  after: Type.Unknown(),
+  user_name: Nullable(Type.String()),
+})
+
+export const Dispute = Type.Object({
+  id: Type.Integer(),
+  evaluation_id: Type.Integer(),
+  call_id: Type.Integer(),
+  raised_by_name: Type.String(),
+  items: Type.Array(
+    Type.Object({
+      item_key: Type.String(),
+      proposed: Answer,
+      current: Type.String(),
+      comment: Nullable(Type.String()),
+    }),
+  ),
+  comment: Type.String(),
+  status: Type.Union([
+    Type.Literal('open'),
+    Type.Literal('accepted'),
+    Type.Literal('partially_accepted'),
+    Type.Literal('rejected'),
+  ]),
+  accepted_items: Type.Array(Type.String()),
+  decided_by_name: Nullable(Type.String()),
+  decision_comment: Nullable(Type.String()),
+  percent_before: Nullable(Type.Number()),
+  percent_after: Nullable(Type.Number()),
+  created_at: Time,
+  decided_at: Nullable(Time),
+})
+
+export const CalibrationSession = Type.Object({
+  id: Type.Integer(),
+  call_id: Type.Integer(),
+  scorecard: Type.String(),
+  scorecard_version: Type.Integer(),
+  title: Nullable(Type.String()),
+  status: Type.Union([Type.Literal('open'), Type.Literal('complete')]),
+  expert: Nullable(Type.String()),
+  created_at: Time,
+  completed_at: Nullable(Time),
+  participants: Type.Array(
+    Type.Object({
+      reviewer: Type.String(),
+      submitted: Type.Boolean(),
+      evaluation_id: Type.Optional(Nullable(Type.Integer())),
+      percent: Type.Optional(Nullable(Type.Number())),
+    }),
+  ),
+  results: Nullable(
+    Type.Unknown({
+      description:
+        'once complete: per-item agreement, score spread, each reviewer against expert and majority',
+    }),
+  ),
+})
+
+export const CalibrationSummary = Type.Object({
+  id: Type.Integer(),
+  call_id: Type.Integer(),
+  scorecard: Type.String(),
+  title: Nullable(Type.String()),
+  status: Type.String(),
+  created_at: Time,
+  participants: Type.Integer(),
+  submitted: Type.Integer(),
+  mine: Type.Boolean({ description: 'the caller takes part' }),
+})
+
+export const CalibrationReview = Type.Object({
+  id: Type.Integer(),
+  status: Type.String(),
+  percent: Type.Number(),
+  calibration_id: Type.Integer(),
+  items: Type.Array(
+    Type.Object({
+      item_key: Type.String(),
+      result: Answer,
+      auto_result: Nullable(Answer),
+      evidence: Evidence,
+      comment: Nullable(Type.String()),
+    }),
+  ),
+})
+
+export const ReviewerAgreement = Type.Object({
+  reviewer: Type.String(),
+  period: Type.String(),
+  sessions: Type.Integer(),
+  matches_expert: Nullable(Type.Number()),
+  matches_majority: Nullable(Type.Number()),
+  mean_abs_deviation: Nullable(Type.Number()),
+})
+
+export const Utterance = Type.Object({
+  seq: Type.Integer(),
+  speaker: Type.String(),
+  start_ms: Type.Integer(),
+  end_ms: Type.Integer(),
+  text_redacted: Type.String({
+    description: 'the transcript with personal data masked; the original never leaves',
+  }),
+  words: Nullable(
+    Type.Array(Type.Object({ word: Type.String(), start_ms: Type.Integer(), end_ms: Type.Integer() })),
+  ),
+  redactions: Type.Array(
+    Type.Object({ kind: Type.String(), start_ms: Type.Integer(), end_ms: Type.Integer() }),
+  ),
+  language: Nullable(Type.String()),
+  sentiment: Nullable(Type.Number()),
+  arousal: Nullable(Type.Number()),
+})
+
+export const Segment = Type.Object({
+  speaker: Type.String(),
+  startMs: Type.Integer(),
+  endMs: Type.Integer(),
+  loudnessDb: Nullable(Type.Number()),
+  pitchHz: Nullable(Type.Number()),
+  rate: Nullable(Type.Number()),
+  arousal: Nullable(Type.Number()),
+  agitated: Type.Boolean(),
+})
+
+export const CallEvaluation = Type.Object({
+  id: Type.Integer(),
+  source: Type.Union([Type.Literal('auto'), Type.Literal('review')]),
+  status: Type.String(),
+  reviewer_id: Nullable(Type.Integer()),
+  reviewer_name: Nullable(Type.String()),
+  calibration_id: Nullable(Type.Integer()),
+  calibration_status: Nullable(Type.String()),
+  scorecard_key: Type.String(),
+  scorecard_version: Type.Integer(),
+  score: Type.Number(),
+  percent: Type.Number(),
+  passed: Type.Boolean(),
+  fatal_failed: Type.Boolean(),
+  items: Type.Array(
+    Type.Object({
+      item_key: Type.String(),
+      result: Answer,
+      auto_result: Type.Optional(Nullable(Answer)),
+      points: Type.Number(),
+      evidence: Evidence,
+      comment: Type.Optional(Nullable(Type.String())),
+    }),
+  ),
+})
+
+export const Playlist = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  created_by: Nullable(Type.String()),
+  created_at: Time,
+})
+
+/** A call's stored row as readers see it (where its files live stays on the server). */
+export const CallRecord = Type.Object(
+  {
+    id: Type.Integer(),
+    external_id: Nullable(Type.String()),
+    source_name: Type.String(),
+    status: Type.String(),
+    started_at: Nullable(Time),
+    duration_ms: Nullable(Type.Integer()),
+    agent_id: Nullable(Type.String()),
+    team: Nullable(Type.String()),
+    queue: Nullable(Type.String()),
+    direction: Nullable(Type.String()),
+    language: Nullable(Type.String()),
+    csat: Nullable(Type.Number()),
+    disposition: Nullable(Type.String()),
+    channel_layout: Nullable(Type.String()),
+    transcript_status: Type.String(),
+    transcript_format: Nullable(Type.String()),
+    transcript_error: Nullable(Type.String()),
+    error_code: Nullable(Type.String()),
+    error_message: Nullable(Type.String()),
+    speakers_swapped: Type.Boolean(),
+    audio_format: Type.Unknown({ description: 'codec, sample rate, channels as decoded' }),
+    channel_check: Type.Unknown({
+      description: 'what the channel check found (two parties, dual mono, a silent side)',
+    }),
+    transcript_confidence: Nullable(Type.Number()),
+    transcript_trusted: Nullable(Type.Boolean()),
+    role_decision: Type.Unknown({
+      description: 'how agent and customer were told apart, and on what evidence',
+    }),
+    diarization: Type.Unknown({
+      description: 'a one-channel call split in two voices: how well they separated',
+    }),
+    created_at: Time,
+    processed_at: Nullable(Time),
+    has_redacted_audio: Type.Boolean(),
+  },
+  { additionalProperties: true },
+)
