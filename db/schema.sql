@@ -140,6 +140,7 @@ CREATE TABLE calls (
     lease_owner text,
     lease_expires_at timestamp with time zone,
     swap_pending boolean DEFAULT false NOT NULL,
+    server_pending boolean DEFAULT false NOT NULL,
     CONSTRAINT calls_channel_layout_check CHECK ((channel_layout = ANY (ARRAY['stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
     CONSTRAINT calls_csat_check CHECK (((csat >= 1) AND (csat <= 5))),
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),

@@ -122,16 +122,15 @@ export function queueProcessor(boss: PgBoss): CallProcessor {
 /**
  * Calls the API handed over (uploaded or swapped) that a stopped server left queued or half
  * analysed, with no live claim: hands them over again (a swap is stored on the call, so it stays a
- * swap). Returns how many.
+ * swap). The call itself says it is the server's (server_pending); calls an `ingest` run stored
+ * are that run's. Returns how many.
  */
 export async function resumeInterrupted(db: Queryable, processor: CallProcessor): Promise<number> {
   const res = await db.query<CallRow>(
-    `SELECT c.* FROM calls c
-     WHERE c.storage_uri IS NOT NULL
-       AND (c.status = 'queued' OR (c.status = 'processing' AND NOT ${CLAIM_LIVE}))
-       AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'call' AND a.entity_id = c.id
-                     AND a.action IN ('call.upload', 'call.swap'))
-     ORDER BY c.id`,
+    `SELECT * FROM calls
+     WHERE server_pending AND storage_uri IS NOT NULL
+       AND (status = 'queued' OR (status = 'processing' AND NOT ${CLAIM_LIVE}))
+     ORDER BY id`,
   )
   for (const call of res.rows) await processor.submit(call, await storedOptions(db, call.id))
   return res.rows.length

@@ -189,6 +189,7 @@ export async function uploadRoutes(
           storageUri,
           requestedLayout: layout,
           meta,
+          serverPending: true,
         }),
       )
       const body = (c: CallRow, duplicate: boolean) => ({
@@ -230,7 +231,7 @@ export async function uploadRoutes(
         throw new ConflictError(`call ${id} has no stored recording to analyse again`)
       const options = await storedOptions(db, id)
       // Only a finished call is re-run: one being analysed would be analysed twice at once.
-      const claimed = await db.withTransaction((tx) => requestSwap(tx, id, request.user?.id ?? null))
+      const claimed = await db.withTransaction((tx) => requestSwap(tx, id, request.user?.id ?? null, true))
       if (!claimed) throw new ConflictError(`call ${id} is ${existing.status}; swap it once it has finished`)
       await proc.submit(claimed, options)
       return reply

@@ -38,6 +38,8 @@ export interface CallRow {
   lease_owner?: string | null
   lease_expires_at?: Date | string | null
   swap_pending?: boolean
+  /** handed to a server's own analysis and not finished (migration 000014) */
+  server_pending?: boolean
 }
 
 /**
@@ -81,17 +83,26 @@ export async function insertCall(
     storageUri: string
     requestedLayout: string
     meta: CallMetadata
+    /** handed to the server's own analysis (an upload): a restarted server resumes it */
+    serverPending?: boolean
   },
 ): Promise<{ call: CallRow; created: boolean }> {
   const inserted = await db.query<CallRow>(
     `INSERT INTO calls (sha256, source_name, storage_uri, requested_layout,
        external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped,
-       role_decision)
+       role_decision, server_pending)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($14, false),
-       CASE WHEN $14::boolean IS NOT NULL OR $4 <> 'auto' THEN '{"source": "metadata"}'::jsonb END)
+       CASE WHEN $14::boolean IS NOT NULL OR $4 <> 'auto' THEN '{"source": "metadata"}'::jsonb END, $15)
      ON CONFLICT (sha256) DO NOTHING
      RETURNING *`,
-    [call.sha256, call.sourceName, call.storageUri, call.requestedLayout, ...metaValues(call.meta)],
+    [
+      call.sha256,
+      call.sourceName,
+      call.storageUri,
+      call.requestedLayout,
+      ...metaValues(call.meta),
+      call.serverPending ?? false,
+    ],
   )
   const row = inserted.rows[0]
   if (row) return { call: row, created: true }
@@ -240,7 +251,7 @@ export async function markFailed(
 ): Promise<boolean> {
   const res = await db.query(
     `UPDATE calls SET status = 'failed', error_code = $2, error_message = $3, processed_at = now(),
-       lease_owner = NULL, lease_expires_at = NULL, swap_pending = false
+       lease_owner = NULL, lease_expires_at = NULL, swap_pending = false, server_pending = false
      WHERE id = $1 AND ($4::text IS NULL OR lease_owner = $4) RETURNING id`,
     [id, code, message, owner ?? null],
   )
@@ -257,12 +268,14 @@ export async function requestSwap(
   db: Queryable,
   id: number,
   userId: number | null = null,
+  /** the server analyses it (a swap over the API), not the process asking (the CLI) */
+  serverPending = false,
 ): Promise<CallRow | undefined> {
   const before = await db.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [id])
   const res = await db.query<CallRow>(
-    `UPDATE calls SET status = 'queued', swap_pending = true, attempts = 0
+    `UPDATE calls SET status = 'queued', swap_pending = true, attempts = 0, server_pending = $2
      WHERE id = $1 AND status IN ('done', 'failed') RETURNING *`,
-    [id],
+    [id, serverPending],
   )
   const call = res.rows[0] as CallRow | undefined
   const was = before.rows[0]
@@ -291,7 +304,7 @@ export async function markDone(
 ): Promise<void> {
   await db.query(
     `UPDATE calls SET status = 'done', error_code = NULL, error_message = NULL, processed_at = now(),
-       lease_owner = NULL, lease_expires_at = NULL, swap_pending = false,
+       lease_owner = NULL, lease_expires_at = NULL, swap_pending = false, server_pending = false,
        duration_ms = $2, channel_layout = $3, audio_format = $4, channel_check = $5, diarization = $6
      WHERE id = $1`,
     [

@@ -186,10 +186,14 @@ test('calls a stopped server left unfinished are resumed, a swap still as a swap
   // (the swap is stored on the call; the process analysing it died and its claim ran out)
   await api.db.query(
     `UPDATE calls SET status = 'processing', swap_pending = true, speakers_swapped = NOT speakers_swapped,
-       lease_owner = 'dead-process', lease_expires_at = now() - interval '1 second' WHERE id = $1`,
+       server_pending = true, lease_owner = 'dead-process', lease_expires_at = now() - interval '1 second'
+     WHERE id = $1`,
     [id],
   )
-  // Ingested calls (no upload or swap audited) are not the server's to resume.
+  // What is pending is on the call, not read back from history: without its audit rows (a crash
+  // between storing the call and auditing it) the call is still the server's to resume.
+  await api.db.query("DELETE FROM audit_log WHERE entity = 'call' AND entity_id = $1", [id])
+  // Ingested calls are their ingest run's, not the server's to resume.
   const ingested = api.idOf.get('call-03-mono-delivery.wav') as number
   await api.db.query("UPDATE calls SET status = 'queued' WHERE id = $1", [ingested])
   expect(await resumeInterrupted(api.db, api.processor as NonNullable<typeof api.processor>)).toBe(1)
