@@ -20,13 +20,13 @@ import { applyRetention, deleteCalls, retentionOff } from '../pipeline/lifecycle
 import { emptyMetadata, loadMetadata, withFileNames } from '../pipeline/metadata.js'
 import { sweepOrphans } from '../pipeline/orphans.js'
 import { createPool } from '../pipeline/pool.js'
-import { processCall } from '../pipeline/process-call.js'
+import { callAnalyser } from '../pipeline/process-call.js'
 import { storedOptions } from '../pipeline/processor.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
 import { startSweeper } from '../pipeline/sweeper.js'
 import { logSafe } from './log-safe.js'
-import { asrOptions, parseMetricFlags, parseVadFlags, queueSchema } from './options.js'
+import { analyserSettings, parseMetricFlags, parseVadFlags, queueSchema } from './options.js'
 import { createProgressReporter } from './progress.js'
 import { runRescore, runScorecard } from './scorecards.js'
 import { runSentiment } from './sentiment.js'
@@ -268,12 +268,10 @@ async function runIngest(
         layout: layout as LayoutOption,
         reprocess: Boolean(flags.reprocess),
         keepOriginalText: config.keepOriginalText,
-        redactAudio: config.redactAudio,
-        ...asrOptions(config),
+        ...analyserSettings(config),
         metadata,
         vad,
         metrics,
-        leaseMs: config.leaseMs,
         onProgress: createProgressReporter().onProgress,
         ...(queue ? { enqueue: (call, options) => enqueueCall(queue, call, options) } : {}),
       },
@@ -308,17 +306,14 @@ async function runSwap(config: ResolvedConfig, args: string[]): Promise<number> 
     const call = await db.withTransaction((tx) => requestSwap(tx, id, null))
     if (!call) throw new ConfigError(`call ${id} is ${existing.status}; swap it once it has finished`)
     const began = Date.now()
-    const outcome = await processCall({
+    const analyser = callAnalyser({
       db,
       pool,
       storageDir: config.storageDir,
       ffmpegPath: resolveFfmpeg().path,
-      call,
-      ...options,
-      ...asrOptions(config),
-      ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
-      leaseMs: config.leaseMs,
+      ...analyserSettings(config),
     })
+    const outcome = await analyser.analyse(call, options)
     const item =
       outcome.status === 'done'
         ? { path: call.source_name, callId: id, status: 'done' as const, durationMs: outcome.durationMs }
@@ -420,13 +415,14 @@ async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>)
     const worker = await startQueueWorker({
       boss,
       db,
-      pool,
-      storageDir: config.storageDir,
-      ffmpegPath: ffmpeg.path,
+      analyser: callAnalyser({
+        db,
+        pool,
+        storageDir: config.storageDir,
+        ffmpegPath: ffmpeg.path,
+        ...analyserSettings(config),
+      }),
       concurrency: workers,
-      ...asrOptions(config),
-      ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
-      leaseMs: config.leaseMs,
       onCall: ({ callId, sourceName, outcome }) =>
         console.error(
           outcome.status === 'done'

@@ -55,6 +55,18 @@ export function asrOptions(config: ResolvedConfig) {
   }
 }
 
+/**
+ * What every analysis in this process shares, read from the configuration once: local ASR, audio
+ * redaction and the claim's lease. Ingest, the worker, swap and the server all take it from here.
+ */
+export function analyserSettings(config: ResolvedConfig) {
+  return {
+    ...asrOptions(config),
+    ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
+    leaseMs: config.leaseMs,
+  }
+}
+
 /** pg-boss's schema beside callqa's own. */
 export function queueSchema(config: ResolvedConfig): string {
   return `${config.databaseSchema ?? 'callqa'}_queue`

@@ -20,7 +20,7 @@ import { sweepOrphans } from '../pipeline/orphans.js'
 import { localProcessor, queueProcessor, resumeInterrupted, storedOptions } from '../pipeline/processor.js'
 import { openQueue } from '../pipeline/queue.js'
 import { startSweeper } from '../pipeline/sweeper.js'
-import { asrOptions, queueSchema } from './options.js'
+import { analyserSettings, queueSchema } from './options.js'
 
 const USERS_USAGE =
   'users add NAME --role ROLE [--agent-id ID] | users list | users disable NAME | users enable NAME | users revoke NAME | users token NAME'
@@ -154,9 +154,7 @@ export async function serve(
         storageDir: config.storageDir,
         ffmpegPath,
         threads: workers,
-        leaseMs: config.leaseMs,
-        ...asrOptions(config),
-        ...(config.redactAudio ? { redactAudio: config.redactAudio } : {}),
+        ...analyserSettings(config),
       })
   const app = await buildServer({
     db,

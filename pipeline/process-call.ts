@@ -49,6 +49,49 @@ export function isInputError(code: string): boolean {
   return INPUT_ERRORS.has(code)
 }
 
+/** How one call is analysed: its VAD and metric options, resolved once where the run starts. */
+export interface AnalysisOptions {
+  vad: ResolvedVadOptions
+  metrics: ResolvedMetricsOptions
+}
+
+/** What every analysis in a process shares: built once from config (cli/options.ts analyserSettings). */
+export interface AnalyserConfig {
+  db: Database
+  pool: Piscina
+  storageDir: string
+  ffmpegPath: string
+  /** Local speech recognition for calls without a supplied transcript; undefined = off. */
+  asr?: Omit<AsrTaskOptions, 'language'> | undefined
+  /** Write a redacted copy of the recording when local ASR found personal data. */
+  redactAudio?: 'silence' | 'beep' | undefined
+  /** How long a claim lasts unless renewed (renewed every quarter of it). */
+  leaseMs?: number | undefined
+}
+
+/**
+ * The one door into analysis: ingest, an upload, a swap (CLI or API) and a queue worker all hand
+ * a stored call to `analyse`, so a setting (ASR, audio redaction, the lease) cannot differ by door.
+ */
+export interface CallAnalyser {
+  analyse(call: CallRow, options: AnalysisOptions): Promise<CallOutcome>
+}
+
+export function callAnalyser(config: AnalyserConfig): CallAnalyser {
+  const { asr, redactAudio, leaseMs, ...shared } = config
+  return {
+    analyse: (call, options) =>
+      processCall({
+        ...shared,
+        call,
+        ...options,
+        ...(asr ? { asr } : {}),
+        ...(redactAudio ? { redactAudio } : {}),
+        ...(leaseMs ? { leaseMs } : {}),
+      }),
+  }
+}
+
 export async function processCall({
   db,
   pool,

@@ -6,26 +6,19 @@
  */
 import type PgBoss from 'pg-boss'
 import type { AsrTaskOptions } from '../analysis/analyze-call.js'
-import {
-  type ComputeMetricsOptions,
-  type ResolvedMetricsOptions,
-  resolveMetricsOptions,
-} from '../analysis/stages/compute-metrics.js'
+import { type ComputeMetricsOptions, resolveMetricsOptions } from '../analysis/stages/compute-metrics.js'
 import {
   type DetectVoiceActivityOptions,
-  type ResolvedVadOptions,
   resolveVadOptions,
 } from '../analysis/stages/detect-voice-activity.js'
 import type { Database, Queryable } from '../db/index.js'
 import { type CallRow, CLAIM_LIVE } from '../db/queries/calls.js'
 import { createPool } from './pool.js'
-import { processCall } from './process-call.js'
+import { type AnalysisOptions, callAnalyser } from './process-call.js'
 import { enqueueCall } from './queue.js'
 
-export interface SubmitOptions {
-  vad: ResolvedVadOptions
-  metrics: ResolvedMetricsOptions
-}
+/** The options a call is analysed with (process-call.ts). */
+export type SubmitOptions = AnalysisOptions
 
 export interface CallProcessor {
   readonly kind: 'local' | 'queue'
@@ -74,22 +67,13 @@ export function localProcessor({
   onError?: (err: Error) => void
 }): CallProcessor {
   const pool = createPool({ threads })
+  const analyser = callAnalyser({ db, pool, storageDir, ffmpegPath, asr, redactAudio, leaseMs })
   const running = new Set<Promise<void>>()
   return {
     kind: 'local',
     async submit(call, options) {
-      const job = processCall({
-        db,
-        pool,
-        storageDir,
-        ffmpegPath,
-        call,
-        vad: options.vad,
-        metrics: options.metrics,
-        ...(asr ? { asr } : {}),
-        ...(redactAudio ? { redactAudio } : {}),
-        ...(leaseMs ? { leaseMs } : {}),
-      })
+      const job = analyser
+        .analyse(call, options)
         .then(() => undefined)
         .catch((err: Error) => onError(err))
       running.add(job)

@@ -7,14 +7,12 @@
  */
 
 import PgBoss from 'pg-boss'
-import type { Piscina } from 'piscina'
-import type { AsrTaskOptions } from '../analysis/analyze-call.js'
 import type { ResolvedMetricsOptions } from '../analysis/stages/compute-metrics.js'
 import type { ResolvedVadOptions } from '../analysis/stages/detect-voice-activity.js'
 import { type Database, withServerLock } from '../db/index.js'
 import { type CallRow, getCall } from '../db/queries/calls.js'
 import { ConfigError, retryTransient, WorkerError } from '../errors.js'
-import { type CallOutcome, isInputError, processCall } from './process-call.js'
+import { type CallAnalyser, type CallOutcome, isInputError } from './process-call.js'
 
 /**
  * The queue of calls to analyse. Policy `short`: at most one job per call waits in it (a call
@@ -107,47 +105,25 @@ export interface QueueWorkerEvent {
 export async function startQueueWorker({
   boss,
   db,
-  pool,
-  storageDir,
-  ffmpegPath,
+  analyser,
   concurrency,
   pollingIntervalSeconds = 2,
   onCall,
-  asr,
-  redactAudio,
-  leaseMs,
 }: {
   boss: PgBoss
   db: Database
-  pool: Piscina
-  storageDir: string
-  ffmpegPath: string
+  /** this worker's analysis (its pool, ASR and redaction settings), built once from its config */
+  analyser: CallAnalyser
   concurrency: number
   pollingIntervalSeconds?: number
   onCall?: (event: QueueWorkerEvent) => void
-  /** Local speech recognition on this worker, for calls without a transcript; undefined = off. */
-  asr?: Omit<AsrTaskOptions, 'language'>
-  /** Write a redacted audio copy for calls transcribed here (CALLQA_REDACT_AUDIO). */
-  redactAudio?: 'silence' | 'beep'
-  leaseMs?: number
 }): Promise<{ stop(): Promise<void> }> {
   const handle = async (jobs: PgBoss.Job<AnalyzeJob>[]) => {
     for (const job of jobs) {
       const call = await retryTransient(() => getCall(db, job.data.callId))
       // Deleted since, or already finished by an earlier delivery of the same job: nothing to do.
       if (!call || call.status === 'done') continue
-      const outcome = await processCall({
-        db,
-        pool,
-        storageDir,
-        ffmpegPath,
-        call,
-        vad: job.data.vad,
-        metrics: job.data.metrics,
-        ...(asr ? { asr } : {}),
-        ...(redactAudio ? { redactAudio } : {}),
-        ...(leaseMs ? { leaseMs } : {}),
-      })
+      const outcome = await analyser.analyse(call, { vad: job.data.vad, metrics: job.data.metrics })
       onCall?.({ callId: call.id, sourceName: call.source_name, outcome })
       // A bad recording stays failed; anything else (worker crash, database) is worth a retry.
       // Skipped (another process holds the call, or finished it): nothing more to do here.

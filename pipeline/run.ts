@@ -28,7 +28,7 @@ import { coerceError, errorCode, InputUnreadableError, retryTransient } from '..
 import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { sweepOrphans } from './orphans.js'
-import { processCall } from './process-call.js'
+import { callAnalyser } from './process-call.js'
 import { keepAfterInsert, openRegularFile, receiveRecording } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
 
@@ -135,6 +135,15 @@ export async function ingest({
   // Validate options once, up front, rather than failing every call in the workers.
   const vad = resolveVadOptions(options.vad)
   const metricsOptions = resolveMetricsOptions(options.metrics)
+  const analyser = callAnalyser({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    asr: options.asr,
+    redactAudio: options.redactAudio ? (options.redactAudio === 'beep' ? 'beep' : 'silence') : undefined,
+    leaseMs: options.leaseMs,
+  })
   // What a process that died left behind (partial copies, ASR folders with unredacted text).
   await sweepOrphans(storageDir)
   const discovered = await discoverInputs(inputs)
@@ -157,18 +166,7 @@ export async function ingest({
       finish({ path: source, callId: call.id, status: 'queued', transcript })
       return
     }
-    const outcome = await processCall({
-      db,
-      pool,
-      storageDir,
-      ffmpegPath,
-      call,
-      vad,
-      metrics: metricsOptions,
-      ...(options.asr ? { asr: options.asr } : {}),
-      ...(options.redactAudio ? { redactAudio: options.redactAudio === 'beep' ? 'beep' : 'silence' } : {}),
-      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-    })
+    const outcome = await analyser.analyse(call, { vad, metrics: metricsOptions })
     if (outcome.status === 'done') {
       finish({
         path: source,

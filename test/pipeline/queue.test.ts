@@ -12,6 +12,7 @@ import { resolveVadOptions } from '../../analysis/stages/detect-voice-activity.j
 import type { Database } from '../../db/index.js'
 import type { CallRow } from '../../db/queries/calls.js'
 import { createPool } from '../../pipeline/pool.js'
+import { callAnalyser } from '../../pipeline/process-call.js'
 import {
   ANALYZE_QUEUE,
   enqueueCall,
@@ -110,9 +111,7 @@ describe.runIf(testDbKind === 'postgres')('pg-boss queue', () => {
         startQueueWorker({
           boss: m.boss,
           db,
-          pool: m.pool,
-          storageDir,
-          ffmpegPath,
+          analyser: callAnalyser({ db, pool: m.pool, storageDir, ffmpegPath }),
           concurrency: 1,
           pollingIntervalSeconds: 0.5,
           onCall,
