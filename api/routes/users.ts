@@ -9,6 +9,8 @@ import {
   ROLES,
   revokeToken,
   setDisabled,
+  type UserSummaryRow,
+  userSummaries,
 } from '../../db/queries/users.js'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import { ErrorBody } from '../schemas.js'
@@ -29,20 +31,14 @@ export async function userRoutes(
   app: Api,
   { db, tokenDays = 0 }: { db: Database; tokenDays?: number },
 ): Promise<void> {
+  const present = (row: UserSummaryRow): Static<typeof UserSummary> => ({
+    ...row,
+    token_expires_at: row.token_expires_at ? new Date(row.token_expires_at).toISOString() : null,
+  })
   const summary = async (id: number): Promise<Static<typeof UserSummary>> => {
-    const res = await db.query<
-      Omit<Static<typeof UserSummary>, 'token_expires_at'> & { token_expires_at: Date | null }
-    >(
-      `SELECT id, name, role, agent_id, disabled, token_expires_at, token_hash LIKE 'revoked:%' AS token_revoked
-       FROM users WHERE id = $1`,
-      [id],
-    )
-    const row = res.rows[0]
+    const row = (await userSummaries(db, id))[0]
     if (!row) throw new NotFoundError(`no user ${id}`)
-    return {
-      ...row,
-      token_expires_at: row.token_expires_at ? new Date(row.token_expires_at).toISOString() : null,
-    }
+    return present(row)
   }
 
   app.get(
@@ -56,8 +52,8 @@ export async function userRoutes(
       },
     },
     async () => {
-      const res = await db.query<{ id: number }>('SELECT id FROM users ORDER BY name')
-      return { items: await Promise.all(res.rows.map((r) => summary(r.id))) }
+      // All users in one query (it was one query per user).
+      return { items: (await userSummaries(db)).map(present) }
     },
   )
 

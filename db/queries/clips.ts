@@ -192,3 +192,63 @@ export async function replacePlaylistItems(tx: Queryable, playlistId: number, cl
     [playlistId, clipIds],
   )
 }
+
+/** Calls where the customer started low and ended high, the biggest rise first. */
+export async function recoveryCandidates(db: Queryable, startMax: number, endMin: number, limit: number) {
+  const res = await db.query<{
+    id: number
+    agent_id: string | null
+    duration_ms: number
+    start: number
+    end: number
+  }>(
+    `SELECT c.id, c.agent_id, c.duration_ms, m.customer_sentiment_start AS start, m.customer_sentiment_end AS "end"
+     FROM calls c JOIN call_metrics m ON m.call_id = c.id
+     WHERE c.status = 'done' AND m.customer_sentiment_start <= $1 AND m.customer_sentiment_end >= $2
+     ORDER BY m.customer_sentiment_end - m.customer_sentiment_start DESC, c.id LIMIT $3`,
+    [startMax, endMin, limit],
+  )
+  return res.rows
+}
+
+/** The customer's turns of these calls with their sentiment, in one query whatever their number. */
+export async function customerTurns(db: Queryable, callIds: readonly number[]) {
+  const res = await db.query<{ call_id: number; start_ms: number; end_ms: number; sentiment: number | null }>(
+    `SELECT call_id, start_ms, end_ms, sentiment FROM utterances
+     WHERE call_id = ANY($1::bigint[]) AND speaker = 'customer' ORDER BY call_id, seq`,
+    [callIds],
+  )
+  return res.rows
+}
+
+/**
+ * Automatic evaluations where an item had this result, on one card version: calls with timed
+ * evidence first, then those whose score lies furthest from the result (the clearest examples).
+ */
+export async function itemExamples(
+  db: Queryable,
+  scorecardId: number,
+  itemKey: string,
+  result: 'pass' | 'fail',
+  limit: number,
+) {
+  const res = await db.query<{
+    call_id: number
+    agent_id: string | null
+    duration_ms: number
+    percent: number
+    evidence: Array<{ start_ms?: number; end_ms?: number; type: string; text?: string; what?: string }>
+  }>(
+    `SELECT c.id AS call_id, c.agent_id, c.duration_ms, e.percent, i.evidence
+     FROM evaluations e
+     JOIN evaluation_items i ON i.evaluation_id = e.id
+     JOIN calls c ON c.id = e.call_id
+     WHERE e.scorecard_id = $1 AND e.source = 'auto' AND i.item_key = $2 AND i.result = $3
+       AND c.duration_ms IS NOT NULL
+     ORDER BY (SELECT count(*) FROM jsonb_array_elements(i.evidence) x WHERE x ? 'start_ms') > 0 DESC,
+              CASE WHEN $3 = 'fail' THEN e.percent ELSE -e.percent END, c.id
+     LIMIT $4`,
+    [scorecardId, itemKey, result, limit],
+  )
+  return res.rows
+}
