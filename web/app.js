@@ -148,6 +148,18 @@ async function showCalls(params) {
         ),
       ),
     ),
+    h(
+      'label',
+      {},
+      'Scorecard',
+      h('input', {
+        name: 'scorecard',
+        value: params.get('scorecard') ?? '',
+        size: 18,
+        placeholder: 'the card that fits',
+        title: "QA % is this card's score; empty: the card that fits each call",
+      }),
+    ),
     h('label', {}, 'QA % below', h('input', { name: 'qa_max', value: params.get('qa_max') ?? '', size: 4 })),
     h('button', { type: 'submit' }, 'Search'),
   )
@@ -193,7 +205,7 @@ async function showCalls(params) {
             h('td', {}, c.queue ?? '–'),
             h('td', { class: 'num' }, c.duration_ms ? clock(c.duration_ms) : '–'),
             h('td', {}, c.status),
-            h('td', { class: 'num' }, fmt(c.qa_percent, 1)),
+            h('td', { class: 'num', title: c.qa_scorecard ?? '' }, fmt(c.qa_percent, 1)),
             h('td', { class: 'num' }, fmt(c.customer_sentiment_end)),
           ),
         )

@@ -33,7 +33,9 @@ const ListQuery = Type.Object(
       ]),
     ),
     language: Type.Optional(Type.String()),
-    scorecard: Type.Optional(Type.String({ description: 'scorecard key the QA filters refer to' })),
+    scorecard: Type.Optional(
+      Type.String({ description: 'the card QA % and the QA filters refer to (default: the card that fits each call)' }),
+    ),
     qa_min: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     qa_max: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     failed_item: Type.Optional(Type.String({ description: 'item key failed in an automatic evaluation' })),
@@ -61,7 +63,10 @@ const CallSummary = Type.Object({
   direction: Type.Union([Type.String(), Type.Null()]),
   language: Type.Union([Type.String(), Type.Null()]),
   transcript_status: Type.String(),
-  qa_percent: Type.Union([Type.Number(), Type.Null()]),
+  qa_percent: Type.Union([Type.Number(), Type.Null()], {
+    description: "one card's automatic score: the card asked for (scorecard=), else the one that fits the call most closely",
+  }),
+  qa_scorecard: Type.Union([Type.String(), Type.Null()], { description: 'the card qa_percent is of' }),
   customer_sentiment_end: Type.Union([Type.Number(), Type.Null()]),
   customer_sentiment_trend: Type.Union([Type.Number(), Type.Null()]),
   dead_air_longest_ms: Type.Union([Type.Integer(), Type.Null()]),

@@ -39,7 +39,10 @@ export interface CallListRow {
   direction: string | null
   language: string | null
   transcript_status: string
+  /** one card's automatic score (see searchCalls), never the best of several */
   qa_percent: number | null
+  /** the card qa_percent is of */
+  qa_scorecard: string | null
   customer_sentiment_end: number | null
   customer_sentiment_trend: number | null
   dead_air_longest_ms: number | null
@@ -85,9 +88,19 @@ export async function searchCalls(
   if (q.sentiment_end_min !== undefined) where.add('m.customer_sentiment_end >= ?', q.sentiment_end_min)
   if (q.trend_max !== undefined) where.add('m.customer_sentiment_trend <= ?', q.trend_max)
   if (q.dead_air_min_ms !== undefined) where.add('m.dead_air_longest_ms >= ?', q.dead_air_min_ms)
+  // QA % is one card's score, never the best of several (a compliance card's 100 once hid an
+  // inbound card's 78): the card asked for, else the one that fits the call most closely (the
+  // automatic evaluation whose card's filter names the most fields, such as direction and
+  // language; the card key breaks ties), on its newest version.
   const scorecardParam = q.scorecard ? where.param(q.scorecard) : 'NULL'
-  const qa = `(SELECT max(e.percent) FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
-               WHERE e.call_id = c.id AND e.source = 'auto' AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam}))`
+  const standing = `(SELECT json_build_object('percent', e.percent, 'scorecard', s.key)
+                     FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
+                     WHERE e.call_id = c.id AND e.source = 'auto'
+                       AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam})
+                     ORDER BY (SELECT count(*) FROM jsonb_object_keys(coalesce(s.definition->'filter', '{}'::jsonb))) DESC,
+                              s.key, s.version DESC
+                     LIMIT 1)`
+  const qa = `((${standing})->>'percent')::float8`
   if (q.qa_min !== undefined) where.add(`${qa} >= ?`, q.qa_min)
   if (q.qa_max !== undefined) where.add(`${qa} <= ?`, q.qa_max)
   if (q.failed_item)
@@ -119,9 +132,14 @@ export async function searchCalls(
   }
   const limit = q.limit ?? 50
   const limitParam = where.param(limit + 1)
-  const res = await db.query<CallListRow & { sort_key: string }>(
+  const res = await db.query<
+    Omit<CallListRow, 'qa_percent' | 'qa_scorecard'> & {
+      sort_key: string
+      qa: { percent: number; scorecard: string } | null
+    }
+  >(
     `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team,
-            c.queue, c.direction, c.language, c.transcript_status, ${qa} AS qa_percent,
+            c.queue, c.direction, c.language, c.transcript_status, ${standing} AS qa,
             m.customer_sentiment_end, m.customer_sentiment_trend, m.dead_air_longest_ms,
             to_char(${sortKey} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
@@ -133,9 +151,11 @@ export async function searchCalls(
   const rows = res.rows.slice(0, limit)
   const last = rows.at(-1)
   return {
-    items: rows.map(({ sort_key: _, ...row }) => ({
+    items: rows.map(({ sort_key: _, qa: standingQa, ...row }) => ({
       ...row,
       started_at: row.started_at ? new Date(row.started_at).toISOString() : null,
+      qa_percent: standingQa?.percent ?? null,
+      qa_scorecard: standingQa?.scorecard ?? null,
     })),
     next_cursor: res.rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
   }

@@ -147,6 +147,37 @@ describe('list and search', () => {
     ])
   })
 
+  test("QA % is one card's score: the card that fits the call, or the one asked for, never the best of several", async () => {
+    const items = (await get('/v1/calls?limit=200', tokens.reviewer)).body.items as Array<{
+      id: number
+      source_name: string
+      direction: string
+      language: string
+      qa_percent: number | null
+      qa_scorecard: string | null
+    }>
+    let hidden = 0
+    for (const c of items) {
+      const detail = (await get(`/v1/calls/${c.id}`, tokens.reviewer)).body
+      const auto = (
+        detail.evaluations as Array<{ source: string; scorecard_key: string; percent: number }>
+      ).filter((e) => e.source === 'auto')
+      // The sample calls are inbound or outbound, English or Chinese: the fitting card is the
+      // direction's card in the call's language (the compliance card fits every call, less closely).
+      const fitting = c.direction === 'outbound' ? 'outbound-en' : `inbound-support-${c.language}`
+      const mine = auto.find((e) => e.scorecard_key === fitting)
+      expect(c.qa_scorecard, c.source_name).toBe(mine ? fitting : (auto[0]?.scorecard_key ?? null))
+      if (mine) expect(c.qa_percent, c.source_name).toBe(mine.percent)
+      if (mine && Math.max(...auto.map((e) => e.percent)) > mine.percent) hidden++
+    }
+    // Calls where the best of several cards would have shown a higher, wrong figure (the angry and
+    // the dead-air calls score 100 on compliance).
+    expect(hidden).toBeGreaterThan(0)
+    const compliance = (await get('/v1/calls?scorecard=compliance-deduction&limit=200', tokens.reviewer)).body
+      .items as Array<{ qa_scorecard: string | null }>
+    expect(new Set(compliance.map((c) => c.qa_scorecard))).toEqual(new Set(['compliance-deduction']))
+  })
+
   test('transcript search in English (full text) and Chinese (characters)', async () => {
     const search = async (q: string) =>
       names((await get(`/v1/calls?q=${encodeURIComponent(q)}`, tokens.reviewer)).body)
