@@ -386,6 +386,7 @@ CREATE TABLE scorecards (
     source text,
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    filter_fields integer GENERATED ALWAYS AS (((((jsonb_exists(COALESCE((definition -> 'filter'::text), '{}'::jsonb), 'direction'::text))::integer + (jsonb_exists(COALESCE((definition -> 'filter'::text), '{}'::jsonb), 'language'::text))::integer) + (jsonb_exists(COALESCE((definition -> 'filter'::text), '{}'::jsonb), 'queue'::text))::integer) + (jsonb_exists(COALESCE((definition -> 'filter'::text), '{}'::jsonb), 'team'::text))::integer)) STORED,
     CONSTRAINT scorecards_version_check CHECK ((version >= 1))
 );
 

@@ -34,7 +34,9 @@ const ListQuery = Type.Object(
     ),
     language: Type.Optional(Type.String()),
     scorecard: Type.Optional(
-      Type.String({ description: 'the card QA % and the QA filters refer to (default: the card that fits each call)' }),
+      Type.String({
+        description: 'the card QA % and the QA filters refer to (default: the card that fits each call)',
+      }),
     ),
     qa_min: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     qa_max: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
@@ -64,7 +66,8 @@ const CallSummary = Type.Object({
   language: Type.Union([Type.String(), Type.Null()]),
   transcript_status: Type.String(),
   qa_percent: Type.Union([Type.Number(), Type.Null()], {
-    description: "one card's automatic score: the card asked for (scorecard=), else the one that fits the call most closely",
+    description:
+      "one card's automatic score: the card asked for (scorecard=), else the one that fits the call most closely",
   }),
   qa_scorecard: Type.Union([Type.String(), Type.Null()], { description: 'the card qa_percent is of' }),
   customer_sentiment_end: Type.Union([Type.Number(), Type.Null()]),

@@ -7,12 +7,20 @@
  */
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { failedItems, kpiTrends, TREND_GROUPS, type TrendGroup } from '../../db/queries/trends.js'
+import {
+  failedItems,
+  itemAgreement,
+  kpiTrends,
+  TREND_GROUPS,
+  type TrendGroup,
+} from '../../db/queries/trends.js'
 import { ValidationError } from '../../errors.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
 const MANAGERS = ['admin', 'manager'] as const
+/** QA leads (reviewers) decide where to trust the machine too. */
+const MANAGERS_AND_LEADS = ['admin', 'manager', 'reviewer'] as const
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
 
 const Filters = {
@@ -95,6 +103,42 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="callqa-failed-items.csv"')
+          .send(toCsv(rows as unknown as Record<string, unknown>[]))
+      return { items: rows }
+    },
+  )
+
+  app.get(
+    '/trends/agreement',
+    {
+      config: { roles: MANAGERS_AND_LEADS },
+      schema: {
+        summary:
+          'Automatic against human per scorecard item and period: how often reviewers keep or override the automatic answer',
+        tags: ['trends'],
+        querystring: Type.Object(
+          {
+            from: Filters.from,
+            to: Filters.to,
+            scorecard: Filters.scorecard,
+            period: Type.Optional(
+              Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')]),
+            ),
+            format: Filters.format,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Any({ description: '{items: AgreementRow[]} as JSON, or CSV' }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query
+      if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
+      const rows = await itemAgreement(db, { ...q, period: q.period ?? 'month' })
+      if (q.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="callqa-agreement.csv"')
           .send(toCsv(rows as unknown as Record<string, unknown>[]))
       return { items: rows }
     },

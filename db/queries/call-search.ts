@@ -97,8 +97,7 @@ export async function searchCalls(
                      FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
                      WHERE e.call_id = c.id AND e.source = 'auto'
                        AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam})
-                     ORDER BY (SELECT count(*) FROM jsonb_object_keys(coalesce(s.definition->'filter', '{}'::jsonb))) DESC,
-                              s.key, s.version DESC
+                     ORDER BY s.filter_fields DESC, s.key, s.version DESC
                      LIMIT 1)`
   const qa = `((${standing})->>'percent')::float8`
   if (q.qa_min !== undefined) where.add(`${qa} >= ?`, q.qa_min)

@@ -137,3 +137,49 @@ export async function failedItems(
   )
   return res.rows
 }
+
+export interface AgreementRow {
+  period: string
+  scorecard: string
+  item_key: string
+  /** submitted reviews that answered the item where the machine had an answer */
+  reviewed: number
+  /** of those, how many kept the machine's answer */
+  kept: number
+  pass_to_fail: number
+  fail_to_pass: number
+  /** kept / reviewed: how far the automatic answer can be trusted on this item */
+  agreement: number
+}
+
+/**
+ * Automatic against human, per scorecard item and period (by when the review was submitted): how
+ * often reviewers keep or override the machine's answer. Items the machine left to a person
+ * (pending) are not agreements or disagreements and are left out; calibration reviews grade the
+ * reviewer, not the machine, and are left out too.
+ */
+export async function itemAgreement(
+  db: Queryable,
+  q: { from: string; to: string; scorecard?: string | undefined; period: 'day' | 'week' | 'month' },
+): Promise<AgreementRow[]> {
+  const res = await db.query<AgreementRow>(
+    `SELECT to_char(date_trunc($4, e.submitted_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS period,
+            s.key AS scorecard, i.item_key,
+            count(*)::int AS reviewed,
+            count(*) FILTER (WHERE i.result = i.auto_result)::int AS kept,
+            count(*) FILTER (WHERE i.auto_result = 'pass' AND i.result = 'fail')::int AS pass_to_fail,
+            count(*) FILTER (WHERE i.auto_result = 'fail' AND i.result = 'pass')::int AS fail_to_pass,
+            round(count(*) FILTER (WHERE i.result = i.auto_result)::numeric / count(*), 3)::float8 AS agreement
+     FROM evaluations e
+     JOIN scorecards s ON s.id = e.scorecard_id
+     JOIN evaluation_items i ON i.evaluation_id = e.id
+     WHERE e.source = 'review' AND e.calibration_id IS NULL AND e.status IN ('submitted', 'final')
+       AND e.submitted_at >= $1::timestamptz AND e.submitted_at < $2::timestamptz
+       AND ($3::text IS NULL OR s.key = $3)
+       AND i.auto_result IN ('pass', 'fail', 'na') AND i.result <> 'pending'
+     GROUP BY 1, 2, 3
+     ORDER BY 1, 2, 3`,
+    [q.from, q.to, q.scorecard ?? null, q.period],
+  )
+  return res.rows
+}

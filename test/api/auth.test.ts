@@ -91,6 +91,7 @@ test('every /v1 JSON response says what its body holds in /docs/json (issue 14: 
     '/v1/clips/{id}/audio',
     '/v1/trends',
     '/v1/trends/failed-items',
+    '/v1/trends/agreement',
   ])
   const described = (s: Schema | undefined): boolean =>
     !!s &&

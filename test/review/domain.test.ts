@@ -9,7 +9,7 @@ import type { Database } from '../../db/index.js'
 import { refreshDailyStats } from '../../db/queries/daily-stats.js'
 import { reviewerQueue } from '../../db/queries/samples.js'
 import { installBuiltinScorecards, latestScorecard, saveAutoEvaluation } from '../../db/queries/scorecards.js'
-import { kpiTrends } from '../../db/queries/trends.js'
+import { itemAgreement, kpiTrends } from '../../db/queries/trends.js'
 import { createUser, type UserRow } from '../../db/queries/users.js'
 import { DisputeWindowError, NotFoundError } from '../../errors.js'
 import { readableCall } from '../../review/calls.js'
@@ -96,6 +96,8 @@ const range = { from: `${DAY}T00:00:00Z`, to: '2026-11-11T00:00:00Z' }
 
 describe('sample → review → dispute → trends', () => {
   let reviewId: number
+  let overridden: string[] = []
+  let manualKeys: string[] = []
 
   test('a sample is reproducible by its seed, spread over the reviewers, and lands in their queues', async () => {
     const request = {
@@ -134,6 +136,8 @@ describe('sample → review → dispute → trends', () => {
     expect(toFail.length).toBe(2)
     // Manual items (the machine cannot judge them) are answered by the reviewer.
     const manual = auto.items.filter((i) => i.result === 'pending')
+    overridden = toFail.map((i) => i.item_key)
+    manualKeys = manual.map((i) => i.item_key)
     const { before, after } = await db.withTransaction(async (tx) =>
       applyChanges(
         tx,
@@ -219,6 +223,25 @@ describe('sample → review → dispute → trends', () => {
     expect(after.items.find((i) => i.item_key === failed[1]?.item_key)?.result).toBe('fail')
     const qaAfter = (await kpiTrends(db, { ...range, group_by: 'team', period: 'day' }))[0]?.qa_percent
     expect(qaAfter).toBeGreaterThan(qaBefore as number)
+  })
+
+  test("automatic against human: per item, how often reviewers keep the machine's answer", async () => {
+    const day = 86_400_000
+    const rows = await itemAgreement(db, {
+      from: new Date(Date.now() - day).toISOString(),
+      to: new Date(Date.now() + day).toISOString(),
+      scorecard: CARD,
+      period: 'month',
+    })
+    const of = (key: string | undefined) => rows.find((r) => r.item_key === key)
+    // The first override was taken back by the dispute; the second stands; the rest were kept.
+    expect(of(overridden[0])).toMatchObject({ reviewed: 1, kept: 1, pass_to_fail: 0, agreement: 1 })
+    expect(of(overridden[1])).toMatchObject({ reviewed: 1, kept: 0, pass_to_fail: 1, agreement: 0 })
+    // What the machine left to a person is no agreement and no disagreement.
+    for (const key of manualKeys) expect(of(key)).toBeUndefined()
+    const others = rows.filter((r) => !overridden.includes(r.item_key))
+    expect(others.length).toBeGreaterThan(5)
+    expect(others.every((r) => r.kept === r.reviewed && r.agreement === 1)).toBe(true)
   })
 
   test("an agent reads their own calls only; another agent's call is not found", async () => {
