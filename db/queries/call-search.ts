@@ -93,13 +93,12 @@ export async function searchCalls(
   // automatic evaluation whose card's filter names the most fields, such as direction and
   // language; the card key breaks ties), on its newest version.
   const scorecardParam = q.scorecard ? where.param(q.scorecard) : 'NULL'
-  const standing = `(SELECT json_build_object('percent', e.percent, 'scorecard', s.key)
-                     FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
-                     WHERE e.call_id = c.id AND e.source = 'auto'
-                       AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam})
-                     ORDER BY s.filter_fields DESC, s.key, s.version DESC
-                     LIMIT 1)`
-  const qa = `((${standing})->>'percent')::float8`
+  const standing = `LEFT JOIN LATERAL (
+       SELECT e.percent, s.key FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
+       WHERE e.call_id = c.id AND e.source = 'auto' AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam})
+       ORDER BY s.filter_fields DESC, s.key, s.version DESC
+       LIMIT 1) qa ON true`
+  const qa = 'qa.percent'
   if (q.qa_min !== undefined) where.add(`${qa} >= ?`, q.qa_min)
   if (q.qa_max !== undefined) where.add(`${qa} <= ?`, q.qa_max)
   if (q.failed_item)
@@ -131,17 +130,12 @@ export async function searchCalls(
   }
   const limit = q.limit ?? 50
   const limitParam = where.param(limit + 1)
-  const res = await db.query<
-    Omit<CallListRow, 'qa_percent' | 'qa_scorecard'> & {
-      sort_key: string
-      qa: { percent: number; scorecard: string } | null
-    }
-  >(
+  const res = await db.query<CallListRow & { sort_key: string }>(
     `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team,
-            c.queue, c.direction, c.language, c.transcript_status, ${standing} AS qa,
+            c.queue, c.direction, c.language, c.transcript_status, qa.percent AS qa_percent, qa.key AS qa_scorecard,
             m.customer_sentiment_end, m.customer_sentiment_trend, m.dead_air_longest_ms,
             to_char(${sortKey} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
-     FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
+     FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id ${standing}
      WHERE ${where.sql}
      ORDER BY ${sortKey} DESC, c.id DESC
      LIMIT ${limitParam}`,
@@ -150,11 +144,9 @@ export async function searchCalls(
   const rows = res.rows.slice(0, limit)
   const last = rows.at(-1)
   return {
-    items: rows.map(({ sort_key: _, qa: standingQa, ...row }) => ({
+    items: rows.map(({ sort_key: _, ...row }) => ({
       ...row,
       started_at: row.started_at ? new Date(row.started_at).toISOString() : null,
-      qa_percent: standingQa?.percent ?? null,
-      qa_scorecard: standingQa?.scorecard ?? null,
     })),
     next_cursor: res.rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
   }
