@@ -1,8 +1,9 @@
 // The review page: a reviewer signs in with their token, finds a call (or takes one from their
 // queue), listens with the timeline and transcript, opens a review from the automatic evaluation,
 // answers and comments item by item (the automatic answer and its evidence stay beside), saves a
-// draft and submits. Everything goes through the /v1 API with the user's own token; text from the
-// server is only ever set as text, never parsed as HTML.
+// draft and submits; an agent disputes items of a submitted review of their call, and the
+// reviewer decides the dispute. Everything goes through the /v1 API with the user's own token; text
+// from the server is only ever set as text, never parsed as HTML.
 
 const TOKEN_KEY = 'callqa.token'
 const main = /** @type {HTMLElement} */ (document.getElementById('main'))
@@ -116,6 +117,9 @@ async function signedIn() {
   document.getElementById('nav').hidden = false
   document.getElementById('nav-queue').hidden = !['reviewer', 'admin', 'manager'].includes(me.role)
   document.getElementById('nav-trends').hidden = !['admin', 'manager'].includes(me.role)
+  document.getElementById('nav-disputes').hidden = !['agent', 'reviewer', 'admin', 'manager'].includes(
+    me.role,
+  )
   document.getElementById('sign-out').hidden = false
 }
 
@@ -815,6 +819,246 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
       )
     : null
   panel.replaceChildren(head, ...items, h('h4', {}, 'Overall'), overall, actions ?? '')
+  if (ev.source === 'review' && ev.status === 'submitted' && ev.calibration_id === null)
+    panel.append(await disputePanel(ev))
+}
+
+// ---------- disputes (agents raise them, reviewers decide them) ----------
+
+const DISPUTE_STATUS = {
+  open: 'open',
+  accepted: 'accepted',
+  partially_accepted: 'partly accepted',
+  rejected: 'rejected',
+}
+
+/** The disputes the API lets this user see: agents their calls', reviewers those on their reviews. */
+async function showDisputes(params) {
+  const status = params.get('status') ?? 'open'
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault()
+        location.hash = `#/disputes?status=${encodeURIComponent(String(new FormData(form).get('status')))}`
+      },
+    },
+    h(
+      'label',
+      {},
+      'Status ',
+      h(
+        'select',
+        { name: 'status' },
+        ['open', 'accepted', 'partially_accepted', 'rejected', 'any'].map((s) =>
+          h('option', { value: s, selected: s === status }, DISPUTE_STATUS[s] ?? s),
+        ),
+      ),
+    ),
+    h('button', { type: 'submit' }, 'Show'),
+  )
+  main.replaceChildren(h('h1', {}, 'Disputes'), form)
+  let rows
+  try {
+    rows = await api('GET', `/v1/disputes${status === 'any' ? '' : `?status=${status}`}`)
+  } catch (err) {
+    main.append(errorBox(err))
+    return
+  }
+  if (rows.length === 0) {
+    main.append(h('p', { class: 'muted' }, 'No disputes here.'))
+    return
+  }
+  const list = h('div', { id: 'disputes' })
+  for (const d of rows) list.append(disputeCard(d))
+  main.append(list)
+}
+
+function disputeCard(d) {
+  const card = h(
+    'section',
+    { class: 'dispute', dataset: { disputeId: d.id }, 'aria-label': `dispute ${d.id}` },
+    h(
+      'h3',
+      {},
+      `Dispute ${d.id} — `,
+      h(
+        'a',
+        { href: `#/calls/${d.call_id}/evaluations/${d.evaluation_id}` },
+        `call ${d.call_id}, review ${d.evaluation_id}`,
+      ),
+      ' ',
+      h('span', { class: `dispute-status ${d.status}` }, DISPUTE_STATUS[d.status] ?? d.status),
+    ),
+    h(
+      'p',
+      {},
+      `Raised by ${d.raised_by_name} on ${new Date(d.created_at).toLocaleString()}: `,
+      h('q', {}, d.comment),
+    ),
+    h(
+      'ul',
+      {},
+      d.items.map((i) =>
+        h(
+          'li',
+          { dataset: { item: i.item_key } },
+          `${i.item_key}: ${i.current} → ${i.proposed}`,
+          i.comment ? ` (“${i.comment}”)` : '',
+          d.status !== 'open'
+            ? d.accepted_items.includes(i.item_key)
+              ? ' — accepted'
+              : ' — not accepted'
+            : '',
+        ),
+      ),
+    ),
+    d.status === 'open'
+      ? null
+      : h(
+          'p',
+          {},
+          `Decided by ${d.decided_by_name ?? '–'}: ${fmt(d.percent_before, 1)} % → ${fmt(d.percent_after, 1)} %`,
+          d.decision_comment ? ` (“${d.decision_comment}”)` : '',
+        ),
+  )
+  // Reviewers decide the disputes of their own reviews (the API refuses the others, and says so).
+  if (d.status === 'open' && ['reviewer', 'admin'].includes(me?.role ?? '')) card.append(decisionForm(d))
+  return card
+}
+
+function decisionForm(d) {
+  const message = h('span', { class: 'message', role: 'status' })
+  const accepted = d.items.map((i) =>
+    h('label', {}, h('input', { type: 'checkbox', name: 'accepted', value: i.item_key }), ` ${i.item_key}`),
+  )
+  const form = h(
+    'form',
+    {
+      class: 'decision',
+      onsubmit: async (e) => {
+        e.preventDefault()
+        const data = new FormData(form)
+        const decision = String(data.get('decision'))
+        const comment = String(data.get('comment') ?? '').trim()
+        const body = {
+          decision,
+          ...(comment ? { comment } : {}),
+          ...(decision === 'partial' ? { accepted_items: data.getAll('accepted').map(String) } : {}),
+        }
+        try {
+          const decided = await api('POST', `/v1/disputes/${d.id}/decision`, body)
+          form.closest('section')?.replaceWith(disputeCard(decided))
+        } catch (err) {
+          message.replaceChildren(errorBox(err))
+        }
+      },
+    },
+    h(
+      'label',
+      {},
+      'Decision ',
+      h(
+        'select',
+        { name: 'decision' },
+        h('option', { value: 'accept' }, 'accept every item'),
+        h('option', { value: 'partial' }, 'accept the ticked items'),
+        h('option', { value: 'reject' }, 'reject'),
+      ),
+    ),
+    h('span', { class: 'accepted-items' }, accepted),
+    h('input', {
+      type: 'text',
+      name: 'comment',
+      placeholder: 'why (needed unless accepting everything)',
+      size: 40,
+    }),
+    h('button', { type: 'submit' }, 'Decide'),
+    message,
+  )
+  return form
+}
+
+/**
+ * Under a submitted review of an agent's own call: the disputes already raised on it, and a form to
+ * contest items with a comment (the API enforces the window and the cap, and says which applies).
+ */
+async function disputePanel(ev) {
+  const panel = h('div', { id: 'dispute-panel' })
+  let existing = []
+  try {
+    existing = await api('GET', `/v1/disputes?evaluation_id=${ev.id}`)
+  } catch {
+    // Not allowed to list them (a role without disputes): nothing to show.
+    return panel
+  }
+  for (const d of existing)
+    panel.append(
+      h(
+        'p',
+        { class: 'muted' },
+        `Dispute ${d.id}: ${DISPUTE_STATUS[d.status] ?? d.status}`,
+        d.status === 'open' ? ' (waiting for the reviewer)' : '',
+      ),
+    )
+  if (existing.some((d) => d.status === 'open') || !['agent', 'manager', 'admin'].includes(me?.role ?? ''))
+    return panel
+  const message = h('span', { class: 'message', role: 'status' })
+  const form = h(
+    'form',
+    {
+      class: 'dispute-form',
+      hidden: true,
+      onsubmit: async (e) => {
+        e.preventDefault()
+        const data = new FormData(form)
+        const items = data.getAll('disputed').map((key) => ({ item_key: String(key) }))
+        try {
+          const made = await api('POST', `/v1/evaluations/${ev.id}/disputes`, {
+            comment: String(data.get('comment') ?? '').trim(),
+            items,
+          })
+          form.replaceWith(
+            h('p', { role: 'status', id: 'dispute-sent' }, `Dispute ${made.id} sent to the reviewer.`),
+          )
+        } catch (err) {
+          message.replaceChildren(errorBox(err))
+        }
+      },
+    },
+    h('p', {}, 'Tick the items you contest; a pass becomes a fail and a fail a pass.'),
+    ev.items
+      .filter((i) => i.result === 'pass' || i.result === 'fail')
+      .map((i) =>
+        h(
+          'label',
+          { class: 'disputable' },
+          h('input', { type: 'checkbox', name: 'disputed', value: i.item_key }),
+          ` ${i.label ?? i.item_key} (${i.result})`,
+        ),
+      ),
+    h('textarea', { name: 'comment', required: true, placeholder: 'What happened on the call' }),
+    h('button', { type: 'submit', id: 'send-dispute' }, 'Send dispute'),
+    message,
+  )
+  panel.append(
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'open-dispute',
+        onclick: (e) => {
+          form.hidden = false
+          e.currentTarget.hidden = true
+          form.querySelector('input')?.focus()
+        },
+      },
+      'Dispute this review',
+    ),
+    form,
+  )
+  return panel
 }
 
 // ---------- routing ----------
@@ -831,6 +1075,7 @@ async function route() {
   const parts = (path ?? '').split('/').filter(Boolean)
   if (parts[0] === 'queue') return showQueue()
   if (parts[0] === 'trends') return showTrends(new URLSearchParams(query ?? ''))
+  if (parts[0] === 'disputes') return showDisputes(new URLSearchParams(query ?? ''))
   const evaluationId = parts[2] === 'evaluations' ? Number(parts[3]) : undefined
   if (parts[0] === 'calls' && parts[1] && shown?.callId === Number(parts[1]) && main.contains(shown.panel))
     return shown.open(evaluationId).catch((err) => shown.panel.replaceChildren(errorBox(err)))

@@ -30,6 +30,7 @@ beforeAll(async () => {
       ['rita', 'reviewer'],
       ['max', 'manager'],
       ['a.sam', 'agent'],
+      ['a.kim', 'agent'],
     ],
   })
   callId = api.idOf.get('call-04-phone-dead-air.wav') as number
@@ -221,10 +222,6 @@ test('a mono call says its two voices were told apart, and what one channel cann
   expect(await page.locator('#timeline .lane.customer .seg').count()).toBeGreaterThan(0)
 })
 
-test('nothing the page did broke its Content-Security-Policy', () => {
-  expect(cspViolations).toEqual([])
-})
-
 test('an agent signed in sees only their own calls', async () => {
   await page.click('#sign-out')
   // Signed out: no navigation shows (the nav's display:flex once overrode its hidden attribute).
@@ -239,4 +236,70 @@ test('an agent signed in sees only their own calls', async () => {
   expect(await page.locator('#nav-trends').isHidden()).toBe(true)
   await page.goto(`${api.base}/#/calls/${callId}`)
   await expect.poll(() => page.textContent('[role=alert]')).toContain(`no call ${callId}`)
+})
+
+test('an agent disputes an item of a review of their call on the page, and the reviewer decides it there', async () => {
+  await page.click('#sign-out')
+  await signIn(api.tokens['a.kim'] as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  expect(await page.locator('#nav-disputes').isVisible()).toBe(true)
+  // rita's submitted review of call-04 (a.kim's call), from the review test above.
+  const detail = (await api.call('GET', `/v1/calls/${callId}`, 'rita')).body
+  const review = detail.evaluations.find(
+    (e: { source: string; status: string }) => e.source === 'review' && e.status === 'submitted',
+  )
+  const items = (await api.call('GET', `/v1/evaluations/${review.id}`, 'rita')).body.items as Array<{
+    item_key: string
+    result: string
+  }>
+  const contested = items.find((i) => i.result === 'fail') as { item_key: string; result: string }
+  await page.goto(`${api.base}/#/calls/${callId}/evaluations/${review.id}`)
+  await page.click('#open-dispute')
+  // The form is reachable from the keyboard: the first box has the focus.
+  expect(
+    await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { activeElement: { name?: string } } }).document.activeElement
+          .name,
+    ),
+  ).toBe('disputed')
+  await page.check(`input[name=disputed][value="${contested.item_key}"]`)
+  await page.fill('textarea[name=comment]', 'I asked if there was anything else at the end')
+  await page.click('#send-dispute')
+  await expect.poll(() => page.textContent('#dispute-sent')).toMatch(/Dispute \d+ sent to the reviewer/)
+  const stored = (await api.call('GET', `/v1/disputes?evaluation_id=${review.id}`, 'a.kim')).body
+  expect(stored).toHaveLength(1)
+  expect(stored[0]).toMatchObject({
+    status: 'open',
+    comment: 'I asked if there was anything else at the end',
+    items: [{ item_key: contested.item_key, current: 'fail', proposed: 'pass' }],
+  })
+  const disputeId = stored[0].id as number
+
+  await page.click('#sign-out')
+  await signIn(api.tokens.rita as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.click('#nav-disputes')
+  const card = `section[data-dispute-id="${disputeId}"]`
+  await page.waitForSelector(card)
+  expect(await page.textContent(card)).toContain(`${contested.item_key}: fail → pass`)
+  // Rejecting without a reason: the page shows the API's refusal, and nothing changes.
+  await page.selectOption(`${card} select[name=decision]`, 'reject')
+  await page.click(`${card} button[type=submit]`)
+  await expect.poll(() => page.textContent(`${card} .message`)).toContain('say why in a comment')
+  await page.selectOption(`${card} select[name=decision]`, 'accept')
+  await page.fill(`${card} input[name=comment]`, 'heard it at the end')
+  await page.click(`${card} button[type=submit]`)
+  await expect.poll(() => page.textContent(`${card} .dispute-status`)).toBe('accepted')
+  const decided = (await api.call('GET', `/v1/disputes/${disputeId}`, 'rita')).body
+  expect(decided).toMatchObject({ status: 'accepted', accepted_items: [contested.item_key] })
+  const after = (await api.call('GET', `/v1/evaluations/${review.id}`, 'rita')).body
+  expect(after.items.find((i: { item_key: string }) => i.item_key === contested.item_key).result).toBe('pass')
+  expect(after.percent).toBe(decided.percent_after)
+  expect(decided.percent_after).toBeGreaterThan(decided.percent_before)
+})
+
+// Last: every flow above ran under the page's policy.
+test('nothing the page did broke its Content-Security-Policy', () => {
+  expect(cspViolations).toEqual([])
 })
