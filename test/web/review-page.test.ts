@@ -299,6 +299,70 @@ test('an agent disputes an item of a review of their call on the page, and the r
   expect(decided.percent_after).toBeGreaterThan(decided.percent_before)
 })
 
+test('a QA lead draws a seeded sample on the page, gets the same draw again, saves and assigns it', async () => {
+  await page.click('#sign-out')
+  await signIn(api.tokens.max as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.click('#nav-samples')
+  await page.fill('input[name=name]', 'week 48')
+  await page.selectOption('select[name=method]', 'random')
+  await page.fill('input[name=n]', '2')
+  await page.fill('input[name=seed]', 'week-48')
+  await page.fill('input[name=reviewers]', 'rita')
+  await page.fill('input[name=cap_per_day]', '1')
+  await page.fill('input[name=start_on]', '2026-12-01')
+  const drawn = async () => {
+    await page.click('#preview')
+    await page.waitForSelector('#draw-summary')
+    const ids = await page
+      .locator('#assignments tbody tr')
+      .evaluateAll((trs: Array<{ dataset: { callId?: string } }>) =>
+        trs.map((tr) => Number(tr.dataset.callId)),
+      )
+    await page.evaluate(() => {
+      // The next preview must be a new answer, not the old one still on the page.
+      ;(
+        globalThis as unknown as { document: { getElementById(id: string): { remove(): void } | null } }
+      ).document
+        .getElementById('draw-summary')
+        ?.remove()
+    })
+    return ids
+  }
+  const first = await drawn()
+  expect(first).toHaveLength(2)
+  // The same rule and seed over the same calls: the same draw.
+  expect(await drawn()).toEqual(first)
+  // The preview is what the API draws for that rule and seed.
+  const viaApi = (
+    await api.call('POST', '/v1/samples/preview', 'max', {
+      name: 'x',
+      scorecard: 'inbound-support-en',
+      method: 'random',
+      n: 2,
+      seed: 'week-48',
+    })
+  ).body
+  expect(viaApi.assignments.map((a: { call_id: number }) => a.call_id)).toEqual(first)
+  await page.click('#save-sample')
+  await page.waitForURL(/#\/samples\/\d+$/)
+  const sampleId = Number(/samples\/(\d+)$/.exec(page.url())?.[1])
+  await page.waitForSelector('#assignments tbody tr')
+  const stored = (await api.call('GET', `/v1/samples/${sampleId}`, 'max')).body
+  expect(stored).toMatchObject({ name: 'week 48', seed: 'week-48', drawn: 2 })
+  expect(stored.assignments.map((a: { call_id: number }) => a.call_id)).toEqual(first)
+  // One a day for rita: the cap spreads the two calls over two days.
+  expect(stored.assignments.map((a: { reviewer: string; due_on: string }) => [a.reviewer, a.due_on])).toEqual(
+    [
+      ['rita', '2026-12-01'],
+      ['rita', '2026-12-02'],
+    ],
+  )
+  // And they are in rita's queue.
+  const queue = (await api.call('GET', '/v1/me/queue?all=true', 'rita')).body as Array<{ call_id: number }>
+  expect(queue.map((q) => q.call_id).sort()).toEqual([...first].sort())
+})
+
 // Last: every flow above ran under the page's policy.
 test('nothing the page did broke its Content-Security-Policy', () => {
   expect(cspViolations).toEqual([])
