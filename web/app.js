@@ -118,6 +118,7 @@ async function signedIn() {
   document.getElementById('nav-queue').hidden = !['reviewer', 'admin', 'manager'].includes(me.role)
   document.getElementById('nav-trends').hidden = !['admin', 'manager'].includes(me.role)
   document.getElementById('nav-samples').hidden = !['admin', 'manager', 'reviewer'].includes(me.role)
+  document.getElementById('nav-calibrations').hidden = !['admin', 'manager', 'reviewer'].includes(me.role)
   document.getElementById('nav-disputes').hidden = !['agent', 'reviewer', 'admin', 'manager'].includes(
     me.role,
   )
@@ -1059,6 +1060,228 @@ async function showSample(id) {
   }
 }
 
+// ---------- calibration (QA leads run it, reviewers score blind) ----------
+
+async function showCalibrations() {
+  const field = (label, input) => h('label', {}, `${label} `, input)
+  const message = h('span', { class: 'message', role: 'status' })
+  const form = h(
+    'form',
+    {
+      class: 'sample-rule',
+      onsubmit: async (e) => {
+        e.preventDefault()
+        const d = new FormData(form)
+        const text = (k) => String(d.get(k) ?? '').trim()
+        try {
+          const made = await api('POST', '/v1/calibrations', {
+            call_id: Number(text('call_id')),
+            scorecard: text('scorecard'),
+            reviewers: text('reviewers')
+              .split(',')
+              .map((r) => r.trim())
+              .filter(Boolean),
+            ...(text('expert') ? { expert: text('expert') } : {}),
+            ...(text('title') ? { title: text('title') } : {}),
+          })
+          location.hash = `#/calibrations/${made.id}`
+        } catch (err) {
+          message.replaceChildren(errorBox(err))
+        }
+      },
+    },
+    h('h2', {}, 'New session'),
+    field('Call', h('input', { name: 'call_id', type: 'number', min: 1, required: true })),
+    field(
+      'Scorecard',
+      h('input', { name: 'scorecard', required: true, value: 'inbound-support-en', size: 20 }),
+    ),
+    field(
+      'Reviewers',
+      h('input', { name: 'reviewers', required: true, size: 28, placeholder: 'names, comma-separated' }),
+    ),
+    field('Expert', h('input', { name: 'expert', size: 12, placeholder: 'one of them (optional)' })),
+    field('Title', h('input', { name: 'title', size: 24 })),
+    h('p', {}, h('button', { type: 'submit', id: 'create-calibration' }, 'Start the session'), message),
+  )
+  main.replaceChildren(h('h1', {}, 'Calibration'), form)
+  try {
+    const sessions = await api('GET', '/v1/calibrations')
+    main.append(
+      h('h2', {}, 'Sessions'),
+      sessions.length === 0
+        ? h('p', { class: 'muted' }, 'None yet.')
+        : h(
+            'table',
+            { id: 'calibrations' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Session', 'Call', 'Card', 'Status', 'Submitted', ''].map((t) => h('th', {}, t)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              sessions.map((c) =>
+                h(
+                  'tr',
+                  { dataset: { calibrationId: c.id } },
+                  h('td', {}, h('a', { href: `#/calibrations/${c.id}` }, c.title ?? `session ${c.id}`)),
+                  h('td', {}, h('a', { href: `#/calls/${c.call_id}` }, String(c.call_id))),
+                  h('td', {}, c.scorecard),
+                  h('td', {}, c.status),
+                  h('td', { class: 'num' }, `${c.submitted}/${c.participants}`),
+                  h('td', {}, c.mine && c.status === 'open' ? 'yours to score' : ''),
+                ),
+              ),
+            ),
+          ),
+    )
+  } catch (err) {
+    main.append(errorBox(err))
+  }
+}
+
+/**
+ * A session: who has submitted (blind: nobody sees another's answers until all have), a
+ * participant's way into their own review, and once complete the figures: per-item agreement
+ * with the majority and the expert, Fleiss' kappa, the score spread, each reviewer's deviation.
+ */
+async function showCalibration(id) {
+  main.replaceChildren(h('p', { class: 'muted' }, 'Loading session…'))
+  let s
+  try {
+    s = await api('GET', `/v1/calibrations/${id}`)
+  } catch (err) {
+    main.replaceChildren(errorBox(err))
+    return
+  }
+  const mine = s.participants.find((p) => p.reviewer === me?.name)
+  const parts = [
+    h('h1', {}, s.title ?? `Calibration ${s.id}`),
+    h(
+      'p',
+      {},
+      'Call ',
+      h('a', { href: `#/calls/${s.call_id}` }, String(s.call_id)),
+      ` on ${s.scorecard} v${s.scorecard_version}; `,
+      h('span', { id: 'calibration-status' }, s.status),
+      s.expert ? `; expert: ${s.expert}` : '',
+    ),
+    h(
+      'ul',
+      { id: 'participants' },
+      s.participants.map((p) =>
+        h(
+          'li',
+          {},
+          `${p.reviewer}: ${p.submitted ? 'submitted' : 'not yet'}`,
+          p.percent === undefined || p.percent === null ? '' : ` (${fmt(p.percent, 1)} %)`,
+        ),
+      ),
+    ),
+  ]
+  if (mine && s.status === 'open')
+    parts.push(
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'score-blind',
+          onclick: async () => {
+            try {
+              const review = await api('POST', `/v1/calibrations/${s.id}/review`)
+              location.hash = `#/calls/${s.call_id}/evaluations/${review.id}`
+            } catch (err) {
+              main.append(errorBox(err))
+            }
+          },
+        },
+        mine.submitted ? 'See my review' : 'Score it blind',
+      ),
+    )
+  const r = s.results
+  if (r) {
+    parts.push(
+      h(
+        'p',
+        { id: 'calibration-figures' },
+        `Agreement ${fmt(r.agreement * 100, 0)} %, kappa ${r.kappa === null ? '–' : fmt(r.kappa)}, scores ${fmt(r.spread.min, 1)}–${fmt(r.spread.max, 1)} % (range ${fmt(r.spread.range, 1)}).`,
+      ),
+      h(
+        'table',
+        { id: 'calibration-items' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Item', ...r.by_reviewer.map((b) => b.reviewer), 'Majority', 'Agreement', 'Expert'].map((t) =>
+              h('th', {}, t),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          r.items.map((i) =>
+            h(
+              'tr',
+              { dataset: { item: i.item_key }, class: i.unanimous ? null : 'split' },
+              h('td', {}, i.item_key),
+              r.by_reviewer.map((b) => h('td', {}, i.answers[b.reviewer] ?? '–')),
+              h('td', {}, i.majority),
+              h('td', { class: 'num' }, `${fmt(i.agreement * 100, 0)} %`),
+              h('td', {}, i.expert ?? '–'),
+            ),
+          ),
+        ),
+      ),
+      h(
+        'table',
+        { id: 'calibration-reviewers' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Reviewer', 'Score', 'From the expert', 'Matches expert', 'Matches majority'].map((t) =>
+              h('th', {}, t),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          r.by_reviewer.map((b) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, b.reviewer),
+              h('td', { class: 'num' }, `${fmt(b.percent, 1)} %`),
+              h('td', { class: 'num' }, b.deviation === null ? '–' : fmt(b.deviation, 1)),
+              h(
+                'td',
+                { class: 'num' },
+                b.matches_expert === null ? '–' : `${fmt(b.matches_expert * 100, 0)} %`,
+              ),
+              h('td', { class: 'num' }, `${fmt(b.matches_majority * 100, 0)} %`),
+            ),
+          ),
+        ),
+      ),
+    )
+  }
+  parts.push(h('p', {}, h('a', { href: '#/calibrations' }, 'All sessions')))
+  main.replaceChildren(...parts)
+}
+
 // ---------- disputes (agents raise them, reviewers decide them) ----------
 
 const DISPUTE_STATUS = {
@@ -1312,6 +1535,8 @@ async function route() {
   if (parts[0] === 'queue') return showQueue()
   if (parts[0] === 'trends') return showTrends(new URLSearchParams(query ?? ''))
   if (parts[0] === 'disputes') return showDisputes(new URLSearchParams(query ?? ''))
+  if (parts[0] === 'calibrations' && parts[1]) return showCalibration(Number(parts[1]))
+  if (parts[0] === 'calibrations') return showCalibrations()
   if (parts[0] === 'samples' && parts[1]) return showSample(Number(parts[1]))
   if (parts[0] === 'samples') return showSamples()
   const evaluationId = parts[2] === 'evaluations' ? Number(parts[3]) : undefined

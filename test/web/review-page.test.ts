@@ -28,6 +28,7 @@ beforeAll(async () => {
     files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac', 'call-03-mono-delivery.wav'],
     users: [
       ['rita', 'reviewer'],
+      ['ravi', 'reviewer'],
       ['max', 'manager'],
       ['a.sam', 'agent'],
       ['a.kim', 'agent'],
@@ -361,6 +362,75 @@ test('a QA lead draws a seeded sample on the page, gets the same draw again, sav
   // And they are in rita's queue.
   const queue = (await api.call('GET', '/v1/me/queue?all=true', 'rita')).body as Array<{ call_id: number }>
   expect(queue.map((q) => q.call_id).sort()).toEqual([...first].sort())
+})
+
+test('a calibration on the page: started by a lead, scored blind by two reviewers, its figures shown', async () => {
+  const flac = api.idOf.get('call-01-clean-billing.flac') as number
+  await page.click('#sign-out')
+  await signIn(api.tokens.max as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.click('#nav-calibrations')
+  await page.fill('input[name=call_id]', String(flac))
+  await page.fill('input[name=reviewers]', 'rita, ravi')
+  await page.fill('input[name=expert]', 'rita')
+  await page.fill('input[name=title]', 'billing, week 48')
+  await page.click('#create-calibration')
+  await page.waitForURL(/#\/calibrations\/\d+$/)
+  const sessionId = Number(/calibrations\/(\d+)$/.exec(page.url())?.[1])
+  expect(await page.textContent('#calibration-status')).toBe('open')
+
+  /** One participant scores the call blind: every manual item answered, `flip` turned over. */
+  const score = async (who: 'rita' | 'ravi', flip?: string) => {
+    await page.click('#sign-out')
+    await signIn(api.tokens[who] as string)
+    await page.waitForSelector('#calls tbody tr[data-call-id]')
+    await page.goto(`${api.base}/#/calibrations/${sessionId}`)
+    await page.click('#score-blind')
+    await page.waitForSelector('#evaluation select')
+    const reviewId = Number(/evaluations\/(\d+)$/.exec(page.url())?.[1])
+    const draft = (await api.call('GET', `/v1/evaluations/${reviewId}`, who)).body
+    expect(draft.calibration_id).toBe(sessionId)
+    for (const item of draft.items as Array<{ item_key: string; result: string }>) {
+      if (item.result === 'pending') await page.selectOption(`select[name="result-${item.item_key}"]`, 'pass')
+      if (item.item_key === flip)
+        await page.selectOption(
+          `select[name="result-${item.item_key}"]`,
+          item.result === 'pass' ? 'fail' : 'pass',
+        )
+    }
+    await page.click('#submit')
+    await expect.poll(() => page.textContent('#status')).toBe('submitted')
+    return reviewId
+  }
+  const ritaReview = await score('rita')
+  // Blind: until everyone has submitted, ravi cannot read rita's review.
+  expect((await api.call('GET', `/v1/evaluations/${ritaReview}`, 'ravi')).status).toBe(403)
+  const items = (await api.call('GET', `/v1/evaluations/${ritaReview}`, 'rita')).body.items as Array<{
+    item_key: string
+    result: string
+  }>
+  const flipped = (items.find((i) => i.result === 'pass') as { item_key: string }).item_key
+  await score('ravi', flipped)
+
+  await page.click('#sign-out')
+  await signIn(api.tokens.max as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.goto(`${api.base}/#/calibrations/${sessionId}`)
+  await page.waitForSelector('#calibration-items')
+  const stored = (await api.call('GET', `/v1/calibrations/${sessionId}`, 'max')).body
+  expect(stored.status).toBe('complete')
+  expect(await page.textContent('#calibration-status')).toBe('complete')
+  // The one item they answered differently is the one split row; the figures are the API's.
+  expect(await page.locator('#calibration-items tr.split').count()).toBe(1)
+  expect(await page.getAttribute('#calibration-items tr.split', 'data-item')).toBe(flipped)
+  const ravi = stored.results.by_reviewer.find((b: { reviewer: string }) => b.reviewer === 'ravi')
+  expect(ravi.matches_expert).toBeLessThan(1)
+  expect(await page.textContent('#calibration-figures')).toContain(
+    `Agreement ${(stored.results.agreement * 100).toFixed(0)} %`,
+  )
+  expect(await page.textContent('#calibration-reviewers')).toContain(
+    `${(ravi.matches_expert * 100).toFixed(0)} %`,
+  )
 })
 
 // Last: every flow above ran under the page's policy.
