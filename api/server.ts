@@ -373,7 +373,7 @@ export async function buildServer({
       await sampleRoutes(v1 as unknown as Api, { db })
       await calibrationRoutes(v1 as unknown as Api, { db })
       await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })
-      await clipRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath })
+      await clipRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath, links })
       await playlistRoutes(v1 as unknown as Api, { db })
       await suggestionRoutes(v1 as unknown as Api, { db })
       await uploadRoutes(v1 as unknown as Api, { db, storageDir, processor, maxUploadBytes })

@@ -14,12 +14,18 @@ import { NotFoundError } from '../../errors.js'
 import { writeClip } from '../../media/ffmpeg.js'
 import { storagePath } from '../../pipeline/storage.js'
 import { changeClip, createClip, iso, loadClip, normaliseTags, removeClip } from '../../review/coaching.js'
+import type { LinkSigner } from '../links.js'
 import type { Api } from '../types.js'
 import { Clip, ClipFields, errors, Polarity, READERS, TRAINERS } from './coaching-schemas.js'
 
 export async function clipRoutes(
   app: Api,
-  { db, storageDir, ffmpegPath }: { db: Database; storageDir: string; ffmpegPath: string },
+  {
+    db,
+    storageDir,
+    ffmpegPath,
+    links,
+  }: { db: Database; storageDir: string; ffmpegPath: string; links: LinkSigner },
 ): Promise<void> {
   app.post(
     '/clips',
@@ -133,14 +139,45 @@ export async function clipRoutes(
     },
   )
 
-  app.get(
-    '/clips/:id/audio',
+  app.post(
+    '/clips/:id/audio-link',
     {
       config: { roles: READERS },
       schema: {
-        summary: "The clip as WAV, cut from the call's redacted copy when there is one",
+        summary:
+          "A signed link to the clip's audio (15 minutes, this user) for players that cannot send a token",
         tags: ['coaching'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: {
+          200: Type.Object({ url: Type.String(), expires_at: Type.String({ format: 'date-time' }) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const clip = await loadClip(db, request.params.id)
+      const { url, expiresAt } = links.sign(`/v1/clips/${clip.id}/audio`, request.user?.id as number)
+      return { url, expires_at: expiresAt.toISOString() }
+    },
+  )
+
+  app.get(
+    '/clips/:id/audio',
+    {
+      config: { roles: READERS, signedLinks: true },
+      schema: {
+        summary:
+          "The clip as WAV, cut from the call's redacted copy when there is one; also reachable by a signed link (POST /clips/{id}/audio-link)",
+        tags: ['coaching'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object(
+          {
+            exp: Type.Optional(Type.String()),
+            u: Type.Optional(Type.String()),
+            sig: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Any({ description: 'audio/wav' }), ...errors },
       },
     },

@@ -120,6 +120,22 @@ describe('clips', () => {
     expect(readdirSync(path.join(api.storageDir, 'tmp')).filter((f) => f.startsWith('clip-'))).toEqual([])
   })
 
+  test('a signed link plays a clip without a token, for its user only, and a tampered one is refused', async () => {
+    const id = clipIds[0] as number
+    const link = await api.call('POST', `/v1/clips/${id}/audio-link`, 'rita')
+    expect(link.status).toBe(200)
+    expect(link.body.url).toMatch(new RegExp(`^/v1/clips/${id}/audio\\?exp=\\d+&u=\\d+&sig=`))
+    const played = await fetch(`${api.base}${link.body.url}`)
+    expect(played.status).toBe(200)
+    expect(played.headers.get('content-type')).toBe('audio/wav')
+    // The link is for this clip's audio only: another clip, or a changed signature, is refused.
+    const other = link.body.url.replace(`/clips/${id}/`, `/clips/${id + 1}/`)
+    expect((await fetch(`${api.base}${other}`)).status).toBe(401)
+    expect((await fetch(`${api.base}${link.body.url.slice(0, -2)}xx`)).status).toBe(401)
+    // An agent has no coaching access, link or not.
+    expect((await api.call('POST', `/v1/clips/${id}/audio-link`, 'a.kim')).status).toBe(403)
+  })
+
   test('search by tags, item, polarity, words; change and delete', async () => {
     const second = await api.call('POST', '/v1/clips', 'ada', {
       call_id: billing,

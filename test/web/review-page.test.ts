@@ -30,6 +30,7 @@ beforeAll(async () => {
       ['rita', 'reviewer'],
       ['ravi', 'reviewer'],
       ['max', 'manager'],
+      ['tina', 'trainer'],
       ['a.sam', 'agent'],
       ['a.kim', 'agent'],
     ],
@@ -431,6 +432,76 @@ test('a calibration on the page: started by a lead, scored blind by two reviewer
   expect(await page.textContent('#calibration-reviewers')).toContain(
     `${(ravi.matches_expert * 100).toFixed(0)} %`,
   )
+})
+
+test('a trainer cuts a clip from the player, finds it by tag, adds it to a playlist and plays it', async () => {
+  await page.click('#sign-out')
+  await signIn(api.tokens.tina as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.goto(`${api.base}/#/calls/${callId}`)
+  await page.waitForSelector('#clip-cutter')
+  const audio = page.locator('#player')
+  await expect
+    .poll(() => audio.evaluate((a: { duration: number }) => (Number.isFinite(a.duration) ? a.duration : 0)), {
+      timeout: 30_000,
+    })
+    .toBeGreaterThan(0)
+  // The span is taken from where the player is.
+  await audio.evaluate((a: { currentTime: number }) => {
+    a.currentTime = 2
+  })
+  await page.click('#clip-from-here')
+  await audio.evaluate((a: { currentTime: number }) => {
+    a.currentTime = 6
+  })
+  await page.click('#clip-to-here')
+  expect(await page.inputValue('input[name=clip_start]')).toBe('0:02')
+  await page.fill('input[name=clip_title]', 'A clear greeting')
+  await page.fill('input[name=clip_tags]', 'Greeting, opening')
+  await page.fill('input[name=clip_item]', 'inbound-support-en/greeting')
+  await page.selectOption('select[name=clip_polarity]', 'good')
+  await page.click('#save-clip')
+  await expect.poll(() => page.textContent('#clip-message')).toMatch(/Clip \d+ saved \(0:02–0:06\)/)
+  const clips = (await api.call('GET', `/v1/clips?call_id=${callId}`, 'tina')).body
+  expect(clips).toHaveLength(1)
+  expect(clips[0]).toMatchObject({
+    start_ms: 2000,
+    end_ms: 6000,
+    title: 'A clear greeting',
+    tags: ['greeting', 'opening'],
+    scorecard_key: 'inbound-support-en',
+    item_key: 'greeting',
+    polarity: 'good',
+    created_by: 'tina',
+  })
+  const clipId = clips[0].id as number
+
+  await page.click('#nav-coaching')
+  await page.fill('form.filters input[name=tag]', 'greeting')
+  await page.click('form.filters button[type=submit]')
+  await page.waitForSelector(`#clips li[data-clip-id="${clipId}"]`)
+  await page.fill('input[name=name]', 'onboarding')
+  await page.click('#create-playlist')
+  await page.waitForSelector('section.playlist')
+  await page.selectOption(`#clips li[data-clip-id="${clipId}"] select[name=playlist]`, {
+    label: 'onboarding',
+  })
+  await expect.poll(() => page.textContent('section.playlist h3')).toBe('onboarding (1)')
+  const playlists = (await api.call('GET', '/v1/playlists', 'tina')).body as Array<{
+    id: number
+    name: string
+  }>
+  const onboarding = playlists.find((p) => p.name === 'onboarding') as { id: number }
+  const stored = (await api.call('GET', `/v1/playlists/${onboarding.id}`, 'tina')).body
+  expect(stored.clips.map((c: { id: number }) => c.id)).toEqual([clipId])
+  // The clip plays on its own: four seconds, through a signed link.
+  await page.click(`section.playlist li[data-clip-id="${clipId}"] button.play-clip`)
+  const clipPlayer = page.locator(`section.playlist li[data-clip-id="${clipId}"] audio`)
+  await expect
+    .poll(() =>
+      clipPlayer.evaluate((a: { duration: number }) => (Number.isFinite(a.duration) ? a.duration : 0)),
+    )
+    .toBeCloseTo(4, 1)
 })
 
 // Last: every flow above ran under the page's policy.
