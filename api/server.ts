@@ -4,13 +4,11 @@
  * format `{error: {code, message, details}}`, bearer tokens checked against their sha256 and a
  * role list on every route.
  */
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
+  type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
@@ -36,6 +34,7 @@ import { trendRoutes } from './routes/trends.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
 import { HTTP_STATUS } from './status.js'
+import { webRoutes } from './web.js'
 
 type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>
 
@@ -121,7 +120,6 @@ export interface ServerOptions {
 }
 
 /** The review page's static files. */
-const webDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web')
 
 import type { Api } from './types.js'
 
@@ -380,21 +378,7 @@ export async function buildServer({
     },
     { prefix: '/v1' },
   )
-  // The review page at /: static files, public like /docs (the data behind it needs a token).
-  await app.register(fastifyStatic, {
-    root: webDir,
-    prefix: '/',
-    index: 'index.html',
-    wildcard: false,
-    // Only the page's own files run, load and style it: no inline script or style, no framing.
-    setHeaders: (reply) => {
-      reply.header(
-        'content-security-policy',
-        "default-src 'self'; script-src 'self'; style-src 'self'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-      )
-      reply.header('x-content-type-options', 'nosniff')
-      reply.header('referrer-policy', 'no-referrer')
-    },
-  })
+  // The review page at /, public like /docs (the data behind it needs a token).
+  await webRoutes(app as unknown as FastifyInstance)
   return app as Api
 }

@@ -500,6 +500,18 @@ async function showCall(callId, evaluationId) {
         ),
     ),
   )
+  // Holds (announced, or music) marked on the timeline, under the speakers' segments.
+  const holds = (detail.metrics?.hold_episodes ?? []).map((e) =>
+    h('div', {
+      class: `mark hold ${e.reason ?? ''}`,
+      title: `hold ${clock(e.startMs)}–${clock(e.endMs)}${e.reason === 'music' ? ' (music)' : ''}`,
+      style: {
+        left: `${(100 * e.startMs) / durationMs}%`,
+        width: `${(100 * (e.endMs - e.startMs)) / durationMs}%`,
+      },
+    }),
+  )
+  const waveform = h('div', { id: 'waveform', class: 'waveform', title: 'click to listen from there' })
   const timeline = h(
     'div',
     {
@@ -511,9 +523,11 @@ async function showCall(callId, evaluationId) {
         seek(((e.clientX - box.left) / box.width) * durationMs)
       },
     },
+    holds,
     lanes,
     playhead,
   )
+  const sentiment = sentimentLanes(utterances, durationMs)
 
   const transcript = h(
     'div',
@@ -558,6 +572,8 @@ async function showCall(callId, evaluationId) {
     )
   listEvaluations(evaluations)
 
+  const cutter =
+    ['admin', 'trainer'].includes(me?.role ?? '') && call.status === 'done' ? clipCutter(call, audio) : null
   main.replaceChildren(
     h('h1', {}, `Call ${call.external_id ?? call.id}`),
     h(
@@ -590,8 +606,10 @@ async function showCall(callId, evaluationId) {
     ),
     ...[callNotes(call)].filter(Boolean),
     audio,
+    waveform,
     timeline,
-    ['admin', 'trainer'].includes(me?.role ?? '') && call.status === 'done' ? clipCutter(call, audio) : '',
+    sentiment,
+    cutter ?? '',
     h(
       'div',
       { class: 'columns' },
@@ -602,11 +620,12 @@ async function showCall(callId, evaluationId) {
 
   // The player gets a signed link (an <audio> element cannot send the token); a browser-playable
   // copy when the recording is μ-law or another codec browsers do not play; the redacted copy
-  // when there is one.
+  // when there is one. The waveform is drawn over that player from peaks the server computes.
   if (call.status === 'done')
     api('POST', `/v1/calls/${callId}/audio-link`, { playable: true, redacted: call.has_redacted_audio })
       .then((link) => {
         audio.src = link.url
+        return drawWaveform(waveform, audio, call, cutter)
       })
       .catch((err) => audio.after(errorBox(err)))
 
@@ -1064,6 +1083,91 @@ async function showSample(id) {
   }
 }
 
+// ---------- waveform and sentiment over time ----------
+
+/**
+ * The waveform (wavesurfer.js, served by callqa from its npm package) over the page's own player:
+ * peaks computed by the server, one row per channel (agent and customer on a stereo call); a click
+ * seeks the player. Trainers drag across it to select a clip's span. Its shadow-root style carries
+ * the page's CSP nonce.
+ */
+async function drawWaveform(container, audio, call, cutter) {
+  try {
+    const [{ default: WaveSurfer }, peaks] = await Promise.all([
+      import('/vendor/wavesurfer.esm.js'),
+      api('GET', `/v1/calls/${call.id}/peaks?buckets=1000${call.has_redacted_audio ? '&redacted=true' : ''}`),
+    ])
+    const nonce = document.querySelector('meta[name=csp-nonce]')?.getAttribute('content') ?? ''
+    const stereo = peaks.channels.length > 1
+    const ws = WaveSurfer.create({
+      container,
+      media: audio,
+      peaks: peaks.channels,
+      duration: peaks.duration_ms / 1000,
+      height: stereo ? 36 : 56,
+      waveColor: '#3b6fb6',
+      progressColor: '#1d3f73',
+      cursorColor: '#c01c28',
+      ...(stereo
+        ? {
+            splitChannels: [
+              { waveColor: '#3b6fb6', progressColor: '#1d3f73' },
+              { waveColor: '#c2703d', progressColor: '#7a4420' },
+            ],
+          }
+        : {}),
+      cspNonce: nonce,
+    })
+    container.dataset.channels = String(peaks.channels.length)
+    if (cutter) {
+      const { default: RegionsPlugin } = await import('/vendor/regions.esm.js')
+      const regions = ws.registerPlugin(RegionsPlugin.create())
+      regions.enableDragSelection({ color: 'rgba(26, 95, 180, 0.2)' })
+      const take = (region) => cutter.setSpan(region.start * 1000, region.end * 1000)
+      regions.on('region-created', (region) => {
+        for (const other of regions.getRegions()) if (other !== region) other.remove()
+        take(region)
+      })
+      regions.on('region-updated', take)
+    }
+    return ws
+  } catch (err) {
+    container.replaceChildren(errorBox(err))
+  }
+}
+
+/** Each speaker's sentiment, utterance by utterance, as bars above (positive) or below (negative) a line. */
+function sentimentLanes(utterances, durationMs) {
+  const scored = utterances.filter((u) => typeof u.sentiment === 'number')
+  if (scored.length === 0 || !durationMs) return ''
+  const speakers = [...new Set(scored.map((u) => u.speaker))]
+  return h(
+    'div',
+    { class: 'sentiment', id: 'sentiment', title: 'sentiment over time, per speaker' },
+    speakers.map((speaker) =>
+      h(
+        'div',
+        { class: `sentiment-lane ${speaker}` },
+        h('span', { class: 'sentiment-label' }, speaker),
+        scored
+          .filter((u) => u.speaker === speaker)
+          .map((u) =>
+            h('div', {
+              class: `bar ${u.sentiment >= 0 ? 'pos' : 'neg'}`,
+              title: `${speaker} ${clock(u.start_ms)}: ${fmt(u.sentiment)}`,
+              dataset: { start: u.start_ms, sentiment: u.sentiment },
+              style: {
+                left: `${(100 * u.start_ms) / durationMs}%`,
+                width: `${Math.max(0.3, (100 * (u.end_ms - u.start_ms)) / durationMs)}%`,
+                height: `${Math.round(Math.abs(u.sentiment) * 50)}%`,
+              },
+            }),
+          ),
+      ),
+    ),
+  )
+}
+
 // ---------- coaching (trainers cut clips, gather playlists, keep suggestions) ----------
 
 /** m:ss (or h:mm:ss, or seconds) → ms; NaN when it is not a time. */
@@ -1153,6 +1257,11 @@ function clipCutter(call, audio) {
     h('button', { type: 'submit', id: 'save-clip' }, 'Save clip'),
     message,
   )
+  // A span selected on the waveform fills the times.
+  form.setSpan = (startMs, endMs) => {
+    start.value = clock(startMs)
+    end.value = clock(endMs)
+  }
   return form
 }
 

@@ -11,6 +11,7 @@ import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { ConflictError, NotFoundError, RangeNotSatisfiableError } from '../../errors.js'
 import { writePlayableCopy } from '../../media/ffmpeg.js'
+import { audioPeaks } from '../../media/peaks.js'
 import { playableCopy, storagePath } from '../../pipeline/storage.js'
 import { readableCall } from '../../review/calls.js'
 import type { LinkSigner } from '../links.js'
@@ -107,6 +108,52 @@ export async function audioRoutes(
         .header('content-range', `bytes ${start}-${end}/${size}`)
         .header('content-length', end - start + 1)
       return reply.send(createReadStream(file, { start, end }))
+    },
+  )
+
+  app.get(
+    '/calls/:id/peaks',
+    {
+      config: { roles: ALL_READERS },
+      schema: {
+        summary:
+          "The recording's waveform: per channel, the peak level in each of `buckets` equal slices (what the page draws)",
+        tags: ['calls'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object(
+          {
+            buckets: Type.Optional(Type.Integer({ minimum: 10, maximum: 8000, default: 1000 })),
+            redacted: Type.Optional(Type.Boolean({ description: 'of the copy with personal data silenced' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            duration_ms: Type.Integer(),
+            channels: Type.Array(Type.Array(Type.Number({ minimum: 0, maximum: 1 })), {
+              description: 'one array per channel of the recording (left first), `buckets` long',
+            }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const call = await readableCall(db, request.params.id, request.user)
+      if (call.audio_format === null)
+        throw new ConflictError(`call ${call.id} is ${call.status}; it has no decoded audio to draw`)
+      const stored = request.query.redacted ? call.redacted_audio_uri : call.storage_uri
+      if (typeof stored !== 'string')
+        throw new NotFoundError(
+          request.query.redacted ? 'this call has no redacted copy' : 'no recording stored',
+        )
+      const peaks = await audioPeaks({
+        inputPath: storagePath(storageDir, stored),
+        ffmpegPath,
+        buckets: request.query.buckets ?? 1000,
+        displayName: call.source_name,
+      })
+      return { duration_ms: peaks.durationMs, channels: peaks.channels }
     },
   )
 

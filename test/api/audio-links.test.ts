@@ -127,6 +127,52 @@ test('a link is good for its own request only, until it expires, and only as its
   expect(linkSigner('other', 60).verify(signed.url, 1_000_000)).toBeUndefined()
 })
 
+test("the waveform's peaks are the recording's, per channel and slice, for those who may hear it", async () => {
+  const res = await api.call('GET', `/v1/calls/${mulaw}/peaks?buckets=100`, 'rita')
+  expect(res.status).toBe(200)
+  const detail = (await api.call('GET', `/v1/calls/${mulaw}`, 'rita')).body
+  expect(Math.abs(res.body.duration_ms - detail.call.duration_ms)).toBeLessThan(50)
+  expect(res.body.channels).toHaveLength(2)
+  // The same peaks from a whole-file decode by ffmpeg, bucketed here: the streamed computation
+  // loses nothing at chunk edges.
+  const raw = execFileSync(
+    ffmpegPath,
+    [
+      '-v',
+      'error',
+      '-i',
+      path.join(samplesDir, 'call-04-phone-dead-air.wav'),
+      '-ar',
+      '8000',
+      '-f',
+      's16le',
+      '-acodec',
+      'pcm_s16le',
+      '-',
+    ],
+    { maxBuffer: 64 << 20 },
+  )
+  const frames = raw.length / 4
+  const blocks = Math.ceil(frames / 80)
+  for (let c = 0; c < 2; c++) {
+    const want = new Array<number>(100).fill(0)
+    for (let f = 0; f < frames; f++) {
+      const b = Math.min(99, Math.floor((Math.floor(f / 80) * 100) / blocks))
+      want[b] = Math.max(want[b] as number, Math.abs(raw.readInt16LE(4 * f + 2 * c)) / 32768)
+    }
+    const got = res.body.channels[c] as number[]
+    expect(got).toHaveLength(100)
+    for (let b = 0; b < 100; b++)
+      expect(Math.abs((got[b] as number) - (want[b] as number))).toBeLessThan(0.002)
+  }
+  // The 16-second dead air in the middle of the call is a quiet stretch on both channels.
+  const quiet = (res.body.channels as number[][]).map((ch) => ch.filter((p) => p < 0.02).length)
+  expect(Math.min(...quiet)).toBeGreaterThan(20)
+  // Who may not hear the call may not see its waveform either; a silly size is a 400.
+  expect((await api.call('GET', `/v1/calls/${mulaw}/peaks`, 'a.sam')).status).toBe(404)
+  expect((await api.call('GET', `/v1/calls/${mulaw}/peaks?buckets=5`, 'rita')).status).toBe(400)
+})
+
 test('a recording ffmpeg cannot read any more is a 422 with the reason, not a 500', async () => {
   const { rows } = await api.db.query<{ storage_uri: string }>(
     'SELECT storage_uri FROM calls WHERE id = $1',

@@ -105,6 +105,29 @@ test('the call plays in the browser, and a click on a line of the transcript see
     .poll(() => audio.evaluate((a: { currentTime: number }) => a.currentTime))
     .toBeGreaterThanOrEqual(third.start_ms / 1000 - 0.05)
   await audio.evaluate((a: { pause(): void }) => a.pause())
+  // The waveform: drawn from the server's peaks, one row per channel of this stereo call; a click
+  // at its middle seeks the player there.
+  await expect.poll(() => page.getAttribute('#waveform', 'data-channels')).toBe('2')
+  await expect.poll(() => page.locator('#waveform canvas').count()).toBeGreaterThan(0)
+  const wave = (await page.locator('#waveform').boundingBox()) as {
+    x: number
+    y: number
+    width: number
+    height: number
+  }
+  await page.mouse.click(wave.x + wave.width / 2, wave.y + wave.height / 2)
+  await expect
+    .poll(() => audio.evaluate((a: { currentTime: number }) => a.currentTime))
+    .toBeGreaterThan(duration / 2 - 1.5)
+  expect(await audio.evaluate((a: { currentTime: number }) => a.currentTime)).toBeLessThan(duration / 2 + 1.5)
+  await audio.evaluate((a: { pause(): void }) => a.pause())
+  // Each speaker's sentiment over time: a bar per scored utterance, on its speaker's lane.
+  const scored = detail.utterances.filter((u: { sentiment: number | null }) => u.sentiment !== null)
+  expect(await page.locator('#sentiment .bar').count()).toBe(scored.length)
+  expect(await page.locator('#sentiment .sentiment-lane.customer .bar.neg').count()).toBe(
+    scored.filter((u: { speaker: string; sentiment: number }) => u.speaker === 'customer' && u.sentiment < 0)
+      .length,
+  )
   // How the parties were found is said above the player: the agent on the left, by what was said.
   expect(await page.textContent('#call-notes')).toMatch(
     /The agent is the left channel, from what each party said/,
@@ -446,7 +469,24 @@ test('a trainer cuts a clip from the player, finds it by tag, adds it to a playl
       timeout: 30_000,
     })
     .toBeGreaterThan(0)
-  // The span is taken from where the player is.
+  // A drag across the waveform selects a span: from a tenth to three tenths of the call.
+  await expect.poll(() => page.locator('#waveform canvas').count()).toBeGreaterThan(0)
+  const wave = (await page.locator('#waveform').boundingBox()) as {
+    x: number
+    y: number
+    width: number
+    height: number
+  }
+  const length = await audio.evaluate((a: { duration: number }) => a.duration)
+  await page.mouse.move(wave.x + wave.width * 0.1, wave.y + wave.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(wave.x + wave.width * 0.2, wave.y + wave.height / 2, { steps: 5 })
+  await page.mouse.move(wave.x + wave.width * 0.3, wave.y + wave.height / 2, { steps: 5 })
+  await page.mouse.up()
+  const asClock = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`
+  await expect.poll(() => page.inputValue('input[name=clip_start]')).toBe(asClock(length * 0.1))
+  expect(await page.inputValue('input[name=clip_end]')).toBe(asClock(length * 0.3))
+  // Or the span is taken from where the player is.
   await audio.evaluate((a: { currentTime: number }) => {
     a.currentTime = 2
   })
