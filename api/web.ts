@@ -1,7 +1,8 @@
 /**
  * The review page: its own static files, the front-end libraries it uses (served from the npm
  * packages callqa ships, never a CDN), and the page itself with a Content-Security-Policy that lets
- * only the page's own script, styles and media run. One exception is made, narrowly: the waveform
+ * only the page's own script, styles and media run (wavesurfer.js for the waveform, uPlot for the
+ * charts). One exception is made, narrowly: the waveform
  * library puts a <style> element in its shadow root, so each page load gets a fresh nonce that
  * the page hands to the library, and only a style carrying it is applied (no 'unsafe-inline').
  */
@@ -17,12 +18,16 @@ const webDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'we
 const require = createRequire(import.meta.url)
 
 /** Front-end libraries by the name the page imports them under. */
-function vendorFiles(): Record<string, string> {
+function vendorFiles(): Record<string, { file: string; type: string }> {
   // wavesurfer.js's exports map hides package.json; its CommonJS entry sits beside the ES module.
-  const dist = path.dirname(require.resolve('wavesurfer.js'))
+  const waves = path.dirname(require.resolve('wavesurfer.js'))
+  const charts = path.dirname(require.resolve('uplot'))
+  const js = 'text/javascript; charset=utf-8'
   return {
-    'wavesurfer.esm.js': path.join(dist, 'wavesurfer.esm.js'),
-    'regions.esm.js': path.join(dist, 'plugins', 'regions.esm.js'),
+    'wavesurfer.esm.js': { file: path.join(waves, 'wavesurfer.esm.js'), type: js },
+    'regions.esm.js': { file: path.join(waves, 'plugins', 'regions.esm.js'), type: js },
+    'uplot.esm.js': { file: path.join(charts, 'uPlot.esm.js'), type: js },
+    'uplot.css': { file: path.join(charts, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
   }
 }
 
@@ -64,11 +69,11 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
     { schema: { hide: true } },
     async (request, reply) => {
       // Only the listed files: the name never reaches the file system unchecked.
-      const file = Object.hasOwn(vendor, request.params.file) ? vendor[request.params.file] : undefined
-      if (!file) return reply.code(404).type('text/plain').send('not found')
+      const known = Object.hasOwn(vendor, request.params.file) ? vendor[request.params.file] : undefined
+      if (!known) return reply.code(404).type('text/plain').send('not found')
       secure(reply)
       reply.header('cache-control', 'public, max-age=86400')
-      return reply.type('text/javascript; charset=utf-8').send(await readFile(file))
+      return reply.type(known.type).send(await readFile(known.file))
     },
   )
   await app.register(fastifyStatic, {

@@ -544,6 +544,65 @@ test('a trainer cuts a clip from the player, finds it by tag, adds it to a playl
     .toBeCloseTo(4, 1)
 })
 
+test('a manager reads the trends as a chart, clicks a point through to the calls behind it, and sees auto against human', async () => {
+  await page.click('#sign-out')
+  await signIn(api.tokens.max as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.goto(`${api.base}/#/trends?from=2026-11-01&to=2026-12-01&group_by=team&period=week&metric=calls`)
+  await page.waitForSelector('#trend-chart canvas')
+  const range = 'from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z'
+  const rows = (await api.call('GET', `/v1/trends?${range}&group_by=team&period=week`, 'max')).body
+    .items as Array<{
+    period: string
+    group: string
+    calls: number
+  }>
+  const point = rows[0] as { period: string; group: string; calls: number }
+  const groups = [...new Set(rows.map((r) => r.group))].sort()
+  const periods = [...new Set(rows.map((r) => r.period))].sort()
+  type Plot = {
+    plot: {
+      over: { getBoundingClientRect(): { left: number; top: number } }
+      data: number[][]
+      valToPos(v: number, scale: string): number
+    }
+  }
+  // Where the chart drew this point (the page's own uPlot instance says), then a click on it.
+  const at = await page.locator('#trend-chart').evaluate(
+    (el: Plot, [series = 0, index = 0]: number[]) => {
+      const u = el.plot
+      const box = u.over.getBoundingClientRect()
+      return {
+        x: box.left + u.valToPos(u.data[0]?.[index] as number, 'x'),
+        y: box.top + u.valToPos(u.data[series]?.[index] as number, 'y'),
+      }
+    },
+    [groups.indexOf(point.group) + 1, periods.indexOf(point.period)],
+  )
+  await page.mouse.move(at.x, at.y)
+  await page.mouse.click(at.x, at.y)
+  await page.waitForURL(/#\/calls\?/)
+  const query = new URLSearchParams(page.url().split('#/calls?')[1])
+  expect(query.get('team')).toBe(point.group)
+  expect(query.get('from')).toBe(`${point.period}T00:00:00Z`)
+  // The list behind the point is that team's calls of that week: as many as the chart counted.
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  expect(await page.locator('#calls tbody tr[data-call-id]').count()).toBe(point.calls)
+
+  // Automatic against human: the API's rows, on the trends page.
+  await page.goto(`${api.base}/#/trends?from=2026-11-01&to=2099-01-01&group_by=team&period=month`)
+  await page.waitForSelector('#agreement tbody tr')
+  const agreement = (
+    await api.call(
+      'GET',
+      '/v1/trends/agreement?from=2026-11-01T00:00:00Z&to=2099-01-01T00:00:00Z&period=month',
+      'max',
+    )
+  ).body.items as Array<{ item_key: string; fail_to_pass: number }>
+  expect(await page.locator('#agreement tbody tr').count()).toBe(agreement.length)
+  expect(agreement.some((r) => r.fail_to_pass > 0)).toBe(true)
+})
+
 // Last: every flow above ran under the page's policy.
 test('nothing the page did broke its Content-Security-Policy', () => {
   expect(cspViolations).toEqual([])
