@@ -130,6 +130,25 @@ async function signedIn() {
 
 // ---------- call list ----------
 
+/** What to know about a call before reading its figures, as short badges in the call list. */
+function callFlags(c) {
+  const flag = (kind, text, title) => h('span', { class: `flag ${kind}`, title }, text)
+  return [
+    c.fatal_failed ? flag('fatal', 'fatal', `a fatal item failed on ${c.qa_scorecard}`) : null,
+    c.transcript_trusted === false
+      ? flag('low-confidence', 'low-confidence text', 'speech recognition below its confidence threshold')
+      : null,
+    c.channel_problem === 'dual-mono'
+      ? flag('channels', 'dual mono', 'both channels carry the same mix: analysed as one channel')
+      : c.channel_problem === 'one-channel-silent'
+        ? flag('channels', 'silent channel', 'one channel of the stereo file is silent')
+        : null,
+    c.hold_count
+      ? flag('hold', `${c.hold_count} hold${c.hold_count === 1 ? '' : 's'}`, 'holds on this call')
+      : null,
+  ]
+}
+
 async function showCalls(params) {
   const form = h(
     'form',
@@ -183,9 +202,18 @@ async function showCalls(params) {
       h(
         'tr',
         {},
-        ['Call', 'Started', 'Agent', 'Team', 'Queue', 'Length', 'Status', 'QA %', 'Customer end'].map((t) =>
-          h('th', { class: ['Length', 'QA %', 'Customer end'].includes(t) ? 'num' : null }, t),
-        ),
+        [
+          'Call',
+          'Started',
+          'Agent',
+          'Team',
+          'Queue',
+          'Length',
+          'Status',
+          'QA %',
+          'Customer end',
+          'Flags',
+        ].map((t) => h('th', { class: ['Length', 'QA %', 'Customer end'].includes(t) ? 'num' : null }, t)),
       ),
     ),
     body,
@@ -216,6 +244,7 @@ async function showCalls(params) {
             h('td', {}, c.status),
             h('td', { class: 'num', title: c.qa_scorecard ?? '' }, fmt(c.qa_percent, 1)),
             h('td', { class: 'num' }, fmt(c.customer_sentiment_end)),
+            h('td', { class: 'flags' }, callFlags(c)),
           ),
         )
       if (page.items.length === 0 && !cursor)

@@ -70,6 +70,16 @@ const CallSummary = Type.Object({
       "one card's automatic score: the card asked for (scorecard=), else the one that fits the call most closely",
   }),
   qa_scorecard: Type.Union([Type.String(), Type.Null()], { description: 'the card qa_percent is of' }),
+  fatal_failed: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'a fatal item failed on that card',
+  }),
+  transcript_trusted: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'false: speech recognition below its confidence threshold',
+  }),
+  channel_problem: Type.Union([Type.Literal('dual-mono'), Type.Literal('one-channel-silent'), Type.Null()], {
+    description: 'what the channel check found wrong with a stereo file',
+  }),
+  hold_count: Type.Union([Type.Integer(), Type.Null()]),
   customer_sentiment_end: Type.Union([Type.Number(), Type.Null()]),
   customer_sentiment_trend: Type.Union([Type.Number(), Type.Null()]),
   dead_air_longest_ms: Type.Union([Type.Integer(), Type.Null()]),

@@ -43,6 +43,13 @@ export interface CallListRow {
   qa_percent: number | null
   /** the card qa_percent is of */
   qa_scorecard: string | null
+  /** a fatal item failed on that card */
+  fatal_failed: boolean | null
+  /** false: speech recognition below its confidence threshold (no sentiment; text items wait) */
+  transcript_trusted: boolean | null
+  /** the stereo file was dual mono or had a silent channel */
+  channel_problem: 'dual-mono' | 'one-channel-silent' | null
+  hold_count: number | null
   customer_sentiment_end: number | null
   customer_sentiment_trend: number | null
   dead_air_longest_ms: number | null
@@ -94,7 +101,7 @@ export async function searchCalls(
   // language; the card key breaks ties), on its newest version.
   const scorecardParam = q.scorecard ? where.param(q.scorecard) : 'NULL'
   const standing = `LEFT JOIN LATERAL (
-       SELECT e.percent, s.key FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
+       SELECT e.percent, e.fatal_failed, s.key FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
        WHERE e.call_id = c.id AND e.source = 'auto' AND (${scorecardParam}::text IS NULL OR s.key = ${scorecardParam})
        ORDER BY s.filter_fields DESC, s.key, s.version DESC
        LIMIT 1) qa ON true`
@@ -133,6 +140,10 @@ export async function searchCalls(
   const res = await db.query<CallListRow & { sort_key: string }>(
     `SELECT c.id, c.external_id, c.source_name, c.status, c.started_at, c.duration_ms, c.agent_id, c.team,
             c.queue, c.direction, c.language, c.transcript_status, qa.percent AS qa_percent, qa.key AS qa_scorecard,
+            qa.fatal_failed, c.transcript_trusted,
+            CASE WHEN c.channel_check->>'layout' IN ('dual-mono', 'one-channel-silent') THEN c.channel_check->>'layout' END
+              AS channel_problem,
+            m.hold_count,
             m.customer_sentiment_end, m.customer_sentiment_trend, m.dead_air_longest_ms,
             to_char(${sortKey} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
      FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id ${standing}

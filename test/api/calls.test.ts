@@ -178,6 +178,35 @@ describe('list and search', () => {
     expect(new Set(compliance.map((c) => c.qa_scorecard))).toEqual(new Set(['compliance-deduction']))
   })
 
+  test('each row carries the flags a reader needs first: holds, fatal items, low-confidence text, channel problems', async () => {
+    const items = (await get('/v1/calls?limit=200', tokens.reviewer)).body.items as Array<{
+      id: number
+      source_name: string
+      hold_count: number | null
+      fatal_failed: boolean | null
+      transcript_trusted: boolean | null
+      channel_problem: string | null
+      qa_scorecard: string | null
+    }>
+    for (const c of items) {
+      const detail = (await get(`/v1/calls/${c.id}`, tokens.reviewer)).body
+      expect(c.hold_count, c.source_name).toBe(detail.metrics?.hold_count ?? null)
+      expect(c.transcript_trusted, c.source_name).toBe(detail.call.transcript_trusted)
+      const layout = detail.call.channel_check?.layout
+      expect(c.channel_problem, c.source_name).toBe(
+        layout === 'dual-mono' || layout === 'one-channel-silent' ? layout : null,
+      )
+      const standing = (
+        detail.evaluations as Array<{ source: string; scorecard_key: string; fatal_failed: boolean }>
+      ).find((e) => e.source === 'auto' && e.scorecard_key === c.qa_scorecard)
+      expect(c.fatal_failed, c.source_name).toBe(standing?.fatal_failed ?? null)
+    }
+    // The hold sample calls are flagged.
+    expect(items.filter((c) => (c.hold_count ?? 0) > 0).map((c) => c.source_name)).toEqual(
+      expect.arrayContaining(['call-10-phone-hold-en.wav']),
+    )
+  })
+
   test('transcript search in English (full text) and Chinese (characters)', async () => {
     const search = async (q: string) =>
       names((await get(`/v1/calls?q=${encodeURIComponent(q)}`, tokens.reviewer)).body)
