@@ -59,6 +59,7 @@ export const Evaluation = Type.Object({
   pending: Type.Integer({ description: 'manual items not answered yet' }),
   comment: Nullable(Type.String()),
   submitted_at: Nullable(Time),
+  acknowledged_at: Nullable(Time),
   items: Type.Array(EvaluationItem),
 })
 

@@ -297,6 +297,8 @@ CREATE TABLE evaluations (
     comment text,
     submitted_at timestamp with time zone,
     calibration_id bigint,
+    acknowledged_at timestamp with time zone,
+    acknowledged_by bigint,
     CONSTRAINT evaluations_source_check CHECK ((source = ANY (ARRAY['auto'::text, 'review'::text]))),
     CONSTRAINT evaluations_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'submitted'::text, 'final'::text])))
 );
@@ -615,6 +617,9 @@ ALTER TABLE ONLY disputes
 
 ALTER TABLE ONLY evaluation_items
     ADD CONSTRAINT evaluation_items_evaluation_id_fkey FOREIGN KEY (evaluation_id) REFERENCES evaluations(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY evaluations
+    ADD CONSTRAINT evaluations_acknowledged_by_fkey FOREIGN KEY (acknowledged_by) REFERENCES users(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_based_on_fkey FOREIGN KEY (based_on) REFERENCES evaluations(id) ON DELETE SET NULL;

@@ -14,6 +14,7 @@ import {
   findReview,
   type ItemRow,
   lockEvaluation,
+  markAcknowledged,
   saveItems,
   saveScore,
 } from '../db/queries/evaluations.js'
@@ -212,3 +213,28 @@ export async function applyChanges(
 }
 
 /** An evaluation as the API shows it: items with their card's labels, the card itself left out. */
+
+/**
+ * An agent acknowledges a submitted review of their own call: they have read it. Once: a second
+ * acknowledgement changes nothing. Acknowledging is not agreeing (a dispute is how they disagree).
+ */
+export async function acknowledgeEvaluation(tx: Queryable, id: number, user: UserRow): Promise<void> {
+  await lockEvaluation(tx, id)
+  const { evaluation } = await loadEvaluation(tx, id)
+  // Another agent's evaluation, a draft or a calibration review: not theirs to see.
+  await assertMayRead(tx, evaluation, user)
+  if (
+    evaluation.source !== 'review' ||
+    evaluation.status !== 'submitted' ||
+    evaluation.calibration_id !== null
+  )
+    throw new ConflictError(`evaluation ${id} is not a submitted review; only those are acknowledged`)
+  if (await markAcknowledged(tx, id, user.id))
+    await audit(tx, {
+      userId: user.id,
+      action: 'evaluation.acknowledge',
+      entity: 'evaluation',
+      entityId: id,
+      after: { percent: evaluation.percent },
+    })
+}

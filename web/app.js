@@ -2013,6 +2013,35 @@ function decisionForm(d) {
  */
 async function disputePanel(ev) {
   const panel = h('div', { id: 'dispute-panel' })
+  // The agent says they have read the review (once); a dispute is how they disagree.
+  if (me?.role === 'agent')
+    panel.append(
+      ev.acknowledged_at
+        ? h('p', { id: 'acknowledged' }, `Acknowledged on ${new Date(ev.acknowledged_at).toLocaleString()}.`)
+        : h(
+            'button',
+            {
+              type: 'button',
+              id: 'acknowledge',
+              onclick: async (e) => {
+                const button = e.currentTarget
+                try {
+                  const done = await api('POST', `/v1/evaluations/${ev.id}/acknowledge`)
+                  button.replaceWith(
+                    h(
+                      'p',
+                      { id: 'acknowledged' },
+                      `Acknowledged on ${new Date(done.acknowledged_at).toLocaleString()}.`,
+                    ),
+                  )
+                } catch (err) {
+                  button.after(errorBox(err))
+                }
+              },
+            },
+            'I have read this review',
+          ),
+    )
   let existing = []
   try {
     existing = await api('GET', `/v1/disputes?evaluation_id=${ev.id}`)

@@ -7,8 +7,10 @@
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { evaluationAuditTrail } from '../../db/queries/evaluations.js'
+import type { UserRow } from '../../db/queries/users.js'
 import { ValidationError } from '../../errors.js'
 import {
+  acknowledgeEvaluation,
   applyChanges,
   assertMayRead,
   type EvaluationRow,
@@ -37,6 +39,7 @@ function present({ evaluation, items }: { evaluation: EvaluationRow; items: Item
   return {
     ...rest,
     submitted_at: rest.submitted_at ? new Date(rest.submitted_at).toISOString() : null,
+    acknowledged_at: rest.acknowledged_at ? new Date(rest.acknowledged_at).toISOString() : null,
     items: items.map((i) => ({ ...i, ...labels.get(i.item_key) })),
   }
 }
@@ -133,6 +136,23 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
     },
     async (request) => {
       await db.withTransaction((tx) => submitReview(tx, request.params.id, request.user))
+      return present(await loadEvaluation(db, request.params.id))
+    },
+  )
+
+  app.post(
+    '/evaluations/:id/acknowledge',
+    {
+      config: { roles: ['agent'] },
+      schema: {
+        summary: "The call's agent acknowledges a submitted review (once; acknowledging is not agreeing)",
+        tags: ['reviews'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Evaluation, ...errors },
+      },
+    },
+    async (request) => {
+      await db.withTransaction((tx) => acknowledgeEvaluation(tx, request.params.id, request.user as UserRow))
       return present(await loadEvaluation(db, request.params.id))
     },
   )

@@ -42,6 +42,7 @@ export interface EvaluationRow {
   pending: number
   comment: string | null
   submitted_at: string | null
+  acknowledged_at: string | null
   definition: ScorecardDefinition
   scorecard_key: string
   scorecard_version: number
@@ -54,7 +55,7 @@ export async function evaluationById(
   const res = await db.query<EvaluationRow>(
     `SELECT e.id, e.call_id, e.scorecard_id, e.source, e.status, e.reviewer_id, e.based_on, e.calibration_id, e.score, e.max_score,
             e.percent, e.passed, e.fatal_failed, e.critical_failed, e.pending, e.comment, e.submitted_at,
-            s.definition, s.key AS scorecard_key, s.version AS scorecard_version
+            e.acknowledged_at, s.definition, s.key AS scorecard_key, s.version AS scorecard_version
      FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id WHERE e.id = $1`,
     [id],
   )
@@ -191,4 +192,18 @@ export async function evaluationAuditTrail(db: Queryable, evaluationId: number) 
     [evaluationId],
   )
   return res.rows
+}
+
+/** Records the acknowledgement once: a second one leaves the first's time. */
+export async function markAcknowledged(
+  tx: Queryable,
+  evaluationId: number,
+  userId: number,
+): Promise<boolean> {
+  const res = await tx.query(
+    `UPDATE evaluations SET acknowledged_at = now(), acknowledged_by = $2
+     WHERE id = $1 AND acknowledged_at IS NULL RETURNING id`,
+    [evaluationId, userId],
+  )
+  return res.rows.length > 0
 }

@@ -286,6 +286,16 @@ test('an agent disputes an item of a review of their call on the page, and the r
   }>
   const contested = items.find((i) => i.result === 'fail') as { item_key: string; result: string }
   await page.goto(`${api.base}/#/calls/${callId}/evaluations/${review.id}`)
+  // First the agent says they have read it; the API records when, once.
+  await page.click('#acknowledge')
+  await page.waitForSelector('#acknowledged')
+  const read = (await api.call('GET', `/v1/evaluations/${review.id}`, 'a.kim')).body
+  expect(Date.now() - Date.parse(read.acknowledged_at)).toBeLessThan(60_000)
+  expect(
+    (await api.call('POST', `/v1/evaluations/${review.id}/acknowledge`, 'a.kim')).body.acknowledged_at,
+  ).toBe(read.acknowledged_at)
+  // Another agent cannot acknowledge it: not theirs to see.
+  expect((await api.call('POST', `/v1/evaluations/${review.id}/acknowledge`, 'a.sam')).status).toBe(404)
   await page.click('#open-dispute')
   // The form is reachable from the keyboard: the first box has the focus.
   expect(
