@@ -873,6 +873,14 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
 
   /** @type {Map<string, {result: string, comment: string | null}>} */
   const changes = new Map()
+  // Unsaved answers live in the tab too: a reload (or a crash) does not lose a reviewer's work.
+  const stashKey = `callqa.unsaved.${ev.id}`
+  const stashed = editable ? JSON.parse(sessionStorage.getItem(stashKey) ?? 'null') : null
+  const stash = () =>
+    sessionStorage.setItem(
+      stashKey,
+      JSON.stringify({ items: [...changes], overall: overallChanged ? overall.value : undefined }),
+    )
   const items = []
   let section = null
   for (const item of ev.items) {
@@ -926,9 +934,17 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
       const mark = () => {
         changes.set(item.item_key, { result: select.value, comment: comment.value.trim() || null })
         row.classList.add('changed')
+        stash()
       }
       select.addEventListener('change', mark)
       comment.addEventListener('input', mark)
+      const unsaved = stashed?.items?.find(([key]) => key === item.item_key)?.[1]
+      if (unsaved) {
+        select.value = unsaved.result
+        comment.value = unsaved.comment ?? ''
+        changes.set(item.item_key, unsaved)
+        row.classList.add('changed')
+      }
       parts.push(
         h(
           'div',
@@ -965,8 +981,13 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
     ev.comment ?? '',
   )
   let overallChanged = false
+  if (typeof stashed?.overall === 'string') {
+    overall.value = stashed.overall
+    overallChanged = true
+  }
   overall.addEventListener('input', () => {
     overallChanged = true
+    stash()
   })
   const message = h('span', { id: 'message', role: 'status' })
   const save = async () => {
@@ -980,6 +1001,7 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
     const saved = await api('PATCH', `/v1/reviews/${ev.id}`, body)
     changes.clear()
     overallChanged = false
+    sessionStorage.removeItem(stashKey)
     for (const el of panel.querySelectorAll('.item.changed')) el.classList.remove('changed')
     score.textContent = `${fmt(saved.percent, 1)} %`
     return saved

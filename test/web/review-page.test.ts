@@ -176,6 +176,14 @@ test('a review: opened from the automatic evaluation, answered, saved, submitted
   await page.fill(`input[name="comment-${failed.item_key}"]`, 'said at 0:09, the transcript missed it')
   await page.selectOption('select[name="result-customer-hangs-up-first"]', 'pass')
   await page.fill('textarea[name=overall]', 'Good call; long hold without explanation.')
+  // A reload before saving loses nothing: the unsaved answers come back from the tab.
+  await page.reload()
+  await page.waitForSelector(`select[name="result-${failed.item_key}"]`)
+  expect(await page.inputValue(`select[name="result-${failed.item_key}"]`)).toBe('pass')
+  expect(await page.inputValue(`input[name="comment-${failed.item_key}"]`)).toBe(
+    'said at 0:09, the transcript missed it',
+  )
+  expect(await page.inputValue('textarea[name=overall]')).toBe('Good call; long hold without explanation.')
   await page.click('#save')
   await expect.poll(() => page.textContent('#message')).toBe('Draft saved.')
   const draft = (await api.call('GET', `/v1/evaluations/${reviewId}`, 'rita')).body
