@@ -92,7 +92,9 @@ CREATE TABLE call_metrics (
     hold_count integer DEFAULT 0 NOT NULL,
     hold_total_ms integer DEFAULT 0 NOT NULL,
     hold_longest_ms integer DEFAULT 0 NOT NULL,
-    hold_episodes jsonb DEFAULT '[]'::jsonb NOT NULL
+    hold_episodes jsonb DEFAULT '[]'::jsonb NOT NULL,
+    dead_air_episodes jsonb DEFAULT '[]'::jsonb NOT NULL,
+    overtalk_episodes jsonb DEFAULT '[]'::jsonb NOT NULL
 );
 
 CREATE TABLE callqa_migrations (

@@ -1,5 +1,9 @@
 import type { AnalyzeCallResult } from '../analysis/analyze-call.js'
-import { type ComputeMetricsOptions, computeMetrics } from '../analysis/stages/compute-metrics.js'
+import {
+  type ComputeMetricsOptions,
+  computeMetrics,
+  metricEpisodes,
+} from '../analysis/stages/compute-metrics.js'
 import { detectHolds } from '../analysis/stages/detect-holds.js'
 import { detectRoles, partyOf } from '../analysis/stages/detect-roles.js'
 import { summarizeSentiment, utteranceArousal } from '../analysis/stages/summarize-sentiment.js'
@@ -193,7 +197,12 @@ export async function saveCallResult(
       options: metricsOptions,
       holds,
     })
-    await upsertCallMetrics(tx, callId, metrics, params, holds)
+    const episodes = metricEpisodes({ segments, options: metricsOptions, holds })
+    await upsertCallMetrics(tx, callId, metrics, params, holds, {
+      deadAir: episodes.deadAir,
+      // One channel told apart in two voices: overlap is not measured, so none is marked either.
+      overtalk: metrics.overtalkCount === null ? null : episodes.overtalk,
+    })
     await setUtteranceArousal(
       tx,
       callId,

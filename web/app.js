@@ -678,17 +678,21 @@ async function showCall(callId, evaluationId) {
         ),
     ),
   )
-  // Holds (announced, or music) marked on the timeline, under the speakers' segments.
-  const holds = (detail.metrics?.hold_episodes ?? []).map((e) =>
+  // Holds (announced, or music), dead air and overtalk marked on the timeline, under the segments.
+  const mark = (kind, label) => (e) =>
     h('div', {
-      class: `mark hold ${e.reason ?? ''}`,
-      title: `hold ${clock(e.startMs)}–${clock(e.endMs)}${e.reason === 'music' ? ' (music)' : ''}`,
+      class: `mark ${kind} ${e.reason ?? ''}`,
+      title: `${label} ${clock(e.startMs)}–${clock(e.endMs)}${e.reason === 'music' ? ' (music)' : ''}`,
       style: {
         left: `${(100 * e.startMs) / durationMs}%`,
         width: `${(100 * (e.endMs - e.startMs)) / durationMs}%`,
       },
-    }),
-  )
+    })
+  const holds = [
+    ...(detail.metrics?.hold_episodes ?? []).map(mark('hold', 'hold')),
+    ...(detail.metrics?.dead_air_episodes ?? []).map(mark('dead-air', 'dead air')),
+    ...(detail.metrics?.overtalk_episodes ?? []).map(mark('overtalk', 'overtalk')),
+  ]
   const waveform = h('div', { id: 'waveform', class: 'waveform', title: 'click to listen from there' })
   const timeline = h(
     'div',

@@ -186,6 +186,29 @@ function responseLatencies(agent: readonly Interval[], customer: readonly Interv
 /**
  * Conversation metrics from speech segments. Definitions are in the README ("Conversation metrics").
  */
+/**
+ * The stretches behind the dead-air and overtalk counts: silences of at least `deadAirMs` that are
+ * not holds, and both parties speaking at once for at least `minOvertalkMs`. computeMetrics counts
+ * these; the page marks them on the timeline.
+ */
+export function metricEpisodes({
+  segments,
+  options,
+  holds = [],
+}: {
+  segments: readonly Segment[]
+  options?: ComputeMetricsOptions
+  holds?: readonly Interval[]
+}): { deadAir: Interval[]; overtalk: Interval[] } {
+  const opts = resolveMetricsOptions(options)
+  const of = (who: Speaker) => union(segments.filter((s) => s.speaker === who))
+  const anyone = union(segments)
+  return {
+    deadAir: subtract(gaps(anyone), union(holds)).filter((g) => g.endMs - g.startMs >= opts.deadAirMs),
+    overtalk: intersect(of('agent'), of('customer')).filter((o) => o.endMs - o.startMs >= opts.minOvertalkMs),
+  }
+}
+
 export function computeMetrics({
   segments,
   durationMs,
@@ -214,8 +237,7 @@ export function computeMetrics({
   const anyone = union(segments)
   const talkMs = total(anyone)
   const held = union(holds)
-  const silences = subtract(gaps(anyone), held).filter((g) => g.endMs - g.startMs >= opts.deadAirMs)
-  const overtalk = intersect(agent, customer).filter((o) => o.endMs - o.startMs >= opts.minOvertalkMs)
+  const { deadAir: silences, overtalk } = metricEpisodes({ segments, options, holds })
   const latencies = responseLatencies(agent, customer)
   const last = [...segments].sort((a, b) => b.endMs - a.endMs || b.startMs - a.startMs)[0]
 

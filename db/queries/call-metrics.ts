@@ -32,11 +32,17 @@ const COLUMNS: ReadonlyArray<[keyof CallMetrics, string]> = [
 
 const columnList = COLUMNS.map(([, c]) => c).join(', ')
 const placeholders = COLUMNS.map((_, i) => `$${i + 2}`).join(', ')
-const updates = [...COLUMNS.map(([, c]) => c), 'params', 'hold_episodes']
+const updates = [
+  ...COLUMNS.map(([, c]) => c),
+  'params',
+  'hold_episodes',
+  'dead_air_episodes',
+  'overtalk_episodes',
+]
   .map((c) => `${c} = EXCLUDED.${c}`)
   .join(', ')
-const UPSERT = `INSERT INTO call_metrics (call_id, ${columnList}, params, hold_episodes)
-  VALUES ($1, ${placeholders}, $${COLUMNS.length + 2}, $${COLUMNS.length + 3})
+const UPSERT = `INSERT INTO call_metrics (call_id, ${columnList}, params, hold_episodes, dead_air_episodes, overtalk_episodes)
+  VALUES ($1, ${placeholders}, $${COLUMNS.length + 2}, $${COLUMNS.length + 3}, $${COLUMNS.length + 4}, $${COLUMNS.length + 5})
   ON CONFLICT (call_id) DO UPDATE SET ${updates}`
 
 export async function upsertCallMetrics(
@@ -45,12 +51,19 @@ export async function upsertCallMetrics(
   metrics: CallMetrics,
   params: unknown,
   holdEpisodes: readonly unknown[] = [],
+  /** where the dead air and the overtalk are (null on a channel where overlap cannot be measured) */
+  episodes: { deadAir: readonly unknown[]; overtalk: readonly unknown[] | null } = {
+    deadAir: [],
+    overtalk: [],
+  },
 ): Promise<void> {
   await db.query(UPSERT, [
     callId,
     ...COLUMNS.map(([key]) => metrics[key]),
     JSON.stringify(params),
     JSON.stringify(holdEpisodes),
+    JSON.stringify(episodes.deadAir),
+    JSON.stringify(episodes.overtalk ?? []),
   ])
 }
 

@@ -207,6 +207,28 @@ describe('list and search', () => {
     )
   })
 
+  test('the stretches behind the dead-air and overtalk counts are stored, and add up to them', async () => {
+    const items = (await get('/v1/calls?limit=200&status=done', tokens.reviewer)).body.items as Array<{
+      id: number
+    }>
+    let deadAir = 0
+    let overtalk = 0
+    for (const c of items) {
+      const m = (await get(`/v1/calls/${c.id}`, tokens.reviewer)).body.metrics
+      const span = (es: Array<{ startMs: number; endMs: number }>) =>
+        es.reduce((t, e) => t + e.endMs - e.startMs, 0)
+      expect(m.dead_air_episodes).toHaveLength(m.dead_air_count)
+      expect(span(m.dead_air_episodes)).toBe(m.dead_air_total_ms)
+      if (m.overtalk_ms === null) expect(m.overtalk_episodes).toEqual([])
+      else expect(span(m.overtalk_episodes)).toBe(m.overtalk_ms)
+      deadAir += m.dead_air_episodes.length
+      overtalk += m.overtalk_episodes.length
+    }
+    // The dead-air and overtalk sample calls have some.
+    expect(deadAir).toBeGreaterThan(0)
+    expect(overtalk).toBeGreaterThan(0)
+  })
+
   test('transcript search in English (full text) and Chinese (characters)', async () => {
     const search = async (q: string) =>
       names((await get(`/v1/calls?q=${encodeURIComponent(q)}`, tokens.reviewer)).body)

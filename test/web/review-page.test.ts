@@ -128,6 +128,9 @@ test('the call plays in the browser, and a click on a line of the transcript see
     .toBeGreaterThan(duration / 2 - 1.5)
   expect(await audio.evaluate((a: { currentTime: number }) => a.currentTime)).toBeLessThan(duration / 2 + 1.5)
   await audio.evaluate((a: { pause(): void }) => a.pause())
+  // Where the call's 16 s of dead air is, marked on the timeline as the metrics counted it.
+  expect(await page.locator('#timeline .mark.dead-air').count()).toBe(detail.metrics.dead_air_count)
+  expect(detail.metrics.dead_air_count).toBeGreaterThan(0)
   // Each speaker's sentiment over time: a bar per scored utterance, on its speaker's lane.
   const scored = detail.utterances.filter((u: { sentiment: number | null }) => u.sentiment !== null)
   expect(await page.locator('#sentiment .bar').count()).toBe(scored.length)
