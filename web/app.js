@@ -1597,6 +1597,15 @@ async function showCoaching(params) {
     }
     for (const p of playlists) {
       const full = await api('GET', `/v1/playlists/${p.id}`)
+      const ids = full.clips.map((c) => c.id)
+      // Trainers put the clips in the order they teach them: a clip moves one place at a time.
+      const move = (index, by) => async () => {
+        const order = [...ids]
+        const [moved] = order.splice(index, 1)
+        order.splice(index + by, 0, moved)
+        await api('PUT', `/v1/playlists/${p.id}/clips`, { clip_ids: order })
+        route()
+      }
       main.append(
         h(
           'section',
@@ -1605,7 +1614,35 @@ async function showCoaching(params) {
           h(
             'ol',
             {},
-            full.clips.map((c) => clipCard(c, [], null)),
+            full.clips.map((c, i) => {
+              const card = clipCard(c, [], null)
+              if (mayWrite)
+                card.append(
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'move-up',
+                      disabled: i === 0,
+                      onclick: move(i, -1),
+                      'aria-label': `move ${c.title} up`,
+                    },
+                    '↑',
+                  ),
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'move-down',
+                      disabled: i === full.clips.length - 1,
+                      onclick: move(i, 1),
+                      'aria-label': `move ${c.title} down`,
+                    },
+                    '↓',
+                  ),
+                )
+              return card
+            }),
           ),
         ),
       )

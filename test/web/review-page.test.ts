@@ -562,6 +562,31 @@ test('a trainer cuts a clip from the player, finds it by tag, adds it to a playl
   const onboarding = playlists.find((p) => p.name === 'onboarding') as { id: number }
   const stored = (await api.call('GET', `/v1/playlists/${onboarding.id}`, 'tina')).body
   expect(stored.clips.map((c: { id: number }) => c.id)).toEqual([clipId])
+  // A second clip (through the API), added on the page, then moved to the top of the playlist.
+  const second = (
+    await api.call('POST', '/v1/clips', 'tina', {
+      call_id: callId,
+      start_ms: 20_000,
+      end_ms: 25_000,
+      title: 'The hold, explained',
+      tags: ['hold'],
+    })
+  ).body.id as number
+  await page.goto(`${api.base}/#/coaching`)
+  await page.waitForSelector(`#clips li[data-clip-id="${second}"]`)
+  await page.selectOption(`#clips li[data-clip-id="${second}"] select[name=playlist]`, {
+    label: 'onboarding',
+  })
+  await expect.poll(() => page.textContent('section.playlist h3')).toBe('onboarding (2)')
+  await page.click(`section.playlist li[data-clip-id="${second}"] button.move-up`)
+  await expect
+    .poll(async () =>
+      (await api.call('GET', `/v1/playlists/${onboarding.id}`, 'tina')).body.clips.map(
+        (c: { id: number }) => c.id,
+      ),
+    )
+    .toEqual([second, clipId])
+  await page.waitForSelector(`section.playlist li[data-clip-id="${clipId}"] button.play-clip`)
   // The clip plays on its own: four seconds, through a signed link.
   await page.click(`section.playlist li[data-clip-id="${clipId}"] button.play-clip`)
   const clipPlayer = page.locator(`section.playlist li[data-clip-id="${clipId}"] audio`)
