@@ -1303,10 +1303,14 @@ async function drawWaveform(container, audio, call, cutter) {
     ])
     const nonce = document.querySelector('meta[name=csp-nonce]')?.getAttribute('content') ?? ''
     const stereo = peaks.channels.length > 1
+    // Scaled together, so the two parties keep their relative loudness and a quiet call still shows.
+    const loudest = Math.max(0.01, ...peaks.channels.flat())
     const ws = WaveSurfer.create({
       container,
       media: audio,
-      peaks: peaks.channels,
+      peaks: peaks.channels.map((ch) => ch.map((v) => v / loudest)),
+      barWidth: 2,
+      barGap: 1,
       duration: peaks.duration_ms / 1000,
       height: stereo ? 36 : 56,
       waveColor: '#3b6fb6',
