@@ -718,7 +718,20 @@ async function showCall(callId, evaluationId) {
       ? utterances.map((u) =>
           h(
             'div',
-            { class: 'utt', dataset: { start: u.start_ms, end: u.end_ms }, onclick: () => seek(u.start_ms) },
+            {
+              class: 'utt',
+              dataset: { start: u.start_ms, end: u.end_ms },
+              // Reachable from the keyboard: Tab to a line, Enter or Space to listen from it.
+              tabindex: 0,
+              role: 'button',
+              onclick: () => seek(u.start_ms),
+              onkeydown: (e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault()
+                  seek(u.start_ms)
+                }
+              },
+            },
             h('span', { class: 'time' }, clock(u.start_ms)),
             h('span', { class: `who ${u.speaker}` }, u.speaker),
             h('span', {}, u.text_redacted),
@@ -1741,7 +1754,10 @@ async function showCalibrations() {
   )
   main.replaceChildren(h('h1', {}, 'Calibration'), form)
   try {
-    const sessions = await api('GET', '/v1/calibrations')
+    const [sessions, agreement] = await Promise.all([
+      api('GET', '/v1/calibrations'),
+      api('GET', '/v1/calibrations/reviewers?period=month'),
+    ])
     main.append(
       h('h2', {}, 'Sessions'),
       sessions.length === 0
@@ -1771,6 +1787,57 @@ async function showCalibrations() {
                   h('td', {}, c.status),
                   h('td', { class: 'num' }, `${c.submitted}/${c.participants}`),
                   h('td', {}, c.mine && c.status === 'open' ? 'yours to score' : ''),
+                ),
+              ),
+            ),
+          ),
+      h('h2', {}, 'Reviewers over time'),
+      agreement.length === 0
+        ? h('p', { class: 'muted' }, 'No completed sessions yet.')
+        : h(
+            'table',
+            { id: 'reviewer-agreement' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                [
+                  'Reviewer',
+                  'Month',
+                  'Sessions',
+                  'Matches expert',
+                  'Matches majority',
+                  'From the expert',
+                ].map((t) => h('th', {}, t)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              agreement.map((a) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, a.reviewer),
+                  h('td', {}, a.period),
+                  h('td', { class: 'num' }, String(a.sessions)),
+                  h(
+                    'td',
+                    { class: 'num' },
+                    a.matches_expert === null ? '–' : `${fmt(a.matches_expert * 100, 0)} %`,
+                  ),
+                  h(
+                    'td',
+                    { class: 'num' },
+                    a.matches_majority === null ? '–' : `${fmt(a.matches_majority * 100, 0)} %`,
+                  ),
+                  h(
+                    'td',
+                    { class: 'num' },
+                    a.mean_abs_deviation === null ? '–' : fmt(a.mean_abs_deviation, 1),
+                  ),
                 ),
               ),
             ),

@@ -111,6 +111,13 @@ test('the call plays in the browser, and a click on a line of the transcript see
   await expect
     .poll(() => audio.evaluate((a: { currentTime: number }) => a.currentTime))
     .toBeGreaterThanOrEqual(third.start_ms / 1000 - 0.05)
+  // The same from the keyboard: focus the fifth line, Enter.
+  const fifth = detail.utterances[4]
+  await page.locator('#transcript .utt').nth(4).focus()
+  await page.keyboard.press('Enter')
+  await expect
+    .poll(() => audio.evaluate((a: { currentTime: number }) => a.currentTime))
+    .toBeGreaterThanOrEqual(fifth.start_ms / 1000 - 0.05)
   await audio.evaluate((a: { pause(): void }) => a.pause())
   // The waveform: drawn from the server's peaks, one row per channel of this stereo call; a click
   // at its middle seeks the player there.
@@ -483,6 +490,12 @@ test('a calibration on the page: started by a lead, scored blind by two reviewer
   expect(await page.textContent('#calibration-reviewers')).toContain(
     `${(ravi.matches_expert * 100).toFixed(0)} %`,
   )
+  // Each reviewer's agreement over time, on the sessions page, as the API has it.
+  await page.click('#nav-calibrations')
+  await page.waitForSelector('#reviewer-agreement tbody tr')
+  const overTime = (await api.call('GET', '/v1/calibrations/reviewers?period=month', 'max')).body as unknown[]
+  expect(await page.locator('#reviewer-agreement tbody tr').count()).toBe(overTime.length)
+  expect(await page.textContent('#reviewer-agreement')).toContain('ravi')
 })
 
 test('a trainer cuts a clip from the player, finds it by tag, adds it to a playlist and plays it', async () => {
