@@ -699,6 +699,7 @@ async function showCall(callId, evaluationId) {
     {
       class: 'timeline',
       id: 'timeline',
+      dataset: { durationMs },
       title: 'agent above, customer below; click to listen from there',
       onclick: (e) => {
         const box = timeline.getBoundingClientRect()
@@ -1061,6 +1062,7 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
       )
     : null
   panel.replaceChildren(head, ...items, h('h4', {}, 'Overall'), overall, actions ?? '')
+  markEvidence(ev, seek)
   if (ev.source === 'review' && ev.status === 'submitted' && ev.calibration_id === null)
     panel.append(await disputePanel(ev))
 }
@@ -1298,6 +1300,32 @@ async function showSample(id) {
   } catch (err) {
     main.replaceChildren(errorBox(err))
   }
+}
+
+/** The open evaluation's timed evidence as ticks on the timeline: each names its item and seeks there. */
+function markEvidence(ev, seek) {
+  const timeline = document.getElementById('timeline')
+  if (!timeline) return
+  for (const old of timeline.querySelectorAll('.mark.evidence')) old.remove()
+  const durationMs = Number(timeline.dataset.durationMs)
+  if (!durationMs) return
+  for (const item of ev.items)
+    for (const e of item.evidence ?? [])
+      if (typeof e.start_ms === 'number')
+        timeline.append(
+          h('button', {
+            type: 'button',
+            class: `mark evidence ${item.result}`,
+            title: `${item.label ?? item.item_key} (${item.result}) at ${clock(e.start_ms)}`,
+            'aria-label': `${item.label ?? item.item_key} at ${clock(e.start_ms)}`,
+            dataset: { item: item.item_key },
+            style: { left: `${(100 * e.start_ms) / durationMs}%` },
+            onclick: (event) => {
+              event.stopPropagation()
+              seek(e.start_ms)
+            },
+          }),
+        )
 }
 
 // ---------- waveform and sentiment over time ----------

@@ -68,6 +68,18 @@ test('a wrong token is refused on the page; the right one shows the calls', asyn
   await page.waitForSelector('#calls tbody tr[data-call-id]')
   expect(await page.textContent('#who')).toBe('rita (reviewer)')
   expect(await page.locator('#calls tbody tr[data-call-id]').count()).toBe(3)
+  // QA % is one card's score, the card named on hover: the API's figure for each row.
+  const listed = (await api.call('GET', '/v1/calls?limit=50', 'rita')).body.items as Array<{
+    id: number
+    qa_percent: number | null
+    qa_scorecard: string | null
+  }>
+  for (const c of listed) {
+    const cell = page.locator(`#calls tbody tr[data-call-id="${c.id}"] td:nth-child(8)`)
+    expect(await cell.textContent()).toBe(c.qa_percent === null ? '–' : c.qa_percent.toFixed(1))
+    expect(await cell.getAttribute('title')).toBe(c.qa_scorecard ?? '')
+  }
+  expect(listed.every((c) => c.qa_scorecard === null || c.qa_scorecard !== 'compliance-deduction')).toBe(true)
   // The mono call's recognised text is of low confidence: its row says so before it is opened.
   if (pocketsphinxUnavailable() === undefined)
     expect(
@@ -159,8 +171,17 @@ test('a review: opened from the automatic evaluation, answered, saved, submitted
   )
   await page.click(`#evaluations tr[data-evaluation-id="${auto.id}"]`)
   await page.waitForSelector('#start-review')
-  // Evidence times are buttons that seek the player.
+  // Evidence times are buttons that seek the player, and ticks on the timeline for the same moments.
   expect(await page.locator('#evaluation button.time-link').count()).toBeGreaterThan(0)
+  const timed = (await api.call('GET', `/v1/evaluations/${auto.id}`, 'rita')).body.items.flatMap(
+    (i: { evidence: Array<{ start_ms?: number }> }) =>
+      i.evidence.filter((e) => typeof e.start_ms === 'number'),
+  )
+  expect(await page.locator('#timeline .mark.evidence').count()).toBe(timed.length)
+  await page.locator('#timeline .mark.evidence').last().click()
+  await expect
+    .poll(() => page.locator('audio').evaluate((a: { currentTime: number }) => a.currentTime))
+    .toBeGreaterThanOrEqual((timed.at(-1).start_ms as number) / 1000 - 0.05)
   await page.click('#start-review')
   await page.waitForSelector('#evaluation select')
   const reviewId = Number(/evaluations\/(\d+)$/.exec(page.url())?.[1])
