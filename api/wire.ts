@@ -224,6 +224,9 @@ export const Playlist = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   description: Nullable(Type.String()),
+  shared_with_team: Nullable(
+    Type.String({ description: 'the team whose agents see it; null: coaching staff only' }),
+  ),
   created_by: Nullable(Type.String()),
   created_at: Time,
 })

@@ -325,7 +325,8 @@ CREATE TABLE playlists (
     name text NOT NULL,
     description text,
     created_by bigint,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    shared_with_team text
 );
 
 ALTER TABLE playlists ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (

@@ -19,12 +19,15 @@ import {
   insertPlaylist,
   playlistById,
   replacePlaylistItems,
+  setPlaylistTeam,
+  sharedWithAgent,
   updateClip,
 } from '../db/queries/clips.js'
 import { latestScorecard } from '../db/queries/scorecards.js'
-import { audit } from '../db/queries/users.js'
+import { audit, type UserRow } from '../db/queries/users.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { Item, ScorecardDefinition } from '../scorecards/schema.js'
+import { agentScope } from './access.js'
 
 export type { ClipRow } from '../db/queries/clips.js'
 
@@ -230,4 +233,37 @@ export async function removePlaylist(db: Database, id: number, userId: number | 
       before: { name: before.name, clip_ids: before.clips.map((c) => c.id) },
     })
   })
+}
+
+/** Shares a playlist with a team's agents (or, with null, stops sharing it), audited. */
+export async function sharePlaylist(db: Database, id: number, team: string | null, userId: number | null) {
+  const before = await loadPlaylist(db, id)
+  await db.withTransaction(async (tx) => {
+    await setPlaylistTeam(tx, before.id, team)
+    await audit(tx, {
+      userId,
+      action: 'playlist.share',
+      entity: 'playlist',
+      entityId: before.id,
+      before: { shared_with_team: before.shared_with_team },
+      after: { shared_with_team: team },
+    })
+  })
+}
+
+/**
+ * Agents reach coaching only through playlists shared with a team their calls carry: such a
+ * playlist, and the clips in it. Anything else is "not found" to them, as another agent's call is.
+ */
+export async function assertAgentMayOpen(
+  db: Queryable,
+  user: UserRow | undefined,
+  what: { playlistId: number } | { clipId: number },
+): Promise<void> {
+  const agent = agentScope(user)
+  if (agent === null) return
+  if (!(await sharedWithAgent(db, agent, what)))
+    throw new NotFoundError(
+      'playlistId' in what ? `no playlist ${what.playlistId}` : `no clip ${what.clipId}`,
+    )
 }

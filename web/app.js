@@ -118,9 +118,13 @@ async function signedIn() {
   document.getElementById('nav-queue').hidden = !['reviewer', 'admin', 'manager'].includes(me.role)
   document.getElementById('nav-trends').hidden = !['admin', 'manager'].includes(me.role)
   document.getElementById('nav-samples').hidden = !['admin', 'manager', 'reviewer'].includes(me.role)
-  document.getElementById('nav-coaching').hidden = !['admin', 'trainer', 'manager', 'reviewer'].includes(
-    me.role,
-  )
+  document.getElementById('nav-coaching').hidden = ![
+    'admin',
+    'trainer',
+    'manager',
+    'reviewer',
+    'agent',
+  ].includes(me.role)
   document.getElementById('nav-calibrations').hidden = !['admin', 'manager', 'reviewer'].includes(me.role)
   document.getElementById('nav-disputes').hidden = !['agent', 'reviewer', 'admin', 'manager'].includes(
     me.role,
@@ -1559,6 +1563,34 @@ function clipCard(c, playlists, onAdd) {
 
 async function showCoaching(params) {
   const mayWrite = ['admin', 'trainer'].includes(me?.role ?? '')
+  // Agents see the playlists a trainer shared with their team, and play them; nothing else.
+  if (me?.role === 'agent') {
+    main.replaceChildren(h('h1', {}, 'Coaching'))
+    try {
+      const playlists = await api('GET', '/v1/playlists')
+      if (playlists.length === 0)
+        main.append(h('p', { class: 'muted' }, 'Nothing has been shared with your team yet.'))
+      for (const p of playlists) {
+        const full = await api('GET', `/v1/playlists/${p.id}`)
+        main.append(
+          h(
+            'section',
+            { class: 'playlist', dataset: { playlistId: p.id } },
+            h('h3', {}, `${p.name} (${full.clips.length})`),
+            p.description ? h('p', {}, p.description) : null,
+            h(
+              'ol',
+              {},
+              full.clips.map((c) => clipCard(c, [], null)),
+            ),
+          ),
+        )
+      }
+    } catch (err) {
+      main.append(errorBox(err))
+    }
+    return
+  }
   const form = h(
     'form',
     {
@@ -1651,11 +1683,39 @@ async function showCoaching(params) {
         await api('PUT', `/v1/playlists/${p.id}/clips`, { clip_ids: order })
         route()
       }
+      const share = h(
+        'form',
+        {
+          class: 'share',
+          onsubmit: async (e) => {
+            e.preventDefault()
+            const team = String(new FormData(share).get('team') ?? '').trim()
+            try {
+              await api('PUT', `/v1/playlists/${p.id}/team`, { team: team || null })
+              route()
+            } catch (err) {
+              share.append(errorBox(err))
+            }
+          },
+        },
+        h(
+          'label',
+          {},
+          'Shared with team ',
+          h('input', { name: 'team', size: 14, value: p.shared_with_team ?? '', placeholder: 'no one' }),
+        ),
+        h('button', { type: 'submit' }, 'Share'),
+      )
       main.append(
         h(
           'section',
           { class: 'playlist', dataset: { playlistId: p.id } },
           h('h3', {}, `${p.name} (${full.clips.length})`),
+          mayWrite
+            ? share
+            : p.shared_with_team
+              ? h('p', { class: 'muted' }, `Shared with ${p.shared_with_team}.`)
+              : null,
           h(
             'ol',
             {},

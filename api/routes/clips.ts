@@ -13,10 +13,18 @@ import { clipSourceKey, searchClips } from '../../db/queries/clips.js'
 import { NotFoundError } from '../../errors.js'
 import { writeClip } from '../../media/ffmpeg.js'
 import { storagePath } from '../../pipeline/storage.js'
-import { changeClip, createClip, iso, loadClip, normaliseTags, removeClip } from '../../review/coaching.js'
+import {
+  assertAgentMayOpen,
+  changeClip,
+  createClip,
+  iso,
+  loadClip,
+  normaliseTags,
+  removeClip,
+} from '../../review/coaching.js'
 import type { LinkSigner } from '../links.js'
 import type { Api } from '../types.js'
-import { Clip, ClipFields, errors, Polarity, READERS, TRAINERS } from './coaching-schemas.js'
+import { Clip, ClipFields, errors, Polarity, READERS, SHARED_READERS, TRAINERS } from './coaching-schemas.js'
 
 export async function clipRoutes(
   app: Api,
@@ -142,7 +150,7 @@ export async function clipRoutes(
   app.post(
     '/clips/:id/audio-link',
     {
-      config: { roles: READERS },
+      config: { roles: SHARED_READERS },
       schema: {
         summary:
           "A signed link to the clip's audio (15 minutes, this user) for players that cannot send a token",
@@ -155,6 +163,7 @@ export async function clipRoutes(
       },
     },
     async (request) => {
+      await assertAgentMayOpen(db, request.user, { clipId: request.params.id })
       const clip = await loadClip(db, request.params.id)
       const { url, expiresAt } = links.sign(`/v1/clips/${clip.id}/audio`, request.user?.id as number)
       return { url, expires_at: expiresAt.toISOString() }
@@ -164,7 +173,7 @@ export async function clipRoutes(
   app.get(
     '/clips/:id/audio',
     {
-      config: { roles: READERS, signedLinks: true },
+      config: { roles: SHARED_READERS, signedLinks: true },
       schema: {
         summary:
           "The clip as WAV, cut from the call's redacted copy when there is one; also reachable by a signed link (POST /clips/{id}/audio-link)",
@@ -182,6 +191,7 @@ export async function clipRoutes(
       },
     },
     async (request, reply) => {
+      await assertAgentMayOpen(db, request.user, { clipId: request.params.id })
       const clip = await loadClip(db, request.params.id)
       const key = await clipSourceKey(db, clip.call_id)
       if (!key) throw new NotFoundError('no recording stored for this clip')

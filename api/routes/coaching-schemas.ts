@@ -4,6 +4,8 @@ import { ErrorBody } from '../schemas.js'
 
 export const TRAINERS = ['admin', 'trainer'] as const
 export const READERS = ['admin', 'trainer', 'manager', 'reviewer'] as const
+/** Agents too, for what a trainer shared with their team (review/coaching.ts assertAgentMayOpen). */
+export const SHARED_READERS = [...READERS, 'agent'] as const
 export const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()])

@@ -2,10 +2,18 @@
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { listPlaylists } from '../../db/queries/clips.js'
-import { changePlaylistClips, createPlaylist, loadPlaylist, removePlaylist } from '../../review/coaching.js'
+import { agentScope } from '../../review/access.js'
+import {
+  assertAgentMayOpen,
+  changePlaylistClips,
+  createPlaylist,
+  loadPlaylist,
+  removePlaylist,
+  sharePlaylist,
+} from '../../review/coaching.js'
 import type { Api } from '../types.js'
 import { Playlist } from '../wire.js'
-import { Clip, errors, Nullable, READERS, TRAINERS } from './coaching-schemas.js'
+import { Clip, errors, Nullable, SHARED_READERS, TRAINERS } from './coaching-schemas.js'
 
 const PlaylistWithClips = Type.Object({ ...Playlist.properties, clips: Type.Array(Clip) })
 
@@ -39,9 +47,9 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
   app.get(
     '/playlists',
     {
-      config: { roles: READERS },
+      config: { roles: SHARED_READERS },
       schema: {
-        summary: 'Playlists with their clip counts',
+        summary: "Playlists with their clip counts (agents: those shared with their calls' teams)",
         tags: ['coaching'],
         response: {
           200: Type.Array(Type.Object({ ...Playlist.properties, clips: Type.Integer() })),
@@ -49,14 +57,17 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
         },
       },
     },
-    async () =>
-      (await listPlaylists(db)).map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() })),
+    async (request) =>
+      (await listPlaylists(db, agentScope(request.user))).map((r) => ({
+        ...r,
+        created_at: new Date(r.created_at).toISOString(),
+      })),
   )
 
   app.get(
     '/playlists/:id',
     {
-      config: { roles: READERS },
+      config: { roles: SHARED_READERS },
       schema: {
         summary: 'A playlist and its clips in order',
         tags: ['coaching'],
@@ -64,7 +75,31 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
         response: { 200: PlaylistWithClips, ...errors },
       },
     },
-    async (request) => loadPlaylist(db, request.params.id),
+    async (request) => {
+      await assertAgentMayOpen(db, request.user, { playlistId: request.params.id })
+      return loadPlaylist(db, request.params.id)
+    },
+  )
+
+  app.put(
+    '/playlists/:id/team',
+    {
+      config: { roles: TRAINERS },
+      schema: {
+        summary: "Share a playlist with a team's agents (null: stop sharing)",
+        tags: ['coaching'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: Type.Object(
+          { team: Nullable(Type.String({ minLength: 1, maxLength: 200 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: PlaylistWithClips, ...errors },
+      },
+    },
+    async (request) => {
+      await sharePlaylist(db, request.params.id, request.body.team, request.user?.id ?? null)
+      return loadPlaylist(db, request.params.id)
+    },
   )
 
   app.put(

@@ -134,13 +134,15 @@ export interface PlaylistRow {
   id: number
   name: string
   description: string | null
+  /** the team whose agents see it (null: coaching staff only) */
+  shared_with_team: string | null
   created_by: string | null
   created_at: string
 }
 
 export async function playlistById(db: Queryable, id: number) {
   const res = await db.query<PlaylistRow>(
-    `SELECT p.id, p.name, p.description, u.name AS created_by, p.created_at
+    `SELECT p.id, p.name, p.description, p.shared_with_team, u.name AS created_by, p.created_at
      FROM playlists p LEFT JOIN users u ON u.id = p.created_by WHERE p.id = $1`,
     [id],
   )
@@ -153,13 +155,41 @@ export async function playlistById(db: Queryable, id: number) {
   return { playlist, clips: clips.rows }
 }
 
-export async function listPlaylists(db: Queryable) {
+/**
+ * Playlists with their clip counts, newest first: all of them, or (`agent`) those shared with a
+ * team the agent's calls carry.
+ */
+export async function listPlaylists(db: Queryable, agent: string | null = null) {
   const res = await db.query<PlaylistRow & { clips: number }>(
-    `SELECT p.id, p.name, p.description, u.name AS created_by, p.created_at,
+    `SELECT p.id, p.name, p.description, p.shared_with_team, u.name AS created_by, p.created_at,
             (SELECT count(*)::int FROM playlist_items pi WHERE pi.playlist_id = p.id) AS clips
-     FROM playlists p LEFT JOIN users u ON u.id = p.created_by ORDER BY p.id DESC LIMIT 500`,
+     FROM playlists p LEFT JOIN users u ON u.id = p.created_by
+     WHERE $1::text IS NULL OR p.shared_with_team IN (SELECT DISTINCT c.team FROM calls c WHERE c.agent_id = $1)
+     ORDER BY p.id DESC LIMIT 500`,
+    [agent],
   )
   return res.rows
+}
+
+/** Whether a playlist, or a playlist holding a clip, is shared with a team this agent's calls carry. */
+export async function sharedWithAgent(
+  db: Queryable,
+  agent: string,
+  what: { playlistId: number } | { clipId: number },
+): Promise<boolean> {
+  const res = await db.query(
+    `SELECT 1 FROM playlists p
+     WHERE p.shared_with_team IN (SELECT DISTINCT c.team FROM calls c WHERE c.agent_id = $1)
+       AND ($2::bigint IS NULL OR p.id = $2)
+       AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM playlist_items pi WHERE pi.playlist_id = p.id AND pi.clip_id = $3))
+     LIMIT 1`,
+    [agent, 'playlistId' in what ? what.playlistId : null, 'clipId' in what ? what.clipId : null],
+  )
+  return res.rows.length > 0
+}
+
+export async function setPlaylistTeam(tx: Queryable, id: number, team: string | null): Promise<void> {
+  await tx.query('UPDATE playlists SET shared_with_team = $2 WHERE id = $1', [id, team])
 }
 
 export async function insertPlaylist(

@@ -26,6 +26,7 @@ beforeAll(async () => {
       ['max', 'manager'],
       ['rita', 'reviewer'],
       ['a.kim', 'agent'],
+      ['a.lee', 'agent'],
     ],
   })
   deadAir = api.idOf.get('call-04-phone-dead-air.wav') as number
@@ -54,7 +55,8 @@ describe('clips', () => {
     for (const who of ['max', 'rita', 'a.kim'])
       expect((await api.call('POST', '/v1/clips', who, body)).status, who).toBe(403)
     expect((await api.call('GET', '/v1/clips', 'a.kim')).status).toBe(403)
-    expect((await api.call('GET', '/v1/playlists', 'a.kim')).status).toBe(403)
+    // Agents see only what a trainer shared with their team: nothing yet.
+    expect((await api.call('GET', '/v1/playlists', 'a.kim')).body).toEqual([])
   })
 
   test('bad clips are 400 with the reason', async () => {
@@ -132,8 +134,8 @@ describe('clips', () => {
     const other = link.body.url.replace(`/clips/${id}/`, `/clips/${id + 1}/`)
     expect((await fetch(`${api.base}${other}`)).status).toBe(401)
     expect((await fetch(`${api.base}${link.body.url.slice(0, -2)}xx`)).status).toBe(401)
-    // An agent has no coaching access, link or not.
-    expect((await api.call('POST', `/v1/clips/${id}/audio-link`, 'a.kim')).status).toBe(403)
+    // An agent reaches no clip that is not in a playlist shared with their team.
+    expect((await api.call('POST', `/v1/clips/${id}/audio-link`, 'a.kim')).status).toBe(404)
   })
 
   test('search by tags, item, polarity, words; change and delete', async () => {
@@ -296,5 +298,49 @@ describe('suggestions', () => {
       expect(res.status, query).toBe(400)
     }
     expect((await api.call('GET', '/v1/coaching/suggestions?kind=recovery', 'a.kim')).status).toBe(403)
+  })
+
+  test("shared with a team: that team's agents see the playlist and play its clips, nothing more", async () => {
+    const [first] = clipIds as [number]
+    const other = (
+      await api.call('POST', '/v1/clips', 'tina', { ...greeting, call_id: billing, title: 'Not shared' })
+    ).body.id as number
+    const made = (
+      await api.call('POST', '/v1/playlists', 'tina', { name: 'Billing basics', clip_ids: [first] })
+    ).body
+    expect(made.shared_with_team).toBeNull()
+    // Only trainers share.
+    expect(
+      (await api.call('PUT', `/v1/playlists/${made.id}/team`, 'max', { team: 'billing-east' })).status,
+    ).toBe(403)
+    const shared = await api.call('PUT', `/v1/playlists/${made.id}/team`, 'tina', { team: 'billing-east' })
+    expect(shared.body.shared_with_team).toBe('billing-east')
+    // a.kim's calls are billing-east's: the playlist, its clip and the clip's audio are theirs to see.
+    expect((await api.call('GET', '/v1/playlists', 'a.kim')).body.map((p: { id: number }) => p.id)).toEqual([
+      made.id,
+    ])
+    expect(
+      (await api.call('GET', `/v1/playlists/${made.id}`, 'a.kim')).body.clips.map(
+        (c: { id: number }) => c.id,
+      ),
+    ).toEqual([first])
+    const link = await api.call('POST', `/v1/clips/${first}/audio-link`, 'a.kim')
+    expect(link.status).toBe(200)
+    expect((await fetch(`${api.base}${link.body.url}`)).status).toBe(200)
+    // A clip outside the shared playlist, and the clip search, stay closed to them.
+    expect((await api.call('POST', `/v1/clips/${other}/audio-link`, 'a.kim')).status).toBe(404)
+    expect((await api.call('GET', `/v1/clips/${first}`, 'a.kim')).status).toBe(403)
+    // a.lee's calls are another team's: nothing.
+    expect((await api.call('GET', '/v1/playlists', 'a.lee')).body).toEqual([])
+    expect((await api.call('GET', `/v1/playlists/${made.id}`, 'a.lee')).status).toBe(404)
+    expect((await api.call('POST', `/v1/clips/${first}/audio-link`, 'a.lee')).status).toBe(404)
+    // Stop sharing: gone for a.kim too; both changes audited.
+    await api.call('PUT', `/v1/playlists/${made.id}/team`, 'tina', { team: null })
+    expect((await api.call('GET', `/v1/playlists/${made.id}`, 'a.kim')).status).toBe(404)
+    const actions = await api.db.query<{ action: string }>(
+      "SELECT action FROM audit_log WHERE entity = 'playlist' AND entity_id = $1 ORDER BY id",
+      [made.id],
+    )
+    expect(actions.rows.map((r) => r.action)).toEqual(['playlist.create', 'playlist.share', 'playlist.share'])
   })
 })

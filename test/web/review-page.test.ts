@@ -621,12 +621,35 @@ test('a trainer cuts a clip from the player, finds it by tag, adds it to a playl
     )
     .toEqual([second, clipId])
   await page.waitForSelector(`section.playlist li[data-clip-id="${clipId}"] button.play-clip`)
+  // Shared with call-04's team (billing-east): its agent a.kim sees the playlist on the page.
+  await page.fill('section.playlist input[name=team]', 'billing-east')
+  await page.click('section.playlist form.share button[type=submit]')
+  await expect
+    .poll(async () => (await api.call('GET', `/v1/playlists/${onboarding.id}`, 'tina')).body.shared_with_team)
+    .toBe('billing-east')
+  await page.waitForSelector(`section.playlist li[data-clip-id="${clipId}"] button.play-clip`)
   // The clip plays on its own: four seconds, through a signed link.
   await page.click(`section.playlist li[data-clip-id="${clipId}"] button.play-clip`)
   const clipPlayer = page.locator(`section.playlist li[data-clip-id="${clipId}"] audio`)
   await expect
     .poll(() =>
       clipPlayer.evaluate((a: { duration: number }) => (Number.isFinite(a.duration) ? a.duration : 0)),
+    )
+    .toBeCloseTo(4, 1)
+
+  // a.kim (billing-east) opens Coaching: the shared playlist, and its clip plays for them too.
+  await page.click('#sign-out')
+  await signIn(api.tokens['a.kim'] as string)
+  await page.waitForSelector('#calls tbody tr[data-call-id]')
+  await page.click('#nav-coaching')
+  await page.waitForSelector(`section.playlist[data-playlist-id="${onboarding.id}"]`)
+  expect(await page.locator('#clips').count()).toBe(0)
+  await page.click(`section.playlist li[data-clip-id="${clipId}"] button.play-clip`)
+  await expect
+    .poll(() =>
+      page
+        .locator(`section.playlist li[data-clip-id="${clipId}"] audio`)
+        .evaluate((a: { duration: number }) => (Number.isFinite(a.duration) ? a.duration : 0)),
     )
     .toBeCloseTo(4, 1)
 })
