@@ -67,6 +67,23 @@ function clock(ms) {
   return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`
 }
 
+/** A table: its id, the column headings, and the body's rows. */
+const table = (id, headings, rows) =>
+  h(
+    'table',
+    { id },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headings.map((t) => h('th', {}, t)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  )
+
 const fmt = (v, digits = 2) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits))
 const errorBox = (err) =>
   h(
@@ -274,39 +291,26 @@ async function showQueue() {
       return
     }
     main.append(
-      h(
-        'table',
-        { id: 'queue' },
-        h(
-          'thead',
-          {},
+      table(
+        'queue',
+        ['Due', 'Sample', 'Card', 'Call', 'Agent', 'Length', ''],
+        rows.map((r) =>
           h(
             'tr',
             {},
-            ['Due', 'Sample', 'Card', 'Call', 'Agent', 'Length', ''].map((t) => h('th', {}, t)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          rows.map((r) =>
+            h('td', {}, r.due_on ?? '–'),
+            h('td', {}, r.sample),
+            h('td', {}, r.scorecard),
+            h('td', {}, h('a', { href: `#/calls/${r.call_id}` }, String(r.call_id))),
+            h('td', {}, r.agent_id ?? '–'),
+            h('td', {}, r.duration_ms ? clock(r.duration_ms) : '–'),
             h(
-              'tr',
+              'td',
               {},
-              h('td', {}, r.due_on ?? '–'),
-              h('td', {}, r.sample),
-              h('td', {}, r.scorecard),
-              h('td', {}, h('a', { href: `#/calls/${r.call_id}` }, String(r.call_id))),
-              h('td', {}, r.agent_id ?? '–'),
-              h('td', {}, r.duration_ms ? clock(r.duration_ms) : '–'),
               h(
-                'td',
-                {},
-                h(
-                  'a',
-                  { href: `#/calls/${r.call_id}/evaluations/${r.draft_review_id ?? r.auto_evaluation_id}` },
-                  r.draft_review_id ? 'Continue review' : 'Review',
-                ),
+                'a',
+                { href: `#/calls/${r.call_id}/evaluations/${r.draft_review_id ?? r.auto_evaluation_id}` },
+                r.draft_review_id ? 'Continue review' : 'Review',
               ),
             ),
           ),
@@ -1250,33 +1254,20 @@ async function showSamples() {
     if (samples.length)
       main.append(
         h('h2', {}, 'Samples'),
-        h(
-          'table',
-          { id: 'samples' },
-          h(
-            'thead',
-            {},
+        table(
+          'samples',
+          ['Sample', 'Card', 'Seed', 'Eligible', 'Drawn', 'Reviewed', 'Made'],
+          samples.map((s) =>
             h(
               'tr',
-              {},
-              ['Sample', 'Card', 'Seed', 'Eligible', 'Drawn', 'Reviewed', 'Made'].map((t) => h('th', {}, t)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            samples.map((s) =>
-              h(
-                'tr',
-                { dataset: { sampleId: s.id } },
-                h('td', {}, h('a', { href: `#/samples/${s.id}` }, s.name)),
-                h('td', {}, s.scorecard),
-                h('td', {}, h('code', {}, s.seed)),
-                h('td', { class: 'num' }, String(s.population)),
-                h('td', { class: 'num' }, String(s.drawn)),
-                h('td', { class: 'num' }, String(s.done)),
-                h('td', {}, new Date(s.created_at).toLocaleString()),
-              ),
+              { dataset: { sampleId: s.id } },
+              h('td', {}, h('a', { href: `#/samples/${s.id}` }, s.name)),
+              h('td', {}, s.scorecard),
+              h('td', {}, h('code', {}, s.seed)),
+              h('td', { class: 'num' }, String(s.population)),
+              h('td', { class: 'num' }, String(s.drawn)),
+              h('td', { class: 'num' }, String(s.done)),
+              h('td', {}, new Date(s.created_at).toLocaleString()),
             ),
           ),
         ),
@@ -1850,83 +1841,46 @@ async function showCalibrations() {
       h('h2', {}, 'Sessions'),
       sessions.length === 0
         ? h('p', { class: 'muted' }, 'None yet.')
-        : h(
-            'table',
-            { id: 'calibrations' },
-            h(
-              'thead',
-              {},
+        : table(
+            'calibrations',
+            ['Session', 'Call', 'Card', 'Status', 'Submitted', ''],
+            sessions.map((c) =>
               h(
                 'tr',
-                {},
-                ['Session', 'Call', 'Card', 'Status', 'Submitted', ''].map((t) => h('th', {}, t)),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              sessions.map((c) =>
-                h(
-                  'tr',
-                  { dataset: { calibrationId: c.id } },
-                  h('td', {}, h('a', { href: `#/calibrations/${c.id}` }, c.title ?? `session ${c.id}`)),
-                  h('td', {}, h('a', { href: `#/calls/${c.call_id}` }, String(c.call_id))),
-                  h('td', {}, c.scorecard),
-                  h('td', {}, c.status),
-                  h('td', { class: 'num' }, `${c.submitted}/${c.participants}`),
-                  h('td', {}, c.mine && c.status === 'open' ? 'yours to score' : ''),
-                ),
+                { dataset: { calibrationId: c.id } },
+                h('td', {}, h('a', { href: `#/calibrations/${c.id}` }, c.title ?? `session ${c.id}`)),
+                h('td', {}, h('a', { href: `#/calls/${c.call_id}` }, String(c.call_id))),
+                h('td', {}, c.scorecard),
+                h('td', {}, c.status),
+                h('td', { class: 'num' }, `${c.submitted}/${c.participants}`),
+                h('td', {}, c.mine && c.status === 'open' ? 'yours to score' : ''),
               ),
             ),
           ),
       h('h2', {}, 'Reviewers over time'),
       agreement.length === 0
         ? h('p', { class: 'muted' }, 'No completed sessions yet.')
-        : h(
-            'table',
-            { id: 'reviewer-agreement' },
-            h(
-              'thead',
-              {},
+        : table(
+            'reviewer-agreement',
+            ['Reviewer', 'Month', 'Sessions', 'Matches expert', 'Matches majority', 'From the expert'],
+            agreement.map((a) =>
               h(
                 'tr',
                 {},
-                [
-                  'Reviewer',
-                  'Month',
-                  'Sessions',
-                  'Matches expert',
-                  'Matches majority',
-                  'From the expert',
-                ].map((t) => h('th', {}, t)),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              agreement.map((a) =>
+                h('td', {}, a.reviewer),
+                h('td', {}, a.period),
+                h('td', { class: 'num' }, String(a.sessions)),
                 h(
-                  'tr',
-                  {},
-                  h('td', {}, a.reviewer),
-                  h('td', {}, a.period),
-                  h('td', { class: 'num' }, String(a.sessions)),
-                  h(
-                    'td',
-                    { class: 'num' },
-                    a.matches_expert === null ? '–' : `${fmt(a.matches_expert * 100, 0)} %`,
-                  ),
-                  h(
-                    'td',
-                    { class: 'num' },
-                    a.matches_majority === null ? '–' : `${fmt(a.matches_majority * 100, 0)} %`,
-                  ),
-                  h(
-                    'td',
-                    { class: 'num' },
-                    a.mean_abs_deviation === null ? '–' : fmt(a.mean_abs_deviation, 1),
-                  ),
+                  'td',
+                  { class: 'num' },
+                  a.matches_expert === null ? '–' : `${fmt(a.matches_expert * 100, 0)} %`,
                 ),
+                h(
+                  'td',
+                  { class: 'num' },
+                  a.matches_majority === null ? '–' : `${fmt(a.matches_majority * 100, 0)} %`,
+                ),
+                h('td', { class: 'num' }, a.mean_abs_deviation === null ? '–' : fmt(a.mean_abs_deviation, 1)),
               ),
             ),
           ),
@@ -2002,67 +1956,37 @@ async function showCalibration(id) {
         { id: 'calibration-figures' },
         `Agreement ${fmt(r.agreement * 100, 0)} %, kappa ${r.kappa === null ? '–' : fmt(r.kappa)}, scores ${fmt(r.spread.min, 1)}–${fmt(r.spread.max, 1)} % (range ${fmt(r.spread.range, 1)}).`,
       ),
-      h(
-        'table',
-        { id: 'calibration-items' },
-        h(
-          'thead',
-          {},
+      table(
+        'calibration-items',
+        ['Item', ...r.by_reviewer.map((b) => b.reviewer), 'Majority', 'Agreement', 'Expert'],
+        r.items.map((i) =>
           h(
             'tr',
-            {},
-            ['Item', ...r.by_reviewer.map((b) => b.reviewer), 'Majority', 'Agreement', 'Expert'].map((t) =>
-              h('th', {}, t),
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          r.items.map((i) =>
-            h(
-              'tr',
-              { dataset: { item: i.item_key }, class: i.unanimous ? null : 'split' },
-              h('td', {}, i.item_key),
-              r.by_reviewer.map((b) => h('td', {}, i.answers[b.reviewer] ?? '–')),
-              h('td', {}, i.majority),
-              h('td', { class: 'num' }, `${fmt(i.agreement * 100, 0)} %`),
-              h('td', {}, i.expert ?? '–'),
-            ),
+            { dataset: { item: i.item_key }, class: i.unanimous ? null : 'split' },
+            h('td', {}, i.item_key),
+            r.by_reviewer.map((b) => h('td', {}, i.answers[b.reviewer] ?? '–')),
+            h('td', {}, i.majority),
+            h('td', { class: 'num' }, `${fmt(i.agreement * 100, 0)} %`),
+            h('td', {}, i.expert ?? '–'),
           ),
         ),
       ),
-      h(
-        'table',
-        { id: 'calibration-reviewers' },
-        h(
-          'thead',
-          {},
+      table(
+        'calibration-reviewers',
+        ['Reviewer', 'Score', 'From the expert', 'Matches expert', 'Matches majority'],
+        r.by_reviewer.map((b) =>
           h(
             'tr',
             {},
-            ['Reviewer', 'Score', 'From the expert', 'Matches expert', 'Matches majority'].map((t) =>
-              h('th', {}, t),
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          r.by_reviewer.map((b) =>
+            h('td', {}, b.reviewer),
+            h('td', { class: 'num' }, `${fmt(b.percent, 1)} %`),
+            h('td', { class: 'num' }, b.deviation === null ? '–' : fmt(b.deviation, 1)),
             h(
-              'tr',
-              {},
-              h('td', {}, b.reviewer),
-              h('td', { class: 'num' }, `${fmt(b.percent, 1)} %`),
-              h('td', { class: 'num' }, b.deviation === null ? '–' : fmt(b.deviation, 1)),
-              h(
-                'td',
-                { class: 'num' },
-                b.matches_expert === null ? '–' : `${fmt(b.matches_expert * 100, 0)} %`,
-              ),
-              h('td', { class: 'num' }, `${fmt(b.matches_majority * 100, 0)} %`),
+              'td',
+              { class: 'num' },
+              b.matches_expert === null ? '–' : `${fmt(b.matches_expert * 100, 0)} %`,
             ),
+            h('td', { class: 'num' }, `${fmt(b.matches_majority * 100, 0)} %`),
           ),
         ),
       ),

@@ -483,6 +483,11 @@ test('a calibration on the page: started by a lead, scored blind by two reviewer
     return reviewId
   }
   const ritaReview = await score('rita')
+  // rita's queue on the page: the sample assigned to her above, as the API lists it.
+  await page.click('#nav-queue')
+  await page.waitForSelector('#queue tbody tr')
+  const queued = (await api.call('GET', '/v1/me/queue?all=true', 'rita')).body as unknown[]
+  expect(await page.locator('#queue tbody tr').count()).toBe(queued.length)
   // Blind: until everyone has submitted, ravi cannot read rita's review.
   expect((await api.call('GET', `/v1/evaluations/${ritaReview}`, 'ravi')).status).toBe(403)
   const items = (await api.call('GET', `/v1/evaluations/${ritaReview}`, 'rita')).body.items as Array<{
