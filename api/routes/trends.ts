@@ -5,6 +5,7 @@
  * function standing_evaluations). Both read the per-day rollups (db/queries/daily-stats.ts), whole
  * UTC days. Any list here is also CSV (`?format=csv`).
  */
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import {
@@ -49,6 +50,20 @@ export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
   return `${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n')}\r\n`
 }
 
+/** Every trend list answers as JSON (`{items}`), or as a CSV download with `format=csv`. */
+function listOrCsv(
+  reply: FastifyReply,
+  format: string | undefined,
+  fileName: string,
+  rows: readonly object[],
+) {
+  if (format !== 'csv') return { items: rows }
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${fileName}"`)
+    .send(toCsv(rows as ReadonlyArray<Record<string, unknown>>))
+}
+
 export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<void> {
   app.get(
     '/trends',
@@ -72,12 +87,7 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
       const q = request.query
       if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
       const rows = await kpiTrends(db, { ...q, group_by: q.group_by as TrendGroup })
-      if (q.format === 'csv')
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', 'attachment; filename="callqa-trends.csv"')
-          .send(toCsv(rows as unknown as Record<string, unknown>[]))
-      return { items: rows }
+      return listOrCsv(reply, q.format, 'callqa-trends.csv', rows)
     },
   )
 
@@ -99,12 +109,7 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     async (request, reply) => {
       const q = request.query
       const rows = await failedItems(db, q)
-      if (q.format === 'csv')
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', 'attachment; filename="callqa-failed-items.csv"')
-          .send(toCsv(rows as unknown as Record<string, unknown>[]))
-      return { items: rows }
+      return listOrCsv(reply, q.format, 'callqa-failed-items.csv', rows)
     },
   )
 
@@ -135,12 +140,7 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
       const q = request.query
       if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
       const rows = await itemAgreement(db, { ...q, period: q.period ?? 'month' })
-      if (q.format === 'csv')
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', 'attachment; filename="callqa-agreement.csv"')
-          .send(toCsv(rows as unknown as Record<string, unknown>[]))
-      return { items: rows }
+      return listOrCsv(reply, q.format, 'callqa-agreement.csv', rows)
     },
   )
 }
