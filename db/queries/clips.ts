@@ -5,23 +5,6 @@
 import { Conditions } from '../conditions.js'
 import type { Queryable } from '../index.js'
 
-/** A clip as stored and shown: its span of a call, what it illustrates, who cut it. */
-export interface ClipRow {
-  id: number
-  call_id: number
-  start_ms: number
-  end_ms: number
-  title: string
-  note: string | null
-  tags: string[]
-  scorecard_key: string | null
-  item_key: string | null
-  polarity: string | null
-  created_by: string | null
-  created_at: string
-  agent_id: string | null
-}
-
 /** What a trainer sets on a clip. */
 export interface ClipFields {
   start_ms: number
@@ -32,6 +15,15 @@ export interface ClipFields {
   scorecard_key: string | null
   item_key: string | null
   polarity: string | null
+}
+
+/** A clip as stored and shown: its span of a call, what it illustrates, who cut it. */
+export interface ClipRow extends ClipFields {
+  id: number
+  call_id: number
+  created_by: string | null
+  created_at: string
+  agent_id: string | null
 }
 
 const CLIP_SELECT = `SELECT k.id, k.call_id, k.start_ms, k.end_ms, k.title, k.note, k.tags, k.scorecard_key, k.item_key,
