@@ -63,7 +63,8 @@ export interface SamplePlan {
   drawn: PlannedAssignment[]
   /** eligible and drawn calls per stratum (stratified rules only): shows the draw followed the population */
   strata: Array<{ stratum: string; population: number; drawn: number }>
-  reviewerIds: Map<number, number | null>
+  /** who reviews each drawn call and when, by call id (assign's plan; empty without reviewers) */
+  planned: Map<number, { reviewerId: number; dueOn: string }>
 }
 
 /** Options that belong to another method are refused rather than silently ignored. */
@@ -140,17 +141,15 @@ export async function planSample(db: Queryable, request: SampleRequest): Promise
     startOn: request.assign?.start_on ?? new Date().toISOString().slice(0, 10),
     ...(request.assign?.cap_per_day ? { capPerDay: request.assign.cap_per_day } : {}),
   })
-  const reviewerIds = new Map<number, number | null>()
   return {
     card,
     rule,
     seed,
     population: candidates.length,
     strata: strataCounts(candidates, drawn, rule),
-    reviewerIds,
+    planned,
     drawn: drawn.map((d) => {
       const a = planned.get(d.id)
-      reviewerIds.set(d.id, a?.reviewerId ?? null)
       return {
         call_id: d.id,
         rank: d.rank,
@@ -195,7 +194,7 @@ export async function createSample(
       rank: d.rank,
       weight: d.weight,
       stratum: d.stratum,
-      reviewerId: p.reviewerIds.get(d.call_id) ?? null,
+      reviewerId: p.planned.get(d.call_id)?.reviewerId ?? null,
       dueOn: d.due_on,
     })),
   )
