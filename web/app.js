@@ -67,6 +67,27 @@ function clock(ms) {
   return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`
 }
 
+/**
+ * A search form above a list: submitting puts its filled-in fields into the page's address
+ * (`#/<view>?…`), so the view can be reloaded, linked and gone back to.
+ */
+function filterForm(view, ...fields) {
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault()
+        const q = new URLSearchParams()
+        for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, String(v).trim())
+        location.hash = `#/${view}?${q}`
+      },
+    },
+    ...fields,
+  )
+  return form
+}
+
 /** A table: its id, the column headings, and the body's rows. */
 const table = (id, headings, rows) =>
   h(
@@ -171,17 +192,8 @@ function callFlags(c) {
 }
 
 async function showCalls(params) {
-  const form = h(
-    'form',
-    {
-      class: 'filters',
-      onsubmit: (e) => {
-        e.preventDefault()
-        const q = new URLSearchParams()
-        for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, String(v).trim())
-        location.hash = `#/calls?${q}`
-      },
-    },
+  const form = filterForm(
+    'calls',
     h('label', {}, 'Words said', h('input', { name: 'q', value: params.get('q') ?? '' })),
     h('label', {}, 'Agent', h('input', { name: 'agent', value: params.get('agent') ?? '', size: 10 })),
     h('label', {}, 'Team', h('input', { name: 'team', value: params.get('team') ?? '', size: 10 })),
@@ -355,15 +367,8 @@ async function showTrends(params) {
       { name },
       options.map((o) => h('option', { value: o, selected: o === value }, o)),
     )
-  const form = h(
-    'form',
-    {
-      class: 'filters',
-      onsubmit: (e) => {
-        e.preventDefault()
-        location.hash = `#/trends?${new URLSearchParams([...new FormData(form)].map(([k, v]) => [k, String(v)]))}`
-      },
-    },
+  const form = filterForm(
+    'trends',
     h('label', {}, 'From', h('input', { type: 'date', name: 'from', value: from })),
     h('label', {}, 'To (excluded)', h('input', { type: 'date', name: 'to', value: to })),
     h('label', {}, 'By', select('group_by', ['agent', 'team', 'queue', 'language'], groupBy)),
@@ -1561,38 +1566,14 @@ async function showCoaching(params) {
       const playlists = await api('GET', '/v1/playlists')
       if (playlists.length === 0)
         main.append(h('p', { class: 'muted' }, 'Nothing has been shared with your team yet.'))
-      for (const p of playlists) {
-        const full = await api('GET', `/v1/playlists/${p.id}`)
-        main.append(
-          h(
-            'section',
-            { class: 'playlist', dataset: { playlistId: p.id } },
-            h('h3', {}, `${p.name} (${full.clips.length})`),
-            p.description ? h('p', {}, p.description) : null,
-            h(
-              'ol',
-              {},
-              full.clips.map((c) => clipCard(c, [], null)),
-            ),
-          ),
-        )
-      }
+      for (const p of playlists) main.append(await playlistSection(p, false))
     } catch (err) {
       main.append(errorBox(err))
     }
     return
   }
-  const form = h(
-    'form',
-    {
-      class: 'filters',
-      onsubmit: (e) => {
-        e.preventDefault()
-        const q = new URLSearchParams()
-        for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, String(v).trim())
-        location.hash = `#/coaching?${q}`
-      },
-    },
+  const form = filterForm(
+    'coaching',
     h('label', {}, 'Tag ', h('input', { name: 'tag', value: params.get('tag') ?? '', size: 12 })),
     h('label', {}, 'Item ', h('input', { name: 'item', value: params.get('item') ?? '', size: 16 })),
     h(
@@ -1663,90 +1644,95 @@ async function showCoaching(params) {
       )
       main.append(made)
     }
-    for (const p of playlists) {
-      const full = await api('GET', `/v1/playlists/${p.id}`)
-      const ids = full.clips.map((c) => c.id)
-      // Trainers put the clips in the order they teach them: a clip moves one place at a time.
-      const move = (index, by) => async () => {
-        const order = [...ids]
-        const [moved] = order.splice(index, 1)
-        order.splice(index + by, 0, moved)
-        await api('PUT', `/v1/playlists/${p.id}/clips`, { clip_ids: order })
-        route()
-      }
-      const share = h(
-        'form',
-        {
-          class: 'share',
-          onsubmit: async (e) => {
-            e.preventDefault()
-            const team = String(new FormData(share).get('team') ?? '').trim()
-            try {
-              await api('PUT', `/v1/playlists/${p.id}/team`, { team: team || null })
-              route()
-            } catch (err) {
-              share.append(errorBox(err))
-            }
-          },
-        },
-        h(
-          'label',
-          {},
-          'Shared with team ',
-          h('input', { name: 'team', size: 14, value: p.shared_with_team ?? '', placeholder: 'no one' }),
-        ),
-        h('button', { type: 'submit' }, 'Share'),
-      )
-      main.append(
-        h(
-          'section',
-          { class: 'playlist', dataset: { playlistId: p.id } },
-          h('h3', {}, `${p.name} (${full.clips.length})`),
-          mayWrite
-            ? share
-            : p.shared_with_team
-              ? h('p', { class: 'muted' }, `Shared with ${p.shared_with_team}.`)
-              : null,
-          h(
-            'ol',
-            {},
-            full.clips.map((c, i) => {
-              const card = clipCard(c, [], null)
-              if (mayWrite)
-                card.append(
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'move-up',
-                      disabled: i === 0,
-                      onclick: move(i, -1),
-                      'aria-label': `move ${c.title} up`,
-                    },
-                    '↑',
-                  ),
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'move-down',
-                      disabled: i === full.clips.length - 1,
-                      onclick: move(i, 1),
-                      'aria-label': `move ${c.title} down`,
-                    },
-                    '↓',
-                  ),
-                )
-              return card
-            }),
-          ),
-        ),
-      )
-    }
+    for (const p of playlists) main.append(await playlistSection(p, mayWrite))
     main.append(h('h2', {}, 'Suggested clips'), await suggestions(mayWrite))
   } catch (err) {
     main.append(errorBox(err))
   }
+}
+
+/**
+ * A playlist and its clips in order, each playable. Trainers (`mayWrite`) also move clips up and
+ * down and share the playlist with a team; others see whom it is shared with.
+ */
+async function playlistSection(p, mayWrite) {
+  const full = await api('GET', `/v1/playlists/${p.id}`)
+  const ids = full.clips.map((c) => c.id)
+  // Trainers put the clips in the order they teach them: a clip moves one place at a time.
+  const move = (index, by) => async () => {
+    const order = [...ids]
+    const [moved] = order.splice(index, 1)
+    order.splice(index + by, 0, moved)
+    await api('PUT', `/v1/playlists/${p.id}/clips`, { clip_ids: order })
+    route()
+  }
+  const share = h(
+    'form',
+    {
+      class: 'share',
+      onsubmit: async (e) => {
+        e.preventDefault()
+        const team = String(new FormData(share).get('team') ?? '').trim()
+        try {
+          await api('PUT', `/v1/playlists/${p.id}/team`, { team: team || null })
+          route()
+        } catch (err) {
+          share.append(errorBox(err))
+        }
+      },
+    },
+    h(
+      'label',
+      {},
+      'Shared with team ',
+      h('input', { name: 'team', size: 14, value: p.shared_with_team ?? '', placeholder: 'no one' }),
+    ),
+    h('button', { type: 'submit' }, 'Share'),
+  )
+  return h(
+    'section',
+    { class: 'playlist', dataset: { playlistId: p.id } },
+    h('h3', {}, `${p.name} (${full.clips.length})`),
+    p.description ? h('p', {}, p.description) : null,
+    mayWrite
+      ? share
+      : p.shared_with_team
+        ? h('p', { class: 'muted' }, `Shared with ${p.shared_with_team}.`)
+        : null,
+    h(
+      'ol',
+      {},
+      full.clips.map((c, i) => {
+        const card = clipCard(c, [], null)
+        if (mayWrite)
+          card.append(
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'move-up',
+                disabled: i === 0,
+                onclick: move(i, -1),
+                'aria-label': `move ${c.title} up`,
+              },
+              '↑',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'move-down',
+                disabled: i === full.clips.length - 1,
+                onclick: move(i, 1),
+                'aria-label': `move ${c.title} down`,
+              },
+              '↓',
+            ),
+          )
+        return card
+      }),
+    ),
+  )
 }
 
 /** Calls where the customer came round, each with why it was suggested; "Keep" saves it as a clip. */
@@ -2008,15 +1994,8 @@ const DISPUTE_STATUS = {
 /** The disputes the API lets this user see: agents their calls', reviewers those on their reviews. */
 async function showDisputes(params) {
   const status = params.get('status') ?? 'open'
-  const form = h(
-    'form',
-    {
-      class: 'filters',
-      onsubmit: (e) => {
-        e.preventDefault()
-        location.hash = `#/disputes?status=${encodeURIComponent(String(new FormData(form).get('status')))}`
-      },
-    },
+  const form = filterForm(
+    'disputes',
     h(
       'label',
       {},
