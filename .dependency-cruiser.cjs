@@ -43,6 +43,14 @@ module.exports = {
       to: { path: '^(db|api|pipeline)/' },
     },
     {
+      name: 'topics-pure',
+      severity: 'error',
+      comment:
+        "Topics (taxonomy, urgency, conduct, summaries, emerging issues) are pure functions of a call's text like the scorecard evaluator; storing them is db/ and pipeline/.",
+      from: { path: '^topics/' },
+      to: { path: '^(db|api|pipeline|review|workers|analysis)/' },
+    },
+    {
       name: 'web-standalone',
       severity: 'error',
       comment:

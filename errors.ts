@@ -73,6 +73,11 @@ export class ScorecardError extends CallqaError {
   override readonly code = 'QA_ERR_SCORECARD'
 }
 
+/** A problem taxonomy file is invalid (every problem with its line and column). */
+export class TaxonomyError extends CallqaError {
+  override readonly code = 'QA_ERR_TAXONOMY'
+}
+
 /** Local speech recognition failed or is not available. */
 export class AsrError extends CallqaError {
   override readonly code = 'QA_ERR_ASR'
@@ -164,6 +169,7 @@ export const errorClasses = {
   TranscriptError,
   AsrError,
   ScorecardError,
+  TaxonomyError,
   ConfigError,
   MigrationError,
   WorkerError,

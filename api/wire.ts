@@ -180,6 +180,24 @@ export const Utterance = Type.Object({
   ),
   language: Nullable(Type.String()),
   sentiment: Nullable(Type.Number()),
+  sentiment_terms: Type.Optional(
+    Nullable(
+      Type.Array(
+        Type.Object({
+          text: Type.String(),
+          weight: Type.Number(),
+          source: Type.String({
+            description: 'lexicon | phrase | words (a learned n-gram) | baseline | emphasis | other',
+          }),
+          lexicon: Type.Optional(Type.Number()),
+          negated: Type.Optional(Type.Boolean()),
+          contrast: Type.Optional(Type.String()),
+          intensifier: Type.Optional(Type.String()),
+        }),
+        { description: 'the words and phrases behind the sentiment; their weights add up to it' },
+      ),
+    ),
+  ),
   arousal: Nullable(Type.Number()),
 })
 

@@ -8,14 +8,16 @@
  *   npm run bench:api        (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test;
  *                             BENCH_CALLS=N, BENCH_SECONDS=N)
  */
+
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
+import { installBuiltins } from '../db/queries/builtins.js'
 import { refreshDailyStats } from '../db/queries/daily-stats.js'
-import { activeScorecards, installBuiltinScorecards } from '../db/queries/scorecards.js'
+import { activeScorecards } from '../db/queries/scorecards.js'
 import { createUser } from '../db/queries/users.js'
 
 const require = createRequire(import.meta.url)
@@ -38,7 +40,7 @@ const db = await openDatabase({ databaseUrl: url, schema })
 let server: ReturnType<typeof spawn> | undefined
 try {
   await migrate(db)
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   const card = (await activeScorecards(db)).find((c) => c.key === 'inbound-support-en')
   if (!card) throw new Error('built-in card missing')
   const items = card.definition.sections.flatMap((s) =>

@@ -11,6 +11,7 @@
  *
  *   npm run bench:recordings
  */
+
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -19,7 +20,7 @@ import { computeMetrics } from '../analysis/stages/compute-metrics.js'
 import type { Segment } from '../analysis/types.js'
 import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
-import { installBuiltinScorecards } from '../db/queries/scorecards.js'
+import { installBuiltins } from '../db/queries/builtins.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { emptyMetadata, loadMetadata, withFileNames } from '../pipeline/metadata.js'
 import { createPool } from '../pipeline/pool.js'
@@ -35,7 +36,7 @@ const seconds = (ms: number | null | undefined) =>
 async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const db = await openDatabase({ dataDir: 'memory://' })
   await migrate(db)
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   try {
     return await fn(db)
   } finally {

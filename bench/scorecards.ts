@@ -9,6 +9,7 @@
  *   npm run bench:scorecards          (BENCH_RESCORE_CALLS=N to change 3; DATABASE_URL for a server;
  *                                      BENCH_ONLY=rescore for 3 alone, BENCH_ONLY=agreement for 1–2)
  */
+
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -16,7 +17,8 @@ import type { Piscina } from 'piscina'
 import { pocketsphinxUnavailable } from '../analysis/stages/transcribe.js'
 import { type Database, openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
-import { installBuiltinScorecards, latestScorecard, listEvaluations } from '../db/queries/scorecards.js'
+import { installBuiltins } from '../db/queries/builtins.js'
+import { latestScorecard, listEvaluations } from '../db/queries/scorecards.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { loadMetadata } from '../pipeline/metadata.js'
 import { createPool } from '../pipeline/pool.js'
@@ -31,7 +33,7 @@ const truths = loadTruths()
 async function freshDb(): Promise<Database> {
   const db = await openDatabase({ dataDir: 'memory://' })
   await migrate(db)
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   return db
 }
 
@@ -131,7 +133,7 @@ const db = serverUrl
   : await freshDb()
 if (serverUrl) {
   await migrate(db)
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
 }
 const pool = createPool({ threads: 2 })
 try {

@@ -4,6 +4,7 @@
  *   demo                        ingest the sample calls into the embedded database
  *   migrate                     apply database migrations
  */
+
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -12,8 +13,8 @@ import { loadConfig, type ResolvedConfig } from '../config.js'
 import type { OwnerKind } from '../db/embedded-owner.js'
 import { type Database, openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
+import { installBuiltins } from '../db/queries/builtins.js'
 import { callSummaries, getCall, requestSwap } from '../db/queries/calls.js'
-import { installBuiltinScorecards } from '../db/queries/scorecards.js'
 import { ConfigError, coerceError, errorCode, retryTransient } from '../errors.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { applyRetention, deleteCalls, retentionOff } from '../pipeline/lifecycle.js'
@@ -116,7 +117,7 @@ async function openDb(config: ResolvedConfig, as: { kind?: OwnerKind; command: s
   await migrate(db)
   // The built-in scorecards, so a fresh database scores calls out of the box (new versions only
   // when a built-in file changed).
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   return db
 }
 

@@ -57,6 +57,19 @@ ALTER TABLE calibration_sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     CACHE 1
 );
 
+CREATE TABLE call_insights (
+    call_id bigint NOT NULL,
+    taxonomy_id bigint,
+    urgency smallint,
+    urgency_evidence jsonb NOT NULL,
+    summary jsonb,
+    summary_note text,
+    conduct jsonb NOT NULL,
+    conduct_flags integer DEFAULT 0 NOT NULL,
+    computed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT call_insights_urgency_check CHECK (((urgency >= 0) AND (urgency <= 3)))
+);
+
 CREATE TABLE call_metrics (
     call_id bigint NOT NULL,
     duration_ms integer NOT NULL,
@@ -95,6 +108,17 @@ CREATE TABLE call_metrics (
     hold_episodes jsonb DEFAULT '[]'::jsonb NOT NULL,
     dead_air_episodes jsonb DEFAULT '[]'::jsonb NOT NULL,
     overtalk_episodes jsonb DEFAULT '[]'::jsonb NOT NULL
+);
+
+CREATE TABLE call_topics (
+    call_id bigint NOT NULL,
+    rank smallint NOT NULL,
+    taxonomy_id bigint NOT NULL,
+    path text[] NOT NULL,
+    score real NOT NULL,
+    evidence jsonb NOT NULL,
+    CONSTRAINT call_topics_path_check CHECK (((cardinality(path) >= 1) AND (cardinality(path) <= 3))),
+    CONSTRAINT call_topics_rank_check CHECK ((rank >= 1))
 );
 
 CREATE TABLE callqa_migrations (
@@ -143,6 +167,7 @@ CREATE TABLE calls (
     lease_expires_at timestamp with time zone,
     swap_pending boolean DEFAULT false NOT NULL,
     server_pending boolean DEFAULT false NOT NULL,
+    customer_id text,
     CONSTRAINT calls_channel_layout_check CHECK ((channel_layout = ANY (ARRAY['stereo-agent-left'::text, 'stereo-agent-right'::text, 'mono'::text]))),
     CONSTRAINT calls_csat_check CHECK (((csat >= 1) AND (csat <= 5))),
     CONSTRAINT calls_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
@@ -418,6 +443,28 @@ CREATE TABLE segments (
     CONSTRAINT segments_speaker_check CHECK ((speaker = ANY (ARRAY['agent'::text, 'customer'::text, 'speaker'::text])))
 );
 
+CREATE TABLE taxonomies (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    version integer NOT NULL,
+    name text NOT NULL,
+    definition jsonb NOT NULL,
+    definition_sha256 text NOT NULL,
+    source text,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT taxonomies_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE taxonomies ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME taxonomies_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE users (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -453,6 +500,7 @@ CREATE TABLE utterances (
     language text,
     sentiment real,
     arousal real,
+    sentiment_terms jsonb,
     CONSTRAINT utterances_check CHECK ((end_ms >= start_ms)),
     CONSTRAINT utterances_speaker_check CHECK ((speaker = ANY (ARRAY['agent'::text, 'customer'::text, 'speaker'::text])))
 );
@@ -466,8 +514,14 @@ ALTER TABLE ONLY calibration_participants
 ALTER TABLE ONLY calibration_sessions
     ADD CONSTRAINT calibration_sessions_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY call_insights
+    ADD CONSTRAINT call_insights_pkey PRIMARY KEY (call_id);
+
 ALTER TABLE ONLY call_metrics
     ADD CONSTRAINT call_metrics_pkey PRIMARY KEY (call_id);
+
+ALTER TABLE ONLY call_topics
+    ADD CONSTRAINT call_topics_pkey PRIMARY KEY (call_id, rank);
 
 ALTER TABLE ONLY callqa_migrations
     ADD CONSTRAINT callqa_migrations_pkey PRIMARY KEY (version);
@@ -517,6 +571,15 @@ ALTER TABLE ONLY scorecards
 ALTER TABLE ONLY segments
     ADD CONSTRAINT segments_pkey PRIMARY KEY (call_id, speaker, start_ms);
 
+ALTER TABLE ONLY taxonomies
+    ADD CONSTRAINT taxonomies_key_definition_sha256_key UNIQUE (key, definition_sha256);
+
+ALTER TABLE ONLY taxonomies
+    ADD CONSTRAINT taxonomies_key_version_key UNIQUE (key, version);
+
+ALTER TABLE ONLY taxonomies
+    ADD CONSTRAINT taxonomies_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY users
     ADD CONSTRAINT users_name_key UNIQUE (name);
 
@@ -531,9 +594,15 @@ ALTER TABLE ONLY utterances
 
 CREATE INDEX audit_log_entity ON audit_log USING btree (entity, entity_id, at);
 
+CREATE INDEX call_insights_urgency_idx ON call_insights USING btree (urgency, call_id);
+
+CREATE INDEX call_topics_level1_idx ON call_topics USING btree ((path[1]), call_id);
+
 CREATE INDEX calls_age ON calls USING btree (COALESCE(started_at, created_at));
 
 CREATE INDEX calls_agent ON calls USING btree (agent_id, id DESC);
+
+CREATE INDEX calls_customer_idx ON calls USING btree (customer_id, started_at) WHERE (customer_id IS NOT NULL);
 
 CREATE INDEX calls_external_id_idx ON calls USING btree (external_id);
 
@@ -600,8 +669,20 @@ ALTER TABLE ONLY calibration_sessions
 ALTER TABLE ONLY calibration_sessions
     ADD CONSTRAINT calibration_sessions_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);
 
+ALTER TABLE ONLY call_insights
+    ADD CONSTRAINT call_insights_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY call_insights
+    ADD CONSTRAINT call_insights_taxonomy_id_fkey FOREIGN KEY (taxonomy_id) REFERENCES taxonomies(id);
+
 ALTER TABLE ONLY call_metrics
     ADD CONSTRAINT call_metrics_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY call_topics
+    ADD CONSTRAINT call_topics_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY call_topics
+    ADD CONSTRAINT call_topics_taxonomy_id_fkey FOREIGN KEY (taxonomy_id) REFERENCES taxonomies(id);
 
 ALTER TABLE ONLY clips
     ADD CONSTRAINT clips_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;

@@ -1,7 +1,7 @@
 /**
  * Call metadata from a CSV or JSON file, matched to recordings by file name or external id.
  * Columns: file, external_id, started_at, agent, team, queue, direction, csat, disposition, language,
- * transcript (a transcript file for the recording, relative to the metadata file's folder) and
+ * customer_id, transcript (a transcript file for the recording, relative to the metadata file's folder) and
  * swap_speakers (true: agent and customer are the other way round on this call).
  */
 import { readFileSync } from 'node:fs'
@@ -73,6 +73,8 @@ const ALIASES: Record<string, keyof CallMetadata | 'file'> = {
   csat: 'csat',
   disposition: 'disposition',
   language: 'language',
+  customer_id: 'customerId',
+  customer: 'customerId',
 }
 
 /** Longest value accepted per field (checked up front; nothing is ever cut). */
@@ -259,6 +261,7 @@ const NAME_GROUPS = new Set([
   'language',
   'csat',
   'disposition',
+  'customer_id',
 ])
 
 /**

@@ -19,6 +19,7 @@ import {
   setUtteranceArousal,
 } from '../db/queries/utterances.js'
 import { LeaseLostError } from '../errors.js'
+import { describeCalls } from './describe.js'
 import { evaluateCall } from './rescore.js'
 
 /**
@@ -230,6 +231,7 @@ export async function saveCallResult(
       [callId],
     )
     await evaluateCall(tx, callId)
+    await describeCalls(tx, [callId])
     await refreshDailyStats(tx, await daysOfCalls(tx, [callId]))
   })
 }

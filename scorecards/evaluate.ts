@@ -4,7 +4,8 @@
  * Pure: the same facts and card give the same evaluation, whether in the pipeline, in
  * `callqa rescore` or in `callqa scorecard test`.
  */
-import { findPhrase, type PhraseMatch, type Token, tokensWithTimes } from './match.js'
+import { detectConduct } from '../topics/conduct.js'
+import { findPhrase, inWindow, type PhraseMatch, type Token, tokensWithTimes } from './match.js'
 import type {
   Comparison,
   Condition,
@@ -44,18 +45,41 @@ export interface CallFacts {
     endMs: number
     text: string
     words?: ReadonlyArray<{ word: string; startMs: number; endMs: number }> | null
+    /** the utterance's sentiment, where scored: the customer's last turns, the agent's trend */
+    sentiment?: number | null
+    /** its arousal (0–1), where measured: urgency reads it */
+    arousal?: number | null
   }>
 }
 
+/** Every piece of evidence says, in `rule`, which rule of the item it answers. */
 export type Evidence =
-  | ({ type: 'phrase'; speaker: string } & Omit<PhraseMatch, 'startMs' | 'endMs'> & {
+  | ({ type: 'phrase'; speaker: string; rule?: string } & Omit<PhraseMatch, 'startMs' | 'endMs'> & {
         start_ms: number
         end_ms: number
       })
-  | { type: 'metric'; metric: string; value: number; op: Comparison; threshold: number }
+  | { type: 'metric'; metric: string; value: number; op: Comparison; threshold: number; rule?: string }
   | { type: 'interval'; start_ms: number; end_ms: number; what: string }
-  | { type: 'sentiment'; start: number | null; end: number | null; floor?: number }
-  | { type: 'note'; text: string }
+  | {
+      type: 'sentiment'
+      start: number | null
+      end: number | null
+      floor?: number
+      rule?: string
+      /** the customer's last scored turns, when they decided */
+      last_turns?: Array<{ start_ms: number; sentiment: number }>
+    }
+  | {
+      type: 'conduct'
+      kind: string
+      rule: string
+      speaker: string
+      text: string
+      start_ms: number
+      end_ms: number
+    }
+  | { type: 'trend'; speaker: string; first: number; second: number; rule: string }
+  | { type: 'note'; text: string; rule?: string }
 
 export type ItemOutcome = 'pass' | 'fail' | 'na' | 'pending'
 
@@ -89,6 +113,13 @@ export interface EvaluationResult {
   pending: number
   items: ItemResult[]
 }
+
+/**
+ * The customer-sentiment item also fails when the customer's last scored, non-neutral turns (up
+ * to `count`, in the second half of the call) average at or below `mean`: an angry ending is not "no less satisfied" because the
+ * call began badly too.
+ */
+export const LAST_TURNS = { count: 2, mean: -0.25 } as const
 
 /** Critical items weigh this many times their weight in weighted mode. */
 export const CRITICAL_FACTOR = 3
@@ -136,15 +167,6 @@ function holds(condition: Condition, facts: CallFacts, results: ReadonlyMap<stri
   return true
 }
 
-function inWindow(window: Window | undefined, startMs: number, endMs: number, durationMs: number): boolean {
-  if (!window) return true
-  if (window.first_s !== undefined) return startMs < window.first_s * 1000
-  if (window.last_s !== undefined) return endMs > durationMs - window.last_s * 1000
-  if (window.first_pct !== undefined) return startMs < (durationMs * window.first_pct) / 100
-  if (window.last_pct !== undefined) return endMs > durationMs - (durationMs * window.last_pct) / 100
-  return true
-}
-
 interface SpokenMatch extends PhraseMatch {
   speaker: string
 }
@@ -181,8 +203,9 @@ function occurrences(
   return out
 }
 
-const toEvidence = (m: SpokenMatch): Evidence => ({
+const toEvidence = (m: SpokenMatch, rule: string): Evidence => ({
   type: 'phrase',
+  rule,
   speaker: m.speaker,
   phrase: m.phrase,
   similarity: m.similarity,
@@ -261,7 +284,8 @@ function judge(
   facts: CallFacts,
   tokenCache: Map<number, Token[]>,
 ): { result: ItemOutcome; occurrences: number; evidence: Evidence[] } {
-  const textItem = item.kind === 'phrase' || item.kind === 'absent' || item.kind === 'sentiment'
+  const textItem =
+    item.kind === 'phrase' || item.kind === 'absent' || item.kind === 'sentiment' || item.kind === 'conduct'
   if (textItem && facts.hasTranscript && facts.transcriptTrusted === false) return untrustedText(facts)
   switch (item.kind) {
     case 'manual':
@@ -274,9 +298,17 @@ function judge(
         occurrences(group, item.speaker, item.window, strictness, facts, tokenCache),
       )
       const said = found.every((g) => g.length > 0)
-      const evidence = found.flatMap((g) => g.slice(0, 1)).map(toEvidence)
+      const who = `${item.speaker && item.speaker !== 'any' ? `the ${item.speaker}` : 'anyone'}${windowText(item.window)}`
+      const rule = `${item.negate ? 'must not be said' : 'said'} by ${who}`
+      const evidence = found.flatMap((g) => g.slice(0, 1)).map((m) => toEvidence(m, `"${m.phrase}" ${rule}`))
       const passes = item.negate ? !said : said
-      return { result: passes ? 'pass' : 'fail', occurrences: passes ? 0 : 1, evidence: said ? evidence : [] }
+      return {
+        result: passes ? 'pass' : 'fail',
+        occurrences: passes ? 0 : 1,
+        evidence: said
+          ? evidence
+          : [{ type: 'note', text: `none of the phrases was said by ${who}`, rule: `a phrase ${rule}` }],
+      }
     }
     case 'absent': {
       if (!facts.hasTranscript)
@@ -292,7 +324,7 @@ function judge(
       return {
         result: found.length ? 'fail' : 'pass',
         occurrences: found.length,
-        evidence: found.map(toEvidence),
+        evidence: found.map((m) => toEvidence(m, `forbidden phrase "${m.phrase}" said by the ${m.speaker}`)),
       }
     }
     case 'metric': {
@@ -305,7 +337,14 @@ function judge(
         }
       const passes = compare(value, item.op, item.value)
       const evidence: Evidence[] = [
-        { type: 'metric', metric: item.metric, value, op: item.op, threshold: item.value },
+        {
+          type: 'metric',
+          metric: item.metric,
+          value,
+          op: item.op,
+          threshold: item.value,
+          rule: `${item.metric} ${item.op} ${item.value}`,
+        },
       ]
       if (!passes && item.metric.startsWith('dead_air')) {
         const threshold = item.metric === 'dead_air_longest_ms' ? item.value : 5000
@@ -328,19 +367,102 @@ function judge(
       const { customerSentimentStart: start, customerSentimentEnd: end } = facts
       if (!facts.hasTranscript || end === null)
         return { result: 'na', occurrences: 0, evidence: [{ type: 'note', text: 'no customer sentiment' }] }
-      const passes =
-        item.check === 'floor'
-          ? end >= (item.floor ?? 0)
-          : start === null || end >= start - (item.tolerance ?? 0)
+      const tolerance = item.tolerance ?? 0
+      const overall =
+        item.check === 'floor' ? end >= (item.floor ?? 0) : start === null || end >= start - tolerance
+      const last = lastTurns(facts)
+      const lastMean = last.length ? last.reduce((sum, t) => sum + t.sentiment, 0) / last.length : null
+      const angryEnding = lastMean !== null && lastMean <= LAST_TURNS.mean
+      const passes = overall && !angryEnding
+      const rule = !overall
+        ? item.check === 'floor'
+          ? `customer sentiment at the end ${end} is below the floor ${item.floor}`
+          : `customer sentiment at the end ${end} is below the start ${start} − ${tolerance}`
+        : angryEnding
+          ? `the customer's last turns are clearly negative (mean ${(lastMean as number).toFixed(2)} ≤ ${LAST_TURNS.mean})`
+          : item.check === 'floor'
+            ? `customer sentiment at the end ${end} ≥ ${item.floor}`
+            : `customer sentiment at the end ${end} ≥ the start ${start ?? '(none)'} − ${tolerance}, last turns not clearly negative`
       return {
         result: passes ? 'pass' : 'fail',
         occurrences: passes ? 0 : 1,
         evidence: [
-          { type: 'sentiment', start, end, ...(item.floor !== undefined ? { floor: item.floor } : {}) },
+          {
+            type: 'sentiment',
+            start,
+            end,
+            rule,
+            ...(item.floor !== undefined ? { floor: item.floor } : {}),
+            ...(angryEnding ? { last_turns: last } : {}),
+          },
         ],
       }
     }
+    case 'conduct': {
+      if (!facts.hasTranscript)
+        return { result: 'na', occurrences: 0, evidence: [{ type: 'note', text: 'no transcript' }] }
+      const found = detectConduct(facts)
+      if (item.check === 'sentiment_trend') {
+        const trend = found.agent_trend
+        if (!trend)
+          return {
+            result: 'na',
+            occurrences: 0,
+            evidence: [{ type: 'note', text: 'fewer than four scored agent turns' }],
+          }
+        return {
+          result: trend.falling ? 'fail' : 'pass',
+          occurrences: trend.falling ? 1 : 0,
+          evidence: [
+            {
+              type: 'trend',
+              speaker: 'agent',
+              first: trend.first,
+              second: trend.second,
+              rule: "fails when the agent's sentiment over the second half of their turns is 0.3 or more below the first half and below −0.1",
+            },
+          ],
+        }
+      }
+      return {
+        result: found.flags.length ? 'fail' : 'pass',
+        occurrences: found.flags.length,
+        evidence: found.flags.map((f) => ({
+          type: 'conduct',
+          kind: f.kind,
+          rule: `${f.kind}: "${f.rule}"`,
+          speaker: f.speaker,
+          text: f.text,
+          start_ms: f.start_ms,
+          end_ms: f.end_ms,
+        })),
+      }
+    }
   }
+}
+
+/** The customer's last scored turns in the second half of the call that are not neutral, up to LAST_TURNS.count. */
+function lastTurns(facts: CallFacts): Array<{ start_ms: number; sentiment: number }> {
+  return facts.utterances
+    .filter(
+      (u) =>
+        u.speaker === 'customer' &&
+        u.startMs >= facts.durationMs / 2 &&
+        u.sentiment !== null &&
+        u.sentiment !== undefined &&
+        Math.abs(u.sentiment) >= 0.05,
+    )
+    .slice(-LAST_TURNS.count)
+    .map((u) => ({ start_ms: u.startMs, sentiment: u.sentiment as number }))
+}
+
+function windowText(window: Window | undefined): string {
+  if (!window) return ''
+  if (window.first_s !== undefined) return ` in the first ${window.first_s} s`
+  if (window.last_s !== undefined) return ` in the last ${window.last_s} s`
+  if (window.first_pct !== undefined) return ` in the first ${window.first_pct}% of the call`
+  if (window.last_pct !== undefined) return ` in the last ${window.last_pct}% of the call`
+  return ''
 }
 
 export function evaluate(card: ScorecardDefinition, facts: CallFacts): EvaluationResult {

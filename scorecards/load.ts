@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml'
 import { ScorecardError } from '../errors.js'
 import { type Item, SCORECARD_SCHEMA, type ScorecardDefinition } from './schema.js'
@@ -13,7 +13,7 @@ import { type Item, SCORECARD_SCHEMA, type ScorecardDefinition } from './schema.
 const ajv = new Ajv({ allErrors: true, strict: false })
 const validate = ajv.compile<ScorecardDefinition>(SCORECARD_SCHEMA)
 
-interface Problem {
+export interface Problem {
   at: number
   path: string
   message: string
@@ -74,14 +74,17 @@ function offsetOf(root: Node | null, pathParts: Array<string | number>, pointAtK
 }
 
 /** Checks the schema cannot express: unique keys, references to earlier items, scoring fields per mode. */
-function semanticProblems(card: ScorecardDefinition, root: Node | null): Problem[] {
+function semanticProblems(
+  card: ScorecardDefinition,
+  offset: (path: Array<string | number>) => number,
+): Problem[] {
   const problems: Problem[] = []
   const sectionKeys = new Set<string>()
   const itemKeys = new Set<string>()
   card.sections.forEach((section, s) => {
     if (sectionKeys.has(section.key))
       problems.push({
-        at: offsetOf(root, ['sections', s, 'key']),
+        at: offset(['sections', s, 'key']),
         path: `sections[${s}].key`,
         message: `duplicate section key "${section.key}"`,
       })
@@ -91,7 +94,7 @@ function semanticProblems(card: ScorecardDefinition, root: Node | null): Problem
       const label = `sections[${s}].items[${i}]`
       if (itemKeys.has(item.key))
         problems.push({
-          at: offsetOf(root, [...where, 'key']),
+          at: offset([...where, 'key']),
           path: `${label}.key`,
           message: `duplicate item key "${item.key}"`,
         })
@@ -99,7 +102,7 @@ function semanticProblems(card: ScorecardDefinition, root: Node | null): Problem
         const ref = item[field]?.item
         if (ref !== undefined && !itemKeys.has(ref))
           problems.push({
-            at: offsetOf(root, [...where, field, 'item']),
+            at: offset([...where, field, 'item']),
             path: `${label}.${field}.item`,
             message: `"${ref}" is not an item before this one`,
           })
@@ -107,19 +110,19 @@ function semanticProblems(card: ScorecardDefinition, root: Node | null): Problem
       itemKeys.add(item.key)
       if (card.mode === 'deduction' && item.deduction === undefined && !item.fatal)
         problems.push({
-          at: offsetOf(root, where),
+          at: offset(where),
           path: label,
           message: 'deduction mode: the item needs "deduction" (or "fatal: true")',
         })
       if (card.mode === 'weighted' && item.deduction !== undefined)
         problems.push({
-          at: offsetOf(root, [...where, 'deduction']),
+          at: offset([...where, 'deduction']),
           path: `${label}.deduction`,
           message: 'weighted mode: use "weight", not "deduction"',
         })
       if (card.mode === 'deduction' && item.weight !== undefined)
         problems.push({
-          at: offsetOf(root, [...where, 'weight']),
+          at: offset([...where, 'weight']),
           path: `${label}.weight`,
           message: 'deduction mode: use "deduction", not "weight"',
         })
@@ -133,8 +136,18 @@ function semanticProblems(card: ScorecardDefinition, root: Node | null): Problem
   return problems
 }
 
-/** Parses and validates scorecard text; `name` is used in messages. */
-export function parseScorecard(text: string, name: string): ScorecardDefinition {
+/**
+ * Parses YAML (or JSON) and validates it with `validate`, then `semantic` (run only on data the
+ * schema accepts); every problem becomes `name:line:col: path: message`, all of them in one error
+ * made by `fail`. Shared by scorecards and taxonomies.
+ */
+export function parseChecked<T>(
+  text: string,
+  name: string,
+  validate: ValidateFunction<T>,
+  semantic: (data: T, at: (path: Array<string | number>) => number) => Problem[],
+  fail: (message: string) => Error,
+): T {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const where = (at: number) => {
@@ -142,9 +155,7 @@ export function parseScorecard(text: string, name: string): ScorecardDefinition 
     return `${name}:${line}:${col}`
   }
   if (doc.errors.length > 0) {
-    throw new ScorecardError(
-      doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`).join('\n'),
-    )
+    throw fail(doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`).join('\n'))
   }
   const data = doc.toJS() as unknown
   const problems: Problem[] = []
@@ -167,14 +178,25 @@ export function parseScorecard(text: string, name: string): ScorecardDefinition 
       })
     }
   } else {
-    problems.push(...semanticProblems(data, doc.contents))
+    problems.push(...semantic(data, (parts) => offsetOf(doc.contents, parts)))
   }
   if (problems.length > 0) {
     const unique = [...new Map(problems.map((p) => [`${p.at}|${p.path}|${p.message}`, p])).values()]
     unique.sort((a, b) => a.at - b.at)
-    throw new ScorecardError(unique.map((p) => `${where(p.at)}: ${p.path}: ${p.message}`).join('\n'))
+    throw fail(unique.map((p) => `${where(p.at)}: ${p.path}: ${p.message}`).join('\n'))
   }
-  return data as ScorecardDefinition
+  return data as T
+}
+
+/** Parses and validates scorecard text; `name` is used in messages. */
+export function parseScorecard(text: string, name: string): ScorecardDefinition {
+  return parseChecked(
+    text,
+    name,
+    validate,
+    (card, at) => semanticProblems(card, at),
+    (message) => new ScorecardError(message),
+  )
 }
 
 export function loadScorecardFile(file: string): ScorecardDefinition {

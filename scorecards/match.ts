@@ -6,6 +6,8 @@
  * the phrase's tokens that must be found (1 = all, in order).
  */
 
+import type { Window } from './schema.js'
+
 export interface Token {
   text: string
   startMs: number
@@ -174,4 +176,19 @@ export function findPhrase(
   if (!best) return undefined
   const { length: _, ...match } = best
   return match
+}
+
+/** Whether a stretch lies in a scorecard window (omitted: anywhere). */
+export function inWindow(
+  window: Window | undefined,
+  startMs: number,
+  endMs: number,
+  durationMs: number,
+): boolean {
+  if (!window) return true
+  if (window.first_s !== undefined) return startMs < window.first_s * 1000
+  if (window.last_s !== undefined) return endMs > durationMs - window.last_s * 1000
+  if (window.first_pct !== undefined) return startMs < (durationMs * window.first_pct) / 100
+  if (window.last_pct !== undefined) return endMs > durationMs - (durationMs * window.last_pct) / 100
+  return true
 }

@@ -115,17 +115,28 @@ export interface MetricItem extends ItemBase {
 export interface SentimentItem extends ItemBase {
   kind: 'sentiment'
   /** end_not_below_start: customer sentiment at the end ≥ at the start (minus `tolerance`);
-   * floor: the customer's sentiment at the end is at least `floor`. */
+   * floor: the customer's sentiment at the end is at least `floor`. Either way the item also fails
+   * when the customer's last turns are clearly negative (see LAST_TURNS in evaluate.ts). */
   check: 'end_not_below_start' | 'floor'
   floor?: number
   tolerance?: number
+}
+
+/**
+ * The agent's conduct (topics/conduct.ts): `language` fails once per dismissive, rude, impatient
+ * or blaming thing the agent says (read in context: "not my problem" fails, "no problem at all"
+ * does not); `sentiment_trend` fails when the agent's own sentiment falls over the call.
+ */
+export interface ConductItem extends ItemBase {
+  kind: 'conduct'
+  check?: 'language' | 'sentiment_trend'
 }
 
 export interface ManualItem extends ItemBase {
   kind: 'manual'
 }
 
-export type Item = PhraseItem | AbsentItem | MetricItem | SentimentItem | ManualItem
+export type Item = PhraseItem | AbsentItem | MetricItem | SentimentItem | ConductItem | ManualItem
 
 export interface Section {
   key: string
@@ -212,7 +223,7 @@ const speaker = { enum: ['agent', 'customer', 'any'] } as const
 const itemSchema = {
   type: 'object',
   required: ['key', 'label', 'kind'],
-  properties: { kind: { enum: ['phrase', 'absent', 'metric', 'sentiment', 'manual'] } },
+  properties: { kind: { enum: ['phrase', 'absent', 'metric', 'sentiment', 'conduct', 'manual'] } },
   allOf: [
     {
       if: { properties: { kind: { const: 'phrase' } } },
@@ -268,6 +279,13 @@ const itemSchema = {
         },
         if: { properties: { check: { const: 'floor' } } },
         then: { required: ['floor'] },
+      },
+    },
+    {
+      if: { properties: { kind: { const: 'conduct' } } },
+      then: {
+        additionalProperties: false,
+        properties: { ...base, kind: {}, check: { enum: ['language', 'sentiment_trend'] } },
       },
     },
     {

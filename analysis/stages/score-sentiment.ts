@@ -1,10 +1,12 @@
-import { type SentimentLanguage, scoreSentiment } from '../../models/sentiment/index.js'
+import { type SentimentLanguage, type SentimentTerm, scoreSentiment } from '../../models/sentiment/index.js'
 import type { RedactedUtterance } from './redact-utterances.js'
 
 export interface ScoredUtterance extends RedactedUtterance {
   language: SentimentLanguage | null
   /** [-1, 1]; null when the utterance has no words to judge. */
   sentiment: number | null
+  /** the words behind `sentiment`, their weights adding up to it */
+  sentimentTerms: SentimentTerm[] | null
 }
 
 /**
@@ -13,8 +15,9 @@ export interface ScoredUtterance extends RedactedUtterance {
  */
 export function scoreUtterances(utterances: readonly RedactedUtterance[]): ScoredUtterance[] {
   return utterances.map((u) => {
-    if (!/[\p{L}]/u.test(u.textRedacted)) return { ...u, language: null, sentiment: null }
-    const { language, score } = scoreSentiment(u.textRedacted)
-    return { ...u, language, sentiment: score }
+    if (!/[\p{L}]/u.test(u.textRedacted))
+      return { ...u, language: null, sentiment: null, sentimentTerms: null }
+    const { language, score, terms } = scoreSentiment(u.textRedacted)
+    return { ...u, language, sentiment: score, sentimentTerms: terms }
   })
 }

@@ -108,7 +108,7 @@ export async function uploadRoutes(
       schema: {
         summary: 'Upload a recording (multipart/form-data: a `file` part and metadata fields) and queue it',
         description:
-          'Fields: external_id, started_at, agent, team, queue, direction, csat, disposition, language, ' +
+          'Fields: external_id, started_at, agent, team, queue, direction, csat, disposition, language, customer_id, ' +
           'swap_speakers, layout (auto | stereo-agent-left | stereo-agent-right | mono). 202 when queued; ' +
           '200 with duplicate=true when the same recording is already stored.',
         tags: ['calls'],

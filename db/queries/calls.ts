@@ -16,6 +16,8 @@ export interface CallMetadata {
   language?: string | null
   /** Agent and customer are the other way round on this call (channels and transcript). */
   swapSpeakers?: boolean | null
+  /** The customer's id in the centre's systems: two calls of one customer within days are a repeat contact. */
+  customerId?: string | null
   /** A transcript file named for this recording (absolute path); not stored. */
   transcript?: string | null
 }
@@ -69,6 +71,7 @@ const metaValues = (m: CallMetadata) => [
   m.disposition ?? null,
   m.language ?? null,
   m.swapSpeakers ?? null,
+  m.customerId ?? null,
 ]
 
 /**
@@ -90,9 +93,9 @@ export async function insertCall(
   const inserted = await db.query<CallRow>(
     `INSERT INTO calls (sha256, source_name, storage_uri, requested_layout,
        external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped,
-       role_decision, server_pending)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($14, false),
-       CASE WHEN $14::boolean IS NOT NULL OR $4 <> 'auto' THEN '{"source": "metadata"}'::jsonb END, $15)
+       customer_id, role_decision, server_pending)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, COALESCE($14, false), $15,
+       CASE WHEN $14::boolean IS NOT NULL OR $4 <> 'auto' THEN '{"source": "metadata"}'::jsonb END, $16)
      ON CONFLICT (sha256) DO NOTHING
      RETURNING *`,
     [
@@ -126,7 +129,7 @@ export async function requeueCall(
        agent_id = COALESCE($5, agent_id), team = COALESCE($6, team), queue = COALESCE($7, queue),
        direction = COALESCE($8, direction), csat = COALESCE($9, csat),
        disposition = COALESCE($10, disposition), language = COALESCE($11, language),
-       speakers_swapped = COALESCE($12, speakers_swapped), attempts = 0,
+       speakers_swapped = COALESCE($12, speakers_swapped), customer_id = COALESCE($13, customer_id), attempts = 0,
        role_decision = CASE WHEN $12::boolean IS NOT NULL OR $2 <> 'auto' THEN '{"source": "metadata"}'::jsonb
                             ELSE role_decision END
      WHERE id = $1 AND NOT ${CLAIM_LIVE} RETURNING *`,
@@ -142,8 +145,9 @@ export async function insertUnreadableCall(
 ): Promise<CallRow> {
   const res = await db.query<CallRow>(
     `INSERT INTO calls (source_name, status, error_code, error_message, processed_at,
-       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped)
-     VALUES ($1, 'failed', $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE($13, false))
+       external_id, started_at, agent_id, team, queue, direction, csat, disposition, language, speakers_swapped,
+       customer_id)
+     VALUES ($1, 'failed', $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE($13, false), $14)
      RETURNING *`,
     [input.sourceName, input.errorCode, input.errorMessage, ...metaValues(input.meta)],
   )

@@ -129,8 +129,10 @@ export async function loadCallFacts(
     end_ms: number
     text_redacted: string
     words: Array<{ word: string; start_ms: number; end_ms: number }> | null
+    sentiment: number | null
+    arousal: number | null
   }>(
-    `SELECT call_id, speaker, start_ms, end_ms, text_redacted, words FROM utterances
+    `SELECT call_id, speaker, start_ms, end_ms, text_redacted, words, sentiment, arousal FROM utterances
      WHERE call_id = ANY($1::bigint[]) ORDER BY call_id, seq`,
     [callIds],
   )
@@ -141,6 +143,8 @@ export async function loadCallFacts(
       endMs: u.end_ms,
       text: u.text_redacted,
       words: u.words?.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms })) ?? null,
+      sentiment: u.sentiment,
+      arousal: u.arousal,
     })
   }
   const segments = await db.query<{ call_id: number; speaker: string; start_ms: number; end_ms: number }>(

@@ -1,4 +1,5 @@
 import type { ScoredUtterance } from '../../analysis/stages/score-sentiment.js'
+import type { SentimentTerm } from '../../models/sentiment/explain.js'
 import type { Queryable } from '../index.js'
 
 /** Replaces a call's utterances in one statement (arrays as parameters). */
@@ -11,12 +12,13 @@ export async function replaceUtterances(
   if (utterances.length === 0) return
   await db.query(
     `INSERT INTO utterances
-       (call_id, seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment)
+       (call_id, seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment,
+        sentiment_terms)
      SELECT $1, u.seq, u.speaker, u.start_ms, u.end_ms, u.text, u.text_redacted, u.words::jsonb, u.redactions::jsonb,
-       u.language, u.sentiment
+       u.language, u.sentiment, u.sentiment_terms::jsonb
      FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],
-       $10::text[], $11::real[])
-       AS u (seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment)`,
+       $10::text[], $11::real[], $12::text[])
+       AS u (seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment, sentiment_terms)`,
     [
       callId,
       utterances.map((u) => u.seq),
@@ -35,6 +37,7 @@ export async function replaceUtterances(
       ),
       utterances.map((u) => u.language),
       utterances.map((u) => u.sentiment),
+      utterances.map((u) => (u.sentimentTerms ? JSON.stringify(u.sentimentTerms) : null)),
     ],
   )
 }
@@ -50,6 +53,7 @@ export interface UtteranceRow {
   redactions: Array<{ kind: string; start_ms: number; end_ms: number }>
   language: string | null
   sentiment: number | null
+  sentiment_terms: SentimentTerm[] | null
   arousal: number | null
 }
 
@@ -60,7 +64,8 @@ export async function listUtterances(
   { afterSeq = -1, limit }: { afterSeq?: number; limit?: number } = {},
 ): Promise<UtteranceRow[]> {
   const res = await db.query<UtteranceRow>(
-    `SELECT seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment, arousal
+    `SELECT seq, speaker, start_ms, end_ms, text, text_redacted, words, redactions, language, sentiment,
+            sentiment_terms, arousal
      FROM utterances WHERE call_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
     [callId, afterSeq, limit ?? null],
   )

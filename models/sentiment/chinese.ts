@@ -9,6 +9,8 @@
  * service calls and tested on hand-written cases (test/sentiment.test.ts).
  */
 
+import type { Contribution } from './english.js'
+
 export const CHINESE_LEXICON: Readonly<Record<string, number>> = {
   // complaints, escalation, churn
   投诉: -3,
@@ -189,7 +191,7 @@ export function segmentChinese(text: string): Array<Piece & { at: number }> {
   return out
 }
 
-export function scoreChineseSum(text: string): { sum: number; hits: number } {
+export function scoreChineseSum(text: string): { sum: number; hits: number; parts: Contribution[] } {
   const pieces = segmentChinese(text)
   // "好" is a word ("good") but also means "so" right before another word: 好慢 = so slow.
   for (let k = 0; k + 1 < pieces.length; k++) {
@@ -211,9 +213,11 @@ export function scoreChineseSum(text: string): { sum: number; hits: number } {
   const lastContrast = contrastAt.lastIndexOf(true)
   let sum = 0
   let hits = 0
+  const parts: Contribution[] = []
   for (let k = 0; k < pieces.length; k++) {
     const p = pieces[k]
     if (p?.kind !== 'word') continue
+    const part: Contribution = { text: p.text, source: 'lexicon', lexicon: p.value, z: 0 }
     let value = p.value
     // Look back within the clause: an intensifier right before, a negator within a few characters.
     let negated = false
@@ -223,21 +227,35 @@ export function scoreChineseSum(text: string): { sum: number; hits: number } {
       if (!q || q.kind === 'end' || q.kind === 'contrast' || q.kind === 'word') break
       if (p.at - (q.at + q.text.length) > NEGATION_SCOPE) break
       if (q.kind === 'negator') negated = !negated
-      if (q.kind === 'intensifier') intensity *= q.value
+      if (q.kind === 'intensifier') {
+        intensity *= q.value
+        part.intensifier ??= q.text
+      }
     }
     value *= intensity
-    if (negated) value *= -0.74
+    if (negated) {
+      value *= -0.74
+      part.negated = true
+    }
     if (lastContrast >= 0) {
       // Same sentence as the contrast word: before it × 0.5, after it × 1.5.
       const sentenceBreak = pieces
         .slice(Math.min(k, lastContrast), Math.max(k, lastContrast))
         .some((q) => q.kind === 'end' && CLAUSE_END.test(q.text))
-      if (!sentenceBreak) value *= k < lastContrast ? 0.5 : 1.5
+      if (!sentenceBreak) {
+        value *= k < lastContrast ? 0.5 : 1.5
+        part.contrast = k < lastContrast ? 'before' : 'after'
+      }
     }
     sum += value
     hits++
+    if (value !== 0) parts.push({ ...part, z: value })
   }
   const bangs = Math.min(3, (text.match(/[!！]/g) ?? []).length)
-  if (sum !== 0) sum += Math.sign(sum) * bangs * 0.292
-  return { sum, hits }
+  if (sum !== 0 && bangs > 0) {
+    const emphasis = Math.sign(sum) * bangs * 0.292
+    sum += emphasis
+    parts.push({ text: '!', source: 'emphasis', z: emphasis })
+  }
+  return { sum, hits, parts }
 }

@@ -268,6 +268,21 @@ function findHits(tokens: readonly Token[]): Hit[] {
   return hits
 }
 
+/** One lexicon word or phrase as the rules weighed it: the parts of an explanation. */
+export interface RuleHit {
+  index: number
+  length: number
+  /** the words, as tokenised */
+  text: string
+  /** lexicon value (AFINN scale) before adjustments */
+  base: number
+  /** after intensifier, emphasis, negation and contrast */
+  value: number
+  intensifier?: string
+  negated?: boolean
+  contrast?: 'before' | 'after'
+}
+
 export interface RuleScore {
   /** Sum of adjusted word values (AFINN scale). */
   sum: number
@@ -277,6 +292,10 @@ export interface RuleScore {
   compound: number
   /** How many lexicon words or phrases were found. */
   hits: number
+  /** Each of them, adjusted. */
+  details: RuleHit[]
+  /** What exclamation marks added to `sum`. */
+  emphasis: number
 }
 
 /** Per-token clause weights: before a contrast word × 0.5, after it × 1.5. */
@@ -311,24 +330,52 @@ export function ruleScore(tokens: readonly Token[]): RuleScore {
   let sum = 0
   let positive = 0
   let negative = 0
+  const details: RuleHit[] = []
   const hits = findHits(tokens).filter((hit) => hit.value !== 0)
   for (const hit of hits) {
     let value = hit.value
+    const detail: RuleHit = {
+      index: hit.index,
+      length: hit.length,
+      text: tokens
+        .slice(hit.index, hit.index + hit.length)
+        .map((t) => t.text)
+        .join(' '),
+      base: hit.value,
+      value: 0,
+    }
     const prev = tokens[hit.index - 1]?.text ?? ''
     const intensity = INTENSIFIERS[prev] ?? 1
+    if (intensity !== 1) detail.intensifier = prev
     value *= intensity
     if (tokens[hit.index]?.shouted) value *= 1.2
     // A phrase that already contains its negation ("not working") is not negated again.
     const word = tokens[hit.index]?.text ?? ''
-    if (hit.length === 1 && !TOPIC_WORDS.has(word) && isNegated(tokens, hit.index)) value *= NEGATION_FACTOR
-    value *= weights[hit.index] ?? 1
+    if (hit.length === 1 && !TOPIC_WORDS.has(word) && isNegated(tokens, hit.index)) {
+      value *= NEGATION_FACTOR
+      detail.negated = true
+    }
+    const clause = weights[hit.index] ?? 1
+    if (clause !== 1) detail.contrast = clause < 1 ? 'before' : 'after'
+    value *= clause
+    detail.value = value
+    details.push(detail)
     sum += value
     if (value > 0) positive += value
     else negative -= value
   }
   const bangs = Math.min(3, tokens.filter((t) => t.text === '!').length)
-  if (sum !== 0) sum += Math.sign(sum) * bangs * 0.292
-  return { sum, positive, negative, compound: sum / Math.sqrt(sum * sum + 15), hits: hits.length }
+  const emphasis = sum !== 0 ? Math.sign(sum) * bangs * 0.292 : 0
+  sum += emphasis
+  return {
+    sum,
+    positive,
+    negative,
+    compound: sum / Math.sqrt(sum * sum + 15),
+    hits: hits.length,
+    details,
+    emphasis,
+  }
 }
 
 /**
@@ -374,10 +421,67 @@ export interface EnglishWeights {
   weights: Record<string, number>
 }
 
-/** Probability-derived score in [-1, 1]: 2·σ(z) − 1. */
-export function scoreEnglish(text: string, model: EnglishWeights): { score: number; rule: RuleScore } {
-  let z = model.bias
+/** One part of an utterance's score: see `explain.ts`. */
+export interface Contribution {
+  text: string
+  source: 'lexicon' | 'phrase' | 'words' | 'baseline' | 'emphasis'
+  /** share of z, the model's log-odds */
+  z: number
+  lexicon?: number
+  negated?: boolean
+  contrast?: 'before' | 'after'
+  intensifier?: string
+}
+
+/**
+ * The model's log-odds z (score = 2·σ(z) − 1 = tanh(z / 2)) split into its parts: the bias, each n-gram feature, and the three rule
+ * features spread over the lexicon hits that made them (the compound in proportion to each hit's
+ * adjusted value, the positive and negative sums over their own side). Σ parts = z.
+ */
+export function englishContributions(
+  text: string,
+  model: EnglishWeights,
+): { z: number; parts: Contribution[]; rule: RuleScore } {
   const { features, rule } = extractFeatures(text)
-  for (const [name, value] of features) z += (model.weights[name] ?? 0) * value
-  return { score: Math.tanh(z / 2), rule }
+  const parts = new Map<string, Contribution>()
+  const add = (key: string, make: () => Omit<Contribution, 'z'>, z: number) => {
+    if (z === 0) return
+    const part = parts.get(key)
+    if (part) part.z += z
+    else parts.set(key, { ...make(), z })
+  }
+  const hitPart = (h: RuleHit) => (): Omit<Contribution, 'z'> => ({
+    text: h.text,
+    source: h.length > 1 ? 'phrase' : 'lexicon',
+    lexicon: h.base,
+    ...(h.negated ? { negated: true } : {}),
+    ...(h.contrast ? { contrast: h.contrast } : {}),
+    ...(h.intensifier ? { intensifier: h.intensifier } : {}),
+  })
+  let z = model.bias
+  add('bias', () => ({ text: 'model baseline', source: 'baseline' }), model.bias)
+  for (const [name, value] of features) {
+    const c = (model.weights[name] ?? 0) * value
+    z += c
+    if (c === 0) continue
+    if (name === '__compound') {
+      if (rule.sum === 0) continue
+      for (const h of rule.details) add(`hit:${h.index}`, hitPart(h), (c * h.value) / rule.sum)
+      add('emphasis', () => ({ text: '!', source: 'emphasis' }), (c * rule.emphasis) / rule.sum)
+    } else if (name === '__positive' || name === '__negative') {
+      const side = name === '__positive' ? rule.positive : rule.negative
+      if (side === 0) continue
+      for (const h of rule.details) {
+        const share = name === '__positive' ? Math.max(0, h.value) : Math.max(0, -h.value)
+        add(`hit:${h.index}`, hitPart(h), (c * share) / side)
+      }
+    } else {
+      const words = name
+        .split(' ')
+        .map((w) => (w.startsWith('not_') ? `not ${w.slice(4)}` : w))
+        .join(' ')
+      add(`words:${words}`, () => ({ text: words, source: 'words' }), c)
+    }
+  }
+  return { z, parts: [...parts.values()], rule }
 }

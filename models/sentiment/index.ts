@@ -6,7 +6,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { scoreChineseSum } from './chinese.js'
-import { type EnglishWeights, scoreEnglish } from './english.js'
+import { type EnglishWeights, englishContributions } from './english.js'
+import { type SentimentTerm, termsFor } from './explain.js'
+
+export type { SentimentTerm } from './explain.js'
 
 export type SentimentLanguage = 'en' | 'zh'
 export type SentimentLabel = 'negative' | 'neutral' | 'positive'
@@ -15,6 +18,8 @@ export interface SentimentResult {
   language: SentimentLanguage
   score: number
   label: SentimentLabel
+  /** The words and phrases behind the score, their weights adding up to it (explain.ts). */
+  terms: SentimentTerm[]
 }
 
 export const NEUTRAL_BAND = 0.05
@@ -50,14 +55,22 @@ function squash(sum: number): number {
 export function scoreSentiment(text: string, language?: SentimentLanguage): SentimentResult {
   const lang = language ?? detectLanguage(text)
   let score: number
+  let parts: Parameters<typeof termsFor>[1] = []
+  let total = 0
   if (lang === 'zh') {
-    score = squash(scoreChineseSum(text).sum)
+    const chinese = scoreChineseSum(text)
+    score = squash(chinese.sum)
+    parts = chinese.parts
+    total = chinese.sum
   } else {
-    const { score: learned, rule } = scoreEnglish(text, loadEnglishModel())
+    const { z, parts: learned, rule } = englishContributions(text, loadEnglishModel())
+    const modelScore = Math.tanh(z / 2)
     // Nothing the lexicons know and no strong n-gram (|score| < 0.3): a factual sentence ("my order number is…")
     // stays neutral instead of inheriting the review-trained model's lean.
-    score = rule.hits === 0 && Math.abs(learned) < 0.3 ? 0 : learned
+    score = rule.hits === 0 && Math.abs(modelScore) < 0.3 ? 0 : modelScore
+    parts = learned
+    total = z
   }
   const rounded = Math.round(score * 1000) / 1000
-  return { language: lang, score: rounded, label: labelFor(rounded) }
+  return { language: lang, score: rounded, label: labelFor(rounded), terms: termsFor(rounded, parts, total) }
 }

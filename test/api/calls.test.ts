@@ -3,13 +3,14 @@
  * (PGlite or the Postgres server): auth and roles, filters and search, cursor pagination, detail,
  * audio with Range, health, the error format and the OpenAPI document.
  */
+
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type Api, buildServer } from '../../api/server.js'
 import type { Database } from '../../db/index.js'
-import { installBuiltinScorecards } from '../../db/queries/scorecards.js'
+import { installBuiltins } from '../../db/queries/builtins.js'
 import { createUser, type Role } from '../../db/queries/users.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
@@ -31,7 +32,7 @@ const idOf = new Map<string, number>()
 beforeAll(async () => {
   db = await openTestDb('api/calls')
   pool = createPool({ threads: 2 })
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   const report = await ingest({
     db,
     pool,

@@ -1,10 +1,12 @@
 /** Reviews over real HTTP: open from the automatic evaluation, override, comment, submit, audit. */
+
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { type Api, buildServer } from '../../api/server.js'
 import type { Database } from '../../db/index.js'
-import { installBuiltinScorecards, listEvaluations } from '../../db/queries/scorecards.js'
+import { installBuiltins } from '../../db/queries/builtins.js'
+import { listEvaluations } from '../../db/queries/scorecards.js'
 import { createUser } from '../../db/queries/users.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
@@ -24,7 +26,7 @@ let autoId = 0
 beforeAll(async () => {
   db = await openTestDb('api/reviews')
   pool = createPool({ threads: 2 })
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   const report = await ingest({
     db,
     pool,

@@ -2,10 +2,11 @@
  * A review API on a real database with real ingested sample calls, listening on a real port, and
  * a `call` helper that speaks JSON as a named user. Shared by the API test files.
  */
+
 import path from 'node:path'
 import { type Api, buildServer } from '../../api/server.js'
 import type { Database } from '../../db/index.js'
-import { installBuiltinScorecards } from '../../db/queries/scorecards.js'
+import { installBuiltins } from '../../db/queries/builtins.js'
 import { createUser, type Role } from '../../db/queries/users.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
@@ -58,7 +59,7 @@ export async function startApi(
   const tmp = tempDir()
   const storageDir = path.join(tmp.dir, 'storage')
   const pool = createPool({ threads: 2 })
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   const report = await ingest({
     db,
     pool,

@@ -4,11 +4,13 @@
  * then a QA lead samples, a reviewer reviews, an agent disputes, and the trends follow. Runs on
  * PGlite and on the Postgres server like the rest of the suite.
  */
+
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
+import { installBuiltins } from '../../db/queries/builtins.js'
 import { refreshDailyStats } from '../../db/queries/daily-stats.js'
 import { reviewerQueue } from '../../db/queries/samples.js'
-import { installBuiltinScorecards, latestScorecard, saveAutoEvaluation } from '../../db/queries/scorecards.js'
+import { latestScorecard, saveAutoEvaluation } from '../../db/queries/scorecards.js'
 import { itemAgreement, kpiTrends } from '../../db/queries/trends.js'
 import { createUser, type UserRow } from '../../db/queries/users.js'
 import { DisputeWindowError, NotFoundError } from '../../errors.js'
@@ -62,7 +64,7 @@ function facts(polite: boolean): CallFacts {
 
 beforeAll(async () => {
   db = await openTestDb('review/domain')
-  await installBuiltinScorecards(db)
+  await installBuiltins(db)
   for (const [name, role, agentId] of [
     ['lead', 'manager', null],
     ['rita', 'reviewer', null],

@@ -307,7 +307,14 @@ test('overtalk metrics carry the overlapping stretches', () => {
     ],
   })
   expect(result(card([item]), f, 'o')?.evidence).toEqual([
-    { type: 'metric', metric: 'overtalk_ms', value: 1500, op: '<=', threshold: 500 },
+    {
+      type: 'metric',
+      metric: 'overtalk_ms',
+      value: 1500,
+      op: '<=',
+      threshold: 500,
+      rule: 'overtalk_ms <= 500',
+    },
     { type: 'interval', start_ms: 4000, end_ms: 5000, what: 'overtalk' },
     { type: 'interval', start_ms: 7500, end_ms: 8000, what: 'overtalk' },
   ])

@@ -61,7 +61,7 @@ describe('parseScorecard', () => {
   test('YAML syntax errors and unknown kinds', () => {
     expect(problems('key: x\nname: [unclosed\n')[0]).toMatch(/^card\.yaml:3:1: /)
     expect(problems(`${header}      - { key: a, label: A, kind: vibes }\n`)).toEqual([
-      'card.yaml:8:35: sections[0].items[0].kind: must be one of "phrase", "absent", "metric", "sentiment", "manual"',
+      'card.yaml:8:35: sections[0].items[0].kind: must be one of "phrase", "absent", "metric", "sentiment", "conduct", "manual"',
     ])
   })
 

@@ -2,17 +2,14 @@
  * Scorecards in the pipeline: every call evaluated by the active cards its filter admits, the
  * answers checked against the script author's (samples/expected-scores.ts); versions; re-scoring.
  */
+
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { Database } from '../../db/index.js'
-import {
-  activeScorecards,
-  installBuiltinScorecards,
-  listEvaluations,
-  saveScorecard,
-} from '../../db/queries/scorecards.js'
+import { installBuiltins } from '../../db/queries/builtins.js'
+import { activeScorecards, listEvaluations, saveScorecard } from '../../db/queries/scorecards.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
 import { rescore } from '../../pipeline/rescore.js'
@@ -32,7 +29,7 @@ const idOf = new Map<string, number>()
 beforeAll(async () => {
   db = await openTestDb('scorecards/pipeline')
   pool = createPool({ threads: 2 })
-  expect(await installBuiltinScorecards(db)).toHaveLength(4)
+  expect(await installBuiltins(db)).toHaveLength(4)
   // Every call with its transcript (call-03's too, which samples/ ships without).
   const dir = path.join(tmp.dir, 'calls')
   mkdirSync(dir)

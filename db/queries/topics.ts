@@ -1,0 +1,154 @@
+/**
+ * What calls are about, stored: each call's category paths (call_topics) and its urgency,
+ * summary and conduct (call_insights), written for a batch of calls in a few statements; the
+ * repeat contacts that urgency reads; and the inputs of the TOP issues report and of emerging
+ * topic discovery.
+ */
+import type { Category } from '../../topics/classify.js'
+import type { ConductResult } from '../../topics/conduct.js'
+import type { SummaryLine } from '../../topics/summary.js'
+import type { UrgencyResult } from '../../topics/urgency.js'
+import type { Queryable } from '../index.js'
+
+export interface CallDescription {
+  callId: number
+  categories: Category[]
+  urgency: UrgencyResult | null
+  summary: SummaryLine[] | null
+  summaryNote: string | null
+  conduct: ConductResult
+}
+
+const LEVEL = { P0: 0, P1: 1, P2: 2, P3: 3 } as const
+
+/** Replaces the descriptions of these calls (their topics and insights) under `taxonomyId`. */
+export async function saveDescriptions(
+  db: Queryable,
+  taxonomyId: number,
+  rows: readonly CallDescription[],
+): Promise<void> {
+  if (rows.length === 0) return
+  const ids = rows.map((r) => r.callId)
+  await db.query('DELETE FROM call_topics WHERE call_id = ANY($1::bigint[])', [ids])
+  const topics = rows.flatMap((r) => r.categories.map((c, i) => ({ callId: r.callId, rank: i + 1, c })))
+  if (topics.length > 0)
+    await db.query(
+      `INSERT INTO call_topics (call_id, rank, taxonomy_id, path, score, evidence)
+       SELECT t.call_id, t.rank, $1, ARRAY(SELECT jsonb_array_elements_text(t.path::jsonb)), t.score, t.evidence::jsonb
+       FROM unnest($2::bigint[], $3::int[], $4::text[], $5::real[], $6::text[]) AS t (call_id, rank, path, score, evidence)`,
+      [
+        taxonomyId,
+        topics.map((t) => t.callId),
+        topics.map((t) => t.rank),
+        topics.map((t) => JSON.stringify(t.c.path)),
+        topics.map((t) => t.c.score),
+        topics.map((t) =>
+          JSON.stringify({ labels: t.c.labels, labels_zh: t.c.labels_zh, said: t.c.evidence }),
+        ),
+      ],
+    )
+  await db.query(
+    `INSERT INTO call_insights (call_id, taxonomy_id, urgency, urgency_evidence, summary, summary_note, conduct,
+       conduct_flags, computed_at)
+     SELECT i.call_id, $1, i.urgency, i.urgency_evidence::jsonb, i.summary::jsonb, i.summary_note, i.conduct::jsonb,
+       i.conduct_flags, now()
+     FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+       AS i (call_id, urgency, urgency_evidence, summary, summary_note, conduct, conduct_flags)
+     ON CONFLICT (call_id) DO UPDATE SET taxonomy_id = EXCLUDED.taxonomy_id, urgency = EXCLUDED.urgency,
+       urgency_evidence = EXCLUDED.urgency_evidence, summary = EXCLUDED.summary,
+       summary_note = EXCLUDED.summary_note, conduct = EXCLUDED.conduct,
+       conduct_flags = EXCLUDED.conduct_flags, computed_at = now()`,
+    [
+      taxonomyId,
+      ids,
+      rows.map((r) => (r.urgency ? LEVEL[r.urgency.level] : null)),
+      rows.map((r) => JSON.stringify(r.urgency?.evidence ?? [])),
+      rows.map((r) => (r.summary ? JSON.stringify(r.summary) : null)),
+      rows.map((r) => r.summaryNote),
+      rows.map((r) => JSON.stringify(r.conduct)),
+      rows.map((r) => r.conduct.flags.length),
+    ],
+  )
+}
+
+/** For each call with a customer id: the latest earlier call of that customer within `days`. */
+export async function repeatContacts(
+  db: Queryable,
+  callIds: readonly number[],
+  days: number,
+): Promise<Map<number, { previousCallId: number; days: number }>> {
+  const res = await db.query<{ id: number; previous_id: number; days: number }>(
+    `SELECT c.id, p.id AS previous_id,
+            (extract(epoch FROM (coalesce(c.started_at, c.created_at) - p.at)) / 86400)::float8 AS days
+     FROM calls c
+     CROSS JOIN LATERAL (
+       SELECT q.id, coalesce(q.started_at, q.created_at) AS at FROM calls q
+       WHERE q.customer_id = c.customer_id AND q.id <> c.id
+         AND (coalesce(q.started_at, q.created_at), q.id) < (coalesce(c.started_at, c.created_at), c.id)
+         AND coalesce(q.started_at, q.created_at) >= coalesce(c.started_at, c.created_at) - make_interval(days => $2::int)
+       ORDER BY coalesce(q.started_at, q.created_at) DESC, q.id DESC LIMIT 1) p
+     WHERE c.id = ANY($1::bigint[]) AND c.customer_id IS NOT NULL`,
+    [callIds, days],
+  )
+  return new Map(
+    res.rows.map((r) => [r.id, { previousCallId: r.previous_id, days: Math.round(r.days * 10) / 10 }]),
+  )
+}
+
+export interface StoredDescription {
+  taxonomy: { key: string; version: number } | null
+  categories: Array<{
+    rank: number
+    path: string[]
+    labels: string[]
+    labels_zh: Array<string | null>
+    score: number
+    evidence: unknown[]
+  }>
+  urgency: string | null
+  urgency_evidence: unknown[]
+  summary: SummaryLine[] | null
+  summary_note: string | null
+  conduct: ConductResult | null
+}
+
+/** A call's stored description; null when it was never described (no transcript analysed yet). */
+export async function callDescription(db: Queryable, callId: number): Promise<StoredDescription | null> {
+  const insight = await db.query<{
+    urgency: number | null
+    urgency_evidence: unknown[]
+    summary: SummaryLine[] | null
+    summary_note: string | null
+    conduct: ConductResult
+    key: string | null
+    version: number | null
+  }>(
+    `SELECT i.urgency, i.urgency_evidence, i.summary, i.summary_note, i.conduct, t.key, t.version
+     FROM call_insights i LEFT JOIN taxonomies t ON t.id = i.taxonomy_id WHERE i.call_id = $1`,
+    [callId],
+  )
+  const row = insight.rows[0]
+  if (!row) return null
+  const topics = await db.query<{
+    rank: number
+    path: string[]
+    score: number
+    evidence: { labels: string[]; labels_zh: Array<string | null>; said: unknown[] }
+  }>('SELECT rank, path, score, evidence FROM call_topics WHERE call_id = $1 ORDER BY rank', [callId])
+  return {
+    taxonomy: row.key && row.version ? { key: row.key, version: row.version } : null,
+    categories: topics.rows.map((t) => ({
+      rank: t.rank,
+      path: t.path,
+      labels: t.evidence.labels,
+      labels_zh: t.evidence.labels_zh,
+      score: t.score,
+      evidence: t.evidence.said,
+    })),
+    urgency: row.urgency === null ? null : `P${row.urgency}`,
+    urgency_evidence: row.urgency_evidence,
+    summary: row.summary,
+    summary_note: row.summary_note,
+    conduct: row.conduct,
+  }
+}
