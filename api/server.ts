@@ -30,6 +30,7 @@ import { playlistRoutes } from './routes/playlists.js'
 import { reviewRoutes } from './routes/reviews.js'
 import { sampleRoutes } from './routes/samples.js'
 import { suggestionRoutes } from './routes/suggestions.js'
+import { topicRoutes } from './routes/topics.js'
 import { trendRoutes } from './routes/trends.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
@@ -368,6 +369,7 @@ export async function buildServer({
       await userRoutes(v1 as unknown as Api, { db, tokenDays })
       await reviewRoutes(v1 as unknown as Api, { db })
       await trendRoutes(v1 as unknown as Api, { db })
+      await topicRoutes(v1 as unknown as Api, { db })
       await sampleRoutes(v1 as unknown as Api, { db })
       await calibrationRoutes(v1 as unknown as Api, { db })
       await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })

@@ -290,3 +290,73 @@ export const CallRecord = Type.Object(
   },
   { additionalProperties: true },
 )
+
+const said = {
+  phrase: Type.String(),
+  text: Type.String(),
+  speaker: Type.String(),
+  similarity: Type.Number(),
+  start_ms: Type.Integer(),
+  end_ms: Type.Integer(),
+}
+
+/** What a call is about (issue "what calls are about"); null until a trusted transcript is analysed. */
+export const CallTopics = Nullable(
+  Type.Object({
+    taxonomy: Nullable(Type.Object({ key: Type.String(), version: Type.Integer() })),
+    categories: Type.Array(
+      Type.Object({
+        rank: Type.Integer({ description: '1: the main category' }),
+        path: Type.Array(Type.String(), { description: 'node keys, level 1 first' }),
+        labels: Type.Array(Type.String()),
+        labels_zh: Type.Array(Nullable(Type.String())),
+        score: Type.Number(),
+        evidence: Type.Array(Type.Object({ ...said, node: Type.Array(Type.String()) }), {
+          description: 'the utterances that filed the call here, and the node each phrase belongs to',
+        }),
+      }),
+    ),
+    urgency: Nullable(Type.String({ description: 'P0 (most urgent) to P3; null: not judged' })),
+    urgency_evidence: Type.Array(
+      Type.Object(
+        {
+          signal: Type.String({ description: 'phrase | category | sentiment | repeat_contact' }),
+          level: Type.String(),
+        },
+        { additionalProperties: true },
+      ),
+      { description: 'every signal found, most urgent first; the first decided' },
+    ),
+    summary: Nullable(
+      Type.Array(
+        Type.Object({
+          kind: Type.String({ description: 'reason | action | follow_up' }),
+          speaker: Type.String(),
+          text: Type.String(),
+          start_ms: Type.Integer(),
+          end_ms: Type.Integer(),
+          cues: Type.Array(Type.String()),
+        }),
+      ),
+    ),
+    summary_note: Nullable(Type.String({ description: 'why there is no summary' })),
+    conduct: Nullable(
+      Type.Object({
+        flags: Type.Array(
+          Type.Object({
+            kind: Type.String({ description: 'dismissive | rude | impatient | blaming' }),
+            rule: Type.String(),
+            text: Type.String(),
+            speaker: Type.String(),
+            start_ms: Type.Integer(),
+            end_ms: Type.Integer(),
+            utterance: Type.Integer(),
+          }),
+        ),
+        agent_trend: Nullable(
+          Type.Object({ first: Type.Number(), second: Type.Number(), falling: Type.Boolean() }),
+        ),
+      }),
+    ),
+  }),
+)

@@ -33,6 +33,7 @@ import { runRescore, runScorecard } from './scorecards.js'
 import { runSentiment } from './sentiment.js'
 import { runUsers, serve } from './serve.js'
 import { formatTable, seconds } from './table.js'
+import { runReport, runTaxonomy } from './topics.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -49,8 +50,16 @@ Usage:
   callqa scorecard test FILE [--calls all|ID,…] [--since DATE]
                                   per item: how many calls pass/fail/N/A, with examples; stores nothing
   callqa scorecard activate|deactivate KEY
-  callqa rescore --scorecard KEY [--since DATE]
-                                  evaluate the newest version on stored calls (no decoding)
+  callqa rescore [--scorecard KEY] [--taxonomy] [--since DATE]
+                                  evaluate a card's newest version on stored calls (no decoding), and file
+                                  again under the active taxonomy the calls filed under another version
+                                  (every call with --taxonomy)
+  callqa taxonomy add FILE        store a problem taxonomy (YAML/JSON; a new version when changed) and use it
+  callqa taxonomy list | activate KEY
+  callqa report top-issues --month YYYY-MM [--level 1|2|3] [--csv]
+                                  the month's TOP issues: volume, change, CSAT, sentiment, complaints, AHT
+  callqa report emerging --month YYYY-MM
+                                  recurring topics the taxonomy does not cover
   callqa serve [--port N] [--host H] [--workers N] [--queue]
                        the review page on /, the API on /v1, interactive docs on /docs (default 127.0.0.1:8080);
                        uploads and swaps are analysed in this process, or with --queue by callqa worker
@@ -469,6 +478,10 @@ export async function main(argv: string[]): Promise<number> {
       language: { type: 'string' },
       scorecard: { type: 'string' },
       since: { type: 'string' },
+      taxonomy: { type: 'boolean' },
+      month: { type: 'string' },
+      level: { type: 'string' },
+      csv: { type: 'boolean' },
       calls: { type: 'string' },
       role: { type: 'string' },
       'agent-id': { type: 'string' },
@@ -553,6 +566,15 @@ export async function main(argv: string[]): Promise<number> {
       const db = await openDb(config, { command })
       try {
         return command === 'scorecard' ? await runScorecard(db, rest, values) : await runRescore(db, values)
+      } finally {
+        await db.close()
+      }
+    }
+    case 'taxonomy':
+    case 'report': {
+      const db = await openDb(config, { command })
+      try {
+        return command === 'taxonomy' ? await runTaxonomy(db, rest) : await runReport(db, rest, values)
       } finally {
         await db.close()
       }

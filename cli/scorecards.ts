@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js'
 import { rescore, trialScorecard } from '../pipeline/rescore.js'
 import { loadScorecardFile } from '../scorecards/load.js'
 import { formatTable } from './table.js'
+import { refileCalls } from './topics.js'
 
 function parseSince(value: unknown): Date | undefined {
   if (value === undefined) return undefined
@@ -116,9 +117,20 @@ export async function runScorecard(
   }
 }
 
+/**
+ * `callqa rescore [--scorecard KEY] [--taxonomy] [--since DATE]`: evaluates a card's newest
+ * version on stored calls, and files again the calls the active taxonomy has not filed (all of
+ * them with --taxonomy).
+ */
 export async function runRescore(db: Database, flags: Record<string, unknown>): Promise<number> {
+  const since = flags.since !== undefined ? parseSince(flags.since) : undefined
   const key = flags.scorecard
-  if (typeof key !== 'string' || key === '') throw new ConfigError('rescore needs --scorecard KEY')
+  if (key === undefined) {
+    await refileCalls(db, flags.taxonomy === true, since)
+    return 0
+  }
+  if (typeof key !== 'string' || key === '')
+    throw new ConfigError('rescore needs --scorecard KEY or --taxonomy')
   const scorecard = await latestScorecard(db, key)
   if (!scorecard)
     throw new ConfigError(`there is no scorecard "${key}" (load it with callqa scorecard load FILE)`)
@@ -133,5 +145,6 @@ export async function runRescore(db: Database, flags: Record<string, unknown>): 
     `${key} v${scorecard.version}: ${report.evaluated} calls evaluated, ${report.skipped} outside its filter, ` +
       `in ${(report.elapsedMs / 1000).toFixed(1)} s (${perMinute.toLocaleString('en-US')} calls per minute)`,
   )
+  await refileCalls(db, flags.taxonomy === true, since)
   return 0
 }

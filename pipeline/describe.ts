@@ -77,11 +77,14 @@ export async function reclassify({
   taxonomy,
   since,
   batchSize = 500,
+  onlyStale = false,
   onBatch,
 }: {
   db: Database
   taxonomy: TaxonomyRow
   since?: Date
+  /** only calls never filed or filed under another taxonomy version */
+  onlyStale?: boolean
   batchSize?: number
   onBatch?: (done: number) => void
 }): Promise<{ calls: number; elapsedMs: number }> {
@@ -90,10 +93,12 @@ export async function reclassify({
   let calls = 0
   for (;;) {
     const res = await db.query<{ id: number }>(
-      `SELECT id FROM calls WHERE status = 'done' AND id > $1
-         AND ($3::timestamptz IS NULL OR coalesce(started_at, created_at) >= $3)
-       ORDER BY id LIMIT $2`,
-      [after, batchSize, since?.toISOString() ?? null],
+      `SELECT c.id FROM calls c WHERE c.status = 'done' AND c.id > $1
+         AND ($3::timestamptz IS NULL OR coalesce(c.started_at, c.created_at) >= $3)
+         AND (NOT $4::boolean OR NOT EXISTS (
+               SELECT 1 FROM call_insights i WHERE i.call_id = c.id AND i.taxonomy_id = $5))
+       ORDER BY c.id LIMIT $2`,
+      [after, batchSize, since?.toISOString() ?? null, onlyStale, taxonomy.id],
     )
     const ids = res.rows.map((r) => r.id)
     if (ids.length === 0) break

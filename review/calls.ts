@@ -3,6 +3,7 @@
  * metrics, segments, the redacted transcript a page at a time, and the evaluations the reader may
  * see. Reading is limited by the one access policy (access.ts); only redacted text leaves here.
  */
+
 import type { Queryable } from '../db/index.js'
 import {
   type CallReaderRow,
@@ -12,6 +13,7 @@ import {
 } from '../db/queries/call-search.js'
 import { listEvaluations } from '../db/queries/scorecards.js'
 import { listProsodicSegments } from '../db/queries/segments.js'
+import { callDescription } from '../db/queries/topics.js'
 import type { UserRow } from '../db/queries/users.js'
 import { listUtterances } from '../db/queries/utterances.js'
 import { NotFoundError } from '../errors.js'
@@ -69,5 +71,6 @@ export async function callDetail(db: Queryable, id: number, user: UserRow | unde
     evaluations: (await listEvaluations(db, callId))
       .filter((e) => evaluationListedFor(user, e))
       .map((e) => ({ ...e })),
+    topics: await callDescription(db, callId),
   }
 }

@@ -7,7 +7,8 @@
  * - per_agent: the n smallest per agent and period (day, ISO week or month).
  * - stratified: n split over strata in proportion to their size (largest remainder, every
  *   non-empty stratum at least one while n allows), the smallest u within each.
- * - risk: weighted draw without replacement (Efraimidis–Spirakis): key −ln(u)/w, smallest first,
+ * - risk: weighted draw without replacement (low QA score, falling customer sentiment, dead air,
+ *   a fatal item, urgency P0–P1 each add weight) (Efraimidis–Spirakis): key −ln(u)/w, smallest first,
  *   so a call of weight 3 is three times as likely to be drawn first as a call of weight 1, and
  *   every call keeps a chance.
  */
@@ -31,6 +32,8 @@ export interface Candidate {
   fatal_failed: boolean | null
   sentiment_trend: number | null
   dead_air_longest_ms: number | null
+  /** 0 = P0 … 3 = P3; null: not judged */
+  urgency: number | null
 }
 
 export interface RiskFactors {
@@ -42,6 +45,8 @@ export interface RiskFactors {
   dead_air: { min_ms: number; weight: number }
   /** a fatal item failed */
   fatal: { weight: number }
+  /** urgency P0…P`at_most` (0–3) */
+  urgent: { at_most: number; weight: number }
 }
 
 export const DEFAULT_RISK: RiskFactors = {
@@ -49,6 +54,7 @@ export const DEFAULT_RISK: RiskFactors = {
   negative_trend: { at_most: -0.2, weight: 2 },
   dead_air: { min_ms: 10_000, weight: 1 },
   fatal: { weight: 3 },
+  urgent: { at_most: 1, weight: 3 },
 }
 
 export interface SampleRule {
@@ -111,6 +117,10 @@ export function riskWeight(c: Candidate, factors: RiskFactors): { weight: number
   if (c.fatal_failed) {
     weight += factors.fatal.weight
     reasons.push('fatal item failed')
+  }
+  if (c.urgency !== null && c.urgency !== undefined && c.urgency <= factors.urgent.at_most) {
+    weight += factors.urgent.weight
+    reasons.push(`urgency P${c.urgency}`)
   }
   return { weight, reasons }
 }

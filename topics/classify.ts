@@ -9,7 +9,7 @@
  * the call's category; other branches scoring at least half of it (and at least 2) are kept as
  * further categories, at most two.
  */
-import { normalise } from '../scorecards/match.js'
+import { normalise, tokensAlike } from '../scorecards/match.js'
 import type { TaxonomyDefinition, TaxonomyNode } from './taxonomy.js'
 import { allNodes } from './taxonomy.js'
 import { CallText, type Said, type SaidEvidence, saidEvidence, type TopicCall } from './text.js'
@@ -44,11 +44,13 @@ function phrasesOf(node: TaxonomyNode): string[][] {
 function hitsOf(node: TaxonomyNode, text: CallText): Said[] {
   const groups = phrasesOf(node)
   if (groups.length === 0) return []
-  // A one-word phrase must be that word: spelling tolerance turns "charge" into "change".
+  // A one-word phrase must be that word (spelling tolerance turns "charge" into "change"), and a
+  // longer one may drop small words but not its content words ("get my money back" is not "get
+  // my loyalty points back").
   const found = groups.map((g) =>
     text
       .find(g, { speaker: node.speaker, window: node.window, strictness: node.strictness })
-      .filter((s) => oneWord(s.phrase) === undefined || oneWord(s.phrase) === s.text),
+      .filter((s) => (oneWord(s.phrase) === undefined ? contentSaid(s) : oneWord(s.phrase) === s.text)),
   )
   if (!found.every((g) => g.length > 0)) return []
   const byUtterance = new Map<number, Said>()
@@ -69,6 +71,14 @@ function oneWord(phrase: string): string | undefined {
     single.set(phrase, tokens.length === 1 ? tokens[0] : undefined)
   }
   return single.get(phrase)
+}
+
+/** Every word of four or more letters of the phrase is in the matched stretch (Chinese: as matched). */
+function contentSaid(s: Said): boolean {
+  const said = s.text.split(' ')
+  return normalise(s.phrase)
+    .filter((t) => t.length >= 4 && !/\p{Script=Han}/u.test(t))
+    .every((t) => said.some((w) => tokensAlike(t, w)))
 }
 
 const weightOf = (s: Said) => s.similarity * (s.speaker === 'customer' ? CUSTOMER_FACTOR : 1)

@@ -12,7 +12,7 @@ import { agentScope } from '../../review/access.js'
 import { callDetail, readableCall, UTTERANCE_PAGE, utterancePage } from '../../review/calls.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
-import { CallEvaluation, CallRecord, Segment, Utterance } from '../wire.js'
+import { CallEvaluation, CallRecord, CallTopics, Segment, Utterance } from '../wire.js'
 
 const ALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
 
@@ -45,6 +45,18 @@ const ListQuery = Type.Object(
     sentiment_end_min: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
     trend_max: Type.Optional(Type.Number({ minimum: -2, maximum: 2 })),
     dead_air_min_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+    urgency: Type.Optional(
+      Type.String({ maxLength: 20, description: 'urgency levels to keep, comma-separated: P0,P1' }),
+    ),
+    category: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'a taxonomy path or its start ("billing" or "billing/refund"): any category of the call',
+      }),
+    ),
+    conduct_flagged: Type.Optional(
+      Type.Boolean({ description: 'true: calls where the agent said something dismissive or rude' }),
+    ),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'words in the transcript' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
@@ -83,6 +95,15 @@ const CallSummary = Type.Object({
   customer_sentiment_end: Type.Union([Type.Number(), Type.Null()]),
   customer_sentiment_trend: Type.Union([Type.Number(), Type.Null()]),
   dead_air_longest_ms: Type.Union([Type.Integer(), Type.Null()]),
+  urgency: Type.Union([Type.String(), Type.Null()], {
+    description: 'P0 (most urgent) to P3; null: no trusted transcript to judge from',
+  }),
+  category: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: "the main category's node keys, level 1 first",
+  }),
+  conduct_flags: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'dismissive or rude things the agent said',
+  }),
 })
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
@@ -133,6 +154,7 @@ export async function callRoutes(
               description: `more than ${UTTERANCE_PAGE}: the rest from GET /calls/{id}/utterances?after=this`,
             }),
             evaluations: Type.Array(CallEvaluation),
+            topics: CallTopics,
           }),
           ...errors,
         },

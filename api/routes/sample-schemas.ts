@@ -12,6 +12,12 @@ export const Filters = Type.Object(
     queue: Type.Optional(Type.String()),
     direction: Type.Optional(Type.Union([Type.Literal('inbound'), Type.Literal('outbound')])),
     language: Type.Optional(Type.String()),
+    urgency: Type.Optional(
+      Type.String({ maxLength: 20, description: 'urgency levels, comma-separated: P0,P1' }),
+    ),
+    category: Type.Optional(
+      Type.String({ maxLength: 200, description: 'a taxonomy path or its start: billing/refund' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -56,6 +62,12 @@ export const SampleBody = Type.Object(
             Type.Object({ min_ms: Type.Integer({ minimum: 0 }), weight: Type.Number({ minimum: 0 }) }),
           ),
           fatal: Type.Optional(Type.Object({ weight: Type.Number({ minimum: 0 }) })),
+          urgent: Type.Optional(
+            Type.Object({
+              at_most: Type.Integer({ minimum: 0, maximum: 3, description: '1: P0 and P1 calls' }),
+              weight: Type.Number({ minimum: 0 }),
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -51,7 +51,7 @@ export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
 }
 
 /** Every trend list answers as JSON (`{items}`), or as a CSV download with `format=csv`. */
-function listOrCsv(
+export function listOrCsv(
   reply: FastifyReply,
   format: string | undefined,
   fileName: string,

@@ -20,6 +20,8 @@ export interface CallSearch extends CallFilter {
   sentiment_end_min?: number | undefined
   trend_max?: number | undefined
   dead_air_min_ms?: number | undefined
+  /** calls where the agent said something dismissive or rude */
+  conduct_flagged?: boolean | undefined
   /** words in the (redacted) transcript */
   q?: string | undefined
   limit?: number | undefined
@@ -53,6 +55,12 @@ export interface CallListRow {
   customer_sentiment_end: number | null
   customer_sentiment_trend: number | null
   dead_air_longest_ms: number | null
+  /** P0 (most urgent) … P3; null: not judged (no trusted transcript) */
+  urgency: string | null
+  /** the main category's node keys, level 1 first */
+  category: string[] | null
+  /** how many dismissive or rude things the agent said */
+  conduct_flags: number | null
 }
 
 /** The position after a call in the list: its sort time to the microsecond and its id. */
@@ -114,6 +122,7 @@ export async function searchCalls(
                WHERE e.call_id = c.id AND e.source = 'auto' AND i.result = 'fail' AND i.item_key = ?)`,
       q.failed_item,
     )
+  if (q.conduct_flagged !== undefined) where.add('(coalesce(ci.conduct_flags, 0) > 0) = ?', q.conduct_flagged)
   if (q.q) {
     // Han text has no spaces for a word index: substring search; otherwise full-text search.
     if (/\p{Script=Han}/u.test(q.q))
@@ -145,8 +154,12 @@ export async function searchCalls(
               AS channel_problem,
             m.hold_count,
             m.customer_sentiment_end, m.customer_sentiment_trend, m.dead_air_longest_ms,
+            CASE WHEN ci.urgency IS NOT NULL THEN 'P' || ci.urgency END AS urgency,
+            (SELECT t.path FROM call_topics t WHERE t.call_id = c.id AND t.rank = 1) AS category,
+            ci.conduct_flags,
             to_char(${sortKey} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
-     FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id ${standing}
+     FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id
+       LEFT JOIN call_insights ci ON ci.call_id = c.id ${standing}
      WHERE ${where.sql}
      ORDER BY ${sortKey} DESC, c.id DESC
      LIMIT ${limitParam}`,

@@ -25,9 +25,10 @@ export async function sampleCandidates(
     `SELECT c.id, c.agent_id, c.team, c.queue, c.language, c.direction,
             to_char(coalesce(c.started_at, c.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS started,
             a.percent AS qa_percent, a.fatal_failed, m.customer_sentiment_trend AS sentiment_trend,
-            m.dead_air_longest_ms
+            m.dead_air_longest_ms, ci.urgency
      FROM calls c
      LEFT JOIN call_metrics m ON m.call_id = c.id
+     LEFT JOIN call_insights ci ON ci.call_id = c.id
      JOIN LATERAL (
        SELECT e.percent, e.fatal_failed FROM evaluations e JOIN scorecards s ON s.id = e.scorecard_id
        WHERE e.call_id = c.id AND e.source = 'auto' AND s.key = $1 ORDER BY s.version DESC LIMIT 1

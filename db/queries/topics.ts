@@ -4,10 +4,10 @@
  * repeat contacts that urgency reads; and the inputs of the TOP issues report and of emerging
  * topic discovery.
  */
-import type { Category } from '../../topics/classify.js'
+import type { Category, CategoryEvidence } from '../../topics/classify.js'
 import type { ConductResult } from '../../topics/conduct.js'
 import type { SummaryLine } from '../../topics/summary.js'
-import type { UrgencyResult } from '../../topics/urgency.js'
+import type { UrgencyResult, UrgencySignal } from '../../topics/urgency.js'
 import type { Queryable } from '../index.js'
 
 export interface CallDescription {
@@ -103,10 +103,10 @@ export interface StoredDescription {
     labels: string[]
     labels_zh: Array<string | null>
     score: number
-    evidence: unknown[]
+    evidence: CategoryEvidence[]
   }>
   urgency: string | null
-  urgency_evidence: unknown[]
+  urgency_evidence: UrgencySignal[]
   summary: SummaryLine[] | null
   summary_note: string | null
   conduct: ConductResult | null
@@ -116,7 +116,7 @@ export interface StoredDescription {
 export async function callDescription(db: Queryable, callId: number): Promise<StoredDescription | null> {
   const insight = await db.query<{
     urgency: number | null
-    urgency_evidence: unknown[]
+    urgency_evidence: UrgencySignal[]
     summary: SummaryLine[] | null
     summary_note: string | null
     conduct: ConductResult
@@ -133,7 +133,7 @@ export async function callDescription(db: Queryable, callId: number): Promise<St
     rank: number
     path: string[]
     score: number
-    evidence: { labels: string[]; labels_zh: Array<string | null>; said: unknown[] }
+    evidence: { labels: string[]; labels_zh: Array<string | null>; said: CategoryEvidence[] }
   }>('SELECT rank, path, score, evidence FROM call_topics WHERE call_id = $1 ORDER BY rank', [callId])
   return {
     taxonomy: row.key && row.version ? { key: row.key, version: row.version } : null,
@@ -151,4 +151,125 @@ export async function callDescription(db: Queryable, callId: number): Promise<St
     summary_note: row.summary_note,
     conduct: row.conduct,
   }
+}
+
+export interface TopIssueRow {
+  /** node keys joined by "/" down to the report's level; "" for calls the taxonomy did not file */
+  category: string
+  calls: number
+  previous_calls: number
+  csat: number | null
+  csat_responses: number
+  customer_sentiment: number | null
+  complaint_rate: number
+  aht_ms: number | null
+  urgent_calls: number
+  example_calls: number[]
+}
+
+/**
+ * Calls per main category (cut to `level` node keys) in [from, to), with the previous period of
+ * the same length, CSAT, customer sentiment at the end, complaint rate (the call is also filed
+ * under a complaint node, or its disposition says complaint), average handle time, P0–P1 calls
+ * and up to three example calls (most urgent, then newest). Done calls only.
+ */
+export async function topIssues(
+  db: Queryable,
+  q: {
+    from: string
+    to: string
+    previousFrom: string
+    level: number
+    complaintPaths: readonly string[]
+    team?: string | undefined
+    queue?: string | undefined
+  },
+): Promise<TopIssueRow[]> {
+  const res = await db.query<TopIssueRow>(
+    `WITH scoped AS (
+       SELECT c.id, c.csat, c.duration_ms, c.disposition, coalesce(c.started_at, c.created_at) AS at,
+              coalesce(array_to_string(t.path[1:$4::int], '/'), '') AS category
+       FROM calls c LEFT JOIN call_topics t ON t.call_id = c.id AND t.rank = 1
+       WHERE c.status = 'done' AND coalesce(c.started_at, c.created_at) >= $3::timestamptz
+         AND coalesce(c.started_at, c.created_at) < $2::timestamptz
+         AND ($6::text IS NULL OR c.team = $6) AND ($7::text IS NULL OR c.queue = $7)
+     ), previous AS (
+       SELECT category, count(*)::int AS n FROM scoped WHERE at < $1::timestamptz GROUP BY category
+     ), current AS (
+       SELECT s.*, m.customer_sentiment_end, ci.urgency,
+              (coalesce(s.disposition ILIKE '%complaint%', false) OR EXISTS (
+                 SELECT 1 FROM call_topics t2 WHERE t2.call_id = s.id
+                   AND array_to_string(t2.path, '/') || '/' LIKE ANY ($5::text[]))) AS complaint
+       FROM scoped s LEFT JOIN call_metrics m ON m.call_id = s.id LEFT JOIN call_insights ci ON ci.call_id = s.id
+       WHERE s.at >= $1::timestamptz
+     )
+     SELECT cur.category, count(*)::int AS calls, coalesce(p.n, 0) AS previous_calls,
+            avg(cur.csat)::float8 AS csat, count(cur.csat)::int AS csat_responses,
+            avg(cur.customer_sentiment_end)::float8 AS customer_sentiment,
+            avg(cur.complaint::int)::float8 AS complaint_rate, avg(cur.duration_ms)::float8 AS aht_ms,
+            count(*) FILTER (WHERE cur.urgency <= 1)::int AS urgent_calls,
+            (array_agg(cur.id ORDER BY cur.urgency NULLS LAST, cur.at DESC, cur.id DESC))[1:3] AS example_calls
+     FROM current cur LEFT JOIN previous p ON p.category = cur.category
+     GROUP BY cur.category, p.n
+     ORDER BY calls DESC, cur.category = '', cur.category`,
+    [
+      q.from,
+      q.to,
+      q.previousFrom,
+      q.level,
+      q.complaintPaths.map(
+        (p) => `${p.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}/%`,
+      ),
+      q.team ?? null,
+      q.queue ?? null,
+    ],
+  )
+  return res.rows
+}
+
+/** Categories that only the previous period had (their volume fell to nothing). */
+export async function vanishedIssues(
+  db: Queryable,
+  q: {
+    from: string
+    previousFrom: string
+    level: number
+    team?: string | undefined
+    queue?: string | undefined
+  },
+): Promise<Array<{ category: string; previous_calls: number }>> {
+  const res = await db.query<{ category: string; previous_calls: number }>(
+    `SELECT coalesce(array_to_string(t.path[1:$3::int], '/'), '') AS category, count(*)::int AS previous_calls
+     FROM calls c LEFT JOIN call_topics t ON t.call_id = c.id AND t.rank = 1
+     WHERE c.status = 'done' AND coalesce(c.started_at, c.created_at) >= $2::timestamptz
+       AND coalesce(c.started_at, c.created_at) < $1::timestamptz
+       AND ($4::text IS NULL OR c.team = $4) AND ($5::text IS NULL OR c.queue = $5)
+     GROUP BY 1`,
+    [q.from, q.previousFrom, q.level, q.team ?? null, q.queue ?? null],
+  )
+  return res.rows
+}
+
+/**
+ * The period's calls with a trusted transcript, as emerging-topic discovery reads them: the
+ * customer's turns (what they called about) and whether the taxonomy filed the call. Newest first,
+ * at most `limit`.
+ */
+export async function emergingInputs(
+  db: Queryable,
+  q: { from: string; to: string; limit: number },
+): Promise<Array<{ id: number; text: string; covered: boolean }>> {
+  const res = await db.query<{ id: number; text: string | null; covered: boolean }>(
+    `SELECT c.id,
+            (SELECT string_agg(u.text_redacted, ' ' ORDER BY u.seq) FROM utterances u
+             WHERE u.call_id = c.id AND u.speaker = 'customer') AS text,
+            EXISTS (SELECT 1 FROM call_topics t WHERE t.call_id = c.id) AS covered
+     FROM calls c
+     WHERE c.status = 'done' AND c.transcript_status IN ('supplied', 'asr') AND c.transcript_trusted IS NOT FALSE
+       AND coalesce(c.started_at, c.created_at) >= $1::timestamptz
+       AND coalesce(c.started_at, c.created_at) < $2::timestamptz
+     ORDER BY coalesce(c.started_at, c.created_at) DESC, c.id DESC LIMIT $3`,
+    [q.from, q.to, q.limit],
+  )
+  return res.rows.map((r) => ({ id: r.id, text: r.text ?? '', covered: r.covered }))
 }

@@ -121,10 +121,20 @@ test('`callqa sentiment` reads a file or stdin and prints one JSON object per li
         language: 'en',
         score: expect.any(Number),
         label: 'positive',
+        terms: expect.arrayContaining([expect.objectContaining({ text: 'helpful', intensifier: 'really' })]),
       },
-      { text: '太慢了，我要投诉！', language: 'zh', score: expect.any(Number), label: 'negative' },
-      { text: 'My account number is on the letter.', language: 'en', score: 0, label: 'neutral' },
+      {
+        text: '太慢了，我要投诉！',
+        language: 'zh',
+        score: expect.any(Number),
+        label: 'negative',
+        terms: expect.arrayContaining([expect.objectContaining({ text: '投诉', source: 'lexicon' })]),
+      },
+      { text: 'My account number is on the letter.', language: 'en', score: 0, label: 'neutral', terms: [] },
     ])
+    // Why: each line's terms add up to its score.
+    for (const l of lines)
+      expect(l.terms.reduce((s: number, t: { weight: number }) => s + t.weight, 0)).toBeCloseTo(l.score, 6)
     const child = execFile(process.execPath, [bin, 'sentiment', '--language', 'zh'])
     child.stdin?.end('服务很专业\n')
     const out = await new Promise<string>((resolve) => {

@@ -24,6 +24,7 @@ function candidate(id: number, over: Partial<Candidate> = {}): Candidate {
     fatal_failed: false,
     sentiment_trend: 0,
     dead_air_longest_ms: 0,
+    urgency: 3,
     ...over,
   }
 }
@@ -92,6 +93,19 @@ describe('unbiased', () => {
     expect(reasons).toEqual(['qa 55% < 70%', 'customer trend -0.50', 'dead air 12.0 s', 'fatal item failed'])
     // A call with no automatic score or sentiment is not treated as risky.
     expect(riskWeight(candidate(4, { qa_percent: null, sentiment_trend: null }), DEFAULT_RISK).weight).toBe(1)
+  })
+
+  test('urgent calls (P0, P1) weigh more; P2, P3 and unjudged calls do not', () => {
+    expect(riskWeight(candidate(5, { urgency: 0 }), DEFAULT_RISK)).toEqual({
+      weight: 4,
+      reasons: ['urgency P0'],
+    })
+    expect(riskWeight(candidate(5, { urgency: 1 }), DEFAULT_RISK).weight).toBe(4)
+    expect(riskWeight(candidate(5, { urgency: 2 }), DEFAULT_RISK).weight).toBe(1)
+    expect(riskWeight(candidate(5, { urgency: null }), DEFAULT_RISK).weight).toBe(1)
+    expect(
+      riskWeight(candidate(5, { urgency: 2 }), { ...DEFAULT_RISK, urgent: { at_most: 2, weight: 1 } }).weight,
+    ).toBe(2)
   })
 })
 

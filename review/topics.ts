@@ -1,0 +1,246 @@
+/**
+ * What calls are about, for QA leads and managers: the TOP issues report of a period (volume and
+ * its change, CSAT, customer sentiment, complaint rate, handle time, urgent calls and examples per
+ * category), emerging topics the taxonomy misses, and promoting one into the taxonomy (a new
+ * version, every call filed again, audited).
+ */
+import type { Database, Queryable } from '../db/index.js'
+import { activeTaxonomy, saveTaxonomy, type TaxonomyRow } from '../db/queries/taxonomies.js'
+import { emergingInputs, topIssues, vanishedIssues } from '../db/queries/topics.js'
+import { audit, type UserRow } from '../db/queries/users.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { reclassify } from '../pipeline/describe.js'
+import { findEmergingTopics } from '../topics/emerging.js'
+import { allNodes, nodeAt, parseTaxonomy, type TaxonomyNode, type Urgency } from '../topics/taxonomy.js'
+
+async function taxonomyOrFail(db: Queryable): Promise<TaxonomyRow> {
+  const taxonomy = await activeTaxonomy(db)
+  if (!taxonomy)
+    throw new NotFoundError('no taxonomy is stored yet: run callqa migrate or callqa taxonomy add')
+  return taxonomy
+}
+
+export interface Period {
+  from: string
+  to: string
+}
+
+/** A period from `month` (YYYY-MM, UTC) or from/to; "to" must be after "from". */
+export function periodOf(q: {
+  month?: string | undefined
+  from?: string | undefined
+  to?: string | undefined
+}): Period {
+  if (q.month) {
+    const m = /^(\d{4})-(\d{2})$/.exec(q.month)
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12)
+      throw new ValidationError(`month must be YYYY-MM, got "${q.month}"`)
+    const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1))
+    const to = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1))
+    return { from: from.toISOString(), to: to.toISOString() }
+  }
+  if (!q.from || !q.to) throw new ValidationError('give a month (YYYY-MM), or from and to')
+  if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
+  return { from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString() }
+}
+
+/** The period of the same length just before (for a calendar month: the month before). */
+function previousOf(period: Period, byMonth: boolean): Period {
+  if (byMonth) {
+    const from = new Date(period.from)
+    return {
+      from: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() - 1, 1)).toISOString(),
+      to: period.from,
+    }
+  }
+  const span = Date.parse(period.to) - Date.parse(period.from)
+  return { from: new Date(Date.parse(period.from) - span).toISOString(), to: period.from }
+}
+
+export interface TopIssue {
+  rank: number
+  category: string
+  path: string[]
+  label: string
+  label_zh: string | null
+  calls: number
+  share: number
+  previous_calls: number
+  change: number
+  change_pct: number | null
+  csat: number | null
+  csat_responses: number
+  customer_sentiment: number | null
+  complaint_rate: number
+  aht_ms: number | null
+  urgent_calls: number
+  example_calls: number[]
+}
+
+const round = (x: number | null, digits = 3) =>
+  x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits
+
+export async function topIssuesReport(
+  db: Queryable,
+  q: {
+    month?: string | undefined
+    from?: string | undefined
+    to?: string | undefined
+    level?: number | undefined
+    team?: string | undefined
+    queue?: string | undefined
+  },
+) {
+  const period = periodOf(q)
+  const previous = previousOf(period, q.month !== undefined)
+  const level = q.level ?? 2
+  const taxonomy = await taxonomyOrFail(db)
+  const nodes = allNodes(taxonomy.definition)
+  const complaintPaths = nodes.filter((n) => n.node.complaint).map((n) => n.path.join('/'))
+  const args = { ...period, previousFrom: previous.from, level, complaintPaths, team: q.team, queue: q.queue }
+  const rows = await topIssues(db, args)
+  const total = rows.reduce((s, r) => s + r.calls, 0)
+  const seen = new Set(rows.map((r) => r.category))
+  const gone = (await vanishedIssues(db, args)).filter((r) => !seen.has(r.category))
+  const describe = (category: string) => {
+    const path = category ? category.split('/') : []
+    const trail = path.length ? (nodeAt(taxonomy.definition, path) ?? []) : []
+    return {
+      path,
+      label: trail.length ? trail.map((t) => t.label).join(' › ') : category ? category : '(not filed)',
+      label_zh:
+        trail.length && trail.every((t) => t.label_zh) ? trail.map((t) => t.label_zh).join(' › ') : null,
+    }
+  }
+  const items: TopIssue[] = [
+    ...rows,
+    ...gone.map((g) => ({
+      ...g,
+      calls: 0,
+      csat: null,
+      csat_responses: 0,
+      customer_sentiment: null,
+      complaint_rate: 0,
+      aht_ms: null,
+      urgent_calls: 0,
+      example_calls: [],
+    })),
+  ].map((r, i) => ({
+    rank: i + 1,
+    category: r.category,
+    ...describe(r.category),
+    calls: r.calls,
+    share: total ? (round(r.calls / total) as number) : 0,
+    previous_calls: r.previous_calls,
+    change: r.calls - r.previous_calls,
+    change_pct: r.previous_calls ? round((r.calls - r.previous_calls) / r.previous_calls) : null,
+    csat: round(r.csat, 2),
+    csat_responses: r.csat_responses,
+    customer_sentiment: round(r.customer_sentiment),
+    complaint_rate: round(r.complaint_rate) as number,
+    aht_ms: r.aht_ms === null ? null : Math.round(r.aht_ms),
+    urgent_calls: r.urgent_calls,
+    example_calls: r.example_calls,
+  }))
+  return {
+    period,
+    previous,
+    level,
+    taxonomy: { key: taxonomy.key, version: taxonomy.version },
+    total_calls: total,
+    previous_total_calls: items.reduce((s, r) => s + r.previous_calls, 0),
+    items,
+  }
+}
+
+/** The most calls emerging-topic discovery clusters in one request (it compares every pair). */
+export const EMERGING_MAX_CALLS = 2000
+
+export async function emergingTopics(
+  db: Queryable,
+  q: {
+    month?: string | undefined
+    from?: string | undefined
+    to?: string | undefined
+    min_calls?: number | undefined
+  },
+) {
+  const period = periodOf(q)
+  const docs = await emergingInputs(db, { ...period, limit: EMERGING_MAX_CALLS })
+  const topics = findEmergingTopics(docs, { minCalls: q.min_calls ?? 3 })
+  return {
+    period,
+    calls: docs.length,
+    unfiled_calls: docs.filter((d) => !d.covered).length,
+    truncated: docs.length >= EMERGING_MAX_CALLS,
+    items: topics,
+  }
+}
+
+export interface Promotion {
+  /** node keys of the parent (none: a new level-1 category) */
+  parent: string[]
+  key: string
+  label: string
+  label_zh?: string | undefined
+  phrases: string[]
+  urgency?: Urgency | undefined
+}
+
+/**
+ * Adds a node to the active taxonomy as its next version, files every done call again under it,
+ * and audits who did it. The new version goes through the same checks as a file (line:col
+ * messages become 400s).
+ */
+export async function promoteTopic(db: Database, user: UserRow, p: Promotion) {
+  const current = await taxonomyOrFail(db)
+  const definition = structuredClone(current.definition)
+  let siblings: TaxonomyNode[] = definition.categories
+  if (p.parent.length > 0) {
+    const trail = nodeAt(definition, p.parent)
+    if (!trail) throw new ValidationError(`no node ${p.parent.join('/')} in taxonomy ${current.key}`)
+    if (p.parent.length >= 3)
+      throw new ValidationError('a taxonomy is three levels deep: the parent must be level 1 or 2')
+    const parent = trail[trail.length - 1] as TaxonomyNode
+    parent.children ??= []
+    siblings = parent.children
+  }
+  if (siblings.some((n) => n.key === p.key))
+    throw new ConflictError(`${[...p.parent, p.key].join('/')} is already in taxonomy ${current.key}`)
+  siblings.push({
+    key: p.key,
+    label: p.label,
+    ...(p.label_zh ? { label_zh: p.label_zh } : {}),
+    phrases: p.phrases,
+    ...(p.urgency ? { urgency: p.urgency } : {}),
+  })
+  let checked: typeof definition
+  try {
+    checked = parseTaxonomy(JSON.stringify(definition), `${current.key} + ${p.key}`)
+  } catch (e) {
+    throw new ValidationError((e as Error).message)
+  }
+  const { taxonomy } = await db.withTransaction(async (tx) => {
+    const saved = await saveTaxonomy(tx, checked, `promoted by ${user.name}`)
+    await audit(tx, {
+      userId: user.id,
+      action: 'taxonomy.promote',
+      entity: 'taxonomy',
+      entityId: saved.taxonomy.id,
+      before: { key: current.key, version: current.version },
+      after: {
+        key: saved.taxonomy.key,
+        version: saved.taxonomy.version,
+        node: [...p.parent, p.key],
+        phrases: p.phrases,
+      },
+    })
+    return saved
+  })
+  const refiled = await reclassify({ db, taxonomy })
+  return {
+    taxonomy: { key: taxonomy.key, version: taxonomy.version },
+    path: [...p.parent, p.key],
+    refiled_calls: refiled.calls,
+  }
+}
