@@ -163,6 +163,7 @@ async function signedIn() {
     'reviewer',
     'agent',
   ].includes(me.role)
+  document.getElementById('nav-reports').hidden = !['admin', 'manager', 'reviewer'].includes(me.role)
   document.getElementById('nav-calibrations').hidden = !['admin', 'manager', 'reviewer'].includes(me.role)
   document.getElementById('nav-disputes').hidden = !['agent', 'reviewer', 'admin', 'manager'].includes(
     me.role,
@@ -188,8 +189,15 @@ function callFlags(c) {
     c.hold_count
       ? flag('hold', `${c.hold_count} hold${c.hold_count === 1 ? '' : 's'}`, 'holds on this call')
       : null,
+    c.conduct_flags
+      ? flag('conduct', 'agent conduct', `${c.conduct_flags} dismissive or rude remark(s) by the agent`)
+      : null,
   ]
 }
+
+/** An urgency badge: P0 (most urgent) to P3. */
+const urgencyBadge = (level, title) =>
+  level ? h('span', { class: `urgency ${level}`, title: title ?? `urgency ${level}` }, level) : '–'
 
 async function showCalls(params) {
   const form = filterForm(
@@ -222,6 +230,34 @@ async function showCalls(params) {
       }),
     ),
     h('label', {}, 'QA % below', h('input', { name: 'qa_max', value: params.get('qa_max') ?? '', size: 4 })),
+    h(
+      'label',
+      {},
+      'Urgency',
+      h(
+        'select',
+        { name: 'urgency' },
+        ['', 'P0', 'P0,P1', 'P0,P1,P2', 'P3'].map((u) =>
+          h(
+            'option',
+            { value: u, selected: params.get('urgency') === u },
+            u ? u.replaceAll(',', ', ') : 'any',
+          ),
+        ),
+      ),
+    ),
+    h(
+      'label',
+      {},
+      'Category',
+      h('input', {
+        name: 'category',
+        value: params.get('category') ?? '',
+        size: 16,
+        placeholder: 'billing/refund',
+        title: 'a taxonomy path or its start',
+      }),
+    ),
     h('button', { type: 'submit' }, 'Search'),
   )
   const body = h('tbody')
@@ -245,6 +281,8 @@ async function showCalls(params) {
           'Status',
           'QA %',
           'Customer end',
+          'Urgency',
+          'Category',
           'Flags',
         ].map((t) => h('th', { class: ['Length', 'QA %', 'Customer end'].includes(t) ? 'num' : null }, t)),
       ),
@@ -277,11 +315,13 @@ async function showCalls(params) {
             h('td', {}, c.status),
             h('td', { class: 'num', title: c.qa_scorecard ?? '' }, fmt(c.qa_percent, 1)),
             h('td', { class: 'num' }, fmt(c.customer_sentiment_end)),
+            h('td', {}, urgencyBadge(c.urgency)),
+            h('td', {}, c.category ? c.category.join(' › ') : '–'),
             h('td', { class: 'flags' }, callFlags(c)),
           ),
         )
       if (page.items.length === 0 && !cursor)
-        body.append(h('tr', {}, h('td', { colspan: 9, class: 'muted' }, 'No calls match.')))
+        body.append(h('tr', {}, h('td', { colspan: 12, class: 'muted' }, 'No calls match.')))
       cursor = page.next_cursor
       more.hidden = !cursor
     } catch (err) {
@@ -749,6 +789,7 @@ async function showCall(callId, evaluationId) {
             h('span', { class: 'time' }, clock(u.start_ms)),
             h('span', { class: `who ${u.speaker}` }, u.speaker),
             h('span', {}, u.text_redacted),
+            sentimentWhy(u),
           ),
         )
       : h('p', { class: 'muted' }, `No transcript (${call.transcript_status}).`),
@@ -814,6 +855,7 @@ async function showCall(callId, evaluationId) {
         : null,
     ),
     ...[callNotes(call)].filter(Boolean),
+    aboutCall(detail.topics, call, seek),
     audio,
     waveform,
     timeline,
@@ -854,6 +896,329 @@ async function showCall(callId, evaluationId) {
 
 /** The call on screen, so that moving between its evaluations does not reload it. */
 let shown = null
+
+// ---------- what the call is about ----------
+
+/** A time that plays the call from there. */
+const timeButton = (ms, seek, title) =>
+  h('button', { type: 'button', class: 'time-link', title: title ?? '', onclick: () => seek(ms) }, clock(ms))
+
+const SUMMARY_KIND = { reason: 'Why they called', action: 'What was done', follow_up: 'What happens next' }
+const SUMMARY_KIND_ZH = { reason: '来电原因', action: '处理结果', follow_up: '后续跟进' }
+
+/** What one urgency signal says, in a line. */
+function urgencySignal(e) {
+  if (e.signal === 'phrase') return `${e.level}: the customer said "${e.text}"`
+  if (e.signal === 'category')
+    return `${e.level}: category ${e.path.join('/')}${e.overruled_by_routine_question ? ' (a routine question)' : ''}`
+  if (e.signal === 'sentiment')
+    return `${e.level}: ${e.turns.length} clearly negative customer turn(s)${e.turns.some((t) => (t.arousal ?? 0) >= 0.5) ? ', agitated' : ''}`
+  if (e.signal === 'repeat_contact')
+    return `${e.level}: same customer called ${e.days} days before (call ${e.previous_call_id})`
+  return `${e.level}: ${e.signal}`
+}
+
+/**
+ * What the call was about: its categories (with the phrases that filed it), its urgency and why,
+ * the summary (each line plays from its time), and what the agent said that was flagged.
+ */
+function aboutCall(topics, call, seek) {
+  const box = h('section', { class: 'about', id: 'about' }, h('h2', {}, 'About this call'))
+  if (!topics) {
+    box.append(h('p', { class: 'muted' }, 'Not described yet.'))
+    return box
+  }
+  const zh = call.language === 'zh'
+  const categories = topics.categories.length
+    ? h(
+        'ul',
+        { class: 'categories' },
+        topics.categories.map((c) =>
+          h(
+            'li',
+            { dataset: { path: c.path.join('/') } },
+            h('strong', {}, (zh && c.labels_zh.every(Boolean) ? c.labels_zh : c.labels).join(' › ')),
+            ' ',
+            ...c.evidence
+              .slice(0, 4)
+              .map((e) => timeButton(e.start_ms, seek, `${e.speaker}: "${e.text}" (${e.node.join('/')})`)),
+          ),
+        ),
+      )
+    : h('p', { class: 'muted' }, topics.summary_note ?? 'No category of the taxonomy fits this call.')
+  const urgency = h(
+    'div',
+    { class: 'urgency-line' },
+    'Urgency ',
+    urgencyBadge(topics.urgency, topics.urgency ? undefined : 'not judged'),
+    h(
+      'ul',
+      { class: 'signals' },
+      topics.urgency_evidence
+        .slice(0, 4)
+        .map((e) =>
+          h(
+            'li',
+            {},
+            urgencySignal(e),
+            ' ',
+            typeof e.start_ms === 'number' ? timeButton(e.start_ms, seek) : '',
+          ),
+        ),
+    ),
+  )
+  const summary = topics.summary?.length
+    ? h(
+        'dl',
+        { class: 'summary', id: 'summary' },
+        topics.summary.flatMap((l) => [
+          h('dt', {}, (zh ? SUMMARY_KIND_ZH : SUMMARY_KIND)[l.kind] ?? l.kind),
+          h('dd', {}, timeButton(l.start_ms, seek), ' ', l.text),
+        ]),
+      )
+    : h('p', { class: 'muted' }, `No summary${topics.summary_note ? `: ${topics.summary_note}` : ''}.`)
+  const flags = topics.conduct?.flags ?? []
+  const conduct = flags.length
+    ? h(
+        'div',
+        { class: 'conduct', id: 'conduct' },
+        h('strong', {}, 'Agent conduct: '),
+        ...flags.map((f) =>
+          h('span', { class: 'flag conduct' }, `${f.kind} "${f.text}" `, timeButton(f.start_ms, seek)),
+        ),
+      )
+    : null
+  const trend = topics.conduct?.agent_trend?.falling
+    ? h(
+        'p',
+        { class: 'conduct' },
+        `The agent's tone fell over the call (${fmt(topics.conduct.agent_trend.first)} → ${fmt(topics.conduct.agent_trend.second)}).`,
+      )
+    : null
+  box.append(categories, urgency, summary, ...[conduct, trend].filter(Boolean))
+  return box
+}
+
+/** Why an utterance got its sentiment: its strongest terms, their weights adding up to the score. */
+function sentimentWhy(u) {
+  if (u.sentiment === null || u.sentiment === undefined || !u.sentiment_terms?.length) return ''
+  const term = (t) =>
+    `${t.text}${t.negated ? ' (negated)' : ''}${t.intensifier ? ` (${t.intensifier})` : ''}${t.contrast ? ` (${t.contrast} "but")` : ''} ${t.weight >= 0 ? '+' : ''}${t.weight.toFixed(2)}`
+  const all = u.sentiment_terms.map(term).join('\n')
+  return h(
+    'span',
+    {
+      class: `why-sentiment ${u.sentiment >= 0.05 ? 'positive' : u.sentiment <= -0.05 ? 'negative' : 'neutral'}`,
+      title: `sentiment ${u.sentiment.toFixed(2)} =\n${all}`,
+    },
+    `${u.sentiment >= 0 ? '+' : ''}${u.sentiment.toFixed(2)}: `,
+    u.sentiment_terms
+      .filter((t) => t.source !== 'baseline' && t.source !== 'other')
+      .slice(0, 3)
+      .map(term)
+      .join(', '),
+  )
+}
+
+// ---------- TOP issues report ----------
+
+/**
+ * The month's TOP issues as a printable page (the browser's print keeps the table and drops the
+ * controls), with the CSV beside it; for QA leads, the emerging topics the taxonomy misses and a
+ * form to promote one into it.
+ */
+async function showReport(params) {
+  const now = new Date()
+  const month =
+    params.get('month') ?? `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`
+  const level = params.get('level') ?? '2'
+  const form = filterForm(
+    'reports',
+    h('label', {}, 'Month', h('input', { name: 'month', type: 'month', value: month })),
+    h(
+      'label',
+      {},
+      'Level',
+      h(
+        'select',
+        { name: 'level' },
+        ['1', '2', '3'].map((l) => h('option', { value: l, selected: l === level }, l)),
+      ),
+    ),
+    h('button', { type: 'submit' }, 'Show'),
+  )
+  main.replaceChildren(h('h1', {}, `TOP issues ${month}`), form)
+  let report
+  try {
+    report = await api('GET', `/v1/reports/top-issues?month=${month}&level=${level}`)
+  } catch (err) {
+    main.append(errorBox(err))
+    return
+  }
+  const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`)
+  const csv = h(
+    'button',
+    {
+      type: 'button',
+      class: 'no-print',
+      onclick: async () => {
+        const res = await fetch(`/v1/reports/top-issues?month=${month}&level=${level}&format=csv`, {
+          headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` },
+        })
+        const url = URL.createObjectURL(await res.blob())
+        h('a', { href: url, download: `callqa-top-issues-${month}.csv` }).click()
+        URL.revokeObjectURL(url)
+      },
+    },
+    'CSV',
+  )
+  main.append(
+    h(
+      'p',
+      { class: 'report-head' },
+      `${report.total_calls} calls (previous month ${report.previous_total_calls}); taxonomy ${report.taxonomy.key} v${report.taxonomy.version}. `,
+      h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print'),
+      ' ',
+      csv,
+    ),
+    table(
+      'top-issues',
+      [
+        '#',
+        'Category',
+        'Calls',
+        'Share',
+        'Change',
+        'CSAT',
+        'Customer sentiment',
+        'Complaints',
+        'AHT',
+        'P0–P1',
+        'Examples',
+      ],
+      report.items.map((r) =>
+        h(
+          'tr',
+          { dataset: { category: r.category } },
+          [
+            String(r.rank),
+            h(
+              'a',
+              {
+                title: r.label_zh ?? '',
+                href: r.category
+                  ? `#/calls?category=${r.category}&from=${report.period.from}&to=${report.period.to}`
+                  : '#/calls',
+              },
+              r.label,
+            ),
+            String(r.calls),
+            pct(r.share),
+            `${r.change >= 0 ? '+' : ''}${r.change}${r.change_pct === null ? '' : ` (${r.change_pct >= 0 ? '+' : ''}${Math.round(r.change_pct * 100)}%)`}`,
+            fmt(r.csat),
+            fmt(r.customer_sentiment),
+            pct(r.complaint_rate),
+            r.aht_ms === null ? '–' : clock(r.aht_ms),
+            String(r.urgent_calls),
+            h(
+              'span',
+              {},
+              r.example_calls.map((id) => h('a', { href: `#/calls/${id}` }, `#${id} `)),
+            ),
+          ].map((cell) => h('td', {}, cell)),
+        ),
+      ),
+    ),
+  )
+  // Emerging topics: what the taxonomy does not file yet.
+  const emerging = h('section', { id: 'emerging', class: 'no-print' }, h('h2', {}, 'Emerging topics'))
+  main.append(emerging)
+  try {
+    const found = await api('GET', `/v1/topics/emerging?month=${month}`)
+    emerging.append(
+      h(
+        'p',
+        { class: 'muted' },
+        `${found.unfiled_calls} of ${found.calls} calls with a trusted transcript were not filed by the taxonomy.`,
+      ),
+    )
+    if (!found.items.length) emerging.append(h('p', { class: 'muted' }, 'No recurring topic among them.'))
+    for (const t of found.items) {
+      const card = h(
+        'div',
+        { class: 'emerging', dataset: { label: t.label } },
+        h('strong', {}, t.label),
+        ` ${t.calls.length} calls · `,
+        t.phrases.map((p) => `${p.phrase} (${p.calls})`).join(', '),
+        ' · ',
+        ...t.examples.map((id) => h('a', { href: `#/calls/${id}` }, `#${id} `)),
+      )
+      if (['admin', 'reviewer'].includes(me?.role ?? '')) card.append(promoteForm(t, report))
+      emerging.append(card)
+    }
+  } catch (err) {
+    emerging.append(errorBox(err))
+  }
+}
+
+/** Promote an emerging topic: a node under a chosen parent, with its phrases (editable). */
+function promoteForm(topic, report) {
+  const result = h('span', { class: 'result' })
+  return h(
+    'form',
+    {
+      class: 'promote',
+      onsubmit: async (e) => {
+        e.preventDefault()
+        const f = new FormData(e.target)
+        try {
+          const done = await api('POST', '/v1/taxonomy/nodes', {
+            parent: String(f.get('parent') ?? '')
+              .split('/')
+              .filter(Boolean),
+            key: String(f.get('key')),
+            label: String(f.get('label')),
+            phrases: String(f.get('phrases'))
+              .split(',')
+              .map((p) => p.trim())
+              .filter(Boolean),
+          })
+          result.replaceChildren(
+            `Added ${done.path.join('/')} (taxonomy v${done.taxonomy.version}); ${done.refiled_calls} calls filed again.`,
+          )
+        } catch (err) {
+          result.replaceChildren(errorBox(err))
+        }
+      },
+    },
+    h(
+      'label',
+      {},
+      'Under',
+      h('input', {
+        name: 'parent',
+        size: 14,
+        placeholder: 'billing (empty: top level)',
+        title: `taxonomy ${report.taxonomy.key}`,
+      }),
+    ),
+    h('label', {}, 'Key', h('input', { name: 'key', size: 14, value: topic.suggestion.key, required: true })),
+    h(
+      'label',
+      {},
+      'Label',
+      h('input', { name: 'label', size: 16, value: topic.suggestion.label, required: true }),
+    ),
+    h(
+      'label',
+      {},
+      'Phrases',
+      h('input', { name: 'phrases', size: 30, value: topic.suggestion.phrases.join(', '), required: true }),
+    ),
+    h('button', { type: 'submit' }, 'Add to the taxonomy'),
+    result,
+  )
+}
 
 // ---------- one evaluation / review ----------
 
@@ -926,7 +1291,7 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
             {
               type: 'button',
               class: 'time-link',
-              title: e.text ?? e.what ?? '',
+              title: [e.rule, e.text ?? e.what].filter(Boolean).join(': '),
               onclick: () => seek(e.start_ms),
             },
             clock(e.start_ms),
@@ -937,6 +1302,12 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
             e.type === 'metric' ? ` ${e.metric} ${fmt(e.value, 0)}` : e.text ? ` ${e.text}` : '',
           ),
     )
+    // Which rule of the item the machine's answer rests on.
+    const rules = [...new Set((item.evidence ?? []).map((e) => e.rule).filter(Boolean))]
+    if (rules.length)
+      evidence.push(
+        h('div', { class: 'why' }, `Why: ${rules.slice(0, 3).join('; ')}${rules.length > 3 ? ' …' : ''}`),
+      )
     const row = h('div', { class: 'item', dataset: { item: item.item_key } })
     const auto = item.auto_result ?? (ev.source === 'auto' ? item.result : null)
     const parts = [
@@ -2256,6 +2627,7 @@ async function route() {
   const parts = (path ?? '').split('/').filter(Boolean)
   if (parts[0] === 'queue') return showQueue()
   if (parts[0] === 'trends') return showTrends(new URLSearchParams(query ?? ''))
+  if (parts[0] === 'reports') return showReport(new URLSearchParams(query ?? ''))
   if (parts[0] === 'disputes') return showDisputes(new URLSearchParams(query ?? ''))
   if (parts[0] === 'coaching') return showCoaching(new URLSearchParams(query ?? ''))
   if (parts[0] === 'calibrations' && parts[1]) return showCalibration(Number(parts[1]))
