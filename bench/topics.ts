@@ -153,10 +153,14 @@ for (const split of ['dev', 'held-out', 'all'] as const) {
   }
 }
 
-// Emerging topics over the whole set: the omitted topic must come out.
+// Emerging topics over the whole set, from the customer turns as the API reads them: the omitted
+// topic must come out.
 const docs = calls.map((c, i) => ({
   id: i + 1,
-  text: c.call.utterances.map((u) => u.text).join(' '),
+  text: c.call.utterances
+    .filter((u) => u.speaker === 'customer')
+    .map((u) => u.text)
+    .join(' '),
   covered: outcomes[i]?.path !== '',
 }))
 const topics = findEmergingTopics(docs)

@@ -17,6 +17,8 @@ const inboundEn = (overrides: Partial<Record<string, Answer>>): Record<string, A
   'hold-thanks': 'na',
   'hold-length': 'na',
   'no-interrupting': 'pass',
+  // No sample agent is dismissive or rude.
+  conduct: 'pass',
   'anything-else': 'pass',
   'thanks-at-end': 'pass',
   'customer-sentiment': 'pass',
@@ -29,6 +31,7 @@ const compliance = (overrides: Partial<Record<string, Answer>>): Record<string, 
   'card-number-read-back': 'pass',
   profanity: 'pass',
   'forbidden-promises': 'pass',
+  'agent-conduct': 'pass',
   'dead-air': 'pass',
   interruptions: 'pass',
   ...(overrides as Record<string, Answer>),
@@ -83,6 +86,7 @@ export const expectedScores: Record<string, Record<string, Record<string, Answer
   },
   'call-08-clean-zh-refund': {
     'inbound-support-zh': {
+      conduct: 'pass',
       greeting: 'pass',
       'agent-name': 'pass',
       verification: 'pass',
@@ -127,6 +131,7 @@ export const expectedScores: Record<string, Record<string, Record<string, Answer
   'call-12-clean-zh-hold': {
     // "请您稍等，我帮您查询一下，大概需要两分钟" … 18 s … "感谢您的耐心等待".
     'inbound-support-zh': {
+      conduct: 'pass',
       greeting: 'pass',
       'agent-name': 'pass',
       verification: 'pass',

@@ -6,8 +6,8 @@
  *    Chinese character pairs and triples inside runs of Han characters (no run of function
  *    characters such as 的了吗).
  * 2. Candidates: phrases said in at least `minCalls` of the calls the taxonomy did not file, and
- *    at least `minLift` times more common there than over all calls of the period (what is
- *    common everywhere — greetings, "thank you" — is not a topic).
+ *    at least `minLift` times more common there than in the calls it filed (what is common
+ *    everywhere — greetings, "thank you", the company's name — is not a topic).
  * 3. Calls as tf-idf vectors over the candidates, clustered by average-link agglomeration while
  *    the closest pair's cosine similarity is at least `minSimilarity`.
  * 4. A cluster of at least `minCalls` calls is a topic: labelled by its top phrases (a phrase
@@ -122,9 +122,16 @@ export function findEmergingTopics(
       if (!d.covered) dfOpen.set(p, (dfOpen.get(p) ?? 0) + 1)
     }
   if (open.length < minCalls) return []
+  // Over-represented among the unfiled calls against the filed ones (a phrase no filed call says
+  // always is).
+  const filed = docs.length - open.length
   const candidates = new Set(
     [...dfOpen]
-      .filter(([p, n]) => n >= minCalls && n / open.length / ((dfAll.get(p) ?? n) / docs.length) >= minLift)
+      .filter(([p, n]) => {
+        if (n < minCalls) return false
+        const elsewhere = ((dfAll.get(p) ?? n) - n) / Math.max(1, filed)
+        return elsewhere === 0 || n / open.length / elsewhere >= minLift
+      })
       .map(([p]) => p),
   )
   const idf = (p: string) => Math.log((docs.length + 1) / ((dfAll.get(p) ?? 0) + 1)) + 1

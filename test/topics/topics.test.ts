@@ -397,7 +397,10 @@ describe('the labelled set (samples/topics)', () => {
   test('emerging topics find the topic left out of the taxonomy (loyalty points)', () => {
     const docs = results.map((r, i) => ({
       id: i + 1,
-      text: r.c.call.utterances.map((u) => u.text).join(' '),
+      text: r.c.call.utterances
+        .filter((u) => u.speaker === 'customer')
+        .map((u) => u.text)
+        .join(' '),
       covered: r.path !== '',
     }))
     const topics = findEmergingTopics(docs)
