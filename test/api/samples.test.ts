@@ -141,7 +141,7 @@ test('stratified by team: counts per stratum are reported and follow the populat
   expect(res.body.drawn).toBe(4)
 })
 
-test('risk weights come from the stored scores and metrics', async () => {
+test('risk weights come from the stored scores, metrics and urgency', async () => {
   const res = await api.call('POST', '/v1/samples/preview', 'max', { ...rule, method: 'risk', n: 100 })
   expect(res.body.drawn).toBe(eligible.length)
   let risky = 0
@@ -157,7 +157,8 @@ test('risk weights come from the stored scores and metrics', async () => {
       (auto.percent < 70 ? 2 : 0) +
       (m.customer_sentiment_trend !== null && m.customer_sentiment_trend <= -0.2 ? 2 : 0) +
       (m.dead_air_longest_ms >= 10_000 ? 1 : 0) +
-      (auto.fatal_failed ? 3 : 0)
+      (auto.fatal_failed ? 3 : 0) +
+      (['P0', 'P1'].includes(detail.body.topics?.urgency) ? 3 : 0)
     expect(x.weight, `call ${x.call_id}`).toBe(expected)
     if (x.weight > 1) risky++
   }
