@@ -6,7 +6,7 @@
  */
 import type { Database, Queryable } from '../db/index.js'
 import { activeTaxonomy, saveTaxonomy, type TaxonomyRow } from '../db/queries/taxonomies.js'
-import { emergingInputs, topIssues, vanishedIssues } from '../db/queries/topics.js'
+import { emergingInputs, type TopIssueRow, topIssues, vanishedIssues } from '../db/queries/topics.js'
 import { audit, type UserRow } from '../db/queries/users.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { reclassify } from '../pipeline/describe.js'
@@ -57,24 +57,15 @@ function previousOf(period: Period, byMonth: boolean): Period {
   return { from: new Date(Date.parse(period.from) - span).toISOString(), to: period.from }
 }
 
-export interface TopIssue {
+/** A report row: the stored figures (rounded), their category's labels, share and change. */
+export interface TopIssue extends TopIssueRow {
   rank: number
-  category: string
   path: string[]
   label: string
   label_zh: string | null
-  calls: number
   share: number
-  previous_calls: number
   change: number
   change_pct: number | null
-  csat: number | null
-  csat_responses: number
-  customer_sentiment: number | null
-  complaint_rate: number
-  aht_ms: number | null
-  urgent_calls: number
-  example_calls: number[]
 }
 
 const round = (x: number | null, digits = 3) =>

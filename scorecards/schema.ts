@@ -164,14 +164,15 @@ export interface ScorecardDefinition {
   sections: Section[]
 }
 
-const key = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64 } as const
+/** Schema parts shared with taxonomies (topics/taxonomy.ts). */
+export const key = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64 } as const
 const stringOrList = {
   anyOf: [
     { type: 'string', minLength: 1 },
     { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
   ],
 } as const
-const windowSchema = {
+export const windowSchema = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
@@ -200,7 +201,7 @@ const condition = {
   },
   dependentRequired: { item: ['result'], result: ['item'], metric: ['op', 'value'], op: ['metric'] },
 } as const
-const phrases = {
+export const phrases = {
   type: 'array',
   minItems: 1,
   items: { type: 'string', minLength: 1, maxLength: 200 },
@@ -217,8 +218,8 @@ const base = {
   na_when: condition,
   only_if: condition,
 } as const
-const strictness = { type: 'number', minimum: 0.5, maximum: 1 } as const
-const speaker = { enum: ['agent', 'customer', 'any'] } as const
+export const strictness = { type: 'number', minimum: 0.5, maximum: 1 } as const
+export const speaker = { enum: ['agent', 'customer', 'any'] } as const
 
 const itemSchema = {
   type: 'object',

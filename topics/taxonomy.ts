@@ -10,7 +10,15 @@ import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
 import { TaxonomyError } from '../errors.js'
 import { type Problem, parseChecked } from '../scorecards/load.js'
-import type { Speaker, Window } from '../scorecards/schema.js'
+import {
+  key,
+  phrases,
+  type Speaker,
+  speaker,
+  strictness,
+  type Window,
+  windowSchema,
+} from '../scorecards/schema.js'
 
 export type Urgency = 'P0' | 'P1' | 'P2' | 'P3'
 export const URGENCIES: readonly Urgency[] = ['P0', 'P1', 'P2', 'P3']
@@ -51,24 +59,6 @@ export interface TaxonomyDefinition {
   repeat_contact_days?: number
 }
 
-const key = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64 } as const
-const phrases = {
-  type: 'array',
-  minItems: 1,
-  items: { type: 'string', minLength: 1, maxLength: 200 },
-} as const
-const windowSchema = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  maxProperties: 1,
-  properties: {
-    first_s: { type: 'number', exclusiveMinimum: 0 },
-    last_s: { type: 'number', exclusiveMinimum: 0 },
-    first_pct: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
-    last_pct: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
-  },
-} as const
 const urgency = { enum: ['P0', 'P1', 'P2', 'P3'] } as const
 
 /** A node schema for one level; `below` is the schema of its children (none at level 3). */
@@ -83,9 +73,9 @@ function nodeSchema(below?: object): object {
       label_zh: { type: 'string', minLength: 1 },
       phrases,
       groups: { type: 'array', minItems: 1, items: phrases },
-      speaker: { enum: ['agent', 'customer', 'any'] },
+      speaker,
       window: windowSchema,
-      strictness: { type: 'number', minimum: 0.5, maximum: 1 },
+      strictness,
       urgency,
       complaint: { type: 'boolean' },
       ...(below ? { children: { type: 'array', minItems: 1, items: below } } : {}),

@@ -9,7 +9,8 @@ import { scoreSentiment } from '../../models/sentiment/index.js'
 import type { Urgency } from '../../topics/taxonomy.js'
 import type { TopicCall, TopicUtterance } from '../../topics/text.js'
 
-export interface LabelledCall {
+/** One call as written in the file. */
+interface Raw {
   id: string
   split: 'dev' | 'held-out'
   language: 'en' | 'zh'
@@ -19,19 +20,11 @@ export interface LabelledCall {
   conduct: boolean
   customer?: string
   day?: number
-  call: TopicCall
+  turns: Array<{ a?: string; c?: string }>
 }
 
-interface Raw {
-  id: string
-  split: 'dev' | 'held-out'
-  language: 'en' | 'zh'
-  category: string
-  urgency: Urgency
-  conduct: boolean
-  customer?: string
-  day?: number
-  turns: Array<{ a?: string; c?: string }>
+export interface LabelledCall extends Omit<Raw, 'turns'> {
+  call: TopicCall
 }
 
 export const LABELLED_FILE = new URL('./labelled-calls.yaml', import.meta.url)
