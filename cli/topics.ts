@@ -102,7 +102,8 @@ export async function runReport(
       `TOP issues ${month} (taxonomy ${report.taxonomy.key} v${report.taxonomy.version}, level ${level}): ` +
         `${report.total_calls} calls, previous month ${report.previous_total_calls}\n`,
     )
-    const num = (x: number | null, d = 2) => (x === null ? '-' : (Math.abs(x) < 0.5 * 10 ** -d ? 0 : x).toFixed(d))
+    const num = (x: number | null, d = 2) =>
+      x === null ? '-' : (Math.abs(x) < 0.5 * 10 ** -d ? 0 : x).toFixed(d)
     console.log(
       formatTable(
         ['#', 'category', 'calls', 'change', 'csat', 'sentiment', 'complaints', 'aht', 'P0-P1', 'examples'],

@@ -54,8 +54,15 @@ export interface OpenDatabaseOptions {
 const INT8 = 20
 const NUMERIC = 1700
 
+/** int8[]: PGlite gives numbers; so does this (pg's own parser gives strings). */
+const INT8_ARRAY = 1016
+
 function pgTypeParser(oid: number, format?: string) {
   if (oid === INT8 || oid === NUMERIC) return (value: string) => (value === null ? null : Number(value))
+  if (oid === INT8_ARRAY) {
+    const strings = pg.types.getTypeParser(oid as never, 'text') as (value: string) => Array<string | null>
+    return (value: string) => strings(value).map((v) => (v === null ? null : Number(v)))
+  }
   return pg.types.getTypeParser(oid, format as 'text')
 }
 

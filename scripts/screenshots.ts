@@ -3,7 +3,7 @@
  * in-memory database, the page served on a free port, Debian's Chromium (playwright-core, no
  * browser download) signed in as a manager. Writes docs/img/call-view.png (the overtalk sample:
  * waveform, lanes, sentiment, transcript, evaluations) and docs/img/trends.png (QA % per team and
- * week, as a chart and a table).
+ * week, as a chart and a table) and docs/img/top-issues.png (the month's TOP issues).
  *
  *   npx tsx scripts/screenshots.ts        (CHROMIUM_PATH to use another browser)
  */
@@ -43,7 +43,12 @@ try {
   )
   await page.waitForSelector('#trend-chart canvas')
   await page.screenshot({ path: out('trends.png'), fullPage: false })
-  console.log(`wrote ${out('call-view.png')} and ${out('trends.png')}`)
+
+  await page.goto(`${api.base}/#/reports?month=2026-11&level=2`)
+  await page.waitForSelector('#top-issues tbody tr')
+  await page.waitForSelector('#emerging p')
+  await page.screenshot({ path: out('top-issues.png'), fullPage: false })
+  console.log(`wrote ${out('call-view.png')}, ${out('trends.png')} and ${out('top-issues.png')}`)
 } finally {
   await browser.close()
   await api.close()
