@@ -105,7 +105,11 @@ const table = (id, headings, rows) =>
     h('tbody', {}, rows),
   )
 
-const fmt = (v, digits = 2) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits))
+const fmt = (v, digits = 2) =>
+  v === null || v === undefined
+    ? '–'
+    : // No "-0.00": a value that rounds to zero is zero.
+      (Math.abs(Number(v)) < 0.5 * 10 ** -digits ? 0 : Number(v)).toFixed(digits)
 const errorBox = (err) =>
   h(
     'p',
