@@ -401,7 +401,7 @@ function judge(
     case 'conduct': {
       if (!facts.hasTranscript)
         return { result: 'na', occurrences: 0, evidence: [{ type: 'note', text: 'no transcript' }] }
-      const found = detectConduct(facts)
+      const found = conductOf(facts)
       if (item.check === 'sentiment_trend') {
         const trend = found.agent_trend
         if (!trend)
@@ -439,6 +439,17 @@ function judge(
       }
     }
   }
+}
+
+/** A call's conduct, found once however many items and cards read it. */
+const conductCache = new WeakMap<CallFacts['utterances'], ReturnType<typeof detectConduct>>()
+function conductOf(facts: CallFacts): ReturnType<typeof detectConduct> {
+  let found = conductCache.get(facts.utterances)
+  if (!found) {
+    found = detectConduct(facts)
+    conductCache.set(facts.utterances, found)
+  }
+  return found
 }
 
 /** The customer's last scored turns in the second half of the call that are not neutral, up to LAST_TURNS.count. */
