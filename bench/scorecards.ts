@@ -129,7 +129,12 @@ const copies = Number(process.env.BENCH_RESCORE_CALLS ?? 10_000)
 const dir = mkdtempSync(path.join(os.tmpdir(), 'callqa-bench-rescore-'))
 const serverUrl = process.env.DATABASE_URL
 const db = serverUrl
-  ? await openDatabase({ databaseUrl: serverUrl, schema: `bench_rescore_${process.pid}` })
+  ? // Copying 10,000 calls' rows is one long statement: no 30 s statement timeout here.
+    await openDatabase({
+      databaseUrl: serverUrl,
+      schema: `bench_rescore_${process.pid}`,
+      statementTimeoutMs: 600_000,
+    })
   : await freshDb()
 if (serverUrl) {
   await migrate(db)
