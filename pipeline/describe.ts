@@ -24,7 +24,6 @@ export function describe(
   callId: number,
 ): CallDescription {
   const call = { durationMs: facts.durationMs, direction: facts.direction, utterances: facts.utterances }
-  const conduct = detectConduct(call)
   if (!facts.hasTranscript || facts.transcriptTrusted === false) {
     const note = !facts.hasTranscript
       ? 'no transcript'
@@ -35,7 +34,7 @@ export function describe(
       urgency: null,
       summary: null,
       summaryNote: note,
-      conduct: facts.hasTranscript ? { flags: [], agent_trend: null } : conduct,
+      conduct: { flags: [], agent_trend: null },
     }
   }
   const categories = classify(taxonomy, call)
@@ -45,7 +44,7 @@ export function describe(
     urgency: assessUrgency(taxonomy, call, categories, repeat),
     summary: summarize(call, categories),
     summaryNote: null,
-    conduct,
+    conduct: detectConduct(call),
   }
 }
 
