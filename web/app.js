@@ -1544,6 +1544,15 @@ async function showSamples() {
     field('Team', h('input', { name: 'team', size: 10 })),
     field('From', h('input', { name: 'from', type: 'date' })),
     field('To', h('input', { name: 'to', type: 'date' })),
+    field(
+      'Urgency',
+      h(
+        'select',
+        { name: 'urgency', title: 'only calls this urgent (a risk draw also weighs P0–P1 calls more)' },
+        ['', 'P0,P1', 'P0,P1,P2'].map((u) => h('option', { value: u }, u ? u.replaceAll(',', ', ') : 'any')),
+      ),
+    ),
+    field('Category', h('input', { name: 'category', size: 14, placeholder: 'billing/refund' })),
     h('h2', {}, '2. Seed and reviewers'),
     field('Seed', h('input', { name: 'seed', size: 16, placeholder: 'empty: a new one' })),
     field(
@@ -1564,6 +1573,8 @@ async function showSamples() {
       ...(text('team') ? { team: text('team') } : {}),
       ...(text('from') ? { from: `${text('from')}T00:00:00Z` } : {}),
       ...(text('to') ? { to: `${text('to')}T00:00:00Z` } : {}),
+      ...(text('urgency') ? { urgency: text('urgency') } : {}),
+      ...(text('category') ? { category: text('category') } : {}),
     }
     const reviewers = text('reviewers')
       .split(',')

@@ -85,6 +85,24 @@ test('the call list filters on urgency and category, and refuses what it cannot 
       .map((c: { id: number }) => c.id),
   )
   expect(all.body.items.every((c: { urgency: string | null }) => /^P[0-3]$/.test(c.urgency ?? ''))).toBe(true)
+  // Sampling draws from the same filter.
+  const preview = await api.call('POST', '/v1/samples/preview', 'max', {
+    name: 'urgent ones',
+    scorecard: 'compliance-deduction',
+    method: 'risk',
+    n: 10,
+    seed: 's',
+    filters: { urgency: 'P0,P1' },
+  })
+  expect(preview.status).toBe(200)
+  expect(preview.body.assignments.map((x: { call_id: number }) => x.call_id).sort()).toEqual(
+    p1.body.items.map((c: { id: number }) => c.id).sort(),
+  )
+  expect(
+    preview.body.assignments.every((x: { reasons: string[] }) =>
+      x.reasons.some((r) => /^urgency P[01]$/.test(r)),
+    ),
+  ).toBe(true)
   expect((await api.call('GET', '/v1/calls?urgency=urgent', 'max')).status).toBe(400)
   expect((await api.call('GET', '/v1/calls?category=Billing%20Stuff', 'max')).status).toBe(400)
 })
