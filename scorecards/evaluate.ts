@@ -5,7 +5,8 @@
  * `callqa rescore` or in `callqa scorecard test`.
  */
 import { detectConduct } from '../topics/conduct.js'
-import { findPhrase, inWindow, type PhraseMatch, type Token, tokensWithTimes } from './match.js'
+import { CallText, type Said } from '../topics/text.js'
+import type { PhraseMatch } from './match.js'
 import type {
   Comparison,
   Condition,
@@ -13,7 +14,6 @@ import type {
   MetricName,
   PhraseItem,
   ScorecardDefinition,
-  Speaker,
   Window,
 } from './schema.js'
 
@@ -167,43 +167,7 @@ function holds(condition: Condition, facts: CallFacts, results: ReadonlyMap<stri
   return true
 }
 
-interface SpokenMatch extends PhraseMatch {
-  speaker: string
-}
-
-/** Every utterance by `speaker` in the window where one of `phrases` occurs (best phrase per utterance). */
-function occurrences(
-  phrases: readonly string[],
-  speaker: Speaker | undefined,
-  window: Window | undefined,
-  strictness: number,
-  facts: CallFacts,
-  tokenCache: Map<number, Token[]>,
-): SpokenMatch[] {
-  const out: SpokenMatch[] = []
-  facts.utterances.forEach((u, index) => {
-    if (speaker && speaker !== 'any' && u.speaker !== speaker) return
-    let tokens = tokenCache.get(index)
-    if (!tokens) {
-      tokens = tokensWithTimes(u)
-      tokenCache.set(index, tokens)
-    }
-    let best: PhraseMatch | undefined
-    for (const phrase of phrases) {
-      const m = findPhrase(phrase, tokens, strictness)
-      if (
-        m &&
-        inWindow(window, m.startMs, m.endMs, facts.durationMs) &&
-        (!best || m.similarity > best.similarity)
-      )
-        best = m
-    }
-    if (best) out.push({ ...best, speaker: u.speaker })
-  })
-  return out
-}
-
-const toEvidence = (m: SpokenMatch, rule: string): Evidence => ({
+const toEvidence = (m: Said, rule: string): Evidence => ({
   type: 'phrase',
   rule,
   speaker: m.speaker,
@@ -282,7 +246,7 @@ function untrustedText(facts: CallFacts): { result: ItemOutcome; occurrences: nu
 function judge(
   item: Item,
   facts: CallFacts,
-  tokenCache: Map<number, Token[]>,
+  text: CallText,
 ): { result: ItemOutcome; occurrences: number; evidence: Evidence[] } {
   const textItem =
     item.kind === 'phrase' || item.kind === 'absent' || item.kind === 'sentiment' || item.kind === 'conduct'
@@ -295,7 +259,7 @@ function judge(
         return { result: 'na', occurrences: 0, evidence: [{ type: 'note', text: 'no transcript' }] }
       const strictness = item.strictness ?? 0.8
       const found = phraseGroups(item).map((group) =>
-        occurrences(group, item.speaker, item.window, strictness, facts, tokenCache),
+        text.find(group, { speaker: item.speaker, window: item.window, strictness }),
       )
       const said = found.every((g) => g.length > 0)
       const who = `${item.speaker && item.speaker !== 'any' ? `the ${item.speaker}` : 'anyone'}${windowText(item.window)}`
@@ -313,14 +277,11 @@ function judge(
     case 'absent': {
       if (!facts.hasTranscript)
         return { result: 'na', occurrences: 0, evidence: [{ type: 'note', text: 'no transcript' }] }
-      const found = occurrences(
-        item.phrases,
-        item.speaker,
-        item.window,
-        item.strictness ?? 0.8,
-        facts,
-        tokenCache,
-      )
+      const found = text.find(item.phrases, {
+        speaker: item.speaker,
+        window: item.window,
+        strictness: item.strictness ?? 0.8,
+      })
       return {
         result: found.length ? 'fail' : 'pass',
         occurrences: found.length,
@@ -401,7 +362,7 @@ function judge(
     case 'conduct': {
       if (!facts.hasTranscript)
         return { result: 'na', occurrences: 0, evidence: [{ type: 'note', text: 'no transcript' }] }
-      const found = conductOf(facts)
+      const found = detectConduct(facts)
       if (item.check === 'sentiment_trend') {
         const trend = found.agent_trend
         if (!trend)
@@ -441,17 +402,6 @@ function judge(
   }
 }
 
-/** A call's conduct, found once however many items and cards read it. */
-const conductCache = new WeakMap<CallFacts['utterances'], ReturnType<typeof detectConduct>>()
-function conductOf(facts: CallFacts): ReturnType<typeof detectConduct> {
-  let found = conductCache.get(facts.utterances)
-  if (!found) {
-    found = detectConduct(facts)
-    conductCache.set(facts.utterances, found)
-  }
-  return found
-}
-
 /** The customer's last scored turns in the second half of the call that are not neutral, up to LAST_TURNS.count. */
 function lastTurns(facts: CallFacts): Array<{ start_ms: number; sentiment: number }> {
   return facts.utterances
@@ -478,7 +428,7 @@ function windowText(window: Window | undefined): string {
 
 export function evaluate(card: ScorecardDefinition, facts: CallFacts): EvaluationResult {
   const results = new Map<string, ItemResult>()
-  const tokenCache = new Map<number, Token[]>()
+  const text = new CallText(facts)
   const items: ItemResult[] = []
   for (const section of card.sections) {
     for (const item of section.items) {
@@ -486,7 +436,7 @@ export function evaluate(card: ScorecardDefinition, facts: CallFacts): Evaluatio
         (!item.only_if || holds(item.only_if, facts, results)) &&
         !(item.na_when && holds(item.na_when, facts, results))
       const judged = applies
-        ? judge(item, facts, tokenCache)
+        ? judge(item, facts, text)
         : { result: 'na' as const, occurrences: 0, evidence: [] }
       const weighted = card.mode === 'weighted'
       const maxPoints = weighted

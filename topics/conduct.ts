@@ -75,7 +75,6 @@ export const CONDUCT_RULES: readonly ConductRule[] = [
       "we're",
       "you're",
       "you'd",
-      'is',
       'makes',
     ],
     unlessBefore: ['for', 'do', 'need'],
@@ -127,7 +126,7 @@ export const CONDUCT_RULES: readonly ConductRule[] = [
   {
     phrase: '随便你',
     kind: 'dismissive',
-    unlessNext: ['选', '挑', '定', '看', '哪', '怎', '什', '喜', '方', '挑', '用'],
+    unlessNext: ['选', '挑', '定', '看', '哪', '怎', '什', '喜', '方', '用'],
   },
   { phrase: '爱怎么样就怎么样', kind: 'dismissive' },
   { phrase: '你自己看着办', kind: 'dismissive' },
@@ -153,7 +152,7 @@ export const CONDUCT_RULES: readonly ConductRule[] = [
   { phrase: '催什么催', kind: 'rude' },
   { phrase: '急什么', kind: 'impatient' },
   { phrase: '吵什么', kind: 'rude' },
-  { phrase: '是你自己', kind: 'blaming', unlessNext: ['选', '设', '申', '的选'] },
+  { phrase: '是你自己', kind: 'blaming', unlessNext: ['选', '设', '申'] },
 ]
 
 export interface ConductFlag {
@@ -243,7 +242,19 @@ function agentTrend(call: TopicCall): AgentTrend | null {
   return { first: round(first), second: round(second), falling: second <= first - 0.3 && second <= -0.1 }
 }
 
+/** The agent's conduct per utterance list: every card item and the call's description share it. */
+const agentConduct = new WeakMap<TopicCall['utterances'], ConductResult>()
+
+/** What `speaker` (the agent unless said) said that was dismissive or rude, and the agent's trend. */
 export function detectConduct(call: TopicCall, speaker = 'agent'): ConductResult {
+  const known = speaker === 'agent' ? agentConduct.get(call.utterances) : undefined
+  if (known) return known
+  const found = findConduct(call, speaker)
+  if (speaker === 'agent') agentConduct.set(call.utterances, found)
+  return found
+}
+
+function findConduct(call: TopicCall, speaker: string): ConductResult {
   const text = new CallText(call)
   const flags: ConductFlag[] = []
   call.utterances.forEach((u, index) => {

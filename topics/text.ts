@@ -3,18 +3,12 @@
  * and arousal where scored) and a little about the call. The same shape whether a call comes from
  * the database or from the labelled set in bench/, so both are judged by one code path.
  */
+import type { CallFacts } from '../scorecards/evaluate.js'
 import { findPhrase, inWindow, type PhraseMatch, type Token, tokensWithTimes } from '../scorecards/match.js'
 import type { Speaker, Window } from '../scorecards/schema.js'
 
-export interface TopicUtterance {
-  speaker: string
-  startMs: number
-  endMs: number
-  text: string
-  words?: ReadonlyArray<{ word: string; startMs: number; endMs: number }> | null
-  sentiment?: number | null
-  arousal?: number | null
-}
+/** An utterance as the scorecard evaluator reads it: one shape for scorecards and topics. */
+export type TopicUtterance = CallFacts['utterances'][number]
 
 export interface TopicCall {
   durationMs: number
@@ -28,10 +22,23 @@ export interface Said extends PhraseMatch {
   utterance: number
 }
 
-/** Tokens of each utterance, computed once per call. */
+/**
+ * Tokens of a call's utterances, per utterance list: the scorecards, the classifier, urgency,
+ * summary and conduct reading one call's stored utterances tokenise each of them once.
+ */
+const tokenCaches = new WeakMap<readonly TopicUtterance[], Map<number, Token[]>>()
+
+/** A call's text: its tokens (computed once per utterance list) and where phrases are said. */
 export class CallText {
-  private readonly cache = new Map<number, Token[]>()
-  constructor(readonly call: TopicCall) {}
+  private readonly cache: Map<number, Token[]>
+  constructor(readonly call: TopicCall) {
+    let cache = tokenCaches.get(call.utterances)
+    if (!cache) {
+      cache = new Map()
+      tokenCaches.set(call.utterances, cache)
+    }
+    this.cache = cache
+  }
 
   tokens(index: number): Token[] {
     let tokens = this.cache.get(index)
