@@ -48,15 +48,18 @@ export function describe(
   }
 }
 
-/** Describes these calls under `taxonomy` (default: the active one) and stores it; returns how many. */
+/**
+ * Describes these calls under `taxonomy` (default: the active one) and stores it; returns how many.
+ * `facts`: the calls' facts when the caller has loaded them already.
+ */
 export async function describeCalls(
   db: Queryable,
   callIds: readonly number[],
-  taxonomy?: TaxonomyRow,
+  { taxonomy, facts: loaded }: { taxonomy?: TaxonomyRow; facts?: ReadonlyMap<number, CallFacts> } = {},
 ): Promise<number> {
   const tax = taxonomy ?? (await activeTaxonomy(db))
   if (!tax || callIds.length === 0) return 0
-  const facts = await loadCallFacts(db, callIds)
+  const facts = loaded ?? (await loadCallFacts(db, callIds))
   const repeats = await repeatContacts(db, callIds, tax.definition.repeat_contact_days ?? 7)
   const rows: CallDescription[] = []
   for (const id of callIds) {
@@ -102,7 +105,7 @@ export async function reclassify({
     const ids = res.rows.map((r) => r.id)
     if (ids.length === 0) break
     after = ids[ids.length - 1] as number
-    calls += await db.withTransaction((tx) => describeCalls(tx, ids, taxonomy))
+    calls += await db.withTransaction((tx) => describeCalls(tx, ids, { taxonomy }))
     onBatch?.(calls)
   }
   return { calls, elapsedMs: Date.now() - began }

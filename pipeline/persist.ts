@@ -11,6 +11,7 @@ import type { Database } from '../db/index.js'
 import { updateSentimentSummary, upsertCallMetrics } from '../db/queries/call-metrics.js'
 import { holdsLease, markDone } from '../db/queries/calls.js'
 import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
+import { loadCallFacts } from '../db/queries/scorecards.js'
 import { replaceSegments } from '../db/queries/segments.js'
 import {
   listUtterances,
@@ -230,8 +231,10 @@ export async function saveCallResult(
        WHERE id = $1 AND language IS NULL`,
       [callId],
     )
-    await evaluateCall(tx, callId)
-    await describeCalls(tx, [callId])
+    // The scorecards and the call's description read the same stored facts: loaded once.
+    const facts = await loadCallFacts(tx, [callId])
+    await evaluateCall(tx, callId, facts.get(callId))
+    await describeCalls(tx, [callId], { facts })
     await refreshDailyStats(tx, await daysOfCalls(tx, [callId]))
   })
 }

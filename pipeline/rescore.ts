@@ -11,14 +11,17 @@ import {
   saveAutoEvaluation,
   saveAutoEvaluations,
 } from '../db/queries/scorecards.js'
-import { cardApplies, type EvaluationResult, evaluate } from '../scorecards/evaluate.js'
+import { type CallFacts, cardApplies, type EvaluationResult, evaluate } from '../scorecards/evaluate.js'
 import type { ScorecardDefinition } from '../scorecards/schema.js'
 
-/** Evaluates every active scorecard whose filter admits the call; returns how many applied. */
-export async function evaluateCall(db: Queryable, callId: number): Promise<number> {
+/**
+ * Evaluates every active scorecard whose filter admits the call; returns how many applied.
+ * `facts`: the call's facts when the caller has loaded them already.
+ */
+export async function evaluateCall(db: Queryable, callId: number, facts?: CallFacts): Promise<number> {
   const cards = await activeScorecards(db)
   if (cards.length === 0) return 0
-  const facts = (await loadCallFacts(db, [callId])).get(callId)
+  facts ??= (await loadCallFacts(db, [callId])).get(callId)
   if (!facts) return 0
   let applied = 0
   for (const card of cards) {
