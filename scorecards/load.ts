@@ -199,14 +199,23 @@ export function parseScorecard(text: string, name: string): ScorecardDefinition 
   )
 }
 
-export function loadScorecardFile(file: string): ScorecardDefinition {
+/** Reads a definition file and parses it with `parse`; an unreadable file is a `fail` error too. */
+export function loadCheckedFile<T>(
+  file: string,
+  parse: (text: string, name: string) => T,
+  fail: (message: string, cause: unknown) => Error,
+): T {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (cause) {
-    throw new ScorecardError(`cannot read ${file}: ${(cause as Error).message}`, { cause })
+    throw fail(`cannot read ${file}: ${(cause as Error).message}`, cause)
   }
-  return parseScorecard(text, path.basename(file))
+  return parse(text, path.basename(file))
+}
+
+export function loadScorecardFile(file: string): ScorecardDefinition {
+  return loadCheckedFile(file, parseScorecard, (message, cause) => new ScorecardError(message, { cause }))
 }
 
 /** Same content, same hash, whatever the key order or formatting of the file. */

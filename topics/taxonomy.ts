@@ -4,12 +4,11 @@
  * the urgency phrases (P0–P2) that raise a call's priority. Data, not code: YAML or JSON, validated
  * with every problem reported as `file:line:col`, stored in versions like scorecards.
  */
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
 import { TaxonomyError } from '../errors.js'
-import { type Problem, parseChecked } from '../scorecards/load.js'
+import { loadCheckedFile, type Problem, parseChecked } from '../scorecards/load.js'
 import {
   key,
   phrases,
@@ -145,13 +144,7 @@ export function parseTaxonomy(text: string, name: string): TaxonomyDefinition {
 }
 
 export function loadTaxonomyFile(file: string): TaxonomyDefinition {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (cause) {
-    throw new TaxonomyError(`cannot read ${file}: ${(cause as Error).message}`, { cause })
-  }
-  return parseTaxonomy(text, path.basename(file))
+  return loadCheckedFile(file, parseTaxonomy, (message, cause) => new TaxonomyError(message, { cause }))
 }
 
 export const builtinTaxonomyFile = path.join(

@@ -1290,16 +1290,7 @@ async function showEvaluation(panel, callId, evaluationId, seek) {
     }
     const evidence = (item.evidence ?? []).map((e) =>
       typeof e.start_ms === 'number'
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'time-link',
-              title: [e.rule, e.text ?? e.what].filter(Boolean).join(': '),
-              onclick: () => seek(e.start_ms),
-            },
-            clock(e.start_ms),
-          )
+        ? timeButton(e.start_ms, seek, [e.rule, e.text ?? e.what].filter(Boolean).join(': '))
         : h(
             'span',
             { class: 'muted' },
