@@ -26,7 +26,7 @@ export interface Period {
 }
 
 /** A period from `month` (YYYY-MM, UTC) or from/to; "to" must be after "from". */
-export function periodOf(q: {
+export function reportPeriod(q: {
   month?: string | undefined
   from?: string | undefined
   to?: string | undefined
@@ -82,7 +82,7 @@ export async function topIssuesReport(
     queue?: string | undefined
   },
 ) {
-  const period = periodOf(q)
+  const period = reportPeriod(q)
   const previous = previousOf(period, q.month !== undefined)
   const level = q.level ?? 2
   const taxonomy = await taxonomyOrFail(db)
@@ -156,7 +156,7 @@ export async function emergingTopics(
     min_calls?: number | undefined
   },
 ) {
-  const period = periodOf(q)
+  const period = reportPeriod(q)
   const docs = await emergingInputs(db, { ...period, limit: EMERGING_MAX_CALLS })
   const topics = findEmergingTopics(docs, { minCalls: q.min_calls ?? 3 })
   return {

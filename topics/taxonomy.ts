@@ -20,7 +20,6 @@ import {
 } from '../scorecards/schema.js'
 
 export type Urgency = 'P0' | 'P1' | 'P2' | 'P3'
-export const URGENCIES: readonly Urgency[] = ['P0', 'P1', 'P2', 'P3']
 
 export interface TaxonomyNode {
   key: string

@@ -127,5 +127,3 @@ export function assessUrgency(
   }
   return { level, evidence: signals.slice(0, 12) }
 }
-
-export const urgencyRank = (u: Urgency): number => RANK[u]
