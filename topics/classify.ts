@@ -11,7 +11,7 @@
  */
 import { normalise, tokensAlike } from '../scorecards/match.js'
 import type { TaxonomyDefinition, TaxonomyNode } from './taxonomy.js'
-import { allNodes } from './taxonomy.js'
+import { allNodes, nodeAt } from './taxonomy.js'
 import { CallText, type Said, type SaidEvidence, saidEvidence, type TopicCall } from './text.js'
 
 export interface CategoryEvidence extends SaidEvidence {
@@ -117,7 +117,7 @@ export function classify(taxonomy: TaxonomyDefinition, call: TopicCall): Categor
     if (!related) chosen.push(c)
   }
   return chosen.map(({ path, score }) => {
-    const trail = nodes.filter((n) => path.slice(0, n.path.length).join('/') === n.path.join('/'))
+    const trail = nodeAt(taxonomy, path) ?? []
     const evidence: CategoryEvidence[] = []
     for (let depth = 1; depth <= path.length; depth++) {
       const at = path.slice(0, depth)
@@ -126,8 +126,8 @@ export function classify(taxonomy: TaxonomyDefinition, call: TopicCall): Categor
     evidence.sort((a, b) => a.start_ms - b.start_ms)
     return {
       path,
-      labels: trail.map((t) => t.node.label),
-      labels_zh: trail.map((t) => t.node.label_zh ?? null),
+      labels: trail.map((t) => t.label),
+      labels_zh: trail.map((t) => t.label_zh ?? null),
       score: Math.round(score * 100) / 100,
       evidence,
     }
