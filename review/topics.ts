@@ -6,7 +6,7 @@
  */
 import type { Database, Queryable } from '../db/index.js'
 import { activeTaxonomy, saveTaxonomy, type TaxonomyRow } from '../db/queries/taxonomies.js'
-import { emergingInputs, type TopIssueRow, topIssues, vanishedIssues } from '../db/queries/topics.js'
+import { emergingInputs, type TopIssueRow, topIssues } from '../db/queries/topics.js'
 import { audit, type UserRow } from '../db/queries/users.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { reclassify } from '../pipeline/describe.js'
@@ -91,8 +91,6 @@ export async function topIssuesReport(
   const args = { ...period, previousFrom: previous.from, level, complaintPaths, team: q.team, queue: q.queue }
   const rows = await topIssues(db, args)
   const total = rows.reduce((s, r) => s + r.calls, 0)
-  const seen = new Set(rows.map((r) => r.category))
-  const gone = (await vanishedIssues(db, args)).filter((r) => !seen.has(r.category))
   const describe = (category: string) => {
     const path = category ? category.split('/') : []
     const trail = path.length ? (nodeAt(taxonomy.definition, path) ?? []) : []
@@ -103,20 +101,7 @@ export async function topIssuesReport(
         trail.length && trail.every((t) => t.label_zh) ? trail.map((t) => t.label_zh).join(' › ') : null,
     }
   }
-  const items: TopIssue[] = [
-    ...rows,
-    ...gone.map((g) => ({
-      ...g,
-      calls: 0,
-      csat: null,
-      csat_responses: 0,
-      customer_sentiment: null,
-      complaint_rate: 0,
-      aht_ms: null,
-      urgent_calls: 0,
-      example_calls: [],
-    })),
-  ].map((r, i) => ({
+  const items: TopIssue[] = rows.map((r, i) => ({
     rank: i + 1,
     category: r.category,
     ...describe(r.category),

@@ -171,7 +171,8 @@ export interface TopIssueRow {
  * Calls per main category (cut to `level` node keys) in [from, to), with the previous period of
  * the same length, CSAT, customer sentiment at the end, complaint rate (the call is also filed
  * under a complaint node, or its disposition says complaint), average handle time, P0–P1 calls
- * and up to three example calls (most urgent, then newest). Done calls only.
+ * and up to three example calls (most urgent, then newest); a category only the previous period
+ * had is a row with 0 calls. Done calls only.
  */
 export async function topIssues(
   db: Queryable,
@@ -202,16 +203,22 @@ export async function topIssues(
                    AND array_to_string(t2.path, '/') || '/' LIKE ANY ($5::text[]))) AS complaint
        FROM scoped s LEFT JOIN call_metrics m ON m.call_id = s.id LEFT JOIN call_insights ci ON ci.call_id = s.id
        WHERE s.at >= $1::timestamptz
+     ), totals AS (
+       SELECT cur.category, count(*)::int AS calls,
+              avg(cur.csat)::float8 AS csat, count(cur.csat)::int AS csat_responses,
+              avg(cur.customer_sentiment_end)::float8 AS customer_sentiment,
+              avg(cur.complaint::int)::float8 AS complaint_rate, avg(cur.duration_ms)::float8 AS aht_ms,
+              count(*) FILTER (WHERE cur.urgency <= 1)::int AS urgent_calls,
+              (array_agg(cur.id ORDER BY cur.urgency NULLS LAST, cur.at DESC, cur.id DESC))[1:3] AS example_calls
+       FROM current cur GROUP BY cur.category
      )
-     SELECT cur.category, count(*)::int AS calls, coalesce(p.n, 0) AS previous_calls,
-            avg(cur.csat)::float8 AS csat, count(cur.csat)::int AS csat_responses,
-            avg(cur.customer_sentiment_end)::float8 AS customer_sentiment,
-            avg(cur.complaint::int)::float8 AS complaint_rate, avg(cur.duration_ms)::float8 AS aht_ms,
-            count(*) FILTER (WHERE cur.urgency <= 1)::int AS urgent_calls,
-            (array_agg(cur.id ORDER BY cur.urgency NULLS LAST, cur.at DESC, cur.id DESC))[1:3] AS example_calls
-     FROM current cur LEFT JOIN previous p ON p.category = cur.category
-     GROUP BY cur.category, p.n
-     ORDER BY calls DESC, cur.category = '', cur.category`,
+     -- A category only the previous period had is a row with 0 calls.
+     SELECT coalesce(t.category, p.category) AS category, coalesce(t.calls, 0) AS calls,
+            coalesce(p.n, 0) AS previous_calls, t.csat, coalesce(t.csat_responses, 0) AS csat_responses,
+            t.customer_sentiment, coalesce(t.complaint_rate, 0) AS complaint_rate, t.aht_ms,
+            coalesce(t.urgent_calls, 0) AS urgent_calls, coalesce(t.example_calls, '{}') AS example_calls
+     FROM totals t FULL JOIN previous p ON p.category = t.category
+     ORDER BY calls DESC, coalesce(t.category, p.category) = '', coalesce(t.category, p.category)`,
     [
       q.from,
       q.to,
@@ -223,29 +230,6 @@ export async function topIssues(
       q.team ?? null,
       q.queue ?? null,
     ],
-  )
-  return res.rows
-}
-
-/** Categories that only the previous period had (their volume fell to nothing). */
-export async function vanishedIssues(
-  db: Queryable,
-  q: {
-    from: string
-    previousFrom: string
-    level: number
-    team?: string | undefined
-    queue?: string | undefined
-  },
-): Promise<Array<{ category: string; previous_calls: number }>> {
-  const res = await db.query<{ category: string; previous_calls: number }>(
-    `SELECT coalesce(array_to_string(t.path[1:$3::int], '/'), '') AS category, count(*)::int AS previous_calls
-     FROM calls c LEFT JOIN call_topics t ON t.call_id = c.id AND t.rank = 1
-     WHERE c.status = 'done' AND coalesce(c.started_at, c.created_at) >= $2::timestamptz
-       AND coalesce(c.started_at, c.created_at) < $1::timestamptz
-       AND ($4::text IS NULL OR c.team = $4) AND ($5::text IS NULL OR c.queue = $5)
-     GROUP BY 1`,
-    [q.from, q.previousFrom, q.level, q.team ?? null, q.queue ?? null],
   )
   return res.rows
 }

@@ -231,6 +231,14 @@ test('the TOP issues report matches hand counts', async () => {
   })
   expect(row('complaint/formal')).toMatchObject({ calls: 1, complaint_rate: 1, customer_sentiment: -0.6 })
   expect(report.items.map((r) => r.rank)).toEqual(report.items.map((_, i) => i + 1))
+  // The month after: no calls, and every category of November listed with 0 calls and its fall.
+  const december = await topIssuesReport(db, { month: '2026-12', level: 2 })
+  expect(december.total_calls).toBe(0)
+  const byCategory = (rows: Array<Array<string | number>>) =>
+    rows.sort((x, y) => String(x[0]).localeCompare(String(y[0])))
+  expect(byCategory(december.items.map((r) => [r.category, r.calls, r.previous_calls, r.change]))).toEqual(
+    byCategory(report.items.map((r) => [r.category, 0, r.calls, -r.calls])),
+  )
   // Level 1 adds up the level-2 rows.
   const top = await topIssuesReport(db, { month: '2026-11', level: 1 })
   expect(top.items.find((r) => r.category === 'billing')?.calls).toBe(3)
