@@ -7,12 +7,13 @@
 import { mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { processTag } from '../processes.js'
 
 export const ASR_TEMP_PREFIX = 'callqa-asr-'
 
-/** A fresh private folder `callqa-asr-<pid>-XXXXXX` in the system's temporary folder. */
+/** A fresh private folder `callqa-asr-<pid>s<start>-XXXXXX` in the system's temporary folder. */
 export function makeAsrTempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `${ASR_TEMP_PREFIX}${process.pid}-`))
+  return mkdtemp(path.join(os.tmpdir(), `${ASR_TEMP_PREFIX}${processTag()}-`))
 }
 
 /**

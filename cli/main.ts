@@ -26,6 +26,7 @@ import { storedOptions } from '../pipeline/processor.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
 import { startSweeper } from '../pipeline/sweeper.js'
+import { privateUmask } from '../private-files.js'
 import { logSafe } from './log-safe.js'
 import { analyserSettings, parseMetricFlags, parseVadFlags, queueSchema } from './options.js'
 import { createProgressReporter } from './progress.js'
@@ -602,6 +603,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Everything callqa writes (the data folder, recordings, temporary files) is personal data: private
+// to this account from the first file on, whatever the shell's umask.
+privateUmask()
 try {
   process.exitCode = await main(process.argv.slice(2))
 } catch (thrown) {

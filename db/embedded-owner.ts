@@ -17,19 +17,35 @@
  */
 
 import { createHash } from 'node:crypto'
-import { chmodSync, closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import v8 from 'node:v8'
 import { ConfigError, DatabaseUnavailableError } from '../errors.js'
-import { processRunning } from '../processes.js'
+import { processAlive, processIdentity } from '../processes.js'
 import type { Database, QueryResult, Transaction } from './index.js'
 
 export type OwnerKind = 'server' | 'command'
 
 export interface OwnerInfo {
   pid: number
+  /** the kernel's boot id and the owner's start time (processes.ts): a pid alone is reused, as pid 1 is by every container restart */
+  boot?: string
+  start?: number
+  /** the owner's pid namespace: pids of another namespace say nothing here */
+  pidns?: string
+  /** set once the owner's socket listens: from then on a socket that does not answer is a dead owner */
+  listening?: boolean
   host: string
   kind: OwnerKind
   /** what the owner is, for messages: "callqa serve", "callqa ingest" */
@@ -69,9 +85,46 @@ function readOwner(lock: string): OwnerInfo | 'unreadable' | undefined {
   }
 }
 
-/** Whether the owner recorded in a lock still runs (a lock from another host counts as live). */
-export function ownerAlive(info: OwnerInfo): boolean {
-  return info.host !== os.hostname() || processRunning(info.pid)
+/**
+ * Whether the owner recorded in a lock still runs (a lock from another host counts as live). An
+ * owner whose socket answers is alive, whatever its pid: two containers may share the folder, each
+ * with its own pid 1. Otherwise the pid, the boot and the start time must all match (processes.ts):
+ * a server restarted in a container is pid 1 on the same host name as the one that crashed, and
+ * must not take its predecessor for a live owner. An owner in another pid namespace (another
+ * container) whose socket does not answer may be starting: it is waited for while its lock is
+ * young, then taken for dead.
+ */
+export async function ownerState(info: OwnerInfo): Promise<'alive' | 'starting' | 'dead'> {
+  if (info.host !== os.hostname()) return 'alive'
+  if (await socketAnswers(info.socket)) return 'alive'
+  const me = processIdentity()
+  if (info.pidns !== undefined && me.pidns !== undefined && info.pidns !== me.pidns)
+    return !info.listening && Date.now() - Date.parse(info.since) < STARTING_MS ? 'starting' : 'dead'
+  const alive = processAlive({
+    pid: info.pid,
+    ...(info.boot !== undefined ? { boot: info.boot } : {}),
+    ...(info.start !== undefined ? { start: info.start } : {}),
+  })
+  return alive ? 'alive' : 'dead'
+}
+
+/** How long an owner whose process cannot be seen may take from its lock to its socket. */
+const STARTING_MS = 30_000
+
+/** Whether something listens on a Unix socket (a refused or missing socket: no). */
+function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createConnection(socketPath)
+    const done = (alive: boolean) => {
+      clearTimeout(timer)
+      probe.destroy()
+      resolve(alive)
+    }
+    // A listener too busy to accept within 2 s is still a listener.
+    const timer = setTimeout(() => done(true), 2000)
+    probe.once('connect', () => done(true))
+    probe.once('error', () => done(false))
+  })
 }
 
 function describe(info: OwnerInfo): string {
@@ -99,7 +152,7 @@ export async function openOwned(
   }
   for (;;) {
     const mine: OwnerInfo = {
-      pid: process.pid,
+      ...processIdentity(),
       host: os.hostname(),
       kind: options.kind,
       command: options.command,
@@ -122,10 +175,16 @@ export async function openOwned(
       if (readOwner(lock) === 'unreadable') rmSync(lock, { force: true })
       continue
     }
-    if (!ownerAlive(info)) {
+    const state = await ownerState(info)
+    if (state === 'dead') {
       // Its owner died without cleaning up: the folder is free (PGlite wrote nothing half-done
       // that its own recovery does not handle, as after a crash of Postgres).
       rmSync(lock, { force: true })
+      continue
+    }
+    if (state === 'starting') {
+      wait(`callqa: waiting for ${describe(info)}, which is starting with ${path.dirname(dir)} or died`)
+      await sleep(500)
       continue
     }
     if (options.kind === 'server' && info.kind === 'server')
@@ -164,6 +223,13 @@ function tryCreateLock(lock: string, info: OwnerInfo): boolean {
     closeSync(fd)
   }
   return true
+}
+
+/** Rewrites this owner's lock (through a rename, never half-written) to say its socket listens. */
+function markListening(lock: string, info: OwnerInfo): void {
+  const tmp = `${lock}.${process.pid}.tmp`
+  writeFileSync(tmp, JSON.stringify({ ...info, listening: true }), { mode: 0o600 })
+  renameSync(tmp, lock)
 }
 
 function rmLockIfMine(lock: string, info: OwnerInfo): void {
@@ -285,6 +351,7 @@ async function becomeOwner(
   }
   // Only this user may connect: the database holds personal data.
   chmodSync(info.socket, 0o600)
+  markListening(lock, info)
   let closing: Promise<void> | undefined
   return new OwnedDatabase(local, () => {
     closing ??= (async () => {

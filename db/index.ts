@@ -3,10 +3,10 @@
  * a real server through `pg` (DATABASE_URL), or PGlite (Postgres in WASM) in a data folder.
  * The same SQL runs on both. Query text may be logged; parameters never (transcripts are personal data).
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import pg from 'pg'
+import { privateDir, repairPrivate } from '../private-files.js'
 import { type OwnershipOptions, openOwned } from './embedded-owner.js'
 
 export interface QueryResult<R> {
@@ -122,7 +122,11 @@ class PostgresDatabase implements Database {
 
 class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PGlite,
+    /** the data folder, repaired again on close (files PGlite made while it ran) */
+    private readonly dir?: string,
+  ) {}
 
   async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     const res = await this.db.query<R>(text, params as unknown[] | undefined)
@@ -150,6 +154,7 @@ class PgliteDatabase implements Database {
 
   async close(): Promise<void> {
     await this.db.close()
+    if (this.dir) repairPrivate(this.dir)
   }
 }
 
@@ -184,18 +189,25 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const dir = options.dataDir && options.dataDir !== 'memory://' ? path.resolve(options.dataDir) : undefined
   const openLocal = async () => {
-    if (dir) mkdirSync(dir, { recursive: true })
+    // The cluster is personal data: its folder is closed to other accounts before PGlite writes
+    // into it, and the files PGlite makes world-writable (its bundled image) are repaired after.
+    if (dir) {
+      privateDir(dir)
+      repairPrivate(dir)
+    }
     const db = await PGlite.create(dir, {
       parsers: {
         [pgliteTypes.INT8]: (v: string) => Number(v),
         [pgliteTypes.NUMERIC]: (v: string) => Number(v),
       },
     })
-    return new PgliteDatabase(db)
+    if (dir) repairPrivate(dir)
+    return new PgliteDatabase(db, dir)
   }
   if (!dir) return openLocal()
-  // A folder has one owner; every other process works through it.
-  mkdirSync(path.dirname(dir), { recursive: true })
+  // A folder has one owner; every other process works through it. The folder holding it (the
+  // data folder, with the lock and the socket) is private too.
+  privateDir(path.dirname(dir))
   return openOwned(dir, options.ownership ?? { kind: 'command', command: 'callqa' }, openLocal)
 }
 

@@ -4,10 +4,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { constants, createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js'
+import { processTag } from '../processes.js'
 
 export interface StoredRecording {
   sha256: string
@@ -29,9 +31,9 @@ export function storagePath(storageDir: string, key: string): string {
 /** A fresh path in the storage's temporary folder (made if missing), for a write-then-rename. */
 async function temporaryPath(storageDir: string, ext: string): Promise<string> {
   const tmpDir = path.join(storageDir, 'tmp')
-  await mkdir(tmpDir, { recursive: true })
+  await mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE })
   // The pid in the name lets a later process tell a dead process's partial file (pipeline/orphans.ts).
-  return path.join(tmpDir, `${process.pid}-${randomUUID()}${ext}`)
+  return path.join(tmpDir, `${processTag()}-${randomUUID()}${ext}`)
 }
 
 /** A recording received into the storage's temporary folder, hashed on the way, not yet kept. */
@@ -64,7 +66,7 @@ export async function receiveRecording(
     },
   })
   try {
-    await pipeline(source, tap, createWriteStream(tmpPath))
+    await pipeline(source, tap, createWriteStream(tmpPath, { mode: PRIVATE_FILE_MODE }))
   } catch (err) {
     await rm(tmpPath, { force: true })
     throw err
@@ -86,7 +88,7 @@ export async function keepRecording(
   try {
     const key = storageKey(received)
     const absolutePath = storagePath(storageDir, key)
-    await mkdir(path.dirname(absolutePath), { recursive: true })
+    await mkdir(path.dirname(absolutePath), { recursive: true, mode: PRIVATE_DIR_MODE })
     const exists = await stat(absolutePath).then(
       () => true,
       () => false,
@@ -188,6 +190,7 @@ export async function playableCopy(
   const tmp = await temporaryPath(storageDir, '.wav')
   try {
     await write(storagePath(storageDir, key), tmp)
+    await chmod(tmp, PRIVATE_FILE_MODE)
     await rename(tmp, target)
   } finally {
     await rm(tmp, { force: true })

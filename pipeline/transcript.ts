@@ -5,7 +5,7 @@
  * analysis goes on regardless.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { mapSpeakers, parseTranscript } from '../analysis/stages/parse-transcript.js'
 import { type RedactedUtterance, redactUtterances } from '../analysis/stages/redact-utterances.js'
@@ -15,6 +15,7 @@ import type { CallRow } from '../db/queries/calls.js'
 import { replaceUtterances, setTranscriptStatus } from '../db/queries/utterances.js'
 import { coerceError } from '../errors.js'
 import { writeRedactedCopy } from '../media/ffmpeg.js'
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js'
 import { storagePath } from './storage.js'
 
 const SUFFIXES = ['.transcript.json', '.json', '.vtt', '.srt']
@@ -58,7 +59,7 @@ export async function writeRedactedAudio(
   const key = `${(call.storage_uri ?? '').replace(/\.[a-z0-9]+$/, '')}.redacted.wav`
   const target = storagePath(storageDir, key)
   const tmp = path.join(storageDir, 'tmp', `${randomUUID()}.wav`)
-  await mkdir(path.dirname(tmp), { recursive: true })
+  await mkdir(path.dirname(tmp), { recursive: true, mode: PRIVATE_DIR_MODE })
   try {
     await writeRedactedCopy({
       mode,
@@ -67,6 +68,7 @@ export async function writeRedactedAudio(
       spans: utterances.flatMap((u) => u.redactions),
       ffmpegPath,
     })
+    await chmod(tmp, PRIVATE_FILE_MODE)
     await rename(tmp, target)
   } finally {
     await rm(tmp, { force: true })
