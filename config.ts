@@ -55,6 +55,16 @@ export interface ResolvedConfig {
   /** Longest an API request may take in all, uploads included, ms (CALLQA_REQUEST_TIMEOUT_SECONDS, 600). */
   requestTimeoutMs: number
   /**
+   * Embedded database: how long a client's open transaction may wait for its next statement before
+   * the owner rolls it back, ms (CALLQA_EMBEDDED_IDLE_TX_SECONDS, 10).
+   */
+  embeddedIdleTxMs: number
+  /**
+   * The proxies whose X-Forwarded-For the server believes (CALLQA_TRUST_PROXY): `true` (all),
+   * a number of hops, or a comma list of addresses and CIDRs; unset: none.
+   */
+  trustProxy: boolean | number | string[] | undefined
+  /**
    * Calls older than this many days (by start time, else by arrival) are deleted by the server's
    * retention job (CALLQA_RETENTION_DAYS; unset or 0 keeps everything).
    */
@@ -118,6 +128,22 @@ function redactAudioMode(raw: string | undefined): false | 'silence' | 'beep' {
   throw new ConfigError(`CALLQA_REDACT_AUDIO must be silence, beep or 0, got "${raw}"`)
 }
 
+function trustProxy(raw: string | undefined): boolean | number | string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const value = raw.trim()
+  if (value === 'true') return true
+  if (value === 'false') return false
+  if (/^\d+$/.test(value)) return Number(value)
+  const list = value.split(',').map((v) => v.trim())
+  const address = /^(?:[0-9.]+|[0-9a-fA-F:]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/
+  const bad = list.find((v) => !address.test(v))
+  if (bad !== undefined)
+    throw new ConfigError(
+      `CALLQA_TRUST_PROXY must be true, a number of hops, or addresses/CIDRs separated by commas; "${bad}" is none`,
+    )
+  return list
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const dataDir = path.resolve(env.CALLQA_DATA_DIR ?? '.callqa')
   return {
@@ -140,6 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
       positiveInt('CALLQA_STATEMENT_TIMEOUT_SECONDS', env.CALLQA_STATEMENT_TIMEOUT_SECONDS, 30) * 1000,
     requestTimeoutMs:
       positiveInt('CALLQA_REQUEST_TIMEOUT_SECONDS', env.CALLQA_REQUEST_TIMEOUT_SECONDS, 600) * 1000,
+    embeddedIdleTxMs:
+      positiveInt('CALLQA_EMBEDDED_IDLE_TX_SECONDS', env.CALLQA_EMBEDDED_IDLE_TX_SECONDS, 10) * 1000,
+    trustProxy: trustProxy(env.CALLQA_TRUST_PROXY),
     retentionDays: nonNegativeInt('CALLQA_RETENTION_DAYS', env.CALLQA_RETENTION_DAYS, 0),
     retentionByQueue: retentionQueues(env.CALLQA_RETENTION_QUEUES),
     logLevel: logLevel(env.CALLQA_LOG_LEVEL),

@@ -220,6 +220,8 @@ const TRANSIENT_SQLSTATES = new Set([
   // statement timeout (a locked table, an overloaded server) and a lock not granted in time
   '57014',
   '55P03',
+  // a transaction rolled back for idling (a client of the embedded owner stalled): run it again
+  '25P03',
   '40001',
   '40P01',
   '57P01',

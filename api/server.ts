@@ -4,6 +4,7 @@
  * format `{error: {code, message, details}}`, bearer tokens checked against their sha256 and a
  * role list on every route.
  */
+import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -116,8 +117,21 @@ export interface ServerOptions {
   linkSecret?: string
   /** lifetime of tokens issued over the API, days; 0 = until revoked (CALLQA_TOKEN_DAYS) */
   tokenDays?: number
-  /** after this many failed sign-ins from one client within a minute, it waits (429); default 20 */
+  /** after this many failed sign-ins from one client within a minute, its failures are 429; default 20 */
   authFailuresPerMinute?: number
+  /**
+   * Which proxies in front of callqa to believe about the client's address (X-Forwarded-For):
+   * fastify's trustProxy — true, a number of hops, or addresses/CIDRs (CALLQA_TRUST_PROXY). Default:
+   * none, the connection's address is the client.
+   */
+  trustProxy?: boolean | number | string[]
+}
+
+/** fastify's trustProxy for a setting: a hop count becomes the function fastify takes for it. */
+function trustProxyOption(
+  trust: boolean | number | string[],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 
 /** The review page's static files. */
@@ -151,61 +165,36 @@ async function requestUser(
   )
 }
 
-/**
- * Failed sign-ins per client (IP address), in fixed one-minute windows: past the limit, the client
- * gets 429 with Retry-After until its window ends, before its token is even looked at. Memory is
- * bounded: windows that ended are dropped.
- */
-export function authFailureLimiter(perMinute: number, windowMs = 60_000) {
-  const windows = new Map<string, { start: number; failures: number }>()
-  const current = (client: string, now: number) => {
-    const w = windows.get(client)
-    if (!w || now - w.start >= windowMs) return undefined
-    return w
-  }
-  return {
-    /** Seconds to wait when this client is over the limit, else undefined. */
-    blocked(client: string, now = Date.now()): number | undefined {
-      const w = current(client, now)
-      if (!w || w.failures < perMinute) return undefined
-      return Math.max(1, Math.ceil((w.start + windowMs - now) / 1000))
-    },
-    failed(client: string, now = Date.now()): void {
-      const w = current(client, now)
-      if (w) w.failures++
-      else {
-        if (windows.size > 10_000)
-          for (const [k, v] of windows) if (now - v.start >= windowMs) windows.delete(k)
-        windows.set(client, { start: now, failures: 1 })
-      }
-    },
-  }
-}
+/** Counts one failed sign-in of a request's client; says how long it must wait when over the limit. */
+type FailureCounter = (request: FastifyRequest) => Promise<{ isExceeded?: boolean; ttlInSeconds?: number }>
 
 async function authenticate(
   db: Database,
   links: LinkSigner,
-  limiter: ReturnType<typeof authFailureLimiter>,
+  failed: FailureCounter,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
   const { roles } = request.routeOptions.config
   if (!roles) return
-  const client = request.ip
-  const wait = limiter.blocked(client)
-  if (wait !== undefined) {
-    reply.header('retry-after', String(wait))
-    await sendError(
-      reply,
-      429,
-      'QA_ERR_RATE_LIMITED',
-      `too many failed sign-ins from this client; try again in ${wait} s`,
-    )
-    return
-  }
   const user = await requestUser(db, links, request)
   if ('refused' in user) {
-    limiter.failed(client)
+    // Failed sign-ins are counted per client (its address, through the trusted proxies): past the
+    // limit its failures are answered 429 until its minute ends. A valid token is never held back:
+    // one client's (or one NAT's) guessing cannot lock out the others, and a token of 256 random
+    // bits is not found by guessing, only the load of trying is bounded.
+    const count = await failed(request)
+    if (count.isExceeded) {
+      const wait = Math.max(1, count.ttlInSeconds ?? 60)
+      reply.header('retry-after', String(wait))
+      await sendError(
+        reply,
+        429,
+        'QA_ERR_RATE_LIMITED',
+        `too many failed sign-ins from this client; try again in ${wait} s`,
+      )
+      return
+    }
     if (user.challenge) reply.header('www-authenticate', user.challenge)
     await sendError(reply, 401, 'QA_ERR_UNAUTHENTICATED', user.refused)
     return
@@ -234,6 +223,7 @@ export async function buildServer({
   requestTimeoutMs = 10 * 60_000,
   tokenDays = 0,
   authFailuresPerMinute = 20,
+  trustProxy,
 }: ServerOptions): Promise<Api> {
   const links = linkSigner(linkSecret)
   const app = Fastify({
@@ -246,6 +236,7 @@ export async function buildServer({
     connectionTimeout: 60_000,
     http: { headersTimeout: 30_000 },
     ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false } },
+    ...(trustProxy !== undefined ? { trustProxy: trustProxyOption(trustProxy) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   await app.register(swagger, {
@@ -264,8 +255,17 @@ export async function buildServer({
     done()
   })
 
-  const limiter = authFailureLimiter(authFailuresPerMinute)
-  app.addHook('onRequest', async (request, reply) => authenticate(db, links, limiter, request, reply))
+  // Failed sign-ins per client and minute, counted by @fastify/rate-limit (its store is bounded);
+  // only failures are counted, so the limit applies to nothing else.
+  await app.register(rateLimit, { global: false })
+  const failures = app.createRateLimit({
+    max: authFailuresPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.ip,
+  }) as FailureCounter
+  app.addHook('onRequest', async (request, reply) =>
+    authenticate(db, links, failures, request as FastifyRequest, reply as FastifyReply),
+  )
   // A NUL byte anywhere in a request's query, path or JSON body is refused up front (Postgres
   // cannot store one; it used to become a 500 deep inside a query).
   app.addHook('preValidation', (request, _reply, done) => {

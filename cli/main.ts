@@ -102,6 +102,9 @@ Environment:
   CALLQA_RETENTION_QUEUES      per-queue retention, e.g. billing=30,sales=365
   CALLQA_TOKEN_DAYS            lifetime of new API tokens in days (default: until revoked)
   CALLQA_LOG_LEVEL             server log level: error, warn, info (default), debug
+  CALLQA_TRUST_PROXY           proxies whose X-Forwarded-For names the client: true, a hop count, or
+                               addresses/CIDRs (default: none; the sign-in limiter counts per client)
+  CALLQA_EMBEDDED_IDLE_TX_SECONDS  embedded database: a client's transaction idle this long is rolled back (10)
 `
 
 /**
@@ -118,6 +121,7 @@ function connect(config: ResolvedConfig, as: { kind?: OwnerKind; command: string
       kind: as.kind ?? 'command',
       command: `callqa ${as.command}`,
       onWait: (message) => console.error(message),
+      idleTransactionMs: config.embeddedIdleTxMs,
     },
   })
 }

@@ -167,6 +167,7 @@ export async function serve(
     disputes: { windowDays: config.disputeWindowDays, cap: config.disputeCap },
     ...(config.linkSecret ? { linkSecret: config.linkSecret } : {}),
     tokenDays: config.tokenDays,
+    ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
   })
   const address = await app.listen({ port, host })
   // A server stopped mid-analysis left its uploads queued; the queue (pg-boss) retries its own.

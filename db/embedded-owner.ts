@@ -61,6 +61,13 @@ export interface OwnershipOptions {
   onWait?: (message: string) => void
   /** How long a command waits for a busy owner before giving up; default 10 minutes. */
   waitMs?: number
+  /**
+   * Owner only: how long a client's open transaction may wait for its next statement before the
+   * owner rolls it back (Postgres' idle_in_transaction_session_timeout). While a client holds a
+   * transaction, every other query of the owner waits: a stalled client (stopped with Ctrl-Z, hung)
+   * costs the others at most this. Default 10 s (CALLQA_EMBEDDED_IDLE_TX_SECONDS for the CLI).
+   */
+  idleTransactionMs?: number
 }
 
 const MAX_SOCKET_PATH = 100
@@ -326,6 +333,15 @@ class Channel<T> {
 
 class Rollback extends Error {}
 
+/** The channel's next item, or 'idle' when none came within `ms`. */
+function nextWithin<T>(channel: Channel<T>, ms: number): Promise<T | 'idle'> {
+  let timer: NodeJS.Timeout | undefined
+  const idle = new Promise<'idle'>((resolve) => {
+    timer = setTimeout(() => resolve('idle'), ms)
+  })
+  return Promise.race([channel.next(), idle]).finally(() => clearTimeout(timer))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The owner.
 
@@ -339,7 +355,8 @@ async function becomeOwner(
   const local = await openLocal()
   rmSync(info.socket, { force: true })
   const clients = new Set<net.Socket>()
-  const server = net.createServer((socket) => serveClient(local, socket, clients))
+  const idleMs = options.idleTransactionMs ?? 10_000
+  const server = net.createServer((socket) => serveClient(local, socket, clients, idleMs))
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -391,9 +408,14 @@ class OwnedDatabase implements Database {
   }
 }
 
-function serveClient(db: Database, socket: net.Socket, clients: Set<net.Socket>): void {
+/** Postgres' own code for a transaction ended by idle_in_transaction_session_timeout. */
+const IDLE_IN_TRANSACTION = '25P03'
+
+function serveClient(db: Database, socket: net.Socket, clients: Set<net.Socket>, idleMs: number): void {
   clients.add(socket)
   const transactions = new Map<number, Channel<Request | 'gone'>>()
+  /** Transactions rolled back for idling, and why: the client's next request on one is told. */
+  const expired = new Map<number, string>()
   let nextTx = 1
   let gone = false
   const reply = (response: Response) => {
@@ -420,7 +442,16 @@ function serveClient(db: Database, socket: net.Socket, clients: Set<net.Socket>)
     db.withTransaction(async (t) => {
       reply({ id: request.id, ok: true, result: tx })
       for (;;) {
-        const next = await channel.next()
+        const next = await nextWithin(channel, idleMs)
+        if (next === 'idle') {
+          // Gone from the open transactions at once: a request arriving now is told, not queued.
+          transactions.delete(tx)
+          expired.set(
+            tx,
+            `the transaction waited more than ${Math.round(idleMs / 1000)} s for its next statement and was rolled back (the embedded database serves one transaction at a time)`,
+          )
+          throw new Rollback()
+        }
         if (next === 'gone') throw new Rollback()
         if (next.op === 'commit') {
           endId = next.id
@@ -452,7 +483,20 @@ function serveClient(db: Database, socket: net.Socket, clients: Set<net.Socket>)
       if (tx !== undefined) {
         const channel = transactions.get(tx)
         if (channel) channel.push(request)
-        else reply({ id: request.id, ok: false, error: { message: `no open transaction ${tx}` } })
+        else {
+          const why = expired.get(tx)
+          if (why && (request.op === 'commit' || request.op === 'rollback')) expired.delete(tx)
+          // A rollback of a transaction already rolled back is done; anything else is told why not.
+          if (why && request.op === 'rollback') reply({ id: request.id, ok: true, result: null })
+          else
+            reply({
+              id: request.id,
+              ok: false,
+              error: why
+                ? { message: why, code: IDLE_IN_TRANSACTION }
+                : { message: `no open transaction ${tx}` },
+            })
+        }
         return
       }
       void run(db, request)

@@ -20,7 +20,7 @@ import {
   markFailed,
   renewLease,
 } from '../db/queries/calls.js'
-import { coerceError, errorCode, LeaseLostError, retryTransient } from '../errors.js'
+import { coerceError, errorCode, isTransientDbError, LeaseLostError, retryTransient } from '../errors.js'
 import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
 import { saveCallResult } from './persist.js'
 import { writeRedactedAudio } from './transcript.js'
@@ -67,7 +67,12 @@ export interface AnalyserConfig {
   redactAudio?: 'silence' | 'beep' | undefined
   /** How long a claim lasts unless renewed (renewed every quarter of it). */
   leaseMs?: number | undefined
+  /** How long an analysed call's save waits for an unreachable database (default 30 minutes). */
+  saveRetryMs?: number | undefined
 }
+
+/** How long a finished analysis waits for the database to come back before it is handed on. */
+export const DEFAULT_SAVE_RETRY_MS = 30 * 60_000
 
 /**
  * The one door into analysis: ingest, an upload, a swap (CLI or API) and a queue worker all hand
@@ -78,7 +83,7 @@ export interface CallAnalyser {
 }
 
 export function callAnalyser(config: AnalyserConfig): CallAnalyser {
-  const { asr, redactAudio, leaseMs, ...shared } = config
+  const { asr, redactAudio, leaseMs, saveRetryMs, ...shared } = config
   return {
     analyse: (call, options) =>
       processCall({
@@ -88,6 +93,7 @@ export function callAnalyser(config: AnalyserConfig): CallAnalyser {
         ...(asr ? { asr } : {}),
         ...(redactAudio ? { redactAudio } : {}),
         ...(leaseMs ? { leaseMs } : {}),
+        ...(saveRetryMs ? { saveRetryMs } : {}),
       }),
   }
 }
@@ -103,6 +109,7 @@ export async function processCall({
   asr,
   redactAudio,
   leaseMs = DEFAULT_LEASE_MS,
+  saveRetryMs = DEFAULT_SAVE_RETRY_MS,
 }: {
   db: Database
   pool: Piscina
@@ -117,6 +124,8 @@ export async function processCall({
   redactAudio?: 'silence' | 'beep'
   /** How long a claim lasts unless renewed (renewed every quarter of it). */
   leaseMs?: number
+  /** How long an analysed call's save waits for an unreachable database. */
+  saveRetryMs?: number
 }): Promise<CallOutcome> {
   const owner = PROCESS_OWNER
   // The claim is atomic: two ingests, two workers, or an ingest beside a server never analyse one
@@ -185,22 +194,31 @@ export async function processCall({
     if (outcome.ok) {
       const result = outcome.result
       try {
-        // A transient database error retries the whole transaction; one that lasts past the retry
-        // window leaves the call claimed, and its lease running out hands it to the next run.
-        await retryTransient(() =>
-          saveCallResult(
-            db,
-            call.id,
-            result,
-            // What was asked for (a re-run asks the same) and what voice activity actually ran.
-            { pipelineVersion: PIPELINE_VERSION, vad, metrics, vadUsed: result.vad },
-            { toggleSwap: toggle, owner },
-          ),
+        // A transient database error (a restart, an outage of minutes) retries the whole
+        // transaction while the result waits here; the claim is this process's as long as no other
+        // took the call (the save checks the owner, not the clock). An outage longer than the
+        // window leaves the call claimed, not failed: its lease runs out and it is analysed again.
+        await retryTransient(
+          () =>
+            saveCallResult(
+              db,
+              call.id,
+              result,
+              // What was asked for (a re-run asks the same) and what voice activity actually ran.
+              { pipelineVersion: PIPELINE_VERSION, vad, metrics, vadUsed: result.vad },
+              { toggleSwap: toggle, owner },
+            ),
+          { totalMs: saveRetryMs },
         )
         await redactRecognisedAudio(db, call, result, storageDir, ffmpegPath, redactAudio)
         return { status: 'done', durationMs: result.durationMs, result }
       } catch (thrown) {
         if (thrown instanceof LeaseLostError) return { status: 'skipped', reason: thrown.message }
+        if (isTransientDbError(thrown))
+          return {
+            status: 'skipped',
+            reason: `the database stayed unreachable for ${Math.round(saveRetryMs / 60_000)} min; the call is analysed again once its lease runs out`,
+          }
         outcome = {
           ok: false,
           code: errorCode(thrown),

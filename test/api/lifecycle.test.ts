@@ -131,7 +131,7 @@ test('a user disabled, a token revoked, reissued or expired is refused at once',
   ])
 })
 
-test('failed sign-ins from one client are rate-limited with Retry-After', async () => {
+test('failed sign-ins from one client are rate-limited with Retry-After; a valid token from that client still works', async () => {
   const app = await buildServer({ db: api.db, storageDir: api.storageDir, authFailuresPerMinute: 5 })
   try {
     const get = (token: string) =>
@@ -141,8 +141,47 @@ test('failed sign-ins from one client are rate-limited with Retry-After', async 
     expect(limited.statusCode).toBe(429)
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     expect(limited.json().error.code).toBe('QA_ERR_RATE_LIMITED')
-    // Until the window ends, even a right token from that client waits (guessing gains nothing).
-    expect((await get(api.tokens.ada as string)).statusCode).toBe(429)
+    // A valid token is never locked out by someone else's failures from the same address.
+    expect((await get(api.tokens.ada as string)).statusCode).toBe(200)
+    // Nor by expired or forged signed links (they count as failures like bad tokens).
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await app.inject({ method: 'GET', url: `/v1/calls/1/audio?exp=1&u=1&sig=forged${i}` })).statusCode,
+      ).toBe(429)
+    expect((await get(api.tokens.ada as string)).statusCode).toBe(200)
+  } finally {
+    await app.close()
+  }
+})
+
+test('behind a trusted proxy, failed sign-ins are counted per client (X-Forwarded-For), not per proxy', async () => {
+  const app = await buildServer({
+    db: api.db,
+    storageDir: api.storageDir,
+    authFailuresPerMinute: 5,
+    trustProxy: ['127.0.0.1'],
+  })
+  try {
+    const get = (token: string, client: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        remoteAddress: '127.0.0.1',
+        headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': client },
+      })
+    for (let i = 0; i < 6; i++) await get(`wrong-${i}`, '203.0.113.7')
+    expect((await get('wrong-again', '203.0.113.7')).statusCode).toBe(429)
+    // Another client behind the same proxy: its own mistakes are its own (401), its token works.
+    expect((await get('wrong', '198.51.100.20')).statusCode).toBe(401)
+    expect((await get(api.tokens.ada as string, '198.51.100.20')).statusCode).toBe(200)
+    // An untrusted peer cannot pick its address: X-Forwarded-For from it is ignored.
+    const spoofed = await app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      remoteAddress: '192.0.2.9',
+      headers: { authorization: 'Bearer wrong', 'x-forwarded-for': '198.51.100.99' },
+    })
+    expect(spoofed.statusCode).toBe(401)
   } finally {
     await app.close()
   }

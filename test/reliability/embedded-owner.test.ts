@@ -159,6 +159,56 @@ describe.runIf(testDbKind === 'pglite')('one owner for the embedded database', (
     ])
   })
 
+  test('a client stopped (Ctrl-Z) inside a transaction stalls nobody for long: its transaction is rolled back after the idle limit and it is told why', async () => {
+    const dir = path.join(tmp.dir, 'stalled', 'pglite')
+    const owner = await openDatabase({
+      dataDir: dir,
+      ownership: { kind: 'server', command: 'callqa serve', idleTransactionMs: 1500 },
+    })
+    try {
+      await owner.exec('CREATE TABLE t (n int)')
+      const script = path.join(tmp.dir, 'stalled-client.mts')
+      writeFileSync(
+        script,
+        `import { openDatabase } from ${JSON.stringify(path.join(root, 'db', 'index.ts'))}
+const db = await openDatabase({ dataDir: ${JSON.stringify(dir)} })
+await db
+  .withTransaction(async (tx) => {
+    await tx.query('INSERT INTO t VALUES (1)')
+    console.log('inside')
+    await new Promise((r) => setTimeout(r, 500))
+    await tx.query('INSERT INTO t VALUES (2)')
+  })
+  .then(() => console.log('committed'), (e) => console.log('refused', e.code, e.message))
+await db.close()
+`,
+      )
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root })
+      let out = ''
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString()
+      })
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => out.includes('inside') && (clearInterval(timer), resolve()), 20)
+        child.once('exit', (code) => reject(new Error(`client exited ${code}: ${out}`)))
+      })
+      child.kill('SIGSTOP')
+      // The owner's own work goes on once the stalled transaction is rolled back (1.5 s here), not
+      // whenever the stopped process is continued.
+      const began = Date.now()
+      expect((await owner.query('SELECT count(*)::int AS n FROM t')).rows).toEqual([{ n: 0 }])
+      expect(Date.now() - began).toBeLessThan(10_000)
+      await owner.query('INSERT INTO t VALUES (3)')
+      child.kill('SIGCONT')
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+      expect(code).toBe(0)
+      expect(out).toMatch(/refused 25P03 the transaction waited more than 2 s/)
+      expect((await owner.query('SELECT n FROM t')).rows).toEqual([{ n: 3 }])
+    } finally {
+      await owner.close()
+    }
+  })
+
   test('a process that works through the owner and is killed mid-transaction is rolled back', async () => {
     const dir = path.join(tmp.dir, 'in-process', 'pglite')
     const owner = await openDatabase({ dataDir: dir })

@@ -120,6 +120,28 @@ describe.runIf(testDbKind === 'postgres' && throwawayPostgresAvailable)(
       expect(rows).toEqual([{ status: 'done', n: 12 }])
     }, 300_000)
 
+    test('an outage of more than a minute while a call is analysed: the result waits and is saved once the database returns', async () => {
+      // A 3-minute call, so the database goes away while the worker is in the middle of it.
+      const call = ffmpeg(
+        ['-stream_loop', '3', '-i', sample('call-02-phone-password.wav'), '-t', '180', '-c:a', 'pcm_s16le'],
+        path.join(tmp.dir, 'outage-call.wav'),
+      )
+      const run = callqa({ ...envFor('outage'), CALLQA_WORKERS: '1' }, 'ingest', call)
+      await until(
+        async () =>
+          (await query<{ status: string }>('SELECT status FROM outage.calls'))?.[0]?.status === 'processing',
+        120_000,
+        'the call to be claimed',
+      )
+      // 75 s without a database: past the minute a save used to wait before failing the call.
+      await server.restart(75_000)
+      expect(await exitedWithin(run, 180_000, 'the ingest')).toBe(0)
+      expect(run.log()).toMatch(/1 done, 0 failed/)
+      expect(await query('SELECT status, attempts FROM outage.calls')).toEqual([
+        { status: 'done', attempts: 1 },
+      ])
+    }, 400_000)
+
     test('two ingests at once, then two queue workers beside two `ingest --queue`: each call analysed exactly once', async () => {
       const env = envFor('twice')
       const [a, b] = [callqa(env, 'ingest', samples), callqa(env, 'ingest', samples)]
