@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml'
+import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml'
 import { ScorecardError } from '../errors.js'
 import { type Item, SCORECARD_SCHEMA, type ScorecardDefinition } from './schema.js'
 
@@ -128,12 +128,85 @@ function semanticProblems(
         })
     })
   })
+  const items = card.sections.flatMap((s) => s.items)
+  const phrases = items.reduce((n, i) => n + JSON.stringify(i).length, 0)
+  if (items.length > MAX_CARD_ITEMS)
+    problems.push({
+      at: 0,
+      path: 'sections',
+      message: `${items.length} items; a scorecard may have at most ${MAX_CARD_ITEMS}`,
+    })
+  if (phrases > MAX_DEFINITION_BYTES / 2)
+    problems.push({
+      at: 0,
+      path: 'sections',
+      message: "the items are too large: a scorecard's items may hold at most 500 kB",
+    })
   if (card.mode === 'weighted') {
     const total = card.sections.flatMap((s) => s.items).reduce((sum, i) => sum + (i.weight ?? 1), 0)
     if (total <= 0)
       problems.push({ at: 0, path: 'sections', message: 'weighted mode: the weights add up to 0' })
   }
   return problems
+}
+
+/** The largest definition file (a scorecard or a taxonomy) accepted. */
+export const MAX_DEFINITION_BYTES = 1_000_000
+/** The deepest nesting of a definition file (a taxonomy is three levels of categories, a card four). */
+export const MAX_DEFINITION_DEPTH = 32
+/** The most items a scorecard may have (each is judged on every call). */
+export const MAX_CARD_ITEMS = 300
+/** How many times aliases may be expanded in one file (yaml's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100
+
+/** `line:col` (1-based) of an offset in a text, for problems found before the parser ran. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset)
+  const line = before.split('\n').length
+  return `${line}:${offset - before.lastIndexOf('\n')}`
+}
+
+/**
+ * The offset where a line or bracket first opens a level deeper than MAX_DEFINITION_DEPTH, else
+ * undefined: checked on the text, before a parser recurses that deep. Block levels are counted by
+ * indentation steps, flow levels by open brackets (quoted text and comments are skipped).
+ */
+function deepestOpening(text: string): number | undefined {
+  let flow = 0
+  const indents: number[] = []
+  let lineStart = 0
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === '\n') {
+      lineStart = i + 1
+      continue
+    }
+    if (i === lineStart && flow === 0) {
+      let j = i
+      while (text[j] === ' ' || text[j] === '-' || text[j] === '\t') j++
+      if (text[j] !== '\n' && text[j] !== '#' && j < text.length) {
+        const indent = j - i
+        while (indents.length > 0 && (indents[indents.length - 1] as number) >= indent) indents.pop()
+        indents.push(indent)
+        if (indents.length > MAX_DEFINITION_DEPTH) return j
+      }
+    }
+    if ((ch === '"' || ch === "'") && (i === 0 || /[\s[{,:-]/.test(text[i - 1] as string))) {
+      // A quoted scalar (a quote inside a word, as in "don't", starts none): skipped to its end.
+      let close = i + 1
+      while (close < text.length && !(text[close] === ch && (ch === "'" || text[close - 1] !== '\\'))) close++
+      if (close >= text.length) return undefined
+      i = close
+    } else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      const end = text.indexOf('\n', i)
+      if (end < 0) return undefined
+      i = end - 1
+    } else if (ch === '[' || ch === '{') {
+      flow++
+      if (flow + indents.length > MAX_DEFINITION_DEPTH) return i
+    } else if (ch === ']' || ch === '}') flow = Math.max(0, flow - 1)
+  }
+  return undefined
 }
 
 /**
@@ -148,16 +221,46 @@ export function parseChecked<T>(
   semantic: (data: T, at: (path: Array<string | number>) => number) => Problem[],
   fail: (message: string) => Error,
 ): T {
+  // Bounded before anything is parsed: a definition is read on every call's analysis.
+  if (Buffer.byteLength(text) > MAX_DEFINITION_BYTES)
+    throw fail(
+      `${name}:1:1: the file is ${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB; a definition may be at most ${MAX_DEFINITION_BYTES / 1e6} MB`,
+    )
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const where = (at: number) => {
     const { line, col } = lineCounter.linePos(at)
     return `${name}:${line}:${col}`
   }
+  const tooDeep = deepestOpening(text)
+  if (tooDeep !== undefined)
+    throw fail(
+      `${name}:${lineColumn(text, tooDeep)}: nested more than ${MAX_DEFINITION_DEPTH} levels deep; a definition is not that deep`,
+    )
+  let doc: ReturnType<typeof parseDocument>
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  } catch (thrown) {
+    throw fail(`${name}:1:1: cannot be parsed: ${(thrown as Error).message}`)
+  }
   if (doc.errors.length > 0) {
     throw fail(doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`).join('\n'))
   }
-  const data = doc.toJS() as unknown
+  let data: unknown
+  try {
+    // An alias expanding into many copies of a large node (a "billion laughs") is refused.
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown
+  } catch (thrown) {
+    let first = 0
+    visit(doc, {
+      Alias(_key, node) {
+        first = node.range?.[0] ?? 0
+        return visit.BREAK
+      },
+    })
+    throw fail(
+      `${where(first)}: aliases here expand too far (${(thrown as Error).message.toLowerCase()}); write the values out`,
+    )
+  }
   const problems: Problem[] = []
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {

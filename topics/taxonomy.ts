@@ -135,8 +135,30 @@ function semanticProblems(
     })
   }
   walk(taxonomy.categories, ['categories'], 'categories')
+  // Every node's phrases are looked for in every call: the tree is bounded, so filing a call is too.
+  const nodes = allNodes(taxonomy)
+  const phrases = nodes.reduce(
+    (n, { node }) => n + (node.phrases?.length ?? 0) + (node.groups ?? []).reduce((m, g) => m + g.length, 0),
+    0,
+  )
+  if (nodes.length > MAX_TAXONOMY_NODES)
+    problems.push({
+      at: offset(['categories']),
+      path: 'categories',
+      message: `${nodes.length} nodes; a taxonomy may have at most ${MAX_TAXONOMY_NODES}`,
+    })
+  if (phrases > MAX_TAXONOMY_PHRASES)
+    problems.push({
+      at: offset(['categories']),
+      path: 'categories',
+      message: `${phrases} phrases in all; a taxonomy may have at most ${MAX_TAXONOMY_PHRASES}`,
+    })
   return problems
 }
+
+/** Bounds on a taxonomy: every call is filed against all of it. */
+export const MAX_TAXONOMY_NODES = 1000
+export const MAX_TAXONOMY_PHRASES = 10_000
 
 export function parseTaxonomy(text: string, name: string): TaxonomyDefinition {
   return parseChecked(text, name, validate, semanticProblems, (message) => new TaxonomyError(message))
