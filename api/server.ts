@@ -21,6 +21,7 @@ import { type Role, type UserRow, userById, userByToken } from '../db/queries/us
 import { CallqaError, type ErrorCode, isTransientDbError, ValidationError } from '../errors.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import type { CallProcessor } from '../pipeline/processor.js'
+import { type Refiler, startRefiler } from '../pipeline/refile.js'
 import { type LinkSigner, linkSigner } from './links.js'
 import { audioRoutes } from './routes/audio.js'
 import { calibrationRoutes } from './routes/calibrations.js'
@@ -115,6 +116,8 @@ export interface ServerOptions {
   maxUploadBytes?: number
   /** key signing audio links; default random per process */
   linkSecret?: string
+  /** files history again after a taxonomy change, in the background; default: one of this server's */
+  refiler?: Refiler
   /** lifetime of tokens issued over the API, days; 0 = until revoked (CALLQA_TOKEN_DAYS) */
   tokenDays?: number
   /** after this many failed sign-ins from one client within a minute, its failures are 429; default 20 */
@@ -224,6 +227,7 @@ export async function buildServer({
   tokenDays = 0,
   authFailuresPerMinute = 20,
   trustProxy,
+  refiler: givenRefiler,
 }: ServerOptions): Promise<Api> {
   const links = linkSigner(linkSecret)
   const app = Fastify({
@@ -238,6 +242,14 @@ export async function buildServer({
     ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false } },
     ...(trustProxy !== undefined ? { trustProxy: trustProxyOption(trustProxy) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Filing history under a new taxonomy version runs beside the requests, not in one (`callqa
+  // serve` also starts one run at start-up: a server that stopped half-way finishes the work).
+  const refiler =
+    givenRefiler ?? startRefiler({ db, onError: (err) => app.log.error({ err }, 'refiling calls failed') })
+  app.addHook('onClose', async () => {
+    if (!givenRefiler) await refiler.stop()
+  })
 
   await app.register(swagger, {
     openapi: {
@@ -369,7 +381,7 @@ export async function buildServer({
       await userRoutes(v1 as unknown as Api, { db, tokenDays })
       await reviewRoutes(v1 as unknown as Api, { db })
       await trendRoutes(v1 as unknown as Api, { db })
-      await topicRoutes(v1 as unknown as Api, { db })
+      await topicRoutes(v1 as unknown as Api, { db, refiler })
       await sampleRoutes(v1 as unknown as Api, { db })
       await calibrationRoutes(v1 as unknown as Api, { db })
       await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })

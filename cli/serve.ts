@@ -19,6 +19,7 @@ import { startRetention } from '../pipeline/lifecycle.js'
 import { sweepOrphans } from '../pipeline/orphans.js'
 import { localProcessor, queueProcessor, resumeInterrupted, storedOptions } from '../pipeline/processor.js'
 import { openQueue } from '../pipeline/queue.js'
+import { startRefiler } from '../pipeline/refile.js'
 import { startSweeper } from '../pipeline/sweeper.js'
 import { analyserSettings, queueSchema } from './options.js'
 
@@ -156,8 +157,12 @@ export async function serve(
         threads: workers,
         ...analyserSettings(config),
       })
+  // History filed again under a changed taxonomy, in the background; once now, for a promotion
+  // whose refile a stopped server left half done.
+  const refiler = startRefiler({ db })
   const app = await buildServer({
     db,
+    refiler,
     storageDir: config.storageDir,
     logger: serverLogger(config.logLevel),
     requestTimeoutMs: config.requestTimeoutMs,
@@ -170,6 +175,7 @@ export async function serve(
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
   })
   const address = await app.listen({ port, host })
+  refiler.kick()
   // A server stopped mid-analysis left its uploads queued; the queue (pg-boss) retries its own.
   if (!queue) {
     const resumed = await resumeInterrupted(db, processor)
@@ -209,5 +215,6 @@ export async function serve(
   sweeper?.stop()
   stopRetention()
   await app.close()
+  await refiler.stop()
   await processor.close()
 }

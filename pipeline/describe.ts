@@ -81,6 +81,7 @@ export async function reclassify({
   batchSize = 500,
   onlyStale = false,
   onBatch,
+  stopped,
 }: {
   db: Database
   taxonomy: TaxonomyRow
@@ -88,12 +89,15 @@ export async function reclassify({
   /** only calls never filed or filed under another taxonomy version */
   onlyStale?: boolean
   batchSize?: number
-  onBatch?: (done: number) => void
+  onBatch?: (done: number) => unknown
+  /** asked before each batch: true ends the run early (what is left stays stale) */
+  stopped?: () => boolean
 }): Promise<{ calls: number; elapsedMs: number }> {
   const began = Date.now()
   let after = 0
   let calls = 0
   for (;;) {
+    if (stopped?.()) break
     const res = await db.query<{ id: number }>(
       `SELECT c.id FROM calls c WHERE c.status = 'done' AND c.id > $1
          AND ($3::timestamptz IS NULL OR coalesce(c.started_at, c.created_at) >= $3)
@@ -106,7 +110,7 @@ export async function reclassify({
     if (ids.length === 0) break
     after = ids[ids.length - 1] as number
     calls += await db.withTransaction((tx) => describeCalls(tx, ids, { taxonomy }))
-    onBatch?.(calls)
+    await onBatch?.(calls)
   }
   return { calls, elapsedMs: Date.now() - began }
 }

@@ -2,14 +2,13 @@
  * What calls are about, for QA leads and managers: the TOP issues report of a period (volume and
  * its change, CSAT, customer sentiment, complaint rate, handle time, urgent calls and examples per
  * category), emerging topics the taxonomy misses, and promoting one into the taxonomy (a new
- * version, every call filed again, audited).
+ * version, audited; history is filed again in the background).
  */
 import type { Database, Queryable } from '../db/index.js'
 import { activeTaxonomy, saveTaxonomy, type TaxonomyRow } from '../db/queries/taxonomies.js'
-import { emergingInputs, type TopIssueRow, topIssues } from '../db/queries/topics.js'
+import { emergingInputs, type TopIssueRow, topIssues, unfiledCalls } from '../db/queries/topics.js'
 import { audit, type UserRow } from '../db/queries/users.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import { reclassify } from '../pipeline/describe.js'
 import { findEmergingTopics } from '../topics/emerging.js'
 import { allNodes, nodeAt, parseTaxonomy, type TaxonomyNode, type Urgency } from '../topics/taxonomy.js'
 
@@ -164,40 +163,23 @@ export interface Promotion {
 }
 
 /**
- * Adds a node to the active taxonomy as its next version, files every done call again under it,
- * and audits who did it. The new version goes through the same checks as a file (line:col
- * messages become 400s).
+ * Adds a node to the active taxonomy as its next version and audits who did it; filing history
+ * under the new version is the background refile's (pipeline/refile.ts), not the request's.
+ * Promotions are serialised: each reads the newest version inside a transaction holding the
+ * taxonomy lock, so three at once make three versions, each with the nodes before it; a node
+ * that is there by then is a 409 that says so. The new version goes through the same checks as a
+ * file (line:col messages become 400s).
  */
 export async function promoteTopic(db: Database, user: UserRow, p: Promotion) {
-  const current = await taxonomyOrFail(db)
-  const definition = structuredClone(current.definition)
-  let siblings: TaxonomyNode[] = definition.categories
-  if (p.parent.length > 0) {
-    const trail = nodeAt(definition, p.parent)
-    if (!trail) throw new ValidationError(`no node ${p.parent.join('/')} in taxonomy ${current.key}`)
-    if (p.parent.length >= 3)
-      throw new ValidationError('a taxonomy is three levels deep: the parent must be level 1 or 2')
-    const parent = trail[trail.length - 1] as TaxonomyNode
-    parent.children ??= []
-    siblings = parent.children
-  }
-  if (siblings.some((n) => n.key === p.key))
-    throw new ConflictError(`${[...p.parent, p.key].join('/')} is already in taxonomy ${current.key}`)
-  siblings.push({
-    key: p.key,
-    label: p.label,
-    ...(p.label_zh ? { label_zh: p.label_zh } : {}),
-    phrases: p.phrases,
-    ...(p.urgency ? { urgency: p.urgency } : {}),
-  })
-  let checked: typeof definition
-  try {
-    checked = parseTaxonomy(JSON.stringify(definition), `${current.key} + ${p.key}`)
-  } catch (e) {
-    throw new ValidationError((e as Error).message)
-  }
-  const { taxonomy } = await db.withTransaction(async (tx) => {
+  const { taxonomy, pending } = await db.withTransaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('callqa:taxonomy'))")
+    const current = await taxonomyOrFail(tx)
+    const checked = withNode(current, p)
     const saved = await saveTaxonomy(tx, checked, `promoted by ${user.name}`)
+    if (!saved.created)
+      throw new ConflictError(
+        `taxonomy ${current.key} already has this content as version ${saved.taxonomy.version}; nothing was added`,
+      )
     await audit(tx, {
       userId: user.id,
       action: 'taxonomy.promote',
@@ -211,12 +193,42 @@ export async function promoteTopic(db: Database, user: UserRow, p: Promotion) {
         phrases: p.phrases,
       },
     })
-    return saved
+    return { taxonomy: saved.taxonomy, pending: await unfiledCalls(tx, saved.taxonomy.id) }
   })
-  const refiled = await reclassify({ db, taxonomy })
   return {
     taxonomy: { key: taxonomy.key, version: taxonomy.version },
     path: [...p.parent, p.key],
-    refiled_calls: refiled.calls,
+    refile: { pending_calls: pending },
+  }
+}
+
+/** The taxonomy with the promoted node added, checked as a file would be. */
+function withNode(current: TaxonomyRow, p: Promotion) {
+  const definition = structuredClone(current.definition)
+  let siblings: TaxonomyNode[] = definition.categories
+  if (p.parent.length > 0) {
+    const trail = nodeAt(definition, p.parent)
+    if (!trail) throw new ValidationError(`no node ${p.parent.join('/')} in taxonomy ${current.key}`)
+    if (p.parent.length >= 3)
+      throw new ValidationError('a taxonomy is three levels deep: the parent must be level 1 or 2')
+    const parent = trail[trail.length - 1] as TaxonomyNode
+    parent.children ??= []
+    siblings = parent.children
+  }
+  if (siblings.some((n) => n.key === p.key))
+    throw new ConflictError(
+      `${[...p.parent, p.key].join('/')} is already in taxonomy ${current.key} (version ${current.version})`,
+    )
+  siblings.push({
+    key: p.key,
+    label: p.label,
+    ...(p.label_zh ? { label_zh: p.label_zh } : {}),
+    phrases: p.phrases,
+    ...(p.urgency ? { urgency: p.urgency } : {}),
+  })
+  try {
+    return parseTaxonomy(JSON.stringify(definition), `${current.key} + ${p.key}`)
+  } catch (e) {
+    throw new ValidationError((e as Error).message)
   }
 }

@@ -1188,7 +1188,7 @@ function promoteForm(topic, report) {
               .filter(Boolean),
           })
           result.replaceChildren(
-            `Added ${done.path.join('/')} (taxonomy v${done.taxonomy.version}); ${done.refiled_calls} calls filed again.`,
+            `Added ${done.path.join('/')} (taxonomy v${done.taxonomy.version}); ${done.refile.pending_calls} calls are being filed again in the background.`,
           )
         } catch (err) {
           result.replaceChildren(errorBox(err))

@@ -6,6 +6,7 @@ import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { activeTaxonomy, listTaxonomies } from '../../db/queries/taxonomies.js'
 import { NotFoundError } from '../../errors.js'
+import type { Refiler } from '../../pipeline/refile.js'
 import { emergingTopics, promoteTopic, topIssuesReport } from '../../review/topics.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
@@ -54,7 +55,10 @@ const TaxonomyNode = Type.Object(
   { additionalProperties: true, description: 'a node: key, label, phrases, children' },
 )
 
-export async function topicRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+export async function topicRoutes(
+  app: Api,
+  { db, refiler }: { db: Database; refiler: Refiler },
+): Promise<void> {
   app.get(
     '/reports/top-issues',
     {
@@ -211,7 +215,7 @@ export async function topicRoutes(app: Api, { db }: { db: Database }): Promise<v
       config: { roles: EDITORS },
       schema: {
         summary:
-          'Promote a topic into the taxonomy: a new node under a parent (a new version), every done call filed again; audited',
+          'Promote a topic into the taxonomy: a new node under a parent (a new version), audited; promotions made at once are serialised (each builds on the one before; a node already there is 409). Every done call is then filed again in the background: 202, and GET /v1/taxonomy/refiling says how many calls are left',
         tags: ['topics'],
         body: Type.Object(
           {
@@ -229,10 +233,12 @@ export async function topicRoutes(app: Api, { db }: { db: Database }): Promise<v
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Object({
+          202: Type.Object({
             taxonomy: Type.Object({ key: Type.String(), version: Type.Integer() }),
             path: Type.Array(Type.String()),
-            refiled_calls: Type.Integer(),
+            refile: Type.Object({
+              pending_calls: Type.Integer({ description: 'done calls to be filed under the new version' }),
+            }),
           }),
           ...errors,
           409: ErrorBody,
@@ -241,7 +247,28 @@ export async function topicRoutes(app: Api, { db }: { db: Database }): Promise<v
     },
     async (request, reply) => {
       const result = await promoteTopic(db, request.user as NonNullable<typeof request.user>, request.body)
-      return reply.code(201).send(result)
+      refiler.kick()
+      return reply.code(202).send(result)
     },
+  )
+
+  app.get(
+    '/taxonomy/refiling',
+    {
+      config: { roles: LEADS },
+      schema: {
+        summary: 'How far filing history under the active taxonomy version has got (after a promotion)',
+        tags: ['topics'],
+        response: {
+          200: Type.Object({
+            taxonomy: Type.Union([Type.Object({ key: Type.String(), version: Type.Integer() }), Type.Null()]),
+            pending_calls: Type.Integer({ description: 'done calls not yet filed under this version' }),
+            running: Type.Boolean(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async () => refiler.status(),
   )
 }

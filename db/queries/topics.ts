@@ -257,3 +257,14 @@ export async function emergingInputs(
   )
   return res.rows.map((r) => ({ id: r.id, text: r.text ?? '', covered: r.covered }))
 }
+
+/** Done calls not (yet) filed under this taxonomy version: what a refile has left to do. */
+export async function unfiledCalls(db: Queryable, taxonomyId: number): Promise<number> {
+  const res = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM calls c
+     WHERE c.status = 'done'
+       AND NOT EXISTS (SELECT 1 FROM call_insights i WHERE i.call_id = c.id AND i.taxonomy_id = $1)`,
+    [taxonomyId],
+  )
+  return res.rows[0]?.n ?? 0
+}

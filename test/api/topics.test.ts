@@ -157,13 +157,65 @@ test('emerging topics, the taxonomy, and a promotion with its roles', async () =
     (await api.call('POST', '/v1/taxonomy/nodes', 'rita', { ...node, parent: ['a', 'b', 'c'] })).status,
   ).toBe(400)
   const promoted = await api.call('POST', '/v1/taxonomy/nodes', 'rita', node)
-  expect(promoted.status).toBe(201)
+  expect(promoted.status).toBe(202)
   expect(promoted.body).toEqual({
     taxonomy: { key: 'support-starter', version: 2 },
     path: ['billing', 'charges', 'hold-music-fee'],
-    refiled_calls: 3,
+    refile: { pending_calls: 3 },
   })
-  expect((await api.call('POST', '/v1/taxonomy/nodes', 'rita', node)).status).toBe(409)
+  const again = await api.call('POST', '/v1/taxonomy/nodes', 'rita', node)
+  expect(again.status).toBe(409)
+  expect(again.body.error.message).toMatch(/already in taxonomy support-starter \(version 2\)/)
+  expect(await refiled('rita')).toMatchObject({ taxonomy: { version: 2 }, pending_calls: 0, running: false })
   const after = await api.call('GET', '/v1/taxonomy', 'rita')
   expect(after.body.versions.find((v: { version: number }) => v.version === 2).calls).toBe(3)
+})
+
+/** Waits for the background refile to finish; its last status. */
+async function refiled(user: string) {
+  for (let i = 0; i < 200; i++) {
+    const status = await api.call('GET', '/v1/taxonomy/refiling', user)
+    expect(status.status).toBe(200)
+    if (status.body.pending_calls === 0 && !status.body.running) return status.body
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error('the refile did not finish')
+}
+
+test('three promotions at once: none is lost, each version builds on the one before, the same node twice is a clean 409', async () => {
+  const before = (await api.call('GET', '/v1/taxonomy', 'rita')).body.active.version as number
+  const nodes = ['late-refund', 'card-declined', 'app-crash'].map((key) => ({
+    parent: [],
+    key,
+    label: key,
+    phrases: [key.replace('-', ' ')],
+  }))
+  const answers = await Promise.all(nodes.map((n) => api.call('POST', '/v1/taxonomy/nodes', 'rita', n)))
+  expect(answers.map((a) => a.status)).toEqual([202, 202, 202])
+  expect(answers.map((a) => a.body.taxonomy.version).sort()).toEqual([before + 1, before + 2, before + 3])
+  const active = (await api.call('GET', '/v1/taxonomy', 'rita')).body.active
+  expect(active.version).toBe(before + 3)
+  const keys = active.categories.map((c: { key: string }) => c.key)
+  for (const n of nodes) expect(keys).toContain(n.key)
+  // The same node promoted twice at once: one version, one clean 409 that says why.
+  const twice = await Promise.all(
+    [1, 2].map(() =>
+      api.call('POST', '/v1/taxonomy/nodes', 'rita', {
+        parent: [],
+        key: 'dup',
+        label: 'Dup',
+        phrases: ['dup'],
+      }),
+    ),
+  )
+  expect(twice.map((t) => t.status).sort()).toEqual([202, 409])
+  expect(twice.find((t) => t.status === 409)?.body.error).toMatchObject({
+    code: 'QA_ERR_CONFLICT',
+    message: expect.stringMatching(/^dup is already in taxonomy/),
+  })
+  const audited = await api.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM audit_log WHERE action = 'taxonomy.promote'",
+  )
+  expect(audited.rows[0]?.n).toBe(5)
+  expect(await refiled('max')).toMatchObject({ taxonomy: { version: before + 4 }, pending_calls: 0 })
 })

@@ -16,6 +16,7 @@ import { callDescription } from '../../db/queries/topics.js'
 import { createUser, type UserRow } from '../../db/queries/users.js'
 import { scoreSentiment } from '../../models/sentiment/index.js'
 import { describeCalls } from '../../pipeline/describe.js'
+import { startRefiler } from '../../pipeline/refile.js'
 import { evaluateCall } from '../../pipeline/rescore.js'
 import { DEFAULT_RISK, riskWeight } from '../../review/sampling.js'
 import { emergingTopics, promoteTopic, topIssuesReport } from '../../review/topics.js'
@@ -273,7 +274,13 @@ test('emerging topics find the loyalty calls; promoting one files them under it,
     taxonomy: { key: before?.key, version: (before?.version ?? 0) + 1 },
     path: ['billing', 'loyalty'],
   })
-  expect(promoted.refiled_calls).toBe(CALLS.length)
+  // History is filed again by the background refile, not by the promotion.
+  expect(promoted.refile.pending_calls).toBe(CALLS.length)
+  expect(await path('pts1')).not.toBe('billing/loyalty')
+  const refiler = startRefiler({ db })
+  refiler.kick()
+  await refiler.idle()
+  expect(await refiler.status()).toMatchObject({ pending_calls: 0, running: false })
   expect(await path('pts1')).toBe('billing/loyalty')
   expect(await path('pts3')).toBe('billing/loyalty')
   expect(await path('dc1')).toBe('billing/charges/double-charge')
