@@ -9,6 +9,7 @@ import { activeTaxonomy, saveTaxonomy, type TaxonomyRow } from '../db/queries/ta
 import { emergingInputs, type TopIssueRow, topIssues, unfiledCalls } from '../db/queries/topics.js'
 import { audit, type UserRow } from '../db/queries/users.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { checkedPeriod, monthPeriod, type Period } from './period.js'
 import { findEmergingTopics } from '../topics/emerging.js'
 import { allNodes, nodeAt, parseTaxonomy, type TaxonomyNode, type Urgency } from '../topics/taxonomy.js'
 
@@ -19,28 +20,17 @@ async function taxonomyOrFail(db: Queryable): Promise<TaxonomyRow> {
   return taxonomy
 }
 
-export interface Period {
-  from: string
-  to: string
-}
+export type { Period }
 
-/** A period from `month` (YYYY-MM, UTC) or from/to; "to" must be after "from". */
+/** A period from `month` (YYYY-MM, UTC) or from/to; checked to a sane range (review/period.ts). */
 export function reportPeriod(q: {
   month?: string | undefined
   from?: string | undefined
   to?: string | undefined
 }): Period {
-  if (q.month) {
-    const m = /^(\d{4})-(\d{2})$/.exec(q.month)
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12)
-      throw new ValidationError(`month must be YYYY-MM, got "${q.month}"`)
-    const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1))
-    const to = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1))
-    return { from: from.toISOString(), to: to.toISOString() }
-  }
+  if (q.month) return monthPeriod(q.month)
   if (!q.from || !q.to) throw new ValidationError('give a month (YYYY-MM), or from and to')
-  if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
-  return { from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString() }
+  return checkedPeriod(q.from, q.to)
 }
 
 /** The period of the same length just before (for a calendar month: the month before). */

@@ -15,8 +15,8 @@ import {
   TREND_GROUPS,
   type TrendGroup,
 } from '../../db/queries/trends.js'
-import { ValidationError } from '../../errors.js'
 import { ErrorBody } from '../schemas.js'
+import { checkedPeriod } from '../../review/period.js'
 import type { Api } from '../types.js'
 
 const MANAGERS = ['admin', 'manager'] as const
@@ -85,7 +85,7 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     },
     async (request, reply) => {
       const q = request.query
-      if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
+      checkedPeriod(q.from, q.to)
       const rows = await kpiTrends(db, { ...q, group_by: q.group_by as TrendGroup })
       return listOrCsv(reply, q.format, 'callqa-trends.csv', rows)
     },
@@ -138,7 +138,7 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     },
     async (request, reply) => {
       const q = request.query
-      if (Date.parse(q.to) <= Date.parse(q.from)) throw new ValidationError('"to" must be after "from"')
+      checkedPeriod(q.from, q.to)
       const rows = await itemAgreement(db, { ...q, period: q.period ?? 'month' })
       return listOrCsv(reply, q.format, 'callqa-agreement.csv', rows)
     },
