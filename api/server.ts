@@ -17,7 +17,7 @@ import Fastify, {
 } from 'fastify'
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
-import { type Role, type UserRow, userById, userByToken } from '../db/queries/users.js'
+import { linkStamp, type Role, type UserRow, userById, userByToken } from '../db/queries/users.js'
 import { CallqaError, type ErrorCode, isTransientDbError, ValidationError } from '../errors.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import type { CallProcessor } from '../pipeline/processor.js'
@@ -155,7 +155,7 @@ async function requestUser(
 ): Promise<UserRow | { refused: string; challenge?: string }> {
   const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
   if (!token && request.routeOptions.config.signedLinks && /[?&]sig=/.test(request.url)) {
-    const userId = links.verify(request.url)
+    const userId = await links.verify(request.url, (id) => linkStamp(db, id))
     const user = userId === undefined ? undefined : await userById(db, userId)
     return user ?? { refused: 'the link is not valid or has expired' }
   }

@@ -19,7 +19,8 @@ export interface Period {
 
 function instant(value: string, name: string): number {
   const ms = Date.parse(value)
-  if (!Number.isFinite(ms)) throw new ValidationError(`${name} must be a date and time (ISO 8601), got "${value}"`)
+  if (!Number.isFinite(ms))
+    throw new ValidationError(`${name} must be a date and time (ISO 8601), got "${value}"`)
   if (ms < EARLIEST || ms > LATEST)
     throw new ValidationError(`${name} must lie between 1970 and 2100, got "${value}"`)
   return ms
@@ -41,7 +42,8 @@ export function monthPeriod(month: string): Period {
   const year = Number(m?.[1])
   const mon = Number(m?.[2])
   if (!m || mon < 1 || mon > 12) throw new ValidationError(`month must be YYYY-MM, got "${month}"`)
-  if (year < 1970 || year > 2099) throw new ValidationError(`month must lie between 1970-01 and 2099-12, got "${month}"`)
+  if (year < 1970 || year > 2099)
+    throw new ValidationError(`month must lie between 1970-01 and 2099-12, got "${month}"`)
   return {
     from: new Date(Date.UTC(year, mon - 1, 1)).toISOString(),
     to: new Date(Date.UTC(year, mon, 1)).toISOString(),

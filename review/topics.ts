@@ -9,9 +9,9 @@ import { activeTaxonomy, saveTaxonomy, type TaxonomyRow } from '../db/queries/ta
 import { emergingInputs, type TopIssueRow, topIssues, unfiledCalls } from '../db/queries/topics.js'
 import { audit, type UserRow } from '../db/queries/users.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import { checkedPeriod, monthPeriod, type Period } from './period.js'
 import { findEmergingTopics } from '../topics/emerging.js'
 import { allNodes, nodeAt, parseTaxonomy, type TaxonomyNode, type Urgency } from '../topics/taxonomy.js'
+import { checkedPeriod, monthPeriod, type Period } from './period.js'
 
 async function taxonomyOrFail(db: Queryable): Promise<TaxonomyRow> {
   const taxonomy = await activeTaxonomy(db)

@@ -14,7 +14,7 @@ import { writePlayableCopy } from '../../media/ffmpeg.js'
 import { audioPeaks } from '../../media/peaks.js'
 import { playableCopy, storagePath } from '../../pipeline/storage.js'
 import { readableCall } from '../../review/calls.js'
-import type { LinkSigner } from '../links.js'
+import { type LinkSigner, signedLink } from '../links.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
@@ -182,7 +182,7 @@ export async function audioRoutes(
       if (request.body.playable) query.set('playable', 'true')
       if (request.body.redacted) query.set('redacted', 'true')
       const base = `/v1/calls/${call.id}/audio${query.size ? `?${query}` : ''}`
-      const { url, expiresAt } = links.sign(base, request.user?.id as number)
+      const { url, expiresAt } = await signedLink(db, links, base, request.user?.id as number)
       return { url, expires_at: expiresAt.toISOString() }
     },
   )

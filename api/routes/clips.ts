@@ -22,7 +22,7 @@ import {
   normaliseTags,
   removeClip,
 } from '../../review/coaching.js'
-import type { LinkSigner } from '../links.js'
+import { type LinkSigner, signedLink } from '../links.js'
 import type { Api } from '../types.js'
 import { Clip, ClipFields, errors, Polarity, READERS, SHARED_READERS, TRAINERS } from './coaching-schemas.js'
 
@@ -165,7 +165,12 @@ export async function clipRoutes(
     async (request) => {
       await assertAgentMayOpen(db, request.user, { clipId: request.params.id })
       const clip = await loadClip(db, request.params.id)
-      const { url, expiresAt } = links.sign(`/v1/clips/${clip.id}/audio`, request.user?.id as number)
+      const { url, expiresAt } = await signedLink(
+        db,
+        links,
+        `/v1/clips/${clip.id}/audio`,
+        request.user?.id as number,
+      )
       return { url, expires_at: expiresAt.toISOString() }
     },
   )

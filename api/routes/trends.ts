@@ -15,8 +15,8 @@ import {
   TREND_GROUPS,
   type TrendGroup,
 } from '../../db/queries/trends.js'
-import { ErrorBody } from '../schemas.js'
 import { checkedPeriod } from '../../review/period.js'
+import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
 const MANAGERS = ['admin', 'manager'] as const

@@ -103,6 +103,20 @@ export async function userByToken(db: Queryable, token: string): Promise<UserRow
   return res.rows[0]
 }
 
+/**
+ * What a signed link of this user is bound to: the hash of their current, valid token (undefined
+ * when the user is disabled, or the token revoked or expired).
+ */
+export async function linkStamp(db: Queryable, userId: number): Promise<string | undefined> {
+  const res = await db.query<{ token_hash: string }>(
+    `SELECT token_hash FROM users
+     WHERE id = $1 AND NOT disabled AND token_hash NOT LIKE 'revoked:%'
+       AND (token_expires_at IS NULL OR token_expires_at > now())`,
+    [userId],
+  )
+  return res.rows[0]?.token_hash
+}
+
 export async function userById(db: Queryable, id: number): Promise<UserRow | undefined> {
   const res = await db.query<UserRow>(
     'SELECT id, name, role, agent_id, disabled FROM users WHERE id = $1 AND NOT disabled',

@@ -24,6 +24,8 @@ beforeAll(async () => {
       ['rita', 'reviewer'],
       ['a.kim', 'agent'],
       ['a.sam', 'agent'],
+      ['ada', 'admin'],
+      ['lin', 'reviewer'],
     ],
   })
   mulaw = api.idOf.get('call-04-phone-dead-air.wav') as number
@@ -121,10 +123,33 @@ test('a link is good for its own request only, until it expires, and only as its
   expect((await fetchRaw(detail)).status).toBe(401)
   // Expiry, checked by the signer itself (the route uses the same code).
   const signer = linkSigner('k', 60)
-  const signed = signer.sign('/v1/calls/1/audio', 7, 1_000_000)
-  expect(signer.verify(signed.url, 1_000_000 + 59_000)).toBe(7)
-  expect(signer.verify(signed.url, 1_000_000 + 61_000)).toBeUndefined()
-  expect(linkSigner('other', 60).verify(signed.url, 1_000_000)).toBeUndefined()
+  const stamp = async () => 'token-hash'
+  const signed = signer.sign('/v1/calls/1/audio', 7, 'token-hash', 1_000_000)
+  expect(await signer.verify(signed.url, stamp, 1_000_000 + 59_000)).toBe(7)
+  expect(await signer.verify(signed.url, stamp, 1_000_000 + 61_000)).toBeUndefined()
+  expect(await linkSigner('other', 60).verify(signed.url, stamp, 1_000_000)).toBeUndefined()
+  // Signed under another token of the same user: refused.
+  expect(await signer.verify(signed.url, async () => 'new-token-hash', 1_000_000)).toBeUndefined()
+})
+
+test('a link dies with the token it was minted under: revoked, replaced, or its user disabled', async () => {
+  const mint = async () =>
+    ((await api.call('POST', `/v1/calls/${mulaw}/audio-link`, 'lin', {})).body as { url: string }).url
+  const before = await mint()
+  expect((await fetchRaw(before)).status).toBe(200)
+  expect((await api.call('DELETE', `/v1/users/${api.userId.lin}/token`, 'ada')).status).toBe(200)
+  const revoked = await fetchRaw(before)
+  expect(revoked.status).toBe(401)
+  // A new token: links minted under the old one stay dead; one minted under the new one works.
+  const issued = await api.call('POST', `/v1/users/${api.userId.lin}/token`, 'ada', {})
+  expect(issued.status).toBe(201)
+  api.tokens.lin = issued.body.token
+  expect((await fetchRaw(before)).status).toBe(401)
+  const after = await mint()
+  expect((await fetchRaw(after)).status).toBe(200)
+  // Disabled: the new link stops too.
+  expect((await api.call('PATCH', `/v1/users/${api.userId.lin}`, 'ada', { disabled: true })).status).toBe(200)
+  expect((await fetchRaw(after)).status).toBe(401)
 })
 
 test("the waveform's peaks are the recording's, per channel and slice, for those who may hear it", async () => {
