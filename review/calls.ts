@@ -71,6 +71,30 @@ export async function callDetail(db: Queryable, id: number, user: UserRow | unde
     evaluations: (await listEvaluations(db, callId))
       .filter((e) => evaluationListedFor(user, e))
       .map((e) => ({ ...e })),
-    topics: await callDescription(db, callId),
+    topics: topicsAsSeenBy(user, await callDescription(db, callId)),
+  }
+}
+
+/**
+ * An agent reads why their call was urgent, but not the customer's other calls: a repeat contact
+ * says so (and how urgent it made the call), without the earlier call's id or when it was, which
+ * are another agent's call and the customer's history.
+ */
+function topicsAsSeenBy<T extends { urgency_evidence: ReadonlyArray<{ signal: string }> } | null>(
+  user: UserRow | undefined,
+  topics: T,
+): T {
+  if (!topics || agentScope(user) === null) return topics
+  return {
+    ...topics,
+    urgency_evidence: topics.urgency_evidence.map((e) => {
+      if (e.signal !== 'repeat_contact') return e
+      const {
+        previous_call_id: _id,
+        days: _days,
+        ...rest
+      } = e as typeof e & { previous_call_id?: number; days?: number }
+      return rest
+    }),
   }
 }

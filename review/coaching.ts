@@ -160,13 +160,35 @@ export async function removeClip(db: Database, id: number, userId: number | null
   })
 }
 
-export async function loadPlaylist(db: Queryable, id: number) {
+export async function loadPlaylist(db: Queryable, id: number, user?: UserRow) {
   const found = await playlistById(db, id)
   if (!found) throw new NotFoundError(`no playlist ${id}`)
   return {
     ...found.playlist,
     created_at: new Date(found.playlist.created_at).toISOString(),
-    clips: found.clips.map(iso),
+    clips: found.clips.map((c) => clipAsSeenBy(user, iso(c))),
+  }
+}
+
+/**
+ * What an agent sees of a clip in a playlist shared with their team: what it teaches (title, tags,
+ * the scorecard item, its length) and who cut it, to play it. Not whose call it is, nor the call,
+ * nor how the trainer judged it ("bad") or their note: a clip of another agent's call is that
+ * agent's performance, not theirs to read. On a clip of their own call they see the call too.
+ * Everyone else sees the clip as stored.
+ */
+export function clipAsSeenBy<
+  T extends { call_id: number; agent_id: string | null; note: string | null; polarity: string | null },
+>(user: UserRow | undefined, clip: T): Omit<T, 'call_id'> & { call_id: number | null } {
+  const agent = agentScope(user)
+  if (agent === null) return clip
+  const own = clip.agent_id === agent
+  return {
+    ...clip,
+    note: null,
+    polarity: null,
+    call_id: own ? clip.call_id : null,
+    agent_id: own ? clip.agent_id : null,
   }
 }
 

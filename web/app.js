@@ -918,7 +918,9 @@ function urgencySignal(e) {
   if (e.signal === 'sentiment')
     return `${e.level}: ${e.turns.length} clearly negative customer turn(s)${e.turns.some((t) => (t.arousal ?? 0) >= 0.5) ? ', agitated' : ''}`
   if (e.signal === 'repeat_contact')
-    return `${e.level}: same customer called ${e.days} days before (call ${e.previous_call_id})`
+    return e.previous_call_id === undefined
+      ? `${e.level}: the same customer called again`
+      : `${e.level}: same customer called ${e.days} days before (call ${e.previous_call_id})`
   return `${e.level}: ${e.signal}`
 }
 
@@ -1908,9 +1910,13 @@ function clipCard(c, playlists, onAdd) {
     'li',
     { class: 'clip', dataset: { clipId: c.id } },
     h('strong', {}, c.title),
-    ` — call `,
-    h('a', { href: `#/calls/${c.call_id}` }, String(c.call_id)),
-    ` ${clock(c.start_ms)}–${clock(c.end_ms)}`,
+    ...(c.call_id === null
+      ? [` — ${clock(c.start_ms)}–${clock(c.end_ms)}`]
+      : [
+          ` — call `,
+          h('a', { href: `#/calls/${c.call_id}` }, String(c.call_id)),
+          ` ${clock(c.start_ms)}–${clock(c.end_ms)}`,
+        ]),
     c.item_key ? ` · ${c.scorecard_key}/${c.item_key}` : '',
     c.polarity ? ` · done ${c.polarity === 'good' ? 'well' : 'badly'}` : '',
     c.tags.length ? h('span', { class: 'muted' }, ` [${c.tags.join(', ')}]`) : '',

@@ -15,7 +15,8 @@ export const Polarity = Type.Union([Type.Literal('good'), Type.Literal('bad')])
 
 export const Clip = Type.Object({
   id: Type.Integer(),
-  call_id: Type.Integer(),
+  /** null for an agent reading a shared clip of another agent's call */
+  call_id: Nullable(Type.Integer()),
   start_ms: Type.Integer(),
   end_ms: Type.Integer(),
   title: Type.String(),

@@ -77,7 +77,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
     },
     async (request) => {
       await assertAgentMayOpen(db, request.user, { playlistId: request.params.id })
-      return loadPlaylist(db, request.params.id)
+      return loadPlaylist(db, request.params.id, request.user)
     },
   )
 
@@ -98,7 +98,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
     },
     async (request) => {
       await sharePlaylist(db, request.params.id, request.body.team, request.user?.id ?? null)
-      return loadPlaylist(db, request.params.id)
+      return loadPlaylist(db, request.params.id, request.user)
     },
   )
 
@@ -119,7 +119,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
     },
     async (request) => {
       await changePlaylistClips(db, request.params.id, request.body.clip_ids, request.user?.id ?? null)
-      return loadPlaylist(db, request.params.id)
+      return loadPlaylist(db, request.params.id, request.user)
     },
   )
 

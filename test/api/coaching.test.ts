@@ -305,8 +305,18 @@ describe('suggestions', () => {
     const other = (
       await api.call('POST', '/v1/clips', 'tina', { ...greeting, call_id: billing, title: 'Not shared' })
     ).body.id as number
+    // A clip of a teammate's call (a.sam's), judged bad, with the trainer's own note.
+    const theirs = (
+      await api.call('POST', '/v1/clips', 'tina', {
+        ...greeting,
+        call_id: billing,
+        title: 'How not to open',
+        note: 'a.sam was curt here; talk to him',
+        polarity: 'bad',
+      })
+    ).body.id as number
     const made = (
-      await api.call('POST', '/v1/playlists', 'tina', { name: 'Billing basics', clip_ids: [first] })
+      await api.call('POST', '/v1/playlists', 'tina', { name: 'Billing basics', clip_ids: [first, theirs] })
     ).body
     expect(made.shared_with_team).toBeNull()
     // Only trainers share.
@@ -319,11 +329,27 @@ describe('suggestions', () => {
     expect((await api.call('GET', '/v1/playlists', 'a.kim')).body.map((p: { id: number }) => p.id)).toEqual([
       made.id,
     ])
-    expect(
-      (await api.call('GET', `/v1/playlists/${made.id}`, 'a.kim')).body.clips.map(
-        (c: { id: number }) => c.id,
-      ),
-    ).toEqual([first])
+    const seen = (await api.call('GET', `/v1/playlists/${made.id}`, 'a.kim')).body.clips
+    expect(seen.map((c: { id: number }) => c.id)).toEqual([first, theirs])
+    // What a clip teaches, not whose call it is or how the trainer judged it: on a teammate's clip
+    // no call, no agent, no polarity, no note; on their own clip, their call.
+    expect(seen[1]).toMatchObject({
+      title: 'How not to open',
+      call_id: null,
+      agent_id: null,
+      polarity: null,
+      note: null,
+    })
+    expect(seen[1].item_key).toBe('greeting')
+    expect(JSON.stringify(seen)).not.toContain('a.sam')
+    expect(seen[0]).toMatchObject({ call_id: deadAir, agent_id: 'a.kim', polarity: null, note: null })
+    // The trainer still sees everything.
+    const trainers = (await api.call('GET', `/v1/playlists/${made.id}`, 'tina')).body.clips
+    expect(trainers[1]).toMatchObject({
+      call_id: billing,
+      polarity: 'bad',
+      note: 'a.sam was curt here; talk to him',
+    })
     const link = await api.call('POST', `/v1/clips/${first}/audio-link`, 'a.kim')
     expect(link.status).toBe(200)
     expect((await fetch(`${api.base}${link.body.url}`)).status).toBe(200)

@@ -5,6 +5,7 @@
  * taxonomy and a promotion, each with its roles.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { describeCalls } from '../../pipeline/describe.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 
 let api: ApiHarness
@@ -18,6 +19,7 @@ beforeAll(async () => {
       ['rita', 'reviewer'],
       ['tess', 'trainer'],
       ['a.kim', 'agent'],
+      ['a.dana', 'agent'],
     ],
   })
 }, 180_000)
@@ -183,6 +185,27 @@ test('emerging topics, the taxonomy, and a promotion with its roles', async () =
   expect(await refiled('rita')).toMatchObject({ taxonomy: { version: 2 }, pending_calls: 0, running: false })
   const after = await api.call('GET', '/v1/taxonomy', 'rita')
   expect(after.body.versions.find((v: { version: number }) => v.version === 2).calls).toBe(3)
+})
+
+test("an agent sees that a customer called again, not the customer's other call or when", async () => {
+  // The same customer on a.kim's call (7 Nov) and on a.dana's (10 Nov): a repeat contact.
+  await api.db.query("UPDATE calls SET customer_id = 'C-77' WHERE id = ANY($1::int[])", [
+    [id('call-06-phone-angry.wav'), id('call-10-phone-hold-en.wav')],
+  ])
+  await describeCalls(api.db, [id('call-10-phone-hold-en.wav')])
+  const repeatOf = (body: { topics: { urgency_evidence: Array<{ signal: string }> } }) =>
+    body.topics.urgency_evidence.find((e) => e.signal === 'repeat_contact')
+  const lead = await api.call('GET', `/v1/calls/${id('call-10-phone-hold-en.wav')}`, 'rita')
+  expect(repeatOf(lead.body)).toMatchObject({ previous_call_id: id('call-06-phone-angry.wav') })
+  const agent = await api.call('GET', `/v1/calls/${id('call-10-phone-hold-en.wav')}`, 'a.dana')
+  expect(agent.status).toBe(200)
+  const seen = repeatOf(agent.body)
+  expect(seen).toMatchObject({ signal: 'repeat_contact' })
+  expect(seen).not.toHaveProperty('previous_call_id')
+  expect(seen).not.toHaveProperty('days')
+  expect(JSON.stringify(agent.body)).not.toContain(`"previous_call_id"`)
+  await api.db.query('UPDATE calls SET customer_id = NULL WHERE customer_id = $1', ['C-77'])
+  await describeCalls(api.db, [id('call-10-phone-hold-en.wav')])
 })
 
 /** Waits for the background refile to finish; its last status. */
