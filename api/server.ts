@@ -137,6 +137,10 @@ function trustProxyOption(
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 
+/** When a request arrived (performance.now()), for the lines of requests that got no answer. */
+const started = new WeakMap<object, number>()
+const requestStarted = (request: FastifyRequest) => started.get(request) ?? performance.now()
+
 /** The review page's static files. */
 
 import type { Api } from './types.js'
@@ -263,6 +267,7 @@ export async function buildServer({
 
   // (Hooks here take callbacks, not promises: they run on every request.)
   app.addHook('onRequest', (request, reply, done) => {
+    started.set(request, performance.now())
     if (request.url.startsWith('/v1/')) reply.headers(PERSONAL_DATA_HEADERS)
     done()
   })
@@ -291,6 +296,22 @@ export async function buildServer({
       if (failed) request.log.error(line, 'request failed')
       else request.log.info(line, 'request')
     }
+    done()
+  })
+  // A request that never got its answer (the connection timed out, or the client went away) is
+  // logged too: without this a dropped request left no line at all.
+  app.addHook('onTimeout', (request, _reply, done) => {
+    request.log.warn(
+      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user?.id },
+      'request dropped: the connection timed out before the answer',
+    )
+    done()
+  })
+  app.addHook('onRequestAbort', (request, done) => {
+    request.log.info(
+      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user?.id },
+      'request abandoned by the client',
+    )
     done()
   })
   // The roles of every route go into its OpenAPI description, so the docs say who may call what

@@ -11,6 +11,7 @@ import type { Database } from '../db/index.js'
 import { CLAIM_LIVE } from '../db/queries/calls.js'
 import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
 import { audit } from '../db/queries/users.js'
+import { peaksKey } from './peaks-cache.js'
 import { repeat } from './repeat.js'
 import { storagePath } from './storage.js'
 
@@ -21,14 +22,15 @@ export interface DeleteReport {
   files: number
 }
 
-/** The storage keys a call's files may have: the recording, its redacted and playable copies. */
+/** The storage keys a call's files may have: the recording, its redacted and playable copies, their waveform peaks. */
 function keysOf(call: { storage_uri: string | null; redacted_audio_uri: string | null }): string[] {
   const keys: string[] = []
   if (call.storage_uri) {
     keys.push(call.storage_uri)
     keys.push(call.storage_uri.replace(/(\.[a-z0-9]{1,8})?$/, '.play.wav'))
+    keys.push(peaksKey(call.storage_uri))
   }
-  if (call.redacted_audio_uri) keys.push(call.redacted_audio_uri)
+  if (call.redacted_audio_uri) keys.push(call.redacted_audio_uri, peaksKey(call.redacted_audio_uri))
   return keys
 }
 

@@ -23,7 +23,7 @@ const SAFE_EXT = /^\.[a-z0-9]{1,8}$/
 
 export function storagePath(storageDir: string, key: string): string {
   // Keys are written by callqa only; still, refuse anything that would leave the folder.
-  if (!/^[0-9a-f]{2}\/[0-9a-f]{64}(\.redacted|\.play)?(\.[a-z0-9]{1,8})?$/.test(key))
+  if (!/^[0-9a-f]{2}\/[0-9a-f]{64}(\.redacted)?(\.play|\.peaks)?(\.[a-z0-9]{1,8})?$/.test(key))
     throw new Error(`invalid storage key ${key}`)
   return path.join(storageDir, key)
 }

@@ -11,7 +11,8 @@ import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { ConflictError, NotFoundError, RangeNotSatisfiableError } from '../../errors.js'
 import { writePlayableCopy } from '../../media/ffmpeg.js'
-import { audioPeaks } from '../../media/peaks.js'
+import { bucketPeaks } from '../../media/peaks.js'
+import { peaksCache } from '../../pipeline/peaks-cache.js'
 import { playableCopy, storagePath } from '../../pipeline/storage.js'
 import { readableCall } from '../../review/calls.js'
 import { type LinkSigner, signedLink } from '../links.js'
@@ -30,6 +31,7 @@ export async function audioRoutes(
     links,
   }: { db: Database; storageDir: string; ffmpegPath: string; links: LinkSigner },
 ): Promise<void> {
+  const peaks = peaksCache(storageDir, ffmpegPath)
   app.get(
     '/calls/:id/audio',
     {
@@ -147,13 +149,9 @@ export async function audioRoutes(
         throw new NotFoundError(
           request.query.redacted ? 'this call has no redacted copy' : 'no recording stored',
         )
-      const peaks = await audioPeaks({
-        inputPath: storagePath(storageDir, stored),
-        ffmpegPath,
-        buckets: request.query.buckets ?? 1000,
-        displayName: call.source_name,
-      })
-      return { duration_ms: peaks.durationMs, channels: peaks.channels }
+      // Decoded once per recording (kept beside it), at most two decodes at a time.
+      const drawn = bucketPeaks(await peaks.blocks(stored, call.source_name), request.query.buckets ?? 1000)
+      return { duration_ms: drawn.durationMs, channels: drawn.channels }
     },
   )
 
