@@ -1,12 +1,14 @@
 /**
  * Soak: N calls ingested through the job queue to two `callqa worker` processes while the API
  * (`callqa serve --queue`) takes concurrent reads and review saves; in the middle, each worker is
- * killed with SIGKILL (and started again) and the Postgres server is restarted. Prints calls done /
+ * killed with SIGKILL (and started again), the Postgres server is restarted (5 s down) and later
+ * stays down for two minutes while calls are being analysed. Prints calls done /
  * failed / lost, calls analysed more than once, and the API's error rate, for the run with faults
  * and for a run without them (the baseline, same N, same load).
  *
  *   npm run bench:soak               # 60 calls
  *   npm run bench:soak -- --calls 120
+ *   npm run bench:soak -- --outage-seconds 0       # without the long outage
  *
  * Needs PostgreSQL's initdb and pg_ctl (apt-get install postgresql): it runs its own throwaway
  * cluster on a free port, never a shared server.
@@ -22,8 +24,11 @@ import { startThrowawayPostgres, throwawayPostgresAvailable } from '../test/help
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'callqa.js')
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '60' } } })
+const { values } = parseArgs({
+  options: { calls: { type: 'string', default: '60' }, 'outage-seconds': { type: 'string', default: '120' } },
+})
 const N = Number(values.calls)
+const OUTAGE_S = Number(values['outage-seconds'])
 
 if (!throwawayPostgresAvailable) {
   console.log('bench:soak: skipped, no initdb/pg_ctl here (apt-get install postgresql)')
@@ -168,11 +173,12 @@ async function soak(withFaults: boolean) {
     const plan = withFaults
       ? [
           { at: 0.25, what: 'kill -9 worker 1, start it again' },
-          { at: 0.5, what: 'restart Postgres (5 s down)' },
+          { at: 0.4, what: 'restart Postgres (5 s down)' },
+          ...(OUTAGE_S > 0 ? [{ at: 0.6, what: `restart Postgres (${OUTAGE_S} s down)` }] : []),
           { at: 0.75, what: 'kill -9 worker 2, start it again' },
         ]
       : []
-    const deadline = Date.now() + 15 * 60_000
+    const deadline = Date.now() + 15 * 60_000 + OUTAGE_S * 1000
     for (;;) {
       const n = await doneCount()
       if (n >= N || Date.now() > deadline) break
@@ -180,7 +186,8 @@ async function soak(withFaults: boolean) {
       if (next && n >= next.at * N) {
         plan.shift()
         faults.push(`${next.what} at ${n}/${N}`)
-        if (next.what.startsWith('restart')) await server.restart(5000)
+        if (next.what.startsWith('restart'))
+          await server.restart(Number(/\((\d+) s down\)/.exec(next.what)?.[1] ?? 5) * 1000)
         else {
           const index = next.what.includes('worker 1') ? 0 : 1
           const victim = workers[index] as Proc
