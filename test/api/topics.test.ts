@@ -141,11 +141,11 @@ test('the TOP issues report answers JSON and CSV to leads and managers, and no o
     'month=9999-12',
     'month=0000-01',
     'from=0001-01-01T00:00:00Z&to=9999-12-31T00:00:00Z',
-    'from=1980-01-01T00:00:00Z&to=2099-01-01T00:00:00Z',
+    'from=1969-12-31T00:00:00Z&to=2026-01-01T00:00:00Z',
   ]) {
     const refused = await api.call('GET', `/v1/reports/top-issues?${query}`, 'max')
     expect({ query, status: refused.status }).toEqual({ query, status: 400 })
-    expect(refused.body.error.message).toMatch(/between 1970|at most \d+ days/)
+    expect(refused.body.error.message).toMatch(/between 1970/)
   }
   expect(
     (await api.call('GET', '/v1/trends?from=0001-01-01T00:00:00Z&to=9999-12-31T00:00:00Z', 'max')).status,
