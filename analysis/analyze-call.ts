@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
 import { type SourceInfo, writeChannelWavs } from '../media/ffmpeg.js'
 import { windowSamples } from '../models/silero-vad.js'
+import { type CallContext, type Conclusions, concludeCall } from './conclude.js'
 import { type ChannelCheck, ChannelComparison } from './stages/check-channels.js'
 import {
   type CallMetrics,
@@ -63,6 +64,11 @@ export interface AnalyzeCallTask {
    * a user without the check gets (bench/recordings.ts).
    */
   checkChannels?: boolean
+  /**
+   * What the call had stored when it was claimed: given, the worker also draws the call's
+   * conclusions (conclude.ts), so the save only writes them.
+   */
+  conclude?: CallContext
 }
 
 export interface AsrTaskOptions {
@@ -117,6 +123,8 @@ export interface AnalyzeCallResult {
    * mono, one channel silent), `layout` is `mono` and the call was analysed on one channel.
    */
   channelCheck?: ChannelCheck
+  /** What the call concludes (when the task gave its stored context): what the save writes. */
+  conclusions?: Conclusions
   elapsedMs: number
 }
 
@@ -284,7 +292,24 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
   const transcript = task.asr
     ? await recognise(task, task.asr, segments, channelOf, audio.speakers.length, signal)
     : undefined
+  const conclusions = task.conclude
+    ? concludeCall(
+        {
+          layout,
+          durationMs,
+          segments: featured,
+          music: musicSpans,
+          ...(diarization
+            ? { diarization: { separation: diarization.separation, shareFirst: diarization.shareA } }
+            : {}),
+          ...(transcript ? { transcript } : {}),
+        },
+        task.conclude,
+        task.metrics,
+      )
+    : undefined
   return {
+    ...(conclusions ? { conclusions } : {}),
     source: audio.source,
     layout,
     ...(channelCheck ? { channelCheck } : {}),

@@ -179,7 +179,8 @@ export function concludeCall(
   const standing = standingTranscript(result, call)
   let utterances = standing.utterances
   // Only trusted text feeds anything automatic (roles, announced holds).
-  const trustedText = (standing.change?.kind === 'replace' ? standing.trusted : call.transcriptTrusted) === true
+  const trustedText =
+    (standing.change?.kind === 'replace' ? standing.trusted : call.transcriptTrusted) === true
   const textOf = (rows: readonly StoredUtterance[]) => (trustedText ? rows : [])
 
   let segments = result.segments
@@ -234,7 +235,9 @@ export function concludeCall(
     transcript: standing.change,
     speakers:
       standing.change === null
-        ? utterances.filter((u) => before.get(u.seq) !== u.speaker).map((u) => ({ seq: u.seq, speaker: u.speaker }))
+        ? utterances
+            .filter((u) => before.get(u.seq) !== u.speaker)
+            .map((u) => ({ seq: u.seq, speaker: u.speaker }))
         : [],
     flips,
     roleDecision,
@@ -242,7 +245,10 @@ export function concludeCall(
     holds,
     metrics,
     // One channel told apart in two voices: overlap is not measured, so none is marked either.
-    episodes: { deadAir: episodes.deadAir, overtalk: metrics.overtalkCount === null ? null : episodes.overtalk },
+    episodes: {
+      deadAir: episodes.deadAir,
+      overtalk: metrics.overtalkCount === null ? null : episodes.overtalk,
+    },
     arousal: utteranceArousals(utterances, segments),
     sentiment: summarizeSentiment({ utterances, segments, durationMs: result.durationMs }),
     language: majorityLanguage(utterances),

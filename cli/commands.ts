@@ -20,6 +20,7 @@ import { createPool } from '../pipeline/pool.js'
 import { callAnalyser } from '../pipeline/process-call.js'
 import { storedOptions } from '../pipeline/processor.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
+import { refreshMarkedDays, startRollups } from '../pipeline/rollups.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
 import { startSweeper } from '../pipeline/sweeper.js'
 import type { CommandFlags } from './flags.js'
@@ -380,11 +381,15 @@ async function runWorker(config: ResolvedConfig, flags: Record<string, unknown>)
       handOn: async (call) => enqueueCall(bossNow, call, await storedOptions(db, call.id)),
       intervalMs: Math.min(15_000, config.leaseMs / 2),
     })
+    // The trend rollups of the days its calls fell on, rebuilt every few seconds.
+    const stopRollups = startRollups(db)
     console.error(`callqa worker: ${workers} worker thread${workers === 1 ? '' : 's'}, waiting for calls`)
     const signal = await stopped
     sweeper.stop()
     console.error(`callqa worker: ${signal}, finishing the calls in hand`)
     await worker.stop()
+    stopRollups()
+    await refreshMarkedDays(db)
     return 0
   } finally {
     await boss?.stop({ graceful: true, wait: true, timeout: 120_000 })

@@ -20,6 +20,7 @@ import { sweepOrphans } from '../pipeline/orphans.js'
 import { localProcessor, queueProcessor, resumeInterrupted, storedOptions } from '../pipeline/processor.js'
 import { openQueue } from '../pipeline/queue.js'
 import { startRefiler } from '../pipeline/refile.js'
+import { startRollups } from '../pipeline/rollups.js'
 import { startSweeper } from '../pipeline/sweeper.js'
 import { analyserSettings, queueSchema } from './options.js'
 
@@ -157,6 +158,8 @@ export async function serve(
         threads: workers,
         ...analyserSettings(config),
       })
+  // Trend rollups of the days whose calls changed, rebuilt every few seconds (pipeline/rollups.ts).
+  const stopRollups = startRollups(db)
   // History filed again under a changed taxonomy, in the background; once now, for a promotion
   // whose refile a stopped server left half done.
   const refiler = startRefiler({ db })
@@ -214,6 +217,7 @@ export async function serve(
   })
   sweeper?.stop()
   stopRetention()
+  stopRollups()
   await app.close()
   await refiler.stop()
   await processor.close()

@@ -259,6 +259,11 @@ CREATE TABLE daily_qa_stats (
     reviewed_n integer DEFAULT 0 NOT NULL
 );
 
+CREATE TABLE daily_stats_dirty (
+    day date NOT NULL,
+    marked_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE disputes (
     id bigint NOT NULL,
     evaluation_id bigint NOT NULL,
@@ -534,6 +539,9 @@ ALTER TABLE ONLY calls
 
 ALTER TABLE ONLY clips
     ADD CONSTRAINT clips_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY daily_stats_dirty
+    ADD CONSTRAINT daily_stats_dirty_pkey PRIMARY KEY (day);
 
 ALTER TABLE ONLY disputes
     ADD CONSTRAINT disputes_pkey PRIMARY KEY (id);

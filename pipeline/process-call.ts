@@ -22,7 +22,7 @@ import {
 } from '../db/queries/calls.js'
 import { coerceError, errorCode, isTransientDbError, LeaseLostError, retryTransient } from '../errors.js'
 import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
-import { saveCallResult } from './persist.js'
+import { loadCallContext, saveCallResult } from './persist.js'
 import { writeRedactedAudio } from './transcript.js'
 
 export const PIPELINE_VERSION = '0.1.0'
@@ -172,7 +172,11 @@ export async function processCall({
   async function analyseClaimed(claim: Claim): Promise<CallOutcome> {
     // A swap (requestSwap) is stored on the call, so a swap whose process died is still one.
     const toggle = claim.swap_pending
+    // What the call has stored (its transcript, who is who) goes with the task: the worker draws
+    // the call's conclusions too, and the save only writes them.
+    const conclude = await retryTransient(() => loadCallContext(db, call.id, toggle))
     const task: AnalyzeCallTask = {
+      conclude,
       inputPath: path.join(storageDir, call.storage_uri ?? ''),
       displayName: call.source_name,
       layout: call.requested_layout as LayoutOption,

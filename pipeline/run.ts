@@ -29,6 +29,7 @@ import { discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { sweepOrphans } from './orphans.js'
 import { callAnalyser } from './process-call.js'
+import { refreshMarkedDays } from './rollups.js'
 import { keepAfterInsert, openRegularFile, receiveRecording } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
 
@@ -321,5 +322,7 @@ export async function ingest({
     await limit(async () => {})
   }
   await Promise.all(running)
+  // The days of the calls saved get their trend rollups rebuilt once each, now that all are in.
+  await refreshMarkedDays(db)
   return { items, ...counts, elapsedMs: Date.now() - began }
 }

@@ -15,6 +15,7 @@ import {
   TREND_GROUPS,
   type TrendGroup,
 } from '../../db/queries/trends.js'
+import { refreshMarkedDays } from '../../pipeline/rollups.js'
 import { checkedPeriod } from '../../review/period.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
@@ -86,6 +87,8 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     async (request, reply) => {
       const q = request.query
       checkedPeriod(q.from, q.to)
+      // Days whose calls changed since their rollups were built are rebuilt first: trends are exact.
+      await refreshMarkedDays(db)
       const rows = await kpiTrends(db, { ...q, group_by: q.group_by as TrendGroup })
       return listOrCsv(reply, q.format, 'callqa-trends.csv', rows)
     },
@@ -108,6 +111,8 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     },
     async (request, reply) => {
       const q = request.query
+      checkedPeriod(q.from, q.to)
+      await refreshMarkedDays(db)
       const rows = await failedItems(db, q)
       return listOrCsv(reply, q.format, 'callqa-failed-items.csv', rows)
     },
@@ -139,6 +144,8 @@ export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<v
     async (request, reply) => {
       const q = request.query
       checkedPeriod(q.from, q.to)
+      // Days whose calls changed since their rollups were built are rebuilt first: trends are exact.
+      await refreshMarkedDays(db)
       const rows = await itemAgreement(db, { ...q, period: q.period ?? 'month' })
       return listOrCsv(reply, q.format, 'callqa-agreement.csv', rows)
     },

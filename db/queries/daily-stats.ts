@@ -67,3 +67,35 @@ export async function refreshDailyStats(db: Queryable, days: readonly string[]):
     [sorted],
   )
 }
+
+/**
+ * Marks the days of these calls for their rollups to be rebuilt (pipeline/rollups.ts). Run last in
+ * a save's transaction: the row it touches stays locked until the save commits, so a rebuild of
+ * that day waits for the save and then sees its call (a rebuild that ran first leaves the day
+ * marked again).
+ */
+export async function markCallDaysDirty(db: Queryable, callIds: readonly number[]): Promise<void> {
+  if (callIds.length === 0) return
+  await db.query(
+    `INSERT INTO daily_stats_dirty (day)
+     SELECT DISTINCT ${DAY} FROM calls c WHERE c.id = ANY($1::bigint[])
+     ORDER BY 1
+     ON CONFLICT (day) DO UPDATE SET marked_at = now()`,
+    [callIds],
+  )
+}
+
+/** Rebuilds up to `limit` marked days (oldest first) and unmarks them; returns how many. */
+export async function drainDirtyDays(tx: Queryable, limit: number): Promise<number> {
+  const taken = await tx.query<{ day: string }>(
+    `DELETE FROM daily_stats_dirty
+     WHERE day IN (SELECT day FROM daily_stats_dirty ORDER BY day LIMIT $1 FOR UPDATE)
+     RETURNING to_char(day, 'YYYY-MM-DD') AS day`,
+    [limit],
+  )
+  await refreshDailyStats(
+    tx,
+    taken.rows.map((r) => r.day),
+  )
+  return taken.rows.length
+}
