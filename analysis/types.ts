@@ -3,15 +3,7 @@
 /** `speaker` is a mono recording's single, unattributed channel. */
 export type Speaker = 'agent' | 'customer' | 'speaker'
 
-/** How channels map to speakers. `auto` = stereo-agent-left for 2 channels, mono for 1. */
-export type ChannelLayout = 'stereo-agent-left' | 'stereo-agent-right' | 'mono'
-export type LayoutOption = ChannelLayout | 'auto'
-export const LAYOUT_OPTIONS: readonly LayoutOption[] = [
-  'auto',
-  'stereo-agent-left',
-  'stereo-agent-right',
-  'mono',
-]
+export { type ChannelLayout, LAYOUT_OPTIONS, type LayoutOption } from '../layouts.js'
 
 export interface Segment {
   speaker: Speaker

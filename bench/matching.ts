@@ -11,10 +11,10 @@
  */
 import { parseArgs } from 'node:util'
 import { loadLabelledCalls } from '../samples/topics/labelled.js'
-import { findPhrase, inWindow, type PhraseMatch, tokensWithTimes } from '../scorecards/match.js'
+import { CallText, type TopicCall, type TopicUtterance } from '../text/call-text.js'
+import { findPhrase, inWindow, type PhraseMatch, tokensWithTimes } from '../text/match.js'
 import { classify } from '../topics/classify.js'
 import { allNodes, builtinTaxonomy, type TaxonomyDefinition, type TaxonomyNode } from '../topics/taxonomy.js'
-import { CallText, type TopicCall, type TopicUtterance } from '../topics/text.js'
 
 const { values } = parseArgs({
   options: {

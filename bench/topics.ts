@@ -10,7 +10,7 @@
 import { type LabelledCall, labelledRepeats, loadLabelledCalls } from '../samples/topics/labelled.js'
 import { builtinScorecards } from '../scorecards/builtin.js'
 import { evaluate } from '../scorecards/evaluate.js'
-import { normalise } from '../scorecards/match.js'
+import { normalise } from '../text/match.js'
 import { classify } from '../topics/classify.js'
 import { CONDUCT_RULES, detectConduct } from '../topics/conduct.js'
 import { findEmergingTopics } from '../topics/emerging.js'

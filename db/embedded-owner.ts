@@ -33,7 +33,7 @@ import path from 'node:path'
 import v8 from 'node:v8'
 import { ConfigError, DatabaseUnavailableError } from '../errors.js'
 import { processAlive, processIdentity } from '../processes.js'
-import type { Database, QueryResult, Transaction } from './index.js'
+import type { Database, QueryResult, Transaction } from './types.js'
 
 export type OwnerKind = 'server' | 'command'
 

@@ -8,29 +8,9 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import pg from 'pg'
 import { privateDir, repairPrivate } from '../private-files.js'
 import { type OwnershipOptions, openOwned } from './embedded-owner.js'
+import type { Database, QueryResult, Transaction } from './types.js'
 
-export interface QueryResult<R> {
-  rows: R[]
-  rowCount: number
-}
-
-export interface Queryable {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>
-}
-
-export interface Transaction extends Queryable {
-  /** Runs several statements (migrations). No parameters. */
-  exec(sql: string): Promise<void>
-}
-
-export interface Database extends Queryable {
-  readonly kind: 'postgres' | 'pglite'
-  /** BEGIN … COMMIT, ROLLBACK on any error. `fn` must use `tx`, not the database. */
-  withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
-  /** Runs several statements (migrations). No parameters. */
-  exec(sql: string): Promise<void>
-  close(): Promise<void>
-}
+export type { Database, Queryable, QueryResult, Transaction } from './types.js'
 
 export interface OpenDatabaseOptions {
   /** Postgres connection string; without it, PGlite. */

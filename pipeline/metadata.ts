@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { strictIsoDate } from '../dates.js'
 import type { CallMetadata } from '../db/queries/calls.js'
 import { MetadataError } from '../errors.js'
 
@@ -80,38 +81,6 @@ const ALIASES: Record<string, keyof CallMetadata | 'file'> = {
 /** Longest value accepted per field (checked up front; nothing is ever cut). */
 export const MAX_FIELD_LENGTH = 200
 const MAX_PATH_LENGTH = 4096
-
-/**
- * A strict ISO 8601 date or date-time (RFC 3339 profile): a 4-digit year, a real calendar date
- * (2026-02-31 is refused, not rolled into March), an optional time and zone; no zone means UTC.
- * Returns the instant as ISO text, else undefined.
- */
-export function strictIsoDate(text: string): string | undefined {
-  const m =
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
-      text,
-    )
-  if (!m) return undefined
-  const [, y, mo, d, h = '00', mi = '00', se = '00', frac = '', zone = 'Z'] = m
-  const base = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se)))
-  if (
-    base.getUTCFullYear() !== Number(y) ||
-    base.getUTCMonth() !== Number(mo) - 1 ||
-    base.getUTCDate() !== Number(d) ||
-    base.getUTCHours() !== Number(h) ||
-    base.getUTCMinutes() !== Number(mi) ||
-    base.getUTCSeconds() !== Number(se)
-  )
-    return undefined
-  let offsetMin = 0
-  if (zone.toUpperCase() !== 'Z') {
-    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)
-    if (!z || Number(z[2]) > 23 || Number(z[3]) > 59) return undefined
-    offsetMin = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]))
-  }
-  const ms = Number(`0.${frac || '0'}`) * 1000
-  return new Date(base.getTime() + ms - offsetMin * 60_000).toISOString()
-}
 
 function normalise(
   raw: Record<string, unknown>,

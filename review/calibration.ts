@@ -4,7 +4,9 @@
  * deviation from the expert (or, without an expert, from the majority).
  */
 
-export type Answer = 'pass' | 'fail' | 'na' | 'pending'
+import type { Answer } from '../db/queries/calibrations.js'
+
+export type { Answer }
 
 export interface CalibrationReview {
   reviewerId: number

@@ -5,6 +5,7 @@
  * before year 0, which neither JavaScript's ISO dates nor Postgres read back (it was a 500): a 400
  * that says so. Within the range the previous period starts no earlier than 1840.
  */
+import { strictIsoDate } from '../dates.js'
 import { ValidationError } from '../errors.js'
 
 export const EARLIEST = Date.UTC(1970, 0, 1)
@@ -16,9 +17,11 @@ export interface Period {
 }
 
 function instant(value: string, name: string): number {
-  const ms = Date.parse(value)
-  if (!Number.isFinite(ms))
+  // The one date parser (dates.ts): 2026-02-31 is refused, not read as 3 March.
+  const iso = strictIsoDate(value)
+  if (iso === undefined)
     throw new ValidationError(`${name} must be a date and time (ISO 8601), got "${value}"`)
+  const ms = Date.parse(iso)
   if (ms < EARLIEST || ms > LATEST)
     throw new ValidationError(`${name} must lie between 1970 and 2100, got "${value}"`)
   return ms

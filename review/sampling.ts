@@ -13,28 +13,14 @@
  *   every call keeps a chance.
  */
 import { createHash } from 'node:crypto'
+import type { Candidate } from '../db/queries/samples.js'
+
+/** What the draw needs to know of one eligible call (its row: db/queries/samples.ts). */
+export type { Candidate }
 
 export type SampleMethod = 'random' | 'per_agent' | 'stratified' | 'risk'
 export type Period = 'day' | 'week' | 'month'
 export type Stratum = 'agent' | 'team' | 'queue' | 'language' | 'direction'
-
-/** What the draw needs to know of one eligible call. */
-export interface Candidate {
-  id: number
-  agent_id: string | null
-  team: string | null
-  queue: string | null
-  language: string | null
-  direction: string | null
-  /** ISO timestamp the call started (or was stored) */
-  started: string
-  qa_percent: number | null
-  fatal_failed: boolean | null
-  sentiment_trend: number | null
-  dead_air_longest_ms: number | null
-  /** 0 = P0 … 3 = P3; null: not judged */
-  urgency: number | null
-}
 
 export interface RiskFactors {
   /** automatic QA percent below `below` */

@@ -4,9 +4,10 @@
  * Pure: the same facts and card give the same evaluation, whether in the pipeline, in
  * `callqa rescore` or in `callqa scorecard test`.
  */
+
+import { CallText, type CallUtterance, type Said } from '../text/call-text.js'
+import type { PhraseMatch } from '../text/match.js'
 import { detectConduct } from '../topics/conduct.js'
-import { CallText, type Said } from '../topics/text.js'
-import type { PhraseMatch } from './match.js'
 import type {
   Comparison,
   Condition,
@@ -39,17 +40,7 @@ export interface CallFacts {
   segments: ReadonlyArray<{ speaker: string; startMs: number; endMs: number }>
   /** Hold episodes (announced or music): not dead air; the evidence of hold metrics. */
   holds?: ReadonlyArray<{ startMs: number; endMs: number; reason?: string }>
-  utterances: ReadonlyArray<{
-    speaker: string
-    startMs: number
-    endMs: number
-    text: string
-    words?: ReadonlyArray<{ word: string; startMs: number; endMs: number }> | null
-    /** the utterance's sentiment, where scored: the customer's last turns, the agent's trend */
-    sentiment?: number | null
-    /** its arousal (0–1), where measured: urgency reads it */
-    arousal?: number | null
-  }>
+  utterances: ReadonlyArray<CallUtterance>
 }
 
 /** Every piece of evidence says, in `rule`, which rule of the item it answers. */

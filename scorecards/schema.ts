@@ -5,19 +5,9 @@
  * with its line and column.
  */
 
-export type Speaker = 'agent' | 'customer' | 'any'
+import type { SpeakerFilter, Window } from '../text/match.js'
 
-/** Where in the call a phrase must be said. Omitted: anywhere. */
-export interface Window {
-  /** within the first N seconds */
-  first_s?: number
-  /** within the last N seconds */
-  last_s?: number
-  /** within the first N percent of the call */
-  first_pct?: number
-  /** within the last N percent of the call */
-  last_pct?: number
-}
+export type { SpeakerFilter, Window }
 
 interface ItemBase {
   key: string
@@ -55,7 +45,7 @@ export interface Condition {
 
 export interface PhraseItem extends ItemBase {
   kind: 'phrase'
-  speaker?: Speaker
+  speaker?: SpeakerFilter
   window?: Window
   /** Any one of these (default), or all of them (`match: all`). */
   phrases?: string[]
@@ -70,7 +60,7 @@ export interface PhraseItem extends ItemBase {
 
 export interface AbsentItem extends ItemBase {
   kind: 'absent'
-  speaker?: Speaker
+  speaker?: SpeakerFilter
   window?: Window
   phrases: string[]
   strictness?: number

@@ -9,10 +9,11 @@
  * the call's category; other branches scoring at least half of it (and at least 2) are kept as
  * further categories, at most two.
  */
-import { normalise, tokensAlike } from '../scorecards/match.js'
+
+import { CallText, type Said, type SaidEvidence, saidEvidence, type TopicCall } from '../text/call-text.js'
+import { normalise, tokensAlike } from '../text/match.js'
 import type { TaxonomyDefinition, TaxonomyNode } from './taxonomy.js'
 import { allNodes, nodeAt } from './taxonomy.js'
-import { CallText, type Said, type SaidEvidence, saidEvidence, type TopicCall } from './text.js'
 
 export interface CategoryEvidence extends SaidEvidence {
   /** the node whose phrase this is */

@@ -11,8 +11,9 @@
  * - a phrase in `rescue` follows later in the same utterance ("there is nothing I can do about
  *   the fee, but I can …", "我也没办法，不过可以帮您…").
  */
-import { normalise, tokensAlike } from '../scorecards/match.js'
-import { CallText, type TopicCall } from './text.js'
+
+import { CallText, type TopicCall } from '../text/call-text.js'
+import { normalise, tokensAlike } from '../text/match.js'
 
 export type ConductKind = 'dismissive' | 'rude' | 'impatient' | 'blaming'
 

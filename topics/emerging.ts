@@ -14,7 +14,7 @@
  *    inside a better one is dropped), with the calls nearest its centre as examples, and a
  *    suggested taxonomy node a QA lead can promote.
  */
-import { normalise } from '../scorecards/match.js'
+import { normalise } from '../text/match.js'
 
 export interface EmergingInput {
   id: number

@@ -13,9 +13,10 @@
  * Lines are the utterances as stored (redacted), in the language they were said. Only trusted
  * transcripts get a summary: text the recogniser was unsure of makes a summary that misleads.
  */
-import { findPhrase } from '../scorecards/match.js'
+
+import { CallText, type TopicCall } from '../text/call-text.js'
+import { findPhrase } from '../text/match.js'
 import type { Category } from './classify.js'
-import { CallText, type TopicCall } from './text.js'
 
 export type SummaryKind = 'reason' | 'action' | 'follow_up'
 

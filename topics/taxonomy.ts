@@ -12,7 +12,7 @@ import { loadCheckedFile, type Problem, parseChecked } from '../scorecards/load.
 import {
   key,
   phrases,
-  type Speaker,
+  type SpeakerFilter,
   speaker,
   strictness,
   type Window,
@@ -31,7 +31,7 @@ export interface TaxonomyNode {
   /** every group must be said, each by any of its phrases */
   groups?: string[][]
   /** who must say it; default any */
-  speaker?: Speaker
+  speaker?: SpeakerFilter
   window?: Window
   /** 0.5–1, as in scorecards; default 0.8 */
   strictness?: number

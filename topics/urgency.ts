@@ -16,9 +16,10 @@
  *
  * The most urgent signal wins; no signal at all is P3.
  */
+
+import { CallText, type Said, type SaidEvidence, saidEvidence, type TopicCall } from '../text/call-text.js'
 import type { Category } from './classify.js'
 import { nodeAt, type TaxonomyDefinition, type Urgency } from './taxonomy.js'
-import { CallText, type Said, type SaidEvidence, saidEvidence, type TopicCall } from './text.js'
 
 export type UrgencySignal =
   | ({ signal: 'phrase'; level: Urgency } & SaidEvidence)

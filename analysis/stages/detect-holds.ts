@@ -7,7 +7,7 @@
  * Phrases are matched with the scorecard matcher's tolerance, on trusted transcripts only: nothing
  * automatic comes from low-confidence text.
  */
-import { findPhrase, tokensWithTimes } from '../../scorecards/match.js'
+import { findPhrase, tokensWithTimes } from '../../text/match.js'
 import type { Interval } from '../types.js'
 import { union } from './compute-metrics.js'
 

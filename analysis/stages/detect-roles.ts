@@ -8,7 +8,7 @@
  *  - who asks the questions: agents run the call.
  * The decision is a vote of those cues; a swap needs the evidence to lean clearly the other way.
  */
-import { findPhrase, tokensWithTimes } from '../../scorecards/match.js'
+import { findPhrase, tokensWithTimes } from '../../text/match.js'
 
 export const AGENT_CUES: readonly string[] = [
   'thank you for calling',

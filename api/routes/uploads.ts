@@ -18,13 +18,13 @@ import {
   TooLargeError,
   ValidationError,
 } from '../../errors.js'
+import { LAYOUT_OPTIONS } from '../../layouts.js'
 import { uploadMetadata } from '../../pipeline/metadata.js'
 import { type CallProcessor, defaultOptions, storedOptions } from '../../pipeline/processor.js'
 import { keepAfterInsert, type ReceivedRecording, receiveRecording } from '../../pipeline/storage.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
-const LAYOUTS = ['auto', 'stereo-agent-left', 'stereo-agent-right', 'mono'] as const
 const Accepted = Type.Object({
   call_id: Type.Integer(),
   status: Type.String(),
@@ -171,8 +171,8 @@ export async function uploadRoutes(
       const { layout = 'auto', ...metaFields } = fields
       let meta: ReturnType<typeof uploadMetadata>
       try {
-        if (!(LAYOUTS as readonly string[]).includes(layout))
-          throw new MetadataError(`layout must be one of ${LAYOUTS.join(', ')}, got "${layout}"`)
+        if (!(LAYOUT_OPTIONS as readonly string[]).includes(layout))
+          throw new MetadataError(`layout must be one of ${LAYOUT_OPTIONS.join(', ')}, got "${layout}"`)
         meta = uploadMetadata(metaFields)
       } catch (thrown) {
         await discard()

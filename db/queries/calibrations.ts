@@ -3,8 +3,10 @@
  * reviews' answers (for one session or many in one query), the sessions a user may list, and
  * creating and completing one.
  */
-import type { Answer } from '../../review/calibration.js'
 import type { Queryable } from '../index.js'
+
+/** An item's answer in a review (review/calibration.ts compares them). */
+export type Answer = 'pass' | 'fail' | 'na' | 'pending'
 
 export interface SessionRow {
   id: number

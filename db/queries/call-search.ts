@@ -4,8 +4,9 @@
  * while calls arrive, and one call's stored row. `agent` limits every read to one agent's calls
  * (review/access.ts decides when).
  */
+
+import { strictIsoDate } from '../../dates.js'
 import { ValidationError } from '../../errors.js'
-import { strictIsoDate } from '../../pipeline/metadata.js'
 import { addCallFilters, type CallFilter, Conditions } from '../conditions.js'
 import type { Queryable } from '../index.js'
 

@@ -2,9 +2,26 @@
  * Samples and their review assignments: the calls a sample may draw from, storing a drawn sample
  * with all its assignments in two statements, and reading samples and a reviewer's queue back.
  */
-import type { Candidate } from '../../review/sampling.js'
 import { addCallFilters, type CallFilter, Conditions } from '../conditions.js'
 import type { Queryable } from '../index.js'
+
+/** What the draw needs to know of one eligible call (review/sampling.ts). */
+export interface Candidate {
+  id: number
+  agent_id: string | null
+  team: string | null
+  queue: string | null
+  language: string | null
+  direction: string | null
+  /** ISO timestamp the call started (or was stored) */
+  started: string
+  qa_percent: number | null
+  fatal_failed: boolean | null
+  sentiment_trend: number | null
+  dead_air_longest_ms: number | null
+  /** 0 = P0 … 3 = P3; null: not judged */
+  urgency: number | null
+}
 
 /**
  * The calls a sample may draw from: analysed, evaluated automatically on the card (so the card

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { scoreSentiment } from '../../models/sentiment/index.js'
+import type { TopicCall, TopicUtterance } from '../../text/call-text.js'
 import type { Urgency } from '../../topics/taxonomy.js'
-import type { TopicCall, TopicUtterance } from '../../topics/text.js'
 
 /** One call as written in the file. */
 interface Raw {

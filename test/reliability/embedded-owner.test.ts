@@ -189,7 +189,11 @@ await db.close()
         out += d.toString()
       })
       await new Promise<void>((resolve, reject) => {
-        const timer = setInterval(() => out.includes('inside') && (clearInterval(timer), resolve()), 20)
+        const timer = setInterval(() => {
+          if (!out.includes('inside')) return
+          clearInterval(timer)
+          resolve()
+        }, 20)
         child.once('exit', (code) => reject(new Error(`client exited ${code}: ${out}`)))
       })
       child.kill('SIGSTOP')

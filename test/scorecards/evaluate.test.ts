@@ -1,8 +1,8 @@
 /** The evaluator on hand-made calls: windows, fuzzy matching, groups, negation, N/A, fatal, deductions, Chinese. */
 import { describe, expect, test } from 'vitest'
 import { type CallFacts, evaluate } from '../../scorecards/evaluate.js'
-import { findPhrase, normalise, tokensWithTimes } from '../../scorecards/match.js'
 import type { Item, ScorecardDefinition } from '../../scorecards/schema.js'
+import { findPhrase, normalise, tokensWithTimes } from '../../text/match.js'
 
 function facts(over: Partial<CallFacts> = {}): CallFacts {
   return {

@@ -7,9 +7,9 @@
 import { describe, expect, test } from 'vitest'
 import { loadLabelledCalls } from '../../samples/topics/labelled.js'
 import { parseScorecard } from '../../scorecards/load.js'
-import { findPhrase, tokensWithTimes } from '../../scorecards/match.js'
+import { CallText } from '../../text/call-text.js'
+import { findPhrase, tokensWithTimes } from '../../text/match.js'
 import { allNodes, builtinTaxonomy, parseTaxonomy } from '../../topics/taxonomy.js'
-import { CallText } from '../../topics/text.js'
 
 function refusal(parse: () => unknown): { name: string; code: unknown; message: string } {
   try {

@@ -12,12 +12,12 @@ import { samplesDir } from '../../samples/ground-truth.js'
 import { labelledRepeats, loadLabelledCalls } from '../../samples/topics/labelled.js'
 import { builtinScorecards } from '../../scorecards/builtin.js'
 import { type CallFacts, evaluate } from '../../scorecards/evaluate.js'
+import type { TopicCall } from '../../text/call-text.js'
 import { classify } from '../../topics/classify.js'
 import { detectConduct } from '../../topics/conduct.js'
 import { findEmergingTopics } from '../../topics/emerging.js'
 import { summarize } from '../../topics/summary.js'
 import { builtinTaxonomy, parseTaxonomy } from '../../topics/taxonomy.js'
-import type { TopicCall } from '../../topics/text.js'
 import { assessUrgency } from '../../topics/urgency.js'
 
 const taxonomy = builtinTaxonomy()

@@ -6,7 +6,20 @@
  * the phrase's tokens that must be found (1 = all, in order).
  */
 
-import type { Window } from './schema.js'
+/** Where in the call a phrase must be said (a scorecard item's or a taxonomy node's window). Omitted: anywhere. */
+export interface Window {
+  /** within the first N seconds */
+  first_s?: number
+  /** within the last N seconds */
+  last_s?: number
+  /** within the first N percent of the call */
+  first_pct?: number
+  /** within the last N percent of the call */
+  last_pct?: number
+}
+
+/** Whose words a phrase is looked for in: a party, or either. */
+export type SpeakerFilter = 'agent' | 'customer' | 'any'
 
 export interface Token {
   text: string

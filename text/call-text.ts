@@ -3,20 +3,33 @@
  * and arousal where scored) and a little about the call. The same shape whether a call comes from
  * the database or from the labelled set in bench/, so both are judged by one code path.
  */
-import type { CallFacts } from '../scorecards/evaluate.js'
 import {
   findPhrase,
   inWindow,
   normalise,
   type PhraseMatch,
+  type SpeakerFilter,
   type Token,
   tokensAlike,
   tokensWithTimes,
-} from '../scorecards/match.js'
-import type { Speaker, Window } from '../scorecards/schema.js'
+  type Window,
+} from './match.js'
 
-/** An utterance as the scorecard evaluator reads it: one shape for scorecards and topics. */
-export type TopicUtterance = CallFacts['utterances'][number]
+/** An utterance as the scorecard evaluator and the topic stages read it: one shape for both. */
+export interface CallUtterance {
+  speaker: string
+  startMs: number
+  endMs: number
+  text: string
+  words?: ReadonlyArray<{ word: string; startMs: number; endMs: number }> | null
+  /** the utterance's sentiment, where scored: the customer's last turns, the agent's trend */
+  sentiment?: number | null
+  /** its arousal (0–1), where measured: urgency reads it */
+  arousal?: number | null
+}
+
+/** The topic stages' name for it. */
+export type TopicUtterance = CallUtterance
 
 export interface TopicCall {
   durationMs: number
@@ -213,7 +226,11 @@ export class CallText {
   /** The best phrase of `phrases` in each utterance by `speaker` inside `window`. */
   find(
     phrases: readonly string[],
-    { speaker, window, strictness = 0.8 }: { speaker?: Speaker; window?: Window; strictness?: number } = {},
+    {
+      speaker,
+      window,
+      strictness = 0.8,
+    }: { speaker?: SpeakerFilter; window?: Window; strictness?: number } = {},
   ): Said[] {
     const index = this.index()
     // Which phrases may be said in which utterance: only those are tried, phrase by phrase in the
