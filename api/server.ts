@@ -395,21 +395,23 @@ export async function buildServer({
     }
   })
 
+  // Each route group is a plugin of its own (fastify encapsulation): what one registers — the
+  // upload's multipart parser — applies to its routes only, not to every /v1 route.
   await app.register(
     async (v1) => {
-      await callRoutes(v1 as unknown as Api, { db, storageDir })
-      await audioRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath, links })
-      await userRoutes(v1 as unknown as Api, { db, tokenDays })
-      await reviewRoutes(v1 as unknown as Api, { db })
-      await trendRoutes(v1 as unknown as Api, { db })
-      await topicRoutes(v1 as unknown as Api, { db, refiler })
-      await sampleRoutes(v1 as unknown as Api, { db })
-      await calibrationRoutes(v1 as unknown as Api, { db })
-      await disputeRoutes(v1 as unknown as Api, { db, policy: disputes })
-      await clipRoutes(v1 as unknown as Api, { db, storageDir, ffmpegPath, links })
-      await playlistRoutes(v1 as unknown as Api, { db })
-      await suggestionRoutes(v1 as unknown as Api, { db })
-      await uploadRoutes(v1 as unknown as Api, { db, storageDir, processor, maxUploadBytes })
+      await v1.register(callRoutes, { db, storageDir })
+      await v1.register(audioRoutes, { db, storageDir, ffmpegPath, links })
+      await v1.register(userRoutes, { db, tokenDays })
+      await v1.register(reviewRoutes, { db })
+      await v1.register(trendRoutes, { db })
+      await v1.register(topicRoutes, { db, refiler })
+      await v1.register(sampleRoutes, { db })
+      await v1.register(calibrationRoutes, { db })
+      await v1.register(disputeRoutes, { db, policy: disputes })
+      await v1.register(clipRoutes, { db, storageDir, ffmpegPath, links })
+      await v1.register(playlistRoutes, { db })
+      await v1.register(suggestionRoutes, { db })
+      await v1.register(uploadRoutes, { db, storageDir, processor, maxUploadBytes })
     },
     { prefix: '/v1' },
   )

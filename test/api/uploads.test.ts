@@ -216,3 +216,17 @@ test('without a processor the server says so', async () => {
   expect(res.json().error.code).toBe('QA_ERR_NO_PROCESSOR')
   await bare.close()
 })
+
+test('the multipart parser belongs to the upload route alone: another route refuses a multipart body with 415', async () => {
+  const form = new FormData()
+  form.set('name', 'Greeting drills')
+  const res = await fetch(`${api.base}/v1/playlists`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.tokens.tom}` },
+    body: form,
+  })
+  expect(res.status).toBe(415)
+  // JSON still works there, and multipart still works for uploads (tested above).
+  const json = await api.call('POST', '/v1/playlists', 'tom', { name: 'Greeting drills' })
+  expect(json.status).toBe(201)
+})
