@@ -95,7 +95,12 @@ declare module 'fastify' {
     signedLinks?: boolean
   }
   interface FastifyRequest {
-    user?: UserRow
+    /**
+     * Who the request speaks for: set by the onRequest hook before any route with roles runs (a
+     * request it cannot set is answered 401 there), so such routes and the domain take a user that
+     * is there. Public routes (health, docs, the page's files) never read it.
+     */
+    user: UserRow
   }
 }
 
@@ -292,7 +297,7 @@ export async function buildServer({
   app.addHook('onResponse', (request, reply, done) => {
     const failed = reply.statusCode >= 500
     if (failed || (request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info')) {
-      const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: request.user?.id }
+      const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: request.user.id }
       if (failed) request.log.error(line, 'request failed')
       else request.log.info(line, 'request')
     }
@@ -302,14 +307,14 @@ export async function buildServer({
   // logged too: without this a dropped request left no line at all.
   app.addHook('onTimeout', (request, _reply, done) => {
     request.log.warn(
-      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user?.id },
+      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user.id },
       'request dropped: the connection timed out before the answer',
     )
     done()
   })
   app.addHook('onRequestAbort', (request, done) => {
     request.log.info(
-      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user?.id },
+      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user.id },
       'request abandoned by the client',
     )
     done()

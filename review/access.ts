@@ -28,7 +28,7 @@ export function agentScope(user: Pick<UserRow, 'role' | 'agent_id' | 'name'> | u
  * but the blind calibration reviews of other reviewers while their session is open.
  */
 export function evaluationListedFor(
-  user: UserRow | undefined,
+  user: UserRow,
   e: {
     calibration_id: number | null
     status: string
@@ -36,16 +36,15 @@ export function evaluationListedFor(
     reviewer_id: number | null
   },
 ): boolean {
-  if (user?.role === 'agent') return e.calibration_id === null && e.status !== 'draft'
-  return e.calibration_status !== 'open' || e.reviewer_id === user?.id
+  if (user.role === 'agent') return e.calibration_id === null && e.status !== 'draft'
+  return e.calibration_status !== 'open' || e.reviewer_id === user.id
 }
 
 /** Agents see the disputes of their own calls; reviewers those on their reviews or that they raised; others all. */
 export function mayViewDispute(
-  user: UserRow | undefined,
+  user: UserRow,
   d: { agent_id: string | null; reviewer_id: number | null; raised_by: number | null },
 ): boolean {
-  if (!user) return false
   if (user.role === 'agent') return d.agent_id === agentScope(user)
   if (user.role === 'reviewer') return d.reviewer_id === user.id || d.raised_by === user.id
   return true
@@ -55,11 +54,11 @@ export function mayViewDispute(
 export async function calibrationReviewVisible(
   db: Queryable,
   evaluation: { calibration_id: number | null; reviewer_id: number | null },
-  user: UserRow | undefined,
+  user: UserRow,
 ): Promise<boolean> {
   if (evaluation.calibration_id === null) return true
-  if (evaluation.reviewer_id === user?.id) return true
+  if (evaluation.reviewer_id === user.id) return true
   const session = await sessionById(db, evaluation.calibration_id)
   if (!session) throw new NotFoundError(`no calibration session ${evaluation.calibration_id}`)
-  return session.status === 'complete' && user?.role !== 'agent'
+  return session.status === 'complete' && user.role !== 'agent'
 }

@@ -48,12 +48,7 @@ export function toReviews(rows: readonly ParticipantRow[]): CalibrationReview[] 
 }
 
 /** Who may look at a session: admins and managers, its organiser, its participants. */
-export function mayView(
-  session: SessionRow,
-  people: readonly ParticipantRow[],
-  user: UserRow | undefined,
-): boolean {
-  if (!user) return false
+export function mayView(session: SessionRow, people: readonly ParticipantRow[], user: UserRow): boolean {
   if (user.role === 'admin' || user.role === 'manager' || session.created_by === user.id) return true
   return people.some((p) => p.reviewer_id === user.id)
 }
@@ -114,7 +109,7 @@ export async function createSession(
 }
 
 /** A session as this user may see it: blind until complete, then with its figures. */
-export async function sessionView(db: Queryable, id: number, user: UserRow | undefined) {
+export async function sessionView(db: Queryable, id: number, user: UserRow) {
   const session = await loadSession(db, id)
   const people = await participants(db, session.id)
   if (!mayView(session, people, user)) throw new NotFoundError(`no calibration session ${session.id}`)
@@ -133,7 +128,7 @@ export async function sessionView(db: Queryable, id: number, user: UserRow | und
     participants: people.map((p) => ({
       reviewer: p.reviewer,
       submitted: p.status === 'submitted',
-      ...(complete || p.reviewer_id === user?.id
+      ...(complete || p.reviewer_id === user.id
         ? { evaluation_id: p.evaluation_id, percent: p.percent }
         : {}),
     })),

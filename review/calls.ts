@@ -25,11 +25,7 @@ const iso = (t: string | Date | null) => (t === null ? null : new Date(t).toISOS
 export const UTTERANCE_PAGE = 1000
 
 /** The call's row if this user may read it; another agent's call is "not found", not "forbidden". */
-export async function readableCall(
-  db: Queryable,
-  id: number,
-  user: UserRow | undefined,
-): Promise<CallReaderRow> {
+export async function readableCall(db: Queryable, id: number, user: UserRow): Promise<CallReaderRow> {
   const call = await callForReader(db, id, agentScope(user))
   if (!call) throw new NotFoundError(`no call ${id}`)
   return call
@@ -49,7 +45,7 @@ export async function utterancePage(db: Queryable, callId: number, afterSeq: num
 }
 
 /** Everything the call page shows, for this reader. */
-export async function callDetail(db: Queryable, id: number, user: UserRow | undefined) {
+export async function callDetail(db: Queryable, id: number, user: UserRow) {
   const call = await readableCall(db, id, user)
   const callId = call.id
   // Where the files live is the server's business; whether a redacted copy exists is the reader's.
@@ -81,7 +77,7 @@ export async function callDetail(db: Queryable, id: number, user: UserRow | unde
  * are another agent's call and the customer's history.
  */
 function topicsAsSeenBy<T extends { urgency_evidence: ReadonlyArray<{ signal: string }> } | null>(
-  user: UserRow | undefined,
+  user: UserRow,
   topics: T,
 ): T {
   if (!topics || agentScope(user) === null) return topics

@@ -279,7 +279,7 @@ export async function sharePlaylist(db: Database, id: number, team: string | nul
  */
 export async function assertAgentMayOpen(
   db: Queryable,
-  user: UserRow | undefined,
+  user: UserRow,
   what: { playlistId: number } | { clipId: number },
 ): Promise<void> {
   const agent = agentScope(user)

@@ -45,11 +45,7 @@ export interface DisputePolicy {
 }
 
 /** A dispute this user may see; one they may not is "not found", as for calls. */
-export async function readableDispute(
-  db: Queryable,
-  id: number,
-  user: UserRow | undefined,
-): Promise<DisputeRow> {
+export async function readableDispute(db: Queryable, id: number, user: UserRow): Promise<DisputeRow> {
   const dispute = await disputeById(db, id)
   if (!dispute || !mayViewDispute(user, dispute)) throw new NotFoundError(`no dispute ${id}`)
   return dispute

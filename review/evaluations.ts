@@ -38,23 +38,18 @@ export async function loadEvaluation(
  * Locks a draft review for a change (two saves cannot interleave their read-modify-write) and
  * checks that it is a review, the caller's own (or the caller is an admin), and still a draft.
  */
-export async function lockDraft(
-  tx: Queryable,
-  id: number,
-  user: UserRow | undefined,
-  verb: 'change' | 'submit',
-) {
+export async function lockDraft(tx: Queryable, id: number, user: UserRow, verb: 'change' | 'submit') {
   await lockEvaluation(tx, id)
   const loaded = await loadEvaluation(tx, id)
   const { evaluation } = loaded
   if (evaluation.source !== 'review') throw new ValidationError(`evaluation ${id} is not a review`)
   // A calibration review is blind to everyone but its reviewer, admins included, until every
   // participant has submitted: nobody else may change it, submit it, or read it in the answer.
-  if (evaluation.calibration_id !== null && evaluation.reviewer_id !== user?.id)
+  if (evaluation.calibration_id !== null && evaluation.reviewer_id !== user.id)
     throw new ForbiddenError(
       `review ${id} is a blind calibration review; only its own reviewer may ${verb} it`,
     )
-  if (evaluation.reviewer_id !== user?.id && user?.role !== 'admin')
+  if (evaluation.reviewer_id !== user.id && user.role !== 'admin')
     throw new ForbiddenError(`only the review’s own reviewer (or an admin) may ${verb} it`)
   if (evaluation.status !== 'draft')
     throw new ConflictError(
@@ -73,7 +68,7 @@ export async function lockDraft(
 export async function assertMayRead(
   db: Queryable,
   evaluation: Pick<EvaluationRow, 'id' | 'call_id' | 'calibration_id' | 'reviewer_id' | 'status' | 'source'>,
-  user: UserRow | undefined,
+  user: UserRow,
 ): Promise<void> {
   const agent = agentScope(user)
   if (agent !== null) {

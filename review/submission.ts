@@ -27,14 +27,14 @@ export async function evaluationStands(tx: Queryable, callId: number): Promise<v
  * trends (it grades the reviewer, not the agent); any other review closes the reviewer's
  * assignment of the call and now stands for it.
  */
-export async function submitReview(tx: Queryable, id: number, user: UserRow | undefined): Promise<void> {
+export async function submitReview(tx: Queryable, id: number, user: UserRow): Promise<void> {
   const { evaluation, items } = await lockDraft(tx, id, user, 'submit')
   const pending = items.filter((i) => i.result === 'pending').map((i) => i.item_key)
   if (pending.length > 0)
     throw new ValidationError('answer every manual item before submitting', { details: { pending } })
   await markSubmitted(tx, id)
   await audit(tx, {
-    userId: user?.id ?? null,
+    userId: user.id,
     action: 'review.submit',
     entity: 'evaluation',
     entityId: id,
@@ -42,7 +42,7 @@ export async function submitReview(tx: Queryable, id: number, user: UserRow | un
     after: { status: 'submitted', percent: evaluation.percent, passed: evaluation.passed },
   })
   if (evaluation.calibration_id !== null) {
-    await completeCalibrationIfDone(tx, evaluation.calibration_id, user?.id ?? null)
+    await completeCalibrationIfDone(tx, evaluation.calibration_id, user.id)
     return
   }
   if (evaluation.reviewer_id !== null)

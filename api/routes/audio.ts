@@ -180,7 +180,7 @@ export async function audioRoutes(
       if (request.body.playable) query.set('playable', 'true')
       if (request.body.redacted) query.set('redacted', 'true')
       const base = `/v1/calls/${call.id}/audio${query.size ? `?${query}` : ''}`
-      const { url, expiresAt } = await signedLink(db, links, base, request.user?.id as number)
+      const { url, expiresAt } = await signedLink(db, links, base, request.user.id)
       return { url, expires_at: expiresAt.toISOString() }
     },
   )

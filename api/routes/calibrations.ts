@@ -6,7 +6,6 @@
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { listSessions } from '../../db/queries/calibrations.js'
-import type { UserRow } from '../../db/queries/users.js'
 import {
   createSession,
   openCalibrationReview,
@@ -51,7 +50,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
       },
     },
     async (request, reply) => {
-      const id = await createSession(db, request.body, request.user?.id ?? null)
+      const id = await createSession(db, request.body, request.user.id ?? null)
       return reply.code(201).send(await sessionView(db, id, request.user))
     },
   )
@@ -71,7 +70,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
       },
     },
     async (request) => {
-      const user = request.user as UserRow
+      const user = request.user
       const seesAll = user.role === 'admin' || user.role === 'manager'
       return (await listSessions(db, user.id, seesAll, request.query.status)).map((r) => ({
         ...r,
@@ -108,7 +107,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
       },
     },
     async (request, reply) => {
-      const { review, created } = await openCalibrationReview(db, request.params.id, request.user as UserRow)
+      const { review, created } = await openCalibrationReview(db, request.params.id, request.user)
       return reply.code(created ? 201 : 200).send(review)
     },
   )
@@ -137,7 +136,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
       reviewerAgreement(
         db,
         { from: request.query.from, to: request.query.to, period: request.query.period ?? 'month' },
-        request.user as UserRow,
+        request.user,
       ),
   )
 }

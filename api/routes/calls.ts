@@ -218,7 +218,7 @@ export async function callRoutes(
     },
     async (request) => {
       const report = await deleteCalls(db, storageDir, [request.params.id], {
-        userId: request.user?.id ?? null,
+        userId: request.user.id ?? null,
         reason: 'request',
       })
       if (report.missing.length > 0) throw new NotFoundError(`no call ${request.params.id}`)

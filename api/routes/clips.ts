@@ -55,7 +55,7 @@ export async function clipRoutes(
       },
     },
     async (request, reply) => {
-      const id = await createClip(db, request.body, request.user?.id ?? null)
+      const id = await createClip(db, request.body, request.user.id ?? null)
       return reply.code(201).send(await loadClip(db, id))
     },
   )
@@ -125,7 +125,7 @@ export async function clipRoutes(
       },
     },
     async (request) => {
-      await changeClip(db, request.params.id, request.body, request.user?.id ?? null)
+      await changeClip(db, request.params.id, request.body, request.user.id ?? null)
       return loadClip(db, request.params.id)
     },
   )
@@ -142,7 +142,7 @@ export async function clipRoutes(
       },
     },
     async (request, reply) => {
-      await removeClip(db, request.params.id, request.user?.id ?? null)
+      await removeClip(db, request.params.id, request.user.id ?? null)
       return reply.code(204).send(null)
     },
   )
@@ -165,12 +165,7 @@ export async function clipRoutes(
     async (request) => {
       await assertAgentMayOpen(db, request.user, { clipId: request.params.id })
       const clip = await loadClip(db, request.params.id)
-      const { url, expiresAt } = await signedLink(
-        db,
-        links,
-        `/v1/clips/${clip.id}/audio`,
-        request.user?.id as number,
-      )
+      const { url, expiresAt } = await signedLink(db, links, `/v1/clips/${clip.id}/audio`, request.user.id)
       return { url, expires_at: expiresAt.toISOString() }
     },
   )

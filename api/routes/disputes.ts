@@ -6,7 +6,6 @@
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { type DisputeRow, listDisputes } from '../../db/queries/disputes.js'
-import type { UserRow } from '../../db/queries/users.js'
 import { agentScope } from '../../review/access.js'
 import { type DisputePolicy, decideDispute, openDispute, readableDispute } from '../../review/disputes.js'
 import { ErrorBody } from '../schemas.js'
@@ -60,7 +59,7 @@ export async function disputeRoutes(
       },
     },
     async (request, reply) => {
-      const user = request.user as UserRow
+      const user = request.user
       const id = await db.withTransaction((tx) =>
         openDispute(tx, request.params.id, request.body, user, policy),
       )
@@ -94,7 +93,7 @@ export async function disputeRoutes(
       },
     },
     async (request) => {
-      const user = request.user as UserRow
+      const user = request.user
       const rows = await listDisputes(
         db,
         { status: request.query.status, evaluationId: request.query.evaluation_id },
@@ -140,7 +139,7 @@ export async function disputeRoutes(
       },
     },
     async (request) => {
-      const user = request.user as UserRow
+      const user = request.user
       await db.withTransaction((tx) => decideDispute(tx, request.params.id, request.body, user))
       return present(await readableDispute(db, request.params.id, user))
     },

@@ -39,7 +39,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       },
     },
     async (request, reply) => {
-      const id = await createPlaylist(db, request.body, request.user?.id ?? null)
+      const id = await createPlaylist(db, request.body, request.user.id ?? null)
       return reply.code(201).send(await loadPlaylist(db, id))
     },
   )
@@ -97,7 +97,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       },
     },
     async (request) => {
-      await sharePlaylist(db, request.params.id, request.body.team, request.user?.id ?? null)
+      await sharePlaylist(db, request.params.id, request.body.team, request.user.id ?? null)
       return loadPlaylist(db, request.params.id, request.user)
     },
   )
@@ -118,7 +118,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       },
     },
     async (request) => {
-      await changePlaylistClips(db, request.params.id, request.body.clip_ids, request.user?.id ?? null)
+      await changePlaylistClips(db, request.params.id, request.body.clip_ids, request.user.id ?? null)
       return loadPlaylist(db, request.params.id, request.user)
     },
   )
@@ -135,7 +135,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       },
     },
     async (request, reply) => {
-      await removePlaylist(db, request.params.id, request.user?.id ?? null)
+      await removePlaylist(db, request.params.id, request.user.id ?? null)
       return reply.code(204).send(null)
     },
   )

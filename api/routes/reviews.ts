@@ -7,7 +7,6 @@
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { evaluationAuditTrail } from '../../db/queries/evaluations.js'
-import type { UserRow } from '../../db/queries/users.js'
 import { ValidationError } from '../../errors.js'
 import {
   acknowledgeEvaluation,
@@ -78,7 +77,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       const { evaluation } = await loadEvaluation(db, request.params.id)
       if (evaluation.source !== 'auto')
         throw new ValidationError('a review starts from an automatic evaluation')
-      const { id, created } = await openReview(db, evaluation, request.user?.id as number, null)
+      const { id, created } = await openReview(db, evaluation, request.user.id, null)
       return reply.code(created ? 201 : 200).send(present(await loadEvaluation(db, id)))
     },
   )
@@ -117,7 +116,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       const id = request.params.id
       await db.withTransaction(async (tx) => {
         const loaded = await lockDraft(tx, id, request.user, 'change')
-        await applyChanges(tx, loaded, request.body, request.user?.id ?? null, 'review')
+        await applyChanges(tx, loaded, request.body, request.user.id ?? null, 'review')
       })
       return present(await loadEvaluation(db, id))
     },
@@ -152,7 +151,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       },
     },
     async (request) => {
-      await db.withTransaction((tx) => acknowledgeEvaluation(tx, request.params.id, request.user as UserRow))
+      await db.withTransaction((tx) => acknowledgeEvaluation(tx, request.params.id, request.user))
       return present(await loadEvaluation(db, request.params.id))
     },
   )

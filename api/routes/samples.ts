@@ -54,7 +54,7 @@ export async function sampleRoutes(app: Api, { db }: { db: Database }): Promise<
       },
     },
     async (request, reply) => {
-      const id = await db.withTransaction((tx) => createSample(tx, request.body, request.user?.id ?? null))
+      const id = await db.withTransaction((tx) => createSample(tx, request.body, request.user.id ?? null))
       return reply.code(201).send(await getSample(db, id))
     },
   )
@@ -102,7 +102,7 @@ export async function sampleRoutes(app: Api, { db }: { db: Database }): Promise<
       },
     },
     async (request) =>
-      (await reviewerQueue(db, request.user?.id as number, request.query.all ?? false)).map((r) => ({
+      (await reviewerQueue(db, request.user.id, request.query.all ?? false)).map((r) => ({
         ...r,
         started_at: iso(r.started_at),
       })),

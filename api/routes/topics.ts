@@ -246,7 +246,7 @@ export async function topicRoutes(
       },
     },
     async (request, reply) => {
-      const result = await promoteTopic(db, request.user as NonNullable<typeof request.user>, request.body)
+      const result = await promoteTopic(db, request.user, request.body)
       refiler.kick()
       return reply.code(202).send(result)
     },

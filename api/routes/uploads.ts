@@ -200,7 +200,7 @@ export async function uploadRoutes(
       })
       if (!created) return reply.code(200).send(body(call, true))
       await audit(db, {
-        userId: request.user?.id ?? null,
+        userId: request.user.id ?? null,
         action: 'call.upload',
         entity: 'call',
         entityId: call.id,
@@ -231,7 +231,7 @@ export async function uploadRoutes(
         throw new ConflictError(`call ${id} has no stored recording to analyse again`)
       const options = await storedOptions(db, id)
       // Only a finished call is re-run: one being analysed would be analysed twice at once.
-      const claimed = await db.withTransaction((tx) => requestSwap(tx, id, request.user?.id ?? null, true))
+      const claimed = await db.withTransaction((tx) => requestSwap(tx, id, request.user.id ?? null, true))
       if (!claimed) throw new ConflictError(`call ${id} is ${existing.status}; swap it once it has finished`)
       await proc.submit(claimed, options)
       return reply

@@ -71,12 +71,12 @@ export async function userRoutes(
     },
     async (request) => {
       const id = request.params.id
-      if (id === request.user?.id && request.body.disabled)
+      if (id === request.user.id && request.body.disabled)
         throw new ValidationError('an admin cannot disable themselves')
       await db.withTransaction(async (tx) => {
         if (!(await setDisabled(tx, id, request.body.disabled))) throw new NotFoundError(`no user ${id}`)
         await audit(tx, {
-          userId: request.user?.id ?? null,
+          userId: request.user.id ?? null,
           action: request.body.disabled ? 'user.disable' : 'user.enable',
           entity: 'user',
           entityId: id,
@@ -107,7 +107,7 @@ export async function userRoutes(
     },
     async (request, reply) => {
       const id = request.params.id
-      if (id === request.user?.id)
+      if (id === request.user.id)
         throw new ValidationError(
           'an admin cannot replace their own token here (another admin or `callqa users token` can)',
         )
@@ -115,7 +115,7 @@ export async function userRoutes(
         const made = await issueToken(tx, id, tokenDays)
         if (!made) throw new NotFoundError(`no user ${id}`)
         await audit(tx, {
-          userId: request.user?.id ?? null,
+          userId: request.user.id ?? null,
           action: 'user.token.issue',
           entity: 'user',
           entityId: id,
@@ -143,14 +143,14 @@ export async function userRoutes(
     },
     async (request) => {
       const id = request.params.id
-      if (id === request.user?.id)
+      if (id === request.user.id)
         throw new ValidationError(
           'an admin cannot revoke their own token (another admin or `callqa users revoke` can)',
         )
       await db.withTransaction(async (tx) => {
         if (!(await revokeToken(tx, id))) throw new NotFoundError(`no user ${id}`)
         await audit(tx, {
-          userId: request.user?.id ?? null,
+          userId: request.user.id ?? null,
           action: 'user.token.revoke',
           entity: 'user',
           entityId: id,
@@ -179,7 +179,7 @@ export async function userRoutes(
       },
     },
     async (request) => {
-      const { id, name, role, agent_id } = request.user as NonNullable<typeof request.user>
+      const { id, name, role, agent_id } = request.user
       return { id, name, role, agent_id }
     },
   )
@@ -220,7 +220,7 @@ export async function userRoutes(
         .withTransaction(async (tx) => {
           const made = await createUser(tx, { name, role, agentId: agent_id ?? null, tokenDays })
           await audit(tx, {
-            userId: request.user?.id ?? null,
+            userId: request.user.id ?? null,
             action: 'user.create',
             entity: 'user',
             entityId: made.user.id,

@@ -26,7 +26,7 @@ import { openTestDb } from '../helpers/db.js'
 const CARD = 'inbound-support-en'
 const DAY = '2026-11-10'
 let db: Database
-const users: Record<string, UserRow> = {}
+const users = {} as Record<'lead' | 'rita' | 'ravi' | 'ann' | 'bob', UserRow>
 const calls: number[] = []
 
 /** What analysis would have found on a short call: a polite agent, or a curt one. */
