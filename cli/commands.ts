@@ -10,7 +10,7 @@ import type { OwnerKind } from '../db/embedded-owner.js'
 import { type Database, openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
 import { installBuiltins } from '../db/queries/builtins.js'
-import { callSummaries, getCall, requestSwap } from '../db/queries/calls.js'
+import { callSummaries } from '../db/queries/calls.js'
 import { ConfigError, retryTransient } from '../errors.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { applyRetention, deleteCalls, retentionOff } from '../pipeline/lifecycle.js'
@@ -22,6 +22,7 @@ import { storedOptions } from '../pipeline/processor.js'
 import { enqueueCall, openQueue, startQueueWorker } from '../pipeline/queue.js'
 import { refreshMarkedDays, startRollups } from '../pipeline/rollups.js'
 import { type IngestReport, ingest } from '../pipeline/run.js'
+import { swapCall } from '../pipeline/swap.js'
 import { startSweeper } from '../pipeline/sweeper.js'
 import type { CommandFlags } from './flags.js'
 import { logSafe } from './log-safe.js'
@@ -239,14 +240,9 @@ async function runSwap(config: ResolvedConfig, args: string[]): Promise<number> 
   const db = await openDb(config, { command: 'swap' })
   const pool = createPool({ threads: 1 })
   try {
-    const existing = await getCall(db, id)
-    if (!existing) throw new ConfigError(`there is no call ${id}`)
-    if (!existing.storage_uri) throw new ConfigError(`call ${id} has no stored recording to analyse again`)
-    const options = await storedOptions(db, id)
-    // The same door as the API's swap: the call is claimed (a call being analysed is refused),
-    // the swap is stored on the call and audited.
-    const call = await db.withTransaction((tx) => requestSwap(tx, id, null))
-    if (!call) throw new ConfigError(`call ${id} is ${existing.status}; swap it once it has finished`)
+    // The same use-case as the API's swap (pipeline/swap.ts): the call is claimed (a call being
+    // analysed is refused), the swap is stored on the call and audited; the same error codes.
+    const { call, options } = await swapCall(db, id, { userId: null, serverPending: false })
     const began = Date.now()
     const analyser = callAnalyser({
       db,

@@ -2,17 +2,7 @@
 import { buildServer, serverLogger } from '../api/server.js'
 import type { ResolvedConfig } from '../config.js'
 import type { Database } from '../db/index.js'
-import {
-  audit,
-  createUser,
-  isDuplicateUser,
-  issueToken,
-  ROLES,
-  type Role,
-  revokeToken,
-  setDisabled,
-  userByName,
-} from '../db/queries/users.js'
+import { ROLES, type Role, userSummaries } from '../db/queries/users.js'
 import { ConfigError } from '../errors.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { startRetention } from '../pipeline/lifecycle.js'
@@ -22,6 +12,7 @@ import { openQueue } from '../pipeline/queue.js'
 import { startRefiler } from '../pipeline/refile.js'
 import { startRollups } from '../pipeline/rollups.js'
 import { startSweeper } from '../pipeline/sweeper.js'
+import { addUser, issueUserToken, revokeUserToken, setUserDisabled, userIdByName } from '../review/users.js'
 import { analyserSettings, queueSchema } from './options.js'
 
 const USERS_USAGE =
@@ -36,19 +27,11 @@ export async function runUsers(
 ): Promise<number> {
   const [action, name, ...rest] = args
   if (action === 'list' && !name) {
-    const res = await db.query<{
-      name: string
-      role: string
-      disabled: boolean
-      token_expires_at: Date | null
-      revoked: boolean
-    }>(
-      `SELECT name, role, disabled, token_expires_at, token_hash LIKE 'revoked:%' AS revoked FROM users ORDER BY name`,
-    )
-    for (const u of res.rows)
+    const rows = await userSummaries(db)
+    for (const u of rows)
       console.log(
         `${u.name}\t${u.role}\t${u.disabled ? 'disabled' : 'active'}\t${
-          u.revoked
+          u.token_revoked
             ? 'token revoked'
             : u.token_expires_at
               ? `token expires ${new Date(u.token_expires_at).toISOString()}`
@@ -58,75 +41,39 @@ export async function runUsers(
     return 0
   }
   if (!action || !name || rest.length > 0) throw new ConfigError(USERS_USAGE)
+  // The same use-cases as the API's (review/users.ts): the same rules, audit and error codes.
   if (action === 'add') {
     const role = flags.role as string | undefined
     if (!role || !ROLES.includes(role as Role))
       throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`)
-    const { user, token } = await db
-      .withTransaction(async (tx) => {
-        const made = await createUser(tx, {
-          name,
-          role: role as Role,
-          agentId: (flags['agent-id'] as string | undefined) ?? null,
-          tokenDays,
-        })
-        await audit(tx, {
-          userId: null,
-          action: 'user.create',
-          entity: 'user',
-          entityId: made.user.id,
-          after: { name, role, agent_id: made.user.agent_id, via: 'cli' },
-        })
-        return made
-      })
-      .catch((err: unknown) => {
-        if (isDuplicateUser(err)) throw new ConfigError(`there is already a user "${name}"`)
-        throw err
-      })
+    const { user, token } = await addUser(
+      db,
+      null,
+      { name, role: role as Role, agentId: (flags['agent-id'] as string | undefined) ?? null },
+      tokenDays,
+    )
     console.error(`user ${user.name} (${user.role}) created; the token is shown once, keep it:`)
     console.log(token)
     return 0
   }
-  const user = await userByName(db, name)
-  if (!user) throw new ConfigError(`there is no user "${name}"`)
-  const record = (
-    tx: Database | Parameters<Parameters<Database['withTransaction']>[0]>[0],
-    what: string,
-    after?: unknown,
-  ) =>
-    audit(tx, {
-      userId: null,
-      action: what,
-      entity: 'user',
-      entityId: user.id,
-      after: { via: 'cli', ...(after ?? {}) },
-    })
+  if (!['disable', 'enable', 'revoke', 'token'].includes(action)) throw new ConfigError(USERS_USAGE)
+  const id = await userIdByName(db, name)
   switch (action) {
     case 'disable':
     case 'enable':
-      await db.withTransaction(async (tx) => {
-        await setDisabled(tx, user.id, action === 'disable')
-        await record(tx, `user.${action}`, { disabled: action === 'disable' })
-      })
+      await setUserDisabled(db, null, id, action === 'disable')
       console.error(`user ${name} ${action}d`)
       return 0
     case 'revoke':
-      await db.withTransaction(async (tx) => {
-        await revokeToken(tx, user.id)
-        await record(tx, 'user.token.revoke')
-      })
+      await revokeUserToken(db, null, id)
       console.error(`the token of ${name} is revoked; \`callqa users token ${name}\` issues a new one`)
       return 0
     case 'token': {
-      const issued = await db.withTransaction(async (tx) => {
-        const made = await issueToken(tx, user.id, tokenDays)
-        await record(tx, 'user.token.issue', { expires_at: made?.expiresAt ?? null })
-        return made
-      })
+      const issued = await issueUserToken(db, null, id, tokenDays)
       console.error(
-        `a new token for ${name}${issued?.expiresAt ? ` (expires ${new Date(issued.expiresAt).toISOString()})` : ''}; the old one no longer works; shown once, keep it:`,
+        `a new token for ${name}${issued.expiresAt ? ` (expires ${new Date(issued.expiresAt).toISOString()})` : ''}; the old one no longer works; shown once, keep it:`,
       )
-      console.log(issued?.token)
+      console.log(issued.token)
       return 0
     }
     default:

@@ -114,7 +114,22 @@ test('swap re-analyses a call with agent and customer the other way round, and b
   const back = await callqa('swap', id as string)
   expect(talk(back.stdout)).toEqual(before)
   const missing = await callqa('swap', '99999')
-  expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/there is no call 99999/) })
+  // The same use-case and error code as POST /v1/calls/99999/swap (test/api/uploads.test.ts).
+  expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/QA_ERR_NOT_FOUND: no call 99999/) })
+})
+
+test('users: the same failures as over the API, with the same codes', async () => {
+  expect((await callqa('users', 'add', 'dup.user', '--role', 'reviewer')).code).toBe(0)
+  const again = await callqa('users', 'add', 'dup.user', '--role', 'reviewer')
+  expect(again).toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(/QA_ERR_CONFLICT: there is already a user "dup.user"/),
+  })
+  const ghost = await callqa('users', 'disable', 'ghost')
+  expect(ghost).toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(/QA_ERR_NOT_FOUND: there is no user "ghost"/),
+  })
 })
 
 test('scorecard load / list / test and rescore, as an author uses them', async () => {

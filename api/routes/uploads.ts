@@ -8,20 +8,14 @@ import path from 'node:path'
 import multipart from '@fastify/multipart'
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { type CallRow, getCall, insertCall, requestSwap } from '../../db/queries/calls.js'
+import { type CallRow, insertCall } from '../../db/queries/calls.js'
 import { audit } from '../../db/queries/users.js'
-import {
-  ConflictError,
-  MetadataError,
-  NoProcessorError,
-  NotFoundError,
-  TooLargeError,
-  ValidationError,
-} from '../../errors.js'
+import { MetadataError, NoProcessorError, TooLargeError, ValidationError } from '../../errors.js'
 import { LAYOUT_OPTIONS } from '../../layouts.js'
 import { uploadMetadata } from '../../pipeline/metadata.js'
-import { type CallProcessor, defaultOptions, storedOptions } from '../../pipeline/processor.js'
+import { type CallProcessor, defaultOptions } from '../../pipeline/processor.js'
 import { keepAfterInsert, type ReceivedRecording, receiveRecording } from '../../pipeline/storage.js'
+import { swapCall } from '../../pipeline/swap.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
@@ -225,15 +219,8 @@ export async function uploadRoutes(
     async (request, reply) => {
       const proc = needProcessor(processor)
       const id = request.params.id
-      const existing = await getCall(db, id)
-      if (!existing) throw new NotFoundError(`no call ${id}`)
-      if (!existing.storage_uri)
-        throw new ConflictError(`call ${id} has no stored recording to analyse again`)
-      const options = await storedOptions(db, id)
-      // Only a finished call is re-run: one being analysed would be analysed twice at once.
-      const claimed = await db.withTransaction((tx) => requestSwap(tx, id, request.user.id ?? null, true))
-      if (!claimed) throw new ConflictError(`call ${id} is ${existing.status}; swap it once it has finished`)
-      await proc.submit(claimed, options)
+      const { call, options } = await swapCall(db, id, { userId: request.user.id, serverPending: true })
+      await proc.submit(call, options)
       return reply
         .code(202)
         .header('location', `/v1/calls/${id}`)

@@ -1,18 +1,9 @@
 /** Users: admins create them over HTTP as `callqa users add` does; the token is returned once. */
 import { type Static, Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import {
-  audit,
-  createUser,
-  isDuplicateUser,
-  issueToken,
-  ROLES,
-  revokeToken,
-  setDisabled,
-  type UserSummaryRow,
-  userSummaries,
-} from '../../db/queries/users.js'
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
+import { ROLES, type UserSummaryRow, userSummaries } from '../../db/queries/users.js'
+import { NotFoundError } from '../../errors.js'
+import { addUser, issueUserToken, revokeUserToken, setUserDisabled } from '../../review/users.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 
@@ -70,20 +61,8 @@ export async function userRoutes(
       },
     },
     async (request) => {
-      const id = request.params.id
-      if (id === request.user.id && request.body.disabled)
-        throw new ValidationError('an admin cannot disable themselves')
-      await db.withTransaction(async (tx) => {
-        if (!(await setDisabled(tx, id, request.body.disabled))) throw new NotFoundError(`no user ${id}`)
-        await audit(tx, {
-          userId: request.user.id ?? null,
-          action: request.body.disabled ? 'user.disable' : 'user.enable',
-          entity: 'user',
-          entityId: id,
-          after: { disabled: request.body.disabled },
-        })
-      })
-      return summary(id)
+      await setUserDisabled(db, request.user, request.params.id, request.body.disabled)
+      return summary(request.params.id)
     },
   )
 
@@ -106,23 +85,7 @@ export async function userRoutes(
       },
     },
     async (request, reply) => {
-      const id = request.params.id
-      if (id === request.user.id)
-        throw new ValidationError(
-          'an admin cannot replace their own token here (another admin or `callqa users token` can)',
-        )
-      const issued = await db.withTransaction(async (tx) => {
-        const made = await issueToken(tx, id, tokenDays)
-        if (!made) throw new NotFoundError(`no user ${id}`)
-        await audit(tx, {
-          userId: request.user.id ?? null,
-          action: 'user.token.issue',
-          entity: 'user',
-          entityId: id,
-          after: { expires_at: made.expiresAt },
-        })
-        return made
-      })
+      const issued = await issueUserToken(db, request.user, request.params.id, tokenDays)
       return reply.code(201).send({
         token: issued.token,
         expires_at: issued.expiresAt ? new Date(issued.expiresAt).toISOString() : null,
@@ -142,21 +105,8 @@ export async function userRoutes(
       },
     },
     async (request) => {
-      const id = request.params.id
-      if (id === request.user.id)
-        throw new ValidationError(
-          'an admin cannot revoke their own token (another admin or `callqa users revoke` can)',
-        )
-      await db.withTransaction(async (tx) => {
-        if (!(await revokeToken(tx, id))) throw new NotFoundError(`no user ${id}`)
-        await audit(tx, {
-          userId: request.user.id ?? null,
-          action: 'user.token.revoke',
-          entity: 'user',
-          entityId: id,
-        })
-      })
-      return summary(id)
+      await revokeUserToken(db, request.user, request.params.id)
+      return summary(request.params.id)
     },
   )
 
@@ -216,23 +166,7 @@ export async function userRoutes(
     },
     async (request, reply) => {
       const { name, role, agent_id } = request.body
-      const created = await db
-        .withTransaction(async (tx) => {
-          const made = await createUser(tx, { name, role, agentId: agent_id ?? null, tokenDays })
-          await audit(tx, {
-            userId: request.user.id ?? null,
-            action: 'user.create',
-            entity: 'user',
-            entityId: made.user.id,
-            after: { name, role, agent_id: made.user.agent_id },
-          })
-          return made
-        })
-        .catch((err: unknown) => {
-          // The name is taken (two requests at once cannot both pass a check made first).
-          if (isDuplicateUser(err)) throw new ConflictError(`there is already a user "${name}"`)
-          throw err
-        })
+      const created = await addUser(db, request.user, { name, role, agentId: agent_id ?? null }, tokenDays)
       return reply.code(201).send({
         id: created.user.id,
         name: created.user.name,

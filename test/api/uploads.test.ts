@@ -230,3 +230,18 @@ test('the multipart parser belongs to the upload route alone: another route refu
   const json = await api.call('POST', '/v1/playlists', 'tom', { name: 'Greeting drills' })
   expect(json.status).toBe(201)
 })
+
+test('the same failures as the CLI, with the same codes (test/cli.test.ts): a missing call to swap, a taken user name', async () => {
+  const swap = await api.call('POST', '/v1/calls/99999/swap', 'ada')
+  expect(swap.status).toBe(404)
+  expect(swap.body.error).toMatchObject({ code: 'QA_ERR_NOT_FOUND', message: 'no call 99999' })
+  expect((await api.call('POST', '/v1/users', 'ada', { name: 'dup.user', role: 'reviewer' })).status).toBe(
+    201,
+  )
+  const again = await api.call('POST', '/v1/users', 'ada', { name: 'dup.user', role: 'reviewer' })
+  expect(again.status).toBe(409)
+  expect(again.body.error).toMatchObject({
+    code: 'QA_ERR_CONFLICT',
+    message: 'there is already a user "dup.user"',
+  })
+})
