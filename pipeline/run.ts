@@ -18,6 +18,7 @@ import {
 import type { LayoutOption } from '../analysis/types.js'
 import type { Database } from '../db/index.js'
 import {
+  type CallMetadata,
   type CallRow,
   claimIsLive,
   insertCall,
@@ -25,10 +26,10 @@ import {
   requeueCall,
 } from '../db/queries/calls.js'
 import { coerceError, errorCode, InputUnreadableError, retryTransient } from '../errors.js'
-import { discoverInputs } from './discover.js'
+import { type DiscoveredInput, discoverInputs } from './discover.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { sweepOrphans } from './orphans.js'
-import { callAnalyser } from './process-call.js'
+import { type CallOutcome, callAnalyser } from './process-call.js'
 import { refreshMarkedDays } from './rollups.js'
 import { keepAfterInsert, openRegularFile, receiveRecording } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
@@ -115,6 +116,135 @@ function limiter(limit: number) {
   }
 }
 
+/** What one ingest run shares across its recordings. */
+interface Run {
+  db: Database
+  storageDir: string
+  ffmpegPath: string
+  layout: LayoutOption
+  options: IngestOptions
+}
+
+/** What became of one call's analysis, as a line of the report. */
+function outcomeItem(
+  source: string,
+  call: CallRow,
+  outcome: CallOutcome,
+  transcript: TranscriptOutcome,
+): IngestItem {
+  const base = { path: source, callId: call.id, transcript }
+  if (outcome.status === 'done')
+    return { ...base, status: 'done', durationMs: outcome.durationMs, result: outcome.result }
+  if (outcome.status === 'skipped') return { ...base, status: 'skipped', note: outcome.reason }
+  return { ...base, status: 'failed', errorCode: outcome.code, errorMessage: outcome.message }
+}
+
+/**
+ * One recording in: received into storage (hashed on the way), its call row inserted (or found by
+ * sha256 and, with --reprocess, queued again). Returns the call to analyse, or the report line of a
+ * recording that is not analysed (unreadable, a duplicate, being analysed elsewhere).
+ */
+async function intake(
+  run: Run,
+  input: DiscoveredInput,
+  meta: CallMetadata,
+): Promise<{ call: CallRow } | { item: IngestItem }> {
+  const { db, storageDir, layout, options } = run
+  const sourceName = path.basename(input.path)
+  if (input.skipped)
+    return { item: { path: input.path, callId: null, status: 'skipped', note: input.skipped } }
+  try {
+    if (input.error) throw new InputUnreadableError(`cannot read ${sourceName}: ${input.error}`)
+    const received = await openRegularFile(input.path)
+      .then((source) => receiveRecording(storageDir, source, input.path))
+      .catch((cause: Error) => {
+        throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
+      })
+    // The call row first, then the recording into storage. Database calls here ride out a restart
+    // of the server (retried with backoff for a minute).
+    const inserted = await keepAfterInsert(storageDir, received, (storageUri) =>
+      retryTransient(() =>
+        insertCall(db, { sha256: received.sha256, sourceName, storageUri, requestedLayout: layout, meta }),
+      ),
+    )
+    if (inserted.created) return { call: inserted.call }
+    const id = inserted.call.id
+    const requeued = options.reprocess
+      ? await retryTransient(() => requeueCall(db, id, layout, meta))
+      : inserted.call
+    const skip = (note: string) => ({
+      item: {
+        path: input.path,
+        callId: id,
+        status: 'skipped' as const,
+        note: `${note} (same recording as call ${id})`,
+      },
+    })
+    // Another live process is analysing it: leave it (and its transcript) alone.
+    if (!requeued || claimIsLive(requeued)) return skip('being analysed by another process right now')
+    if (!options.reprocess && (requeued.status === 'done' || requeued.status === 'failed'))
+      return skip(`already ${requeued.status}; use --reprocess to run it again`)
+    // queued/processing: a previous run stopped before finishing it; run it now.
+    return { call: requeued }
+  } catch (thrown) {
+    const err = coerceError(thrown)
+    const code = errorCode(thrown)
+    const failed = { path: input.path, status: 'failed' as const, errorCode: code, errorMessage: err.message }
+    // The database failed, not the file: report it without writing a misleading row.
+    if (!(thrown instanceof InputUnreadableError)) return { item: { ...failed, callId: null } }
+    const row = await retryTransient(() =>
+      insertUnreadableCall(db, { sourceName, errorCode: code, errorMessage: err.message, meta }),
+    )
+    return { item: { ...failed, callId: row.id } }
+  }
+}
+
+/**
+ * The transcript supplied with a recording, read on the main thread so its text is redacted before
+ * it is stored or handed to any queue; a malformed one is recorded on the call and never stops the
+ * audio. A database failure here fails the call (the report line is returned).
+ */
+async function readTranscript(
+  run: Run,
+  call: CallRow,
+  input: DiscoveredInput,
+  meta: CallMetadata,
+): Promise<{ transcript: TranscriptOutcome } | { item: IngestItem }> {
+  const { db, storageDir, ffmpegPath, options } = run
+  try {
+    const transcript = await retryTransient(() =>
+      ingestTranscript({
+        db,
+        call,
+        recordingPath: input.path,
+        namedTranscript: meta.transcript ?? null,
+        direction: meta.direction ?? null,
+        keepOriginalText: options.keepOriginalText ?? false,
+        ...(options.redactAudio
+          ? {
+              redactAudio: {
+                storageDir,
+                ffmpegPath,
+                mode: options.redactAudio === 'beep' ? ('beep' as const) : ('silence' as const),
+              },
+            }
+          : {}),
+      }),
+    )
+    return { transcript }
+  } catch (thrown) {
+    return {
+      item: {
+        path: input.path,
+        callId: call.id,
+        status: 'failed',
+        errorCode: errorCode(thrown),
+        errorMessage: coerceError(thrown).message,
+      },
+    }
+  }
+}
+
 export async function ingest({
   db,
   pool,
@@ -131,11 +261,10 @@ export async function ingest({
   options?: IngestOptions
 }): Promise<IngestReport> {
   const began = Date.now()
-  const layout = options.layout ?? 'auto'
+  const run: Run = { db, storageDir, ffmpegPath, layout: options.layout ?? 'auto', options }
   const metadata = options.metadata ?? emptyMetadata
   // Validate options once, up front, rather than failing every call in the workers.
-  const vad = resolveVadOptions(options.vad)
-  const metricsOptions = resolveMetricsOptions(options.metrics)
+  const analysis = { vad: resolveVadOptions(options.vad), metrics: resolveMetricsOptions(options.metrics) }
   const analyser = callAnalyser({
     db,
     pool,
@@ -153,167 +282,43 @@ export async function ingest({
   const metas = new Map(discovered.map((input) => [input.path, metadata.lookup(input.path)]))
   const items: IngestItem[] = []
   const counts = { done: 0, failed: 0, skipped: 0, queued: 0, audioMs: 0 }
-
   const finish = (item: IngestItem) => {
     items.push(item)
     counts[item.status]++
     counts.audioMs += item.durationMs ?? 0
     options.onProgress?.({ item, ...counts, total: discovered.length, elapsedMs: Date.now() - began })
   }
-
-  const runCall = async (call: CallRow, source: string, transcript: TranscriptOutcome) => {
-    if (options.enqueue) {
-      await options.enqueue(call, { vad, metrics: metricsOptions })
-      finish({ path: source, callId: call.id, status: 'queued', transcript })
-      return
-    }
-    const outcome = await analyser.analyse(call, { vad, metrics: metricsOptions })
-    if (outcome.status === 'done') {
-      finish({
-        path: source,
-        callId: call.id,
-        status: 'done',
-        durationMs: outcome.durationMs,
-        result: outcome.result,
-        transcript,
-      })
-    } else if (outcome.status === 'skipped') {
-      finish({ path: source, callId: call.id, status: 'skipped', note: outcome.reason, transcript })
-    } else {
-      finish({
-        path: source,
-        callId: call.id,
-        status: 'failed',
-        errorCode: outcome.code,
-        errorMessage: outcome.message,
-        transcript,
-      })
-    }
+  const analyse = async (call: CallRow, source: string, transcript: TranscriptOutcome) => {
+    if (!options.enqueue)
+      return finish(outcomeItem(source, call, await analyser.analyse(call, analysis), transcript))
+    await options.enqueue(call, analysis)
+    finish({ path: source, callId: call.id, status: 'queued', transcript })
   }
 
   const limit = limiter(options.concurrency ?? Math.max(1, pool.options.maxThreads) * 2)
   const running: Array<Promise<void>> = []
   for (const input of discovered) {
     const meta = metas.get(input.path) ?? {}
-    const sourceName = path.basename(input.path)
-    let call: CallRow
-    if (input.skipped) {
-      finish({ path: input.path, callId: null, status: 'skipped', note: input.skipped })
+    const taken = await intake(run, input, meta)
+    if ('item' in taken) {
+      finish(taken.item)
       continue
     }
-    try {
-      if (input.error) throw new InputUnreadableError(`cannot read ${sourceName}: ${input.error}`)
-      const received = await openRegularFile(input.path)
-        .then((source) => receiveRecording(storageDir, source, input.path))
-        .catch((cause: Error) => {
-          throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
-        })
-      // The call row first, then the recording into storage. Database calls here ride out a restart
-      // of the server (retried with backoff for a minute).
-      const inserted = await keepAfterInsert(storageDir, received, (storageUri) =>
-        retryTransient(() =>
-          insertCall(db, { sha256: received.sha256, sourceName, storageUri, requestedLayout: layout, meta }),
-        ),
-      )
-      call = inserted.call
-      if (!inserted.created) {
-        const id = call.id
-        const requeued = options.reprocess
-          ? await retryTransient(() => requeueCall(db, id, layout, meta))
-          : call
-        const skip = (note: string) =>
-          finish({
-            path: input.path,
-            callId: id,
-            status: 'skipped',
-            note: `${note} (same recording as call ${id})`,
-          })
-        // Another live process is analysing it: leave it (and its transcript) alone.
-        if (!requeued || claimIsLive(requeued)) {
-          skip('being analysed by another process right now')
-          continue
-        }
-        call = requeued
-        if (!options.reprocess && (call.status === 'done' || call.status === 'failed')) {
-          skip(`already ${call.status}; use --reprocess to run it again`)
-          continue
-        }
-        // queued/processing: a previous run stopped before finishing it; run it now.
-      }
-    } catch (thrown) {
-      const err = coerceError(thrown)
-      const code = errorCode(thrown)
-      if (!(thrown instanceof InputUnreadableError)) {
-        // The database failed, not the file: report it without writing a misleading row.
-        finish({
-          path: input.path,
-          callId: null,
-          status: 'failed',
-          errorCode: code,
-          errorMessage: err.message,
-        })
-        continue
-      }
-      const row = await retryTransient(() =>
-        insertUnreadableCall(db, {
-          sourceName,
-          errorCode: code,
-          errorMessage: err.message,
-          meta,
-        }),
-      )
-      finish({
-        path: input.path,
-        callId: row.id,
-        status: 'failed',
-        errorCode: code,
-        errorMessage: err.message,
-      })
+    const { call } = taken
+    const read = await readTranscript(run, call, input, meta)
+    if ('item' in read) {
+      finish(read.item)
       continue
     }
-    // The transcript is read here, on the main thread, so its text is redacted before it is stored
-    // or handed to any queue; a malformed one is recorded on the call and never stops the audio.
-    let transcript: TranscriptOutcome
-    try {
-      const current = call
-      transcript = await retryTransient(() =>
-        ingestTranscript({
-          db,
-          call: current,
-          recordingPath: input.path,
-          namedTranscript: meta.transcript ?? null,
-          direction: meta.direction ?? null,
-          keepOriginalText: options.keepOriginalText ?? false,
-          ...(options.redactAudio
-            ? {
-                redactAudio: {
-                  storageDir,
-                  ffmpegPath,
-                  mode: options.redactAudio === 'beep' ? ('beep' as const) : ('silence' as const),
-                },
-              }
-            : {}),
-        }),
-      )
-    } catch (thrown) {
+    const { transcript } = read
+    const job = limit(() => analyse(call, input.path, transcript)).catch((thrown: unknown) => {
+      // Only the database failing can land here; report the call, keep the batch going.
       finish({
         path: input.path,
         callId: call.id,
         status: 'failed',
         errorCode: errorCode(thrown),
         errorMessage: coerceError(thrown).message,
-      })
-      continue
-    }
-    const job = limit(() => runCall(call, input.path, transcript)).catch((thrown: unknown) => {
-      // Only the database failing can land here; report the call, keep the batch going.
-      const err = coerceError(thrown)
-      finish({
-        path: input.path,
-        callId: call.id,
-        status: 'failed',
-        errorCode: errorCode(thrown),
-        errorMessage: err.message,
         transcript,
       })
     })
