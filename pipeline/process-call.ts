@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
 import type { AnalyzeCallResult, AnalyzeCallTask, AsrTaskOptions } from '../analysis/analyze-call.js'
+import type { CallContext } from '../analysis/conclude.js'
 import type { ResolvedMetricsOptions } from '../analysis/stages/compute-metrics.js'
 import type { ResolvedVadOptions } from '../analysis/stages/detect-voice-activity.js'
 import type { LayoutOption } from '../analysis/types.js'
@@ -98,19 +99,8 @@ export function callAnalyser(config: AnalyserConfig): CallAnalyser {
   }
 }
 
-export async function processCall({
-  db,
-  pool,
-  storageDir,
-  ffmpegPath,
-  call,
-  vad,
-  metrics,
-  asr,
-  redactAudio,
-  leaseMs = DEFAULT_LEASE_MS,
-  saveRetryMs = DEFAULT_SAVE_RETRY_MS,
-}: {
+/** One call to analyse, and how (callAnalyser fills the process's settings in). */
+export interface ProcessCallInput {
   db: Database
   pool: Piscina
   storageDir: string
@@ -126,35 +116,43 @@ export async function processCall({
   leaseMs?: number
   /** How long an analysed call's save waits for an unreachable database. */
   saveRetryMs?: number
-}): Promise<CallOutcome> {
+}
+
+export async function processCall(input: ProcessCallInput): Promise<CallOutcome> {
+  const { db, call, leaseMs = DEFAULT_LEASE_MS } = input
   const owner = PROCESS_OWNER
   // The claim is atomic: two ingests, two workers, or an ingest beside a server never analyse one
   // call at once. Transient database errors (a restart, a dropped connection) are retried.
-  const current = await retryTransient(() => claimCall(db, call.id, owner, PIPELINE_VERSION, leaseMs))
-  if (!current) {
-    const now = await retryTransient(() =>
-      db.query<{ status: string; lease_owner: string | null }>(
-        'SELECT status, lease_owner FROM calls WHERE id = $1',
-        [call.id],
-      ),
-    )
-    const row = now.rows[0]
-    return {
-      status: 'skipped',
-      reason:
-        row?.status === 'processing'
-          ? 'being analysed by another process right now'
-          : `already ${row?.status ?? 'deleted'}`,
-    }
+  const claim = await retryTransient(() => claimCall(db, call.id, owner, PIPELINE_VERSION, leaseMs))
+  if (!claim) return { status: 'skipped', reason: await whyNotClaimed(db, call.id) }
+  const lease = keepLease(db, call.id, owner, leaseMs)
+  try {
+    return await analyseClaimed(input, claim, lease.lost)
+  } finally {
+    lease.stop()
   }
-  // The claim is renewed while the worker runs; if it is lost (this process stalled past its
-  // lease and another took the call), the analysis is abandoned and nothing is saved.
-  // The worker is not aborted: terminating a thread in the middle of an ONNX run takes the whole
-  // process down (onnxruntime-node throws from its finaliser), so the analysis finishes and its
-  // result is dropped.
+}
+
+async function whyNotClaimed(db: Database, id: number): Promise<string> {
+  const now = await retryTransient(() =>
+    db.query<{ status: string }>('SELECT status FROM calls WHERE id = $1', [id]),
+  )
+  const status = now.rows[0]?.status
+  return status === 'processing'
+    ? 'being analysed by another process right now'
+    : `already ${status ?? 'deleted'}`
+}
+
+/**
+ * The claim is renewed while the worker runs; if it is lost (this process stalled past its lease
+ * and another took the call), the analysis is abandoned and nothing is saved. The worker is not
+ * aborted: terminating a thread in the middle of an ONNX run takes the whole process down
+ * (onnxruntime-node throws from its finaliser), so the analysis finishes and its result is dropped.
+ */
+function keepLease(db: Database, id: number, owner: string, leaseMs: number) {
   let lost = false
   const heartbeat = setInterval(() => {
-    renewLease(db, call.id, owner, leaseMs)
+    renewLease(db, id, owner, leaseMs)
       .then((held) => {
         if (!held) lost = true
       })
@@ -163,77 +161,98 @@ export async function processCall({
       })
   }, leaseMs / 4)
   heartbeat.unref()
-  try {
-    return await analyseClaimed(current)
-  } finally {
-    clearInterval(heartbeat)
-  }
+  return { lost: () => lost, stop: () => clearInterval(heartbeat) }
+}
 
-  async function analyseClaimed(claim: Claim): Promise<CallOutcome> {
-    // A swap (requestSwap) is stored on the call, so a swap whose process died is still one.
-    const toggle = claim.swap_pending
-    // What the call has stored (its transcript, who is who) goes with the task: the worker draws
-    // the call's conclusions too, and the save only writes them.
-    const conclude = await retryTransient(() => loadCallContext(db, call.id, toggle))
-    const task: AnalyzeCallTask = {
-      conclude,
-      inputPath: path.join(storageDir, call.storage_uri ?? ''),
-      displayName: call.source_name,
-      layout: call.requested_layout as LayoutOption,
-      ffmpegPath,
-      vad,
-      metrics,
-      swapSpeakers: claim.speakers_swapped !== toggle,
-      direction: claim.direction,
-      ...(asr && claim.transcript_status === 'none' ? { asr: { ...asr, language: claim.language } } : {}),
-    }
-    let outcome: AnalyzeCallOutcome
-    try {
-      outcome = (await pool.run(task)) as AnalyzeCallOutcome
-      if (lost) return { status: 'skipped', reason: 'claimed by another process meanwhile' }
-    } catch (thrown) {
-      // The worker itself died (crash, out of memory): the call fails, the batch goes on.
-      outcome = { ok: false, code: 'QA_ERR_WORKER', message: `worker failed: ${coerceError(thrown).message}` }
-    }
-    if (outcome.ok) {
-      const result = outcome.result
-      try {
-        // A transient database error (a restart, an outage of minutes) retries the whole
-        // transaction while the result waits here; the claim is this process's as long as no other
-        // took the call (the save checks the owner, not the clock). An outage longer than the
-        // window leaves the call claimed, not failed: its lease runs out and it is analysed again.
-        await retryTransient(
-          () =>
-            saveCallResult(
-              db,
-              call.id,
-              result,
-              // What was asked for (a re-run asks the same) and what voice activity actually ran.
-              { pipelineVersion: PIPELINE_VERSION, vad, metrics, vadUsed: result.vad },
-              { toggleSwap: toggle, owner },
-            ),
-          { totalMs: saveRetryMs },
-        )
-        await redactRecognisedAudio(db, call, result, storageDir, ffmpegPath, redactAudio)
-        return { status: 'done', durationMs: result.durationMs, result }
-      } catch (thrown) {
-        if (thrown instanceof LeaseLostError) return { status: 'skipped', reason: thrown.message }
-        if (isTransientDbError(thrown))
-          return {
-            status: 'skipped',
-            reason: `the database stayed unreachable for ${Math.round(saveRetryMs / 60_000)} min; the call is analysed again once its lease runs out`,
-          }
-        outcome = {
-          ok: false,
-          code: errorCode(thrown),
-          message: `could not save: ${coerceError(thrown).message}`,
-        }
+/** The worker's task for a claimed call. */
+function taskFor(input: ProcessCallInput, claim: Claim, conclude: CallContext): AnalyzeCallTask {
+  const { call, storageDir, ffmpegPath, vad, metrics, asr } = input
+  return {
+    conclude,
+    inputPath: path.join(storageDir, call.storage_uri ?? ''),
+    displayName: call.source_name,
+    layout: call.requested_layout as LayoutOption,
+    ffmpegPath,
+    vad,
+    metrics,
+    swapSpeakers: claim.speakers_swapped !== claim.swap_pending,
+    direction: claim.direction,
+    ...(asr && claim.transcript_status === 'none' ? { asr: { ...asr, language: claim.language } } : {}),
+  }
+}
+
+async function analyseClaimed(
+  input: ProcessCallInput,
+  claim: Claim,
+  lost: () => boolean,
+): Promise<CallOutcome> {
+  const { db, pool, call } = input
+  // A swap (requestSwap) is stored on the call, so a swap whose process died is still one. What
+  // the call has stored (its transcript, who is who) goes with the task: the worker draws the
+  // call's conclusions too, and the save only writes them.
+  const conclude = await retryTransient(() => loadCallContext(db, call.id, claim.swap_pending))
+  let outcome: AnalyzeCallOutcome
+  try {
+    outcome = (await pool.run(taskFor(input, claim, conclude))) as AnalyzeCallOutcome
+    if (lost()) return { status: 'skipped', reason: 'claimed by another process meanwhile' }
+  } catch (thrown) {
+    // The worker itself died (crash, out of memory): the call fails, the batch goes on.
+    outcome = { ok: false, code: 'QA_ERR_WORKER', message: `worker failed: ${coerceError(thrown).message}` }
+  }
+  const failed = outcome.ok ? await saveAnalysed(input, claim, outcome.result) : outcome
+  if (!('ok' in failed)) return failed
+  const marked = await retryTransient(() =>
+    markFailed(db, call.id, failed.code, failed.message, PROCESS_OWNER),
+  )
+  if (!marked) return { status: 'skipped', reason: 'claimed by another process meanwhile' }
+  return { status: 'failed', code: failed.code, message: failed.message }
+}
+
+/**
+ * Saves an analysed call under its claim: its outcome, or why it failed to save. A transient
+ * database error (a restart, an outage of minutes) retries the whole transaction while the result
+ * waits here; the claim is this process's as long as no other took the call (the save checks the
+ * owner, not the clock). An outage longer than the window leaves the call claimed, not failed: its
+ * lease runs out and it is analysed again.
+ */
+async function saveAnalysed(
+  input: ProcessCallInput,
+  claim: Claim,
+  result: AnalyzeCallResult,
+): Promise<CallOutcome | { ok: false; code: string; message: string }> {
+  const {
+    db,
+    call,
+    vad,
+    metrics,
+    storageDir,
+    ffmpegPath,
+    redactAudio,
+    saveRetryMs = DEFAULT_SAVE_RETRY_MS,
+  } = input
+  try {
+    await retryTransient(
+      () =>
+        saveCallResult(
+          db,
+          call.id,
+          result,
+          // What was asked for (a re-run asks the same) and what voice activity actually ran.
+          { pipelineVersion: PIPELINE_VERSION, vad, metrics, vadUsed: result.vad },
+          { toggleSwap: claim.swap_pending, owner: PROCESS_OWNER },
+        ),
+      { totalMs: saveRetryMs },
+    )
+    await redactRecognisedAudio(db, call, result, storageDir, ffmpegPath, redactAudio)
+    return { status: 'done', durationMs: result.durationMs, result }
+  } catch (thrown) {
+    if (thrown instanceof LeaseLostError) return { status: 'skipped', reason: thrown.message }
+    if (isTransientDbError(thrown))
+      return {
+        status: 'skipped',
+        reason: `the database stayed unreachable for ${Math.round(saveRetryMs / 60_000)} min; the call is analysed again once its lease runs out`,
       }
-    }
-    const failed = outcome
-    const marked = await retryTransient(() => markFailed(db, call.id, failed.code, failed.message, owner))
-    if (!marked) return { status: 'skipped', reason: 'claimed by another process meanwhile' }
-    return { status: 'failed', code: failed.code, message: failed.message }
+    return { ok: false, code: errorCode(thrown), message: `could not save: ${coerceError(thrown).message}` }
   }
 }
 

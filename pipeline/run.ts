@@ -245,6 +245,19 @@ async function readTranscript(
   }
 }
 
+/** The door into analysis for this run's calls (its ASR, audio redaction and lease settings). */
+function analyserFor({ db, storageDir, ffmpegPath, options }: Run, pool: Piscina) {
+  return callAnalyser({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    asr: options.asr,
+    redactAudio: options.redactAudio ? (options.redactAudio === 'beep' ? 'beep' : 'silence') : undefined,
+    leaseMs: options.leaseMs,
+  })
+}
+
 export async function ingest({
   db,
   pool,
@@ -265,15 +278,7 @@ export async function ingest({
   const metadata = options.metadata ?? emptyMetadata
   // Validate options once, up front, rather than failing every call in the workers.
   const analysis = { vad: resolveVadOptions(options.vad), metrics: resolveMetricsOptions(options.metrics) }
-  const analyser = callAnalyser({
-    db,
-    pool,
-    storageDir,
-    ffmpegPath,
-    asr: options.asr,
-    redactAudio: options.redactAudio ? (options.redactAudio === 'beep' ? 'beep' : 'silence') : undefined,
-    leaseMs: options.leaseMs,
-  })
+  const analyser = analyserFor(run, pool)
   // What a process that died left behind (partial copies, ASR folders with unredacted text).
   await sweepOrphans(storageDir)
   const discovered = await discoverInputs(inputs)

@@ -76,6 +76,22 @@ export async function writeRedactedAudio(
   return key
 }
 
+/** The recording with a transcript's redacted spans silenced, or why it could not be written. */
+async function redactedCopy(
+  call: CallRow,
+  redacted: readonly RedactedUtterance[],
+  how: { storageDir: string; ffmpegPath: string; mode: 'silence' | 'beep' },
+): Promise<{ redactedAudio?: string; audioError?: string }> {
+  try {
+    return {
+      redactedAudio: await writeRedactedAudio(how.storageDir, call, redacted, how.ffmpegPath, how.mode),
+    }
+  } catch (thrown) {
+    // The text is still safe to store; say what went wrong with the audio copy and go on.
+    return { audioError: coerceError(thrown).message }
+  }
+}
+
 export async function ingestTranscript({
   db,
   call,
@@ -115,22 +131,8 @@ export async function ingestTranscript({
     const redacted = redactUtterances(mapped, { keepOriginal: keepOriginalText })
     const redactions = redacted.reduce((n, u) => n + u.redactions.length, 0)
     // The audio copy is file work, done before the one transaction that records everything.
-    let redactedAudio: string | undefined
-    let audioError: string | undefined
-    if (redactAudio && redactions > 0) {
-      try {
-        redactedAudio = await writeRedactedAudio(
-          redactAudio.storageDir,
-          call,
-          redacted,
-          redactAudio.ffmpegPath,
-          redactAudio.mode,
-        )
-      } catch (thrown) {
-        // The text is still safe to store; say what went wrong with the audio copy and go on.
-        audioError = coerceError(thrown).message
-      }
-    }
+    const { redactedAudio, audioError } =
+      redactAudio && redactions > 0 ? await redactedCopy(call, redacted, redactAudio) : {}
     await db.withTransaction(async (tx) => {
       // Two runs storing the same call's transcript at once take turns (each replaces it whole).
       await tx.query('SELECT 1 FROM calls WHERE id = $1 FOR UPDATE', [call.id])
