@@ -48,6 +48,20 @@ export interface StoredUtterance {
   language: string | null
 }
 
+/** A scored utterance (recognised, or parsed from a supplied transcript) as the call stores it. */
+export function storedUtterance(u: ScoredUtterance): StoredUtterance {
+  return {
+    seq: u.seq,
+    speaker: u.speaker,
+    startMs: u.startMs,
+    endMs: u.endMs,
+    text: u.textRedacted,
+    words: u.words?.map((w) => ({ word: w.word, startMs: w.startMs, endMs: w.endMs })) ?? null,
+    sentiment: u.sentiment,
+    language: u.language,
+  }
+}
+
 /** What the call had stored when it was claimed: read by the main thread, sent with the task. */
 export interface CallContext {
   transcriptStatus: 'none' | 'supplied' | 'asr' | 'failed'
@@ -113,16 +127,7 @@ function standingTranscript(
   const asr = result.transcript
   if (asr?.status === 'asr')
     return {
-      utterances: asr.utterances.map((u) => ({
-        seq: u.seq,
-        speaker: u.speaker,
-        startMs: u.startMs,
-        endMs: u.endMs,
-        text: u.textRedacted,
-        words: u.words?.map((w) => ({ word: w.word, startMs: w.startMs, endMs: w.endMs })) ?? null,
-        sentiment: u.sentiment,
-        language: u.language,
-      })),
+      utterances: asr.utterances.map(storedUtterance),
       trusted: asr.quality.trusted,
       change: {
         kind: 'replace',

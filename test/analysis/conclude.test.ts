@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { type AnalyzeCallResult, analyzeCall } from '../../analysis/analyze-call.js'
-import { type CallContext, concludeCall, type StoredUtterance } from '../../analysis/conclude.js'
+import { type CallContext, concludeCall, storedUtterance } from '../../analysis/conclude.js'
 import { computeMetrics } from '../../analysis/stages/compute-metrics.js'
 import { mapSpeakers, parseTranscript } from '../../analysis/stages/parse-transcript.js'
 import { redactUtterances } from '../../analysis/stages/redact-utterances.js'
@@ -27,16 +27,7 @@ beforeAll(async () => {
       keepOriginal: false,
     }),
   )
-  const utterances: StoredUtterance[] = scored.map((u) => ({
-    seq: u.seq,
-    speaker: u.speaker,
-    startMs: u.startMs,
-    endMs: u.endMs,
-    text: u.textRedacted,
-    words: u.words?.map((w) => ({ word: w.word, startMs: w.startMs, endMs: w.endMs })) ?? null,
-    sentiment: u.sentiment,
-    language: u.language,
-  }))
+  const utterances = scored.map(storedUtterance)
   context = {
     transcriptStatus: 'supplied',
     transcriptFormat: parsed.format,
