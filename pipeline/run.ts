@@ -21,17 +21,17 @@ import {
   type CallMetadata,
   type CallRow,
   claimIsLive,
-  insertCall,
   insertUnreadableCall,
   requeueCall,
 } from '../db/queries/calls.js'
 import { coerceError, errorCode, InputUnreadableError, retryTransient } from '../errors.js'
 import { type DiscoveredInput, discoverInputs } from './discover.js'
+import { storeRecording } from './intake.js'
 import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { sweepOrphans } from './orphans.js'
 import { type CallOutcome, callAnalyser } from './process-call.js'
 import { refreshMarkedDays } from './rollups.js'
-import { keepAfterInsert, openRegularFile, receiveRecording } from './storage.js'
+import { openRegularFile, receiveRecording } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
 
 export interface IngestOptions {
@@ -160,13 +160,8 @@ async function intake(
       .catch((cause: Error) => {
         throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
       })
-    // The call row first, then the recording into storage. Database calls here ride out a restart
-    // of the server (retried with backoff for a minute).
-    const inserted = await keepAfterInsert(storageDir, received, (storageUri) =>
-      retryTransient(() =>
-        insertCall(db, { sha256: received.sha256, sourceName, storageUri, requestedLayout: layout, meta }),
-      ),
-    )
+    // The call row first, then the recording into storage (the same door as an upload's).
+    const inserted = await storeRecording(db, storageDir, received, { sourceName, layout, meta })
     if (inserted.created) return { call: inserted.call }
     const id = inserted.call.id
     const requeued = options.reprocess

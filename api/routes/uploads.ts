@@ -8,13 +8,14 @@ import path from 'node:path'
 import multipart from '@fastify/multipart'
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { type CallRow, insertCall } from '../../db/queries/calls.js'
+import type { CallRow } from '../../db/queries/calls.js'
 import { audit } from '../../db/queries/users.js'
 import { MetadataError, NoProcessorError, TooLargeError, ValidationError } from '../../errors.js'
 import { LAYOUT_OPTIONS } from '../../layouts.js'
+import { storeRecording } from '../../pipeline/intake.js'
 import { uploadMetadata } from '../../pipeline/metadata.js'
 import { type CallProcessor, defaultOptions } from '../../pipeline/processor.js'
-import { keepAfterInsert, type ReceivedRecording, receiveRecording } from '../../pipeline/storage.js'
+import { type ReceivedRecording, receiveRecording } from '../../pipeline/storage.js'
 import { swapCall } from '../../pipeline/swap.js'
 import { ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
@@ -173,19 +174,13 @@ export async function uploadRoutes(
         if (thrown instanceof MetadataError) throw new ValidationError(thrown.message)
         throw thrown
       }
-      // The call row first, then the recording into storage: a refused insert leaves no recording
-      // that nothing points to (the received file is removed).
-      const recording = received
-      const { call, created } = await keepAfterInsert(storageDir, recording, (storageUri) =>
-        insertCall(db, {
-          sha256: recording.sha256,
-          sourceName: fileName,
-          storageUri,
-          requestedLayout: layout,
-          meta,
-          serverPending: true,
-        }),
-      )
+      // The call row first, then the recording into storage: the same door as `callqa ingest`.
+      const { call, created } = await storeRecording(db, storageDir, received, {
+        sourceName: fileName,
+        layout,
+        meta,
+        serverPending: true,
+      })
       const body = (c: CallRow, duplicate: boolean) => ({
         call_id: c.id,
         status: c.status,
