@@ -16,11 +16,11 @@ import { peaksCache } from '../../pipeline/peaks-cache.js'
 import { playableCopy, storagePath } from '../../pipeline/storage.js'
 import { readableCall } from '../../review/calls.js'
 import { type LinkSigner, signedLink } from '../links.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS, ErrorBody, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 
 const ALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+const errors = ERRORS
 
 export async function audioRoutes(
   app: Api,
@@ -40,7 +40,7 @@ export async function audioRoutes(
         summary:
           'The recording (or its redacted copy), with HTTP Range support; also reachable by a signed link (POST /calls/{id}/audio-link) instead of a bearer token',
         tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         querystring: Type.Object(
           {
             ...AudioQuery.properties,
@@ -121,7 +121,7 @@ export async function audioRoutes(
         summary:
           "The recording's waveform: per channel, the peak level in each of `buckets` equal slices (what the page draws)",
         tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         querystring: Type.Object(
           {
             buckets: Type.Optional(Type.Integer({ minimum: 10, maximum: 8000, default: 1000 })),
@@ -163,7 +163,7 @@ export async function audioRoutes(
         summary:
           'A signed link to the audio (15 minutes, this user, this variant) for players that cannot send a token',
         tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: AudioQuery,
         response: {
           200: Type.Object({ url: Type.String(), expires_at: Type.String({ format: 'date-time' }) }),

@@ -12,12 +12,12 @@ import {
   reviewerAgreement,
   sessionView,
 } from '../../review/calibration-sessions.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS_AND_CONFLICT, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { CalibrationReview, CalibrationSession, CalibrationSummary, ReviewerAgreement } from '../wire.js'
 
 const ORGANISERS = ['admin', 'manager', 'reviewer'] as const
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
+const errors = ERRORS_AND_CONFLICT
 
 export async function calibrationRoutes(app: Api, { db }: { db: Database }): Promise<void> {
   app.post(
@@ -87,7 +87,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
         summary:
           'A session: who has submitted; once all have, agreement, spread and deviation from the expert',
         tags: ['calibration'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: CalibrationSession, ...errors },
       },
     },
@@ -102,7 +102,7 @@ export async function calibrationRoutes(app: Api, { db }: { db: Database }): Pro
         summary:
           "Open (or return) the caller's blind review for this session; save and submit it as any review",
         tags: ['calibration'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: CalibrationReview, 201: CalibrationReview, ...errors },
       },
     },

@@ -10,7 +10,7 @@ import { NotFoundError } from '../../errors.js'
 import { deleteCalls } from '../../pipeline/lifecycle.js'
 import { agentScope } from '../../review/access.js'
 import { callDetail, readableCall, UTTERANCE_PAGE, utterancePage } from '../../review/calls.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { CallEvaluation, CallRecord, CallTopics, Segment, Utterance } from '../wire.js'
 
@@ -106,7 +106,7 @@ const CallSummary = Type.Object({
   }),
 })
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+const errors = ERRORS
 
 export async function callRoutes(
   app: Api,
@@ -139,7 +139,7 @@ export async function callRoutes(
       schema: {
         summary: 'One call: metadata, metrics, segments, utterances (redacted), evaluations',
         tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: {
           200: Type.Object({
             call: CallRecord,
@@ -170,7 +170,7 @@ export async function callRoutes(
       schema: {
         summary: `A call's utterances (redacted), ${UTTERANCE_PAGE} at a time, after a given seq`,
         tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         querystring: Type.Object(
           {
             after: Type.Optional(Type.Integer({ minimum: -1, default: -1 })),
@@ -209,7 +209,7 @@ export async function callRoutes(
         summary:
           'Delete a call (admin): its recording and copies, every derived row and its share of the trends; the audit keeps who deleted it and when',
         tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: {
           200: Type.Object({ call_id: Type.Integer(), deleted: Type.Boolean(), files: Type.Integer() }),
           ...errors,

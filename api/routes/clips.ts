@@ -23,6 +23,7 @@ import {
   removeClip,
 } from '../../review/coaching.js'
 import { type LinkSigner, signedLink } from '../links.js'
+import { IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { Clip, ClipFields, errors, Polarity, READERS, SHARED_READERS, TRAINERS } from './coaching-schemas.js'
 
@@ -97,7 +98,7 @@ export async function clipRoutes(
       schema: {
         summary: 'One clip',
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Clip, ...errors },
       },
     },
@@ -111,7 +112,7 @@ export async function clipRoutes(
       schema: {
         summary: "Change a clip's span, title, note, tags or item",
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: Type.Object(
           {
             start_ms: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -137,7 +138,7 @@ export async function clipRoutes(
       schema: {
         summary: 'Delete a clip (it leaves every playlist)',
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 204: Type.Null(), ...errors },
       },
     },
@@ -155,7 +156,7 @@ export async function clipRoutes(
         summary:
           "A signed link to the clip's audio (15 minutes, this user) for players that cannot send a token",
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: {
           200: Type.Object({ url: Type.String(), expires_at: Type.String({ format: 'date-time' }) }),
           ...errors,
@@ -178,7 +179,7 @@ export async function clipRoutes(
         summary:
           "The clip as WAV, cut from the call's redacted copy when there is one; also reachable by a signed link (POST /clips/{id}/audio-link)",
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         querystring: Type.Object(
           {
             exp: Type.Optional(Type.String()),

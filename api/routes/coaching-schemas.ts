@@ -1,12 +1,12 @@
 /** The request and response shapes, and the roles, shared by the coaching routes. */
 import { Type } from 'typebox'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS } from '../schemas.js'
 
 export const TRAINERS = ['admin', 'trainer'] as const
 export const READERS = ['admin', 'trainer', 'manager', 'reviewer'] as const
 /** Agents too, for what a trainer shared with their team (review/coaching.ts assertAgentMayOpen). */
 export const SHARED_READERS = [...READERS, 'agent'] as const
-export const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+export const errors = ERRORS
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()])
 

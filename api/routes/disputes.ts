@@ -8,13 +8,13 @@ import type { Database } from '../../db/index.js'
 import { type DisputeRow, listDisputes } from '../../db/queries/disputes.js'
 import { agentScope } from '../../review/access.js'
 import { type DisputePolicy, decideDispute, openDispute, readableDispute } from '../../review/disputes.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS_AND_CONFLICT, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { Dispute } from '../wire.js'
 
 export type { DisputePolicy } from '../../review/disputes.js'
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
+const errors = ERRORS_AND_CONFLICT
 const Answer = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('na')])
 
 function present(d: DisputeRow) {
@@ -37,7 +37,7 @@ export async function disputeRoutes(
       schema: {
         summary: 'Dispute items of a submitted review (within the window, up to the cap per evaluation)',
         tags: ['disputes'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: Type.Object(
           {
             comment: Type.String({ minLength: 1, maxLength: 10_000 }),
@@ -110,7 +110,7 @@ export async function disputeRoutes(
       schema: {
         summary: 'One dispute',
         tags: ['disputes'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Dispute, ...errors },
       },
     },
@@ -124,7 +124,7 @@ export async function disputeRoutes(
       schema: {
         summary: "Decide a dispute (the review's reviewer or an admin): accept, partially accept, reject",
         tags: ['disputes'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: Type.Object(
           {
             decision: Type.Union([Type.Literal('accept'), Type.Literal('partial'), Type.Literal('reject')]),

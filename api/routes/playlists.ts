@@ -11,6 +11,7 @@ import {
   removePlaylist,
   sharePlaylist,
 } from '../../review/coaching.js'
+import { IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { Playlist } from '../wire.js'
 import { Clip, errors, Nullable, SHARED_READERS, TRAINERS } from './coaching-schemas.js'
@@ -71,7 +72,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       schema: {
         summary: 'A playlist and its clips in order',
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: PlaylistWithClips, ...errors },
       },
     },
@@ -88,7 +89,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       schema: {
         summary: "Share a playlist with a team's agents (null: stop sharing)",
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: Type.Object(
           { team: Nullable(Type.String({ minLength: 1, maxLength: 200 })) },
           { additionalProperties: false },
@@ -109,7 +110,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       schema: {
         summary: "Set a playlist's clips and their order",
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: Type.Object(
           { clip_ids: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500, uniqueItems: true }) },
           { additionalProperties: false },
@@ -130,7 +131,7 @@ export async function playlistRoutes(app: Api, { db }: { db: Database }): Promis
       schema: {
         summary: 'Delete a playlist (its clips stay)',
         tags: ['coaching'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 204: Type.Null(), ...errors },
       },
     },

@@ -19,14 +19,14 @@ import {
   openReview,
 } from '../../review/evaluations.js'
 import { submitReview } from '../../review/submission.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS_AND_CONFLICT, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { AuditEntry, Evaluation } from '../wire.js'
 
 const REVIEWERS = ['admin', 'reviewer'] as const
 const READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
+const errors = ERRORS_AND_CONFLICT
 const Result = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('na')])
 
 function present({ evaluation, items }: { evaluation: EvaluationRow; items: ItemRow[] }) {
@@ -51,7 +51,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       schema: {
         summary: 'One evaluation (automatic or review) with its items and evidence',
         tags: ['reviews'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Evaluation, ...errors },
       },
     },
@@ -69,7 +69,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       schema: {
         summary: "Open (or return) the caller's draft review of an automatic evaluation",
         tags: ['reviews'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Evaluation, 201: Evaluation, ...errors },
       },
     },
@@ -89,7 +89,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       schema: {
         summary: 'Save a draft: override items, comment per item and overall; the score is recomputed',
         tags: ['reviews'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: Type.Object(
           {
             comment: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
@@ -129,7 +129,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       schema: {
         summary: 'Submit a draft review (every manual item must be answered)',
         tags: ['reviews'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Evaluation, ...errors },
       },
     },
@@ -146,7 +146,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       schema: {
         summary: "The call's agent acknowledges a submitted review (once; acknowledging is not agreeing)",
         tags: ['reviews'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Evaluation, ...errors },
       },
     },
@@ -163,7 +163,7 @@ export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<
       schema: {
         summary: 'Every recorded change to an evaluation: who, when, before, after',
         tags: ['reviews'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Type.Array(AuditEntry), ...errors },
       },
     },

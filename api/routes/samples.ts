@@ -7,12 +7,12 @@ import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { listSamples, reviewerQueue } from '../../db/queries/samples.js'
 import { createSample, getSample, planSample } from '../../review/samples.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { QueueEntry, Sample, SampleBody, SampleSummary } from './sample-schemas.js'
 
 const PLANNERS = ['admin', 'manager', 'reviewer'] as const
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+const errors = ERRORS
 const iso = (t: string | null) => (t ? new Date(t).toISOString() : null)
 
 export async function sampleRoutes(app: Api, { db }: { db: Database }): Promise<void> {
@@ -80,7 +80,7 @@ export async function sampleRoutes(app: Api, { db }: { db: Database }): Promise<
       schema: {
         summary: 'A sample: its rule, seed, population, strata and assignments',
         tags: ['sampling'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: Sample, ...errors },
       },
     },

@@ -8,14 +8,14 @@ import { activeTaxonomy, listTaxonomies } from '../../db/queries/taxonomies.js'
 import { NotFoundError } from '../../errors.js'
 import type { Refiler } from '../../pipeline/refile.js'
 import { emergingTopics, promoteTopic, topIssuesReport } from '../../review/topics.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS, ErrorBody } from '../schemas.js'
 import type { Api } from '../types.js'
 import { listOrCsv } from './trends.js'
 
 const LEADS = ['admin', 'manager', 'reviewer'] as const
 const STAFF = ['admin', 'manager', 'reviewer', 'trainer'] as const
 const EDITORS = ['admin', 'reviewer'] as const
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+const errors = ERRORS
 
 const PeriodQuery = {
   month: Type.Optional(

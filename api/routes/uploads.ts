@@ -17,7 +17,7 @@ import { uploadMetadata } from '../../pipeline/metadata.js'
 import { type CallProcessor, defaultOptions } from '../../pipeline/processor.js'
 import { type ReceivedRecording, receiveRecording } from '../../pipeline/storage.js'
 import { swapCall } from '../../pipeline/swap.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS_AND_CONFLICT, ErrorBody, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 
 const Accepted = Type.Object({
@@ -26,7 +26,7 @@ const Accepted = Type.Object({
   duplicate: Type.Boolean(),
   location: Type.String(),
 })
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
+const errors = ERRORS_AND_CONFLICT
 
 function needProcessor(processor: CallProcessor | undefined): CallProcessor {
   if (!processor) throw new NoProcessorError('this server was started without a way to analyse calls')
@@ -207,7 +207,7 @@ export async function uploadRoutes(
       schema: {
         summary: 'Agent and customer are the other way round on this call: swap them and analyse it again',
         tags: ['calls'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 202: Accepted, ...errors, 503: ErrorBody },
       },
     },

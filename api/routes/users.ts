@@ -4,7 +4,7 @@ import type { Database } from '../../db/index.js'
 import { ROLES, type UserSummaryRow, userSummaries } from '../../db/queries/users.js'
 import { NotFoundError } from '../../errors.js'
 import { addUser, issueUserToken, revokeUserToken, setUserDisabled } from '../../review/users.js'
-import { ErrorBody } from '../schemas.js'
+import { ERRORS, ErrorBody, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 
 const UserSummary = Type.Object({
@@ -16,7 +16,7 @@ const UserSummary = Type.Object({
   token_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   token_revoked: Type.Boolean(),
 })
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+const errors = ERRORS
 
 export async function userRoutes(
   app: Api,
@@ -55,7 +55,7 @@ export async function userRoutes(
       schema: {
         summary: 'Disable or enable a user (admin); a disabled user is refused everywhere at once',
         tags: ['users'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         body: Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false }),
         response: { 200: UserSummary, ...errors },
       },
@@ -74,7 +74,7 @@ export async function userRoutes(
         summary:
           'Issue a user a new token (admin); the old one stops working; the new one is in this response only',
         tags: ['users'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: {
           201: Type.Object({
             token: Type.String(),
@@ -100,7 +100,7 @@ export async function userRoutes(
       schema: {
         summary: "Revoke a user's token (admin): it is refused from now on",
         tags: ['users'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: IdParams,
         response: { 200: UserSummary, ...errors },
       },
     },
