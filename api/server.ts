@@ -142,9 +142,11 @@ function trustProxyOption(
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 
-/** When a request arrived (performance.now()), for the lines of requests that got no answer. */
-const started = new WeakMap<object, number>()
-const requestStarted = (request: FastifyRequest) => started.get(request) ?? performance.now()
+/**
+ * The signed-in user's id, for log lines. The hooks that write them run for every request, public
+ * routes and refused sign-ins included, where the auth hook set no user.
+ */
+const userIdOf = (request: FastifyRequest): number | undefined => (request.user as UserRow | undefined)?.id
 
 /** The review page's static files. */
 
@@ -272,7 +274,6 @@ export async function buildServer({
 
   // (Hooks here take callbacks, not promises: they run on every request.)
   app.addHook('onRequest', (request, reply, done) => {
-    started.set(request, performance.now())
     if (request.url.startsWith('/v1/')) reply.headers(PERSONAL_DATA_HEADERS)
     done()
   })
@@ -297,7 +298,7 @@ export async function buildServer({
   app.addHook('onResponse', (request, reply, done) => {
     const failed = reply.statusCode >= 500
     if (failed || (request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info')) {
-      const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: request.user.id }
+      const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime), user: userIdOf(request) }
       if (failed) request.log.error(line, 'request failed')
       else request.log.info(line, 'request')
     }
@@ -305,18 +306,15 @@ export async function buildServer({
   })
   // A request that never got its answer (the connection timed out, or the client went away) is
   // logged too: without this a dropped request left no line at all.
-  app.addHook('onTimeout', (request, _reply, done) => {
+  app.addHook('onTimeout', (request, reply, done) => {
     request.log.warn(
-      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user.id },
+      { req: request, ms: Math.round(reply.elapsedTime), user: userIdOf(request) },
       'request dropped: the connection timed out before the answer',
     )
     done()
   })
   app.addHook('onRequestAbort', (request, done) => {
-    request.log.info(
-      { req: request, ms: Math.round(performance.now() - requestStarted(request)), user: request.user.id },
-      'request abandoned by the client',
-    )
+    request.log.info({ req: request, user: userIdOf(request) }, 'request abandoned by the client')
     done()
   })
   // The roles of every route go into its OpenAPI description, so the docs say who may call what
