@@ -14,7 +14,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Queryable } from '../db/index.js'
-import { linkStamp } from '../db/queries/users.js'
+import { linkUser } from '../db/queries/users.js'
 import { UnauthenticatedError } from '../errors.js'
 
 export interface LinkSigner {
@@ -64,7 +64,7 @@ export async function signedLink(
   pathWithQuery: string,
   userId: number,
 ): Promise<{ url: string; expiresAt: Date }> {
-  const stamp = await linkStamp(db, userId)
-  if (stamp === undefined) throw new UnauthenticatedError('this user has no valid token to sign a link with')
-  return links.sign(pathWithQuery, userId, stamp)
+  const found = await linkUser(db, userId)
+  if (!found) throw new UnauthenticatedError('this user has no valid token to sign a link with')
+  return links.sign(pathWithQuery, userId, found.stamp)
 }

@@ -17,7 +17,7 @@ import Fastify, {
 } from 'fastify'
 import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
-import { linkStamp, type Role, type UserRow, userById, userByToken } from '../db/queries/users.js'
+import { linkUser, type Role, type UserRow, userByToken } from '../db/queries/users.js'
 import { CallqaError, type ErrorCode, isTransientDbError, ValidationError } from '../errors.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import type { CallProcessor } from '../pipeline/processor.js'
@@ -166,9 +166,13 @@ async function requestUser(
 ): Promise<UserRow | { refused: string; challenge?: string }> {
   const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
   if (!token && request.routeOptions.config.signedLinks && /[?&]sig=/.test(request.url)) {
-    const userId = await links.verify(request.url, (id) => linkStamp(db, id))
-    const user = userId === undefined ? undefined : await userById(db, userId)
-    return user ?? { refused: 'the link is not valid or has expired' }
+    // One read of the user gives both what the signature must be bound to and who it is.
+    let found: Awaited<ReturnType<typeof linkUser>>
+    const userId = await links.verify(request.url, async (id) => {
+      found = await linkUser(db, id)
+      return found?.stamp
+    })
+    return (userId !== undefined && found?.user) || { refused: 'the link is not valid or has expired' }
   }
   if (!token) return { refused: 'a bearer token is required (Authorization: Bearer …)', challenge: 'Bearer' }
   return (

@@ -104,25 +104,23 @@ export async function userByToken(db: Queryable, token: string): Promise<UserRow
 }
 
 /**
- * What a signed link of this user is bound to: the hash of their current, valid token (undefined
- * when the user is disabled, or the token revoked or expired).
+ * A user whose signed links stand, with what those links are bound to: the hash of their current,
+ * valid token (undefined when the user is disabled, or the token revoked or expired).
  */
-export async function linkStamp(db: Queryable, userId: number): Promise<string | undefined> {
-  const res = await db.query<{ token_hash: string }>(
-    `SELECT token_hash FROM users
+export async function linkUser(
+  db: Queryable,
+  userId: number,
+): Promise<{ user: UserRow; stamp: string } | undefined> {
+  const res = await db.query<UserRow & { token_hash: string }>(
+    `SELECT id, name, role, agent_id, disabled, token_hash FROM users
      WHERE id = $1 AND NOT disabled AND token_hash NOT LIKE 'revoked:%'
        AND (token_expires_at IS NULL OR token_expires_at > now())`,
     [userId],
   )
-  return res.rows[0]?.token_hash
-}
-
-export async function userById(db: Queryable, id: number): Promise<UserRow | undefined> {
-  const res = await db.query<UserRow>(
-    'SELECT id, name, role, agent_id, disabled FROM users WHERE id = $1 AND NOT disabled',
-    [id],
-  )
-  return res.rows[0]
+  const row = res.rows[0]
+  if (!row) return undefined
+  const { token_hash: stamp, ...user } = row
+  return { user, stamp }
 }
 
 export async function audit(
