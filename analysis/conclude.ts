@@ -236,8 +236,13 @@ export function concludeCall(
   })
   const episodes = metricEpisodes({ segments, options: metricsOptions, holds })
   const before = new Map(call.utterances.map((u) => [u.seq, u.speaker]))
+  // Recognised utterances are stored with the speakers the roles gave them.
+  const transcript =
+    standing.change?.kind === 'replace'
+      ? { ...standing.change, utterances: relabelled(standing.change.utterances, utterances) }
+      : standing.change
   return {
-    transcript: standing.change,
+    transcript,
     speakers:
       standing.change === null
         ? utterances
@@ -257,9 +262,6 @@ export function concludeCall(
     arousal: utteranceArousals(utterances, segments),
     sentiment: summarizeSentiment({ utterances, segments, durationMs: result.durationMs }),
     language: majorityLanguage(utterances),
-    ...(standing.change?.kind === 'replace'
-      ? { transcript: { ...standing.change, utterances: relabelled(standing.change.utterances, utterances) } }
-      : {}),
   }
 }
 

@@ -107,12 +107,7 @@ export async function ownerState(info: OwnerInfo): Promise<'alive' | 'starting' 
   const me = processIdentity()
   if (info.pidns !== undefined && me.pidns !== undefined && info.pidns !== me.pidns)
     return !info.listening && Date.now() - Date.parse(info.since) < STARTING_MS ? 'starting' : 'dead'
-  const alive = processAlive({
-    pid: info.pid,
-    ...(info.boot !== undefined ? { boot: info.boot } : {}),
-    ...(info.start !== undefined ? { start: info.start } : {}),
-  })
-  return alive ? 'alive' : 'dead'
+  return processAlive(info) ? 'alive' : 'dead'
 }
 
 /** How long an owner whose process cannot be seen may take from its lock to its socket. */

@@ -170,11 +170,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const dir = options.dataDir && options.dataDir !== 'memory://' ? path.resolve(options.dataDir) : undefined
   const openLocal = async () => {
     // The cluster is personal data: its folder is closed to other accounts before PGlite writes
-    // into it, and the files PGlite makes world-writable (its bundled image) are repaired after.
-    if (dir) {
-      privateDir(dir)
-      repairPrivate(dir)
-    }
+    // into it, and every file in it (those PGlite makes world-writable, its bundled image, and any
+    // an older callqa left) is repaired once PGlite has opened it.
+    if (dir) privateDir(dir)
     const db = await PGlite.create(dir, {
       parsers: {
         [pgliteTypes.INT8]: (v: string) => Number(v),

@@ -8,17 +8,12 @@
 import type { Queryable } from '../db/index.js'
 import { markCallDaysDirty } from '../db/queries/daily-stats.js'
 import { loadCallFacts } from '../db/queries/scorecards.js'
-import type { CallFacts } from '../scorecards/evaluate.js'
 import { describeCalls } from './describe.js'
 import { evaluateCall } from './rescore.js'
 
-export async function callsConcluded(
-  tx: Queryable,
-  callIds: readonly number[],
-  { facts: loaded }: { facts?: ReadonlyMap<number, CallFacts> } = {},
-): Promise<void> {
+export async function callsConcluded(tx: Queryable, callIds: readonly number[]): Promise<void> {
   if (callIds.length === 0) return
-  const facts = loaded ?? (await loadCallFacts(tx, callIds))
+  const facts = await loadCallFacts(tx, callIds)
   for (const id of callIds) await evaluateCall(tx, id, facts.get(id))
   await describeCalls(tx, callIds, { facts })
   await markCallDaysDirty(tx, callIds)

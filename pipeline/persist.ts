@@ -1,19 +1,11 @@
 import type { AnalyzeCallResult } from '../analysis/analyze-call.js'
-import { type CallContext, type Conclusions, concludeCall } from '../analysis/conclude.js'
+import { type Conclusions, concludeCall } from '../analysis/conclude.js'
 import type { ComputeMetricsOptions } from '../analysis/stages/compute-metrics.js'
-import type { Database, Queryable } from '../db/index.js'
+import type { Database } from '../db/index.js'
 import { holdsLease } from '../db/queries/calls.js'
 import { callContext, writeConclusions } from '../db/queries/conclusions.js'
 import { LeaseLostError } from '../errors.js'
 import { callsConcluded } from './concluded.js'
-
-/**
- * What the worker needs of a stored call to conclude it (analysis/conclude.ts): read on the main
- * thread when the call is claimed, sent with the task.
- */
-export function loadCallContext(db: Queryable, callId: number, toggleSwap: boolean): Promise<CallContext> {
-  return callContext(db, callId, toggleSwap)
-}
 
 /**
  * Writes one analysed call in ONE transaction, under its lease: the conclusions the worker drew

@@ -21,9 +21,10 @@ import {
   markFailed,
   renewLease,
 } from '../db/queries/calls.js'
+import { callContext } from '../db/queries/conclusions.js'
 import { coerceError, errorCode, isTransientDbError, LeaseLostError, retryTransient } from '../errors.js'
 import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
-import { loadCallContext, saveCallResult } from './persist.js'
+import { saveCallResult } from './persist.js'
 import { writeRedactedAudio } from './transcript.js'
 
 export const PIPELINE_VERSION = '0.1.0'
@@ -190,7 +191,7 @@ async function analyseClaimed(
   // A swap (requestSwap) is stored on the call, so a swap whose process died is still one. What
   // the call has stored (its transcript, who is who) goes with the task: the worker draws the
   // call's conclusions too, and the save only writes them.
-  const conclude = await retryTransient(() => loadCallContext(db, call.id, claim.swap_pending))
+  const conclude = await retryTransient(() => callContext(db, call.id, claim.swap_pending))
   let outcome: AnalyzeCallOutcome
   try {
     outcome = (await pool.run(taskFor(input, claim, conclude))) as AnalyzeCallOutcome

@@ -6,8 +6,8 @@
 import {
   findPhrase,
   inWindow,
-  normalise,
   type PhraseMatch,
+  phraseTokens,
   type SpeakerFilter,
   type Token,
   tokensAlike,
@@ -237,7 +237,7 @@ export class CallText {
     // order given (the first of equally good matches wins, as before).
     const tries = new Map<number, number[]>()
     phrases.forEach((phrase, p) => {
-      for (const u of index.candidates(phraseWords(phrase), strictness)) {
+      for (const u of index.candidates(phraseTokens(phrase), strictness)) {
         const list = tries.get(u)
         if (list) list.push(p)
         else tries.set(u, [p])
@@ -262,18 +262,6 @@ export class CallText {
     }
     return out
   }
-}
-
-const wordsOfPhrase = new Map<string, string[]>()
-/** A phrase's normalised words (remembered: the same phrases are looked for in every call). */
-function phraseWords(phrase: string): string[] {
-  let words = wordsOfPhrase.get(phrase)
-  if (!words) {
-    words = normalise(phrase)
-    if (wordsOfPhrase.size > 50_000) wordsOfPhrase.clear()
-    wordsOfPhrase.set(phrase, words)
-  }
-  return words
 }
 
 /** Evidence of a phrase said: the utterance's words as matched, who said them and when. */

@@ -125,8 +125,19 @@ export function tokensAlike(a: string, b: string): boolean {
 
 const alikeCache = new Map<string, boolean>()
 
-/** Normalised phrases: a card's phrases are matched against every utterance of every call. */
-const phraseTokens = new Map<string, string[]>()
+/** Normalised phrases: a card's and a taxonomy's phrases are looked for in every call. */
+const phraseTokenCache = new Map<string, string[]>()
+
+/** A phrase's normalised tokens (remembered; the cache holds a whole taxonomy's and cards' phrases). */
+export function phraseTokens(phrase: string): string[] {
+  let tokens = phraseTokenCache.get(phrase)
+  if (!tokens) {
+    tokens = normalise(phrase)
+    if (phraseTokenCache.size > 50_000) phraseTokenCache.clear()
+    phraseTokenCache.set(phrase, tokens)
+  }
+  return tokens
+}
 
 /**
  * The best place `phrase` occurs in `tokens`, or undefined below `strictness`. Tokens must come
@@ -138,12 +149,7 @@ export function findPhrase(
   tokens: readonly Token[],
   strictness = 0.8,
 ): PhraseMatch | undefined {
-  let wanted = phraseTokens.get(phrase)
-  if (!wanted) {
-    wanted = normalise(phrase)
-    if (phraseTokens.size > 10_000) phraseTokens.clear()
-    phraseTokens.set(phrase, wanted)
-  }
+  const wanted = phraseTokens(phrase)
   if (wanted.length === 0 || tokens.length === 0) return undefined
   const slack = Math.ceil(wanted.length / 4) + 1
   // Which phrase token is alike which utterance token, worked out once (edit distances are the cost).

@@ -11,7 +11,7 @@
  */
 
 import { CallText, type Said, type SaidEvidence, saidEvidence, type TopicCall } from '../text/call-text.js'
-import { normalise, tokensAlike } from '../text/match.js'
+import { phraseTokens, tokensAlike } from '../text/match.js'
 import type { TaxonomyDefinition, TaxonomyNode } from './taxonomy.js'
 import { allNodes, nodeAt } from './taxonomy.js'
 
@@ -64,20 +64,16 @@ function hitsOf(node: TaxonomyNode, text: CallText): Said[] {
     .slice(0, PER_NODE)
 }
 
-const single = new Map<string, string | undefined>()
 /** The phrase's one token, or undefined when it has more than one. */
 function oneWord(phrase: string): string | undefined {
-  if (!single.has(phrase)) {
-    const tokens = normalise(phrase)
-    single.set(phrase, tokens.length === 1 ? tokens[0] : undefined)
-  }
-  return single.get(phrase)
+  const tokens = phraseTokens(phrase)
+  return tokens.length === 1 ? tokens[0] : undefined
 }
 
 /** Every word of four or more letters of the phrase is in the matched stretch (Chinese: as matched). */
 function contentSaid(s: Said): boolean {
   const said = s.text.split(' ')
-  return normalise(s.phrase)
+  return phraseTokens(s.phrase)
     .filter((t) => t.length >= 4 && !/\p{Script=Han}/u.test(t))
     .every((t) => said.some((w) => tokensAlike(t, w)))
 }
