@@ -15,6 +15,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { openDatabase } from '../../db/index.js'
 import { sample, tempDir } from '../helpers/audio.js'
 import { testDbKind } from '../helpers/db.js'
+import { servedAt } from '../helpers/serve.js'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bin = path.join(root, 'bin', 'callqa.js')
@@ -45,27 +46,8 @@ async function startServer(
   dataDir: string,
 ): Promise<{ child: ChildProcess; url: string; log: () => string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: envFor(dataDir), cwd: tmp.dir })
-  let log = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    log += d.toString()
-  })
-  child.stdout?.on('data', (d: Buffer) => {
-    log += d.toString()
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /review page on (http:\/\/[^/\s]+)\//.exec(log)
-      if (m?.[1]) {
-        clearInterval(timer)
-        resolve(m[1])
-      }
-    }, 100)
-    child.once('exit', (code) => {
-      clearInterval(timer)
-      reject(new Error(`serve exited ${code}: ${log}`))
-    })
-  })
-  return { child, url, log: () => log }
+  const served = servedAt(child)
+  return { child, url: await served.listening, log: served.log }
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 import { sample, tempDir } from '../helpers/audio.js'
 import { testDbKind } from '../helpers/db.js'
+import { servedAt } from '../helpers/serve.js'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bin = path.join(root, 'bin', 'callqa.js')
@@ -121,27 +122,7 @@ function serveAsPid1(dataDir: string): {
     ],
     { env: envFor(dataDir) },
   )
-  let log = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    log += d.toString()
-  })
-  child.stderr?.on('data', (d: Buffer) => {
-    log += d.toString()
-  })
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /review page on (http:\/\/[^/\s]+)\//.exec(log)
-      if (m?.[1]) {
-        clearInterval(timer)
-        resolve(m[1])
-      }
-    }, 100)
-    child.once('exit', (code) => {
-      clearInterval(timer)
-      reject(new Error(`serve exited ${code}: ${log}`))
-    })
-  })
-  return { child, listening, log: () => log }
+  return { child, ...servedAt(child) }
 }
 
 function killHard(child: ChildProcess): Promise<void> {
