@@ -74,6 +74,20 @@ module.exports = {
       from: { path: '^web/' },
       to: { path: '^(?!web/|/vendor/)' },
     },
+    {
+      name: 'web-lib-below-views',
+      severity: 'error',
+      comment: 'web/lib/ (elements, the API client, the session, time) is below the views and the router.',
+      from: { path: '^web/lib/' },
+      to: { path: '^web/(views/|router|app)' },
+    },
+    {
+      name: 'web-views-not-router',
+      severity: 'error',
+      comment: 'A view moves to another through the address (lib/nav.js), never by importing the router.',
+      from: { path: '^web/views/' },
+      to: { path: '^web/(router|app)' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -360,3 +360,75 @@ export const CallTopics = Nullable(
     ),
   }),
 )
+
+export const CallSummary = Type.Object({
+  id: Type.Integer(),
+  external_id: Type.Union([Type.String(), Type.Null()]),
+  source_name: Type.String(),
+  status: Type.String(),
+  started_at: Type.Union([Type.String(), Type.Null()]),
+  duration_ms: Type.Union([Type.Integer(), Type.Null()]),
+  agent_id: Type.Union([Type.String(), Type.Null()]),
+  team: Type.Union([Type.String(), Type.Null()]),
+  queue: Type.Union([Type.String(), Type.Null()]),
+  direction: Type.Union([Type.String(), Type.Null()]),
+  language: Type.Union([Type.String(), Type.Null()]),
+  transcript_status: Type.String(),
+  qa_percent: Type.Union([Type.Number(), Type.Null()], {
+    description:
+      "one card's automatic score: the card asked for (scorecard=), else the one that fits the call most closely",
+  }),
+  qa_scorecard: Type.Union([Type.String(), Type.Null()], { description: 'the card qa_percent is of' }),
+  fatal_failed: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'a fatal item failed on that card',
+  }),
+  transcript_trusted: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'false: speech recognition below its confidence threshold',
+  }),
+  channel_problem: Type.Union([Type.Literal('dual-mono'), Type.Literal('one-channel-silent'), Type.Null()], {
+    description: 'what the channel check found wrong with a stereo file',
+  }),
+  hold_count: Type.Union([Type.Integer(), Type.Null()]),
+  customer_sentiment_end: Type.Union([Type.Number(), Type.Null()]),
+  customer_sentiment_trend: Type.Union([Type.Number(), Type.Null()]),
+  dead_air_longest_ms: Type.Union([Type.Integer(), Type.Null()]),
+  urgency: Type.Union([Type.String(), Type.Null()], {
+    description: 'P0 (most urgent) to P3; null: no trusted transcript to judge from',
+  }),
+  category: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: "the main category's node keys, level 1 first",
+  }),
+  conduct_flags: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'dismissive or rude things the agent said',
+  }),
+})
+
+export const CallPage = Type.Object({
+  items: Type.Array(CallSummary),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+})
+
+/** One call: what GET /calls/{id} answers. */
+export const CallDetail = Type.Object({
+  call: CallRecord,
+  metrics: Type.Union([
+    Type.Object({}, { additionalProperties: true, description: 'the call_metrics row' }),
+    Type.Null(),
+  ]),
+  segments: Type.Array(Segment),
+  utterances: Type.Array(Utterance),
+  utterances_total: Type.Integer({ description: 'how many utterances the call has' }),
+  utterances_next: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'more than a page: the rest from GET /calls/{id}/utterances?after=this',
+  }),
+  evaluations: Type.Array(CallEvaluation),
+  topics: CallTopics,
+})
+
+/** Who a token belongs to: GET /me. */
+export const Me = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  role: Type.String(),
+  agent_id: Type.Union([Type.String(), Type.Null()]),
+})

@@ -12,7 +12,7 @@ import { agentScope } from '../../review/access.js'
 import { callDetail, readableCall, UTTERANCE_PAGE, utterancePage } from '../../review/calls.js'
 import { ERRORS, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
-import { CallEvaluation, CallRecord, CallTopics, Segment, Utterance } from '../wire.js'
+import { CallDetail, CallPage, Utterance } from '../wire.js'
 
 const ALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as const
 
@@ -64,48 +64,6 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 )
 
-const CallSummary = Type.Object({
-  id: Type.Integer(),
-  external_id: Type.Union([Type.String(), Type.Null()]),
-  source_name: Type.String(),
-  status: Type.String(),
-  started_at: Type.Union([Type.String(), Type.Null()]),
-  duration_ms: Type.Union([Type.Integer(), Type.Null()]),
-  agent_id: Type.Union([Type.String(), Type.Null()]),
-  team: Type.Union([Type.String(), Type.Null()]),
-  queue: Type.Union([Type.String(), Type.Null()]),
-  direction: Type.Union([Type.String(), Type.Null()]),
-  language: Type.Union([Type.String(), Type.Null()]),
-  transcript_status: Type.String(),
-  qa_percent: Type.Union([Type.Number(), Type.Null()], {
-    description:
-      "one card's automatic score: the card asked for (scorecard=), else the one that fits the call most closely",
-  }),
-  qa_scorecard: Type.Union([Type.String(), Type.Null()], { description: 'the card qa_percent is of' }),
-  fatal_failed: Type.Union([Type.Boolean(), Type.Null()], {
-    description: 'a fatal item failed on that card',
-  }),
-  transcript_trusted: Type.Union([Type.Boolean(), Type.Null()], {
-    description: 'false: speech recognition below its confidence threshold',
-  }),
-  channel_problem: Type.Union([Type.Literal('dual-mono'), Type.Literal('one-channel-silent'), Type.Null()], {
-    description: 'what the channel check found wrong with a stereo file',
-  }),
-  hold_count: Type.Union([Type.Integer(), Type.Null()]),
-  customer_sentiment_end: Type.Union([Type.Number(), Type.Null()]),
-  customer_sentiment_trend: Type.Union([Type.Number(), Type.Null()]),
-  dead_air_longest_ms: Type.Union([Type.Integer(), Type.Null()]),
-  urgency: Type.Union([Type.String(), Type.Null()], {
-    description: 'P0 (most urgent) to P3; null: no trusted transcript to judge from',
-  }),
-  category: Type.Union([Type.Array(Type.String()), Type.Null()], {
-    description: "the main category's node keys, level 1 first",
-  }),
-  conduct_flags: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'dismissive or rude things the agent said',
-  }),
-})
-
 const errors = ERRORS
 
 export async function callRoutes(
@@ -120,13 +78,7 @@ export async function callRoutes(
         summary: 'List and search calls, newest first',
         tags: ['calls'],
         querystring: ListQuery,
-        response: {
-          200: Type.Object({
-            items: Type.Array(CallSummary),
-            next_cursor: Type.Union([Type.String(), Type.Null()]),
-          }),
-          ...errors,
-        },
+        response: { 200: CallPage, ...errors },
       },
     },
     async (request) => searchCalls(db, request.query, agentScope(request.user)),
@@ -141,21 +93,7 @@ export async function callRoutes(
         tags: ['calls'],
         params: IdParams,
         response: {
-          200: Type.Object({
-            call: CallRecord,
-            metrics: Type.Union([
-              Type.Object({}, { additionalProperties: true, description: 'the call_metrics row' }),
-              Type.Null(),
-            ]),
-            segments: Type.Array(Segment),
-            utterances: Type.Array(Utterance),
-            utterances_total: Type.Integer({ description: 'how many utterances the call has' }),
-            utterances_next: Type.Union([Type.Integer(), Type.Null()], {
-              description: `more than ${UTTERANCE_PAGE}: the rest from GET /calls/{id}/utterances?after=this`,
-            }),
-            evaluations: Type.Array(CallEvaluation),
-            topics: CallTopics,
-          }),
+          200: CallDetail,
           ...errors,
         },
       },

@@ -6,6 +6,7 @@ import { NotFoundError } from '../../errors.js'
 import { addUser, issueUserToken, revokeUserToken, setUserDisabled } from '../../review/users.js'
 import { ERRORS, ErrorBody, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
+import { Me } from '../wire.js'
 
 const UserSummary = Type.Object({
   id: Type.Integer(),
@@ -118,12 +119,7 @@ export async function userRoutes(
         summary: 'Who the token belongs to',
         tags: ['users'],
         response: {
-          200: Type.Object({
-            id: Type.Integer(),
-            name: Type.String(),
-            role: Type.String(),
-            agent_id: Type.Union([Type.String(), Type.Null()]),
-          }),
+          200: Me,
           401: ErrorBody,
         },
       },

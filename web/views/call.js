@@ -1,0 +1,285 @@
+// @ts-check
+import { api } from '../lib/api.js'
+import { errorBox, fmt, h, main } from '../lib/dom.js'
+import { hasRole } from '../lib/session.js'
+import { clock } from '../lib/time.js'
+import { aboutCall, sentimentWhy } from '../views/call-about.js'
+import { drawWaveform, sentimentLanes } from '../views/call-waveform.js'
+import { clipCutter } from '../views/coaching.js'
+import { showEvaluation } from '../views/evaluation.js'
+
+/**
+ * What a reviewer must know before trusting the call's figures: how the parties were found (the
+ * stereo channel check, two voices told apart on one channel, who the agent is and why) and
+ * whether the transcript's text can be trusted.
+ */
+function callNotes(call) {
+  const notes = []
+  const check = call.channel_check
+  if (check?.layout === 'dual-mono')
+    notes.push(
+      `Both channels carry the same mix (correlation ${check.correlation.toFixed(3)}): the call was analysed as one channel.`,
+    )
+  else if (check?.layout === 'one-channel-silent')
+    notes.push(
+      `The ${check.silentChannel} channel is silent (${check.levelsDb.map((l) => `${Math.round(l)} dBFS`).join(' / ')}): a recorder layout problem; the call was analysed on the other channel.`,
+    )
+  if (call.diarization)
+    notes.push(
+      `Agent and customer were told apart on one channel (voices ${call.diarization.separation.toFixed(1)} SD apart; first voice ${Math.round(100 * call.diarization.shareFirst)}% of the speech). Overlap and interruptions cannot be measured on one channel.`,
+    )
+  else if (call.channel_layout === 'mono')
+    notes.push('One channel: talk is not attributed to agent or customer.')
+  const role = call.role_decision
+  if (role) {
+    const where = { left: 'the left channel', right: 'the right channel' }[role.agent] ?? `the ${role.agent}`
+    const why = {
+      transcript: `from what each party said (margin ${role.margin > 0 ? '+' : ''}${role.margin})`,
+      'turn-taking': 'from who spoke first (no clear phrase either way)',
+      metadata: 'as the metadata says',
+      manual: 'as a person set it',
+    }[role.source]
+    notes.push(
+      `The agent is ${where}, ${why ?? role.source}${role.swapped ? '; the labels were swapped' : ''}.`,
+    )
+  }
+  if (call.transcript_trusted === false)
+    notes.push(
+      `Transcript from speech recognition with low confidence (${Number(call.transcript_confidence).toFixed(2)}): shown, but no sentiment is derived from it and its phrase items wait for a reviewer.`,
+    )
+  return notes.length
+    ? h(
+        'ul',
+        { class: 'notes', id: 'call-notes' },
+        notes.map((n) => h('li', {}, n)),
+      )
+    : null
+}
+
+export async function showCall(callId, evaluationId) {
+  main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'))
+  /** @type {import('../../api/wire-types.js').CallDetail} */
+  let detail
+  try {
+    detail = await api('GET', `/v1/calls/${callId}`)
+  } catch (err) {
+    main.replaceChildren(errorBox(err))
+    return
+  }
+  const { call, metrics, segments, evaluations } = detail
+  // A long transcript comes in pages: fetch the rest before drawing.
+  const utterances = [...detail.utterances]
+  for (let after = detail.utterances_next; after !== null && after !== undefined; ) {
+    /** @type {{items: import('../../api/wire-types.js').Utterance[], next: number | null}} */
+    const page = await api('GET', `/v1/calls/${callId}/utterances?after=${after}`)
+    utterances.push(...page.items)
+    after = page.next
+  }
+  const audio = h('audio', { controls: true, preload: 'metadata', id: 'player' })
+  const seek = (ms) => {
+    audio.currentTime = ms / 1000
+    audio.play().catch(() => {})
+  }
+  const durationMs = call.duration_ms ?? Math.max(0, ...segments.map((s) => s.endMs))
+
+  // Timeline: one lane per speaker, segments placed by time; a click seeks there.
+  const playhead = h('div', { class: 'playhead' })
+  const lanes = [...new Set(segments.map((s) => s.speaker))].map((speaker) =>
+    h(
+      'div',
+      { class: `lane ${speaker}` },
+      segments
+        .filter((s) => s.speaker === speaker)
+        .map((s) =>
+          h('div', {
+            class: `seg ${s.speaker}${s.agitated ? ' agitated' : ''}`,
+            title: `${s.speaker} ${clock(s.startMs)}–${clock(s.endMs)}`,
+            style: {
+              left: `${(100 * s.startMs) / durationMs}%`,
+              width: `${(100 * (s.endMs - s.startMs)) / durationMs}%`,
+            },
+          }),
+        ),
+    ),
+  )
+  // Holds (announced, or music), dead air and overtalk marked on the timeline, under the segments.
+  const mark = (kind, label) => (e) =>
+    h('div', {
+      class: `mark ${kind} ${e.reason ?? ''}`,
+      title: `${label} ${clock(e.startMs)}–${clock(e.endMs)}${e.reason === 'music' ? ' (music)' : ''}`,
+      style: {
+        left: `${(100 * e.startMs) / durationMs}%`,
+        width: `${(100 * (e.endMs - e.startMs)) / durationMs}%`,
+      },
+    })
+  const holds = [
+    ...(detail.metrics?.hold_episodes ?? []).map(mark('hold', 'hold')),
+    ...(detail.metrics?.dead_air_episodes ?? []).map(mark('dead-air', 'dead air')),
+    ...(detail.metrics?.overtalk_episodes ?? []).map(mark('overtalk', 'overtalk')),
+  ]
+  const waveform = h('div', { id: 'waveform', class: 'waveform', title: 'click to listen from there' })
+  const timeline = h(
+    'div',
+    {
+      class: 'timeline',
+      id: 'timeline',
+      dataset: { durationMs },
+      title: 'agent above, customer below; click to listen from there',
+      onclick: (e) => {
+        const box = timeline.getBoundingClientRect()
+        seek(((e.clientX - box.left) / box.width) * durationMs)
+      },
+    },
+    holds,
+    lanes,
+    playhead,
+  )
+  const sentiment = sentimentLanes(utterances, durationMs)
+
+  const transcript = h(
+    'div',
+    { class: 'transcript', id: 'transcript' },
+    utterances.length
+      ? utterances.map((u) =>
+          h(
+            'div',
+            {
+              class: 'utt',
+              dataset: { start: u.start_ms, end: u.end_ms },
+              // Reachable from the keyboard: Tab to a line, Enter or Space to listen from it.
+              tabindex: 0,
+              role: 'button',
+              onclick: () => seek(u.start_ms),
+              onkeydown: (e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault()
+                  seek(u.start_ms)
+                }
+              },
+            },
+            h('span', { class: 'time' }, clock(u.start_ms)),
+            h('span', { class: `who ${u.speaker}` }, u.speaker),
+            h('span', {}, u.text_redacted),
+            sentimentWhy(u),
+          ),
+        )
+      : h('p', { class: 'muted' }, `No transcript (${call.transcript_status}).`),
+  )
+  audio.addEventListener('timeupdate', () => {
+    const ms = audio.currentTime * 1000
+    playhead.style.left = `${(100 * ms) / durationMs}%`
+    for (const el of transcript.querySelectorAll(/** @type {'div'} */ ('.utt')))
+      el.classList.toggle('current', ms >= Number(el.dataset.start) && ms < Number(el.dataset.end))
+  })
+
+  const panel = h('div', { id: 'evaluation' })
+  const evalBody = h('tbody')
+  const listEvaluations = (list) =>
+    evalBody.replaceChildren(
+      ...list.map((e) =>
+        h(
+          'tr',
+          {
+            class: 'row-link',
+            dataset: { evaluationId: e.id },
+            onclick: () => (location.hash = `#/calls/${callId}/evaluations/${e.id}`),
+          },
+          h('td', {}, `${e.scorecard_key} v${e.scorecard_version}`),
+          h('td', {}, e.source === 'auto' ? 'automatic' : `review by ${e.reviewer_name ?? e.reviewer_id}`),
+          h('td', {}, e.status),
+          h('td', { class: 'num' }, fmt(e.percent, 1)),
+        ),
+      ),
+    )
+  listEvaluations(evaluations)
+
+  const cutter = hasRole('admin', 'trainer') && call.status === 'done' ? clipCutter(call, audio) : null
+  main.replaceChildren(
+    h('h1', {}, `Call ${call.external_id ?? call.id}`),
+    h(
+      'div',
+      { class: 'call-head' },
+      h('span', {}, `Agent ${call.agent_id ?? '–'}`),
+      h('span', {}, `Team ${call.team ?? '–'}`),
+      h('span', {}, `Queue ${call.queue ?? '–'}`),
+      h('span', {}, call.direction ?? ''),
+      h('span', {}, `Language ${call.language ?? '–'}`),
+      h('span', {}, `Length ${call.duration_ms ? clock(call.duration_ms) : '–'}`),
+      h('span', {}, `CSAT ${call.csat ?? '–'}`),
+      metrics ? h('span', {}, `Agent talk ${fmt(metrics.agent_talk_ratio)}`) : null,
+      metrics ? h('span', {}, `Longest silence ${clock(metrics.dead_air_longest_ms ?? 0)}`) : null,
+      metrics
+        ? h(
+            'span',
+            {},
+            call.transcript_trusted === false
+              ? 'Customer sentiment: not computed (low-confidence text)'
+              : `Customer ${fmt(metrics.customer_sentiment_start)} → ${fmt(metrics.customer_sentiment_end)}`,
+          )
+        : null,
+      metrics?.hold_count
+        ? h('span', {}, `Holds ${metrics.hold_count} (${clock(metrics.hold_total_ms)})`)
+        : null,
+      call.status !== 'done'
+        ? h('span', { class: 'error' }, `${call.status} ${call.error_message ?? ''}`)
+        : null,
+    ),
+    ...[callNotes(call)].filter(Boolean),
+    aboutCall(detail.topics, call, seek),
+    audio,
+    waveform,
+    timeline,
+    sentiment,
+    cutter ?? '',
+    h(
+      'div',
+      { class: 'columns' },
+      h('section', {}, h('h2', {}, 'Transcript'), transcript),
+      h('section', {}, h('h2', {}, 'Evaluations'), h('table', { id: 'evaluations' }, evalBody), panel),
+    ),
+  )
+
+  // The player gets a signed link (an <audio> element cannot send the token); a browser-playable
+  // copy when the recording is μ-law or another codec browsers do not play; the redacted copy
+  // when there is one. The waveform is drawn over that player from peaks the server computes.
+  if (call.status === 'done')
+    api('POST', `/v1/calls/${callId}/audio-link`, { playable: true, redacted: call.has_redacted_audio })
+      .then((link) => {
+        audio.src = link.url
+        return drawWaveform(waveform, audio, call, cutter)
+      })
+      .catch((err) => audio.after(errorBox(err)))
+
+  // Opening another evaluation of this call keeps the player where it is: only the list (a new
+  // review may have joined it) and the panel change.
+  shownCalls.set(panel, {
+    callId,
+    async open(id) {
+      /** @type {import('../../api/wire-types.js').CallDetail} */
+      const again = await api('GET', `/v1/calls/${callId}`)
+      listEvaluations(again.evaluations)
+      if (id) await showEvaluation(panel, callId, id, seek)
+      else panel.replaceChildren()
+    },
+  })
+  if (evaluationId) await showEvaluation(panel, callId, evaluationId, seek)
+}
+
+/**
+ * The call on screen by its evaluation panel, so that moving between its evaluations does not
+ * reload it (a panel gone from the page is forgotten with it).
+ * @type {WeakMap<HTMLElement, {callId: number, open: (evaluationId?: number) => Promise<void>}>}
+ */
+const shownCalls = new WeakMap()
+
+/**
+ * Opens another evaluation of the call on screen; undefined when that call is not on screen.
+ * @param {number} callId
+ * @param {number} [evaluationId]
+ */
+export function reopenShownCall(callId, evaluationId) {
+  const panel = /** @type {HTMLElement | null} */ (main.querySelector('#evaluation'))
+  const shown = panel ? shownCalls.get(panel) : undefined
+  if (!panel || shown?.callId !== callId) return undefined
+  return shown.open(evaluationId).catch((err) => panel.replaceChildren(errorBox(err)))
+}

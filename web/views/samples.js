@@ -1,0 +1,264 @@
+// @ts-check
+import { api } from '../lib/api.js'
+import { errorBox, fmt, h, main, table } from '../lib/dom.js'
+import { clock } from '../lib/time.js'
+
+const METHODS = {
+  random: 'random',
+  per_agent: 'per agent and period',
+  stratified: 'stratified',
+  risk: 'risk-weighted',
+}
+
+/** The draw's calls and their plan: who reviews each, and when. */
+function assignmentTable(rows, withStatus) {
+  return h(
+    'table',
+    { id: 'assignments' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['#', 'Call', 'Stratum', 'Weight', 'Why', 'Reviewer', 'Due', ...(withStatus ? ['Status'] : [])].map(
+          (t) => h('th', {}, t),
+        ),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((a) =>
+        h(
+          'tr',
+          { dataset: { callId: a.call_id } },
+          h('td', { class: 'num' }, String(a.rank)),
+          h('td', {}, h('a', { href: `#/calls/${a.call_id}` }, String(a.call_id))),
+          h('td', {}, a.stratum ?? '–'),
+          h('td', { class: 'num' }, fmt(a.weight)),
+          h('td', {}, (a.reasons ?? []).join('; ') || '–'),
+          h('td', {}, a.reviewer ?? '–'),
+          h('td', {}, a.due_on ?? '–'),
+          withStatus ? h('td', {}, a.status ?? '–') : null,
+        ),
+      ),
+    ),
+  )
+}
+
+/**
+ * A sample in four steps: the rule (method, size, card, filters), the seed, a preview of the draw
+ * and its plan, then saving it with its assignments. The same rule and seed over the same calls
+ * draw the same calls: the preview's seed is what is saved.
+ */
+export async function showSamples() {
+  const field = (label, input) => h('label', {}, `${label} `, input)
+  const method = h(
+    'select',
+    { name: 'method' },
+    Object.entries(METHODS).map(([v, t]) => h('option', { value: v }, t)),
+  )
+  const form = h(
+    'form',
+    { class: 'sample-rule' },
+    h('h2', {}, '1. Rule'),
+    field('Name', h('input', { name: 'name', required: true, size: 24 })),
+    field(
+      'Scorecard',
+      h('input', { name: 'scorecard', required: true, value: 'inbound-support-en', size: 20 }),
+    ),
+    field('Method', method),
+    field('Calls', h('input', { name: 'n', type: 'number', min: 1, value: 10, required: true })),
+    field(
+      'Per',
+      h(
+        'select',
+        { name: 'period' },
+        ['week', 'day', 'month'].map((p) => h('option', { value: p }, p)),
+      ),
+    ),
+    field(
+      'Strata',
+      h(
+        'select',
+        { name: 'strata' },
+        ['team', 'agent', 'queue', 'language', 'direction'].map((p) => h('option', { value: p }, p)),
+      ),
+    ),
+    field('Agent', h('input', { name: 'agent', size: 10 })),
+    field('Team', h('input', { name: 'team', size: 10 })),
+    field('From', h('input', { name: 'from', type: 'date' })),
+    field('To', h('input', { name: 'to', type: 'date' })),
+    field(
+      'Urgency',
+      h(
+        'select',
+        { name: 'urgency', title: 'only calls this urgent (a risk draw also weighs P0–P1 calls more)' },
+        ['', 'P0,P1', 'P0,P1,P2'].map((u) => h('option', { value: u }, u ? u.replaceAll(',', ', ') : 'any')),
+      ),
+    ),
+    field('Category', h('input', { name: 'category', size: 14, placeholder: 'billing/refund' })),
+    h('h2', {}, '2. Seed and reviewers'),
+    field('Seed', h('input', { name: 'seed', size: 16, placeholder: 'empty: a new one' })),
+    field(
+      'Reviewers',
+      h('input', { name: 'reviewers', size: 24, placeholder: 'names, comma-separated; empty: all' }),
+    ),
+    field('At most per day', h('input', { name: 'cap_per_day', type: 'number', min: 1 })),
+    field('Starting', h('input', { name: 'start_on', type: 'date' })),
+    h('p', {}, h('button', { type: 'submit', id: 'preview' }, '3. Preview the draw')),
+  )
+  const preview = h('div', { id: 'sample-preview' })
+  const body = () => {
+    const d = new FormData(form)
+    const text = (k) => String(d.get(k) ?? '').trim()
+    const m = text('method')
+    const filters = {
+      ...(text('agent') ? { agent: text('agent') } : {}),
+      ...(text('team') ? { team: text('team') } : {}),
+      ...(text('from') ? { from: `${text('from')}T00:00:00Z` } : {}),
+      ...(text('to') ? { to: `${text('to')}T00:00:00Z` } : {}),
+      ...(text('urgency') ? { urgency: text('urgency') } : {}),
+      ...(text('category') ? { category: text('category') } : {}),
+    }
+    const reviewers = text('reviewers')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean)
+    return {
+      name: text('name'),
+      scorecard: text('scorecard'),
+      method: m,
+      n: Number(text('n')),
+      ...(m === 'per_agent' ? { period: text('period') } : {}),
+      ...(m === 'stratified' ? { strata: text('strata') } : {}),
+      ...(Object.keys(filters).length ? { filters } : {}),
+      ...(text('seed') ? { seed: text('seed') } : {}),
+      assign: {
+        ...(reviewers.length ? { reviewers } : {}),
+        ...(text('cap_per_day') ? { cap_per_day: Number(text('cap_per_day')) } : {}),
+        ...(text('start_on') ? { start_on: text('start_on') } : {}),
+      },
+    }
+  }
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault()
+    preview.replaceChildren(h('p', { class: 'muted' }, 'Drawing…'))
+    try {
+      const drawn = await api('POST', '/v1/samples/preview', body())
+      // The seed of this draw goes back into the form: saving draws exactly these calls.
+      const seed = /** @type {HTMLInputElement} */ (form.elements.namedItem('seed'))
+      seed.value = drawn.seed
+      preview.replaceChildren(
+        h(
+          'p',
+          { id: 'draw-summary' },
+          `${drawn.drawn} of ${drawn.population} eligible calls, seed `,
+          h('code', { id: 'seed' }, drawn.seed),
+          drawn.strata.length
+            ? ` (${drawn.strata.map((s) => `${s.stratum}: ${s.drawn}/${s.population}`).join(', ')})`
+            : '',
+        ),
+        assignmentTable(drawn.assignments, false),
+        h(
+          'p',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              id: 'save-sample',
+              onclick: async () => {
+                try {
+                  const saved = await api('POST', '/v1/samples', body())
+                  location.hash = `#/samples/${saved.id}`
+                } catch (err) {
+                  preview.append(errorBox(err))
+                }
+              },
+            },
+            '4. Save and assign',
+          ),
+        ),
+      )
+    } catch (err) {
+      preview.replaceChildren(errorBox(err))
+    }
+  })
+  main.replaceChildren(h('h1', {}, 'Sampling'), form, preview)
+  try {
+    /** @type {import('../../api/wire-types.js').SampleSummary[]} */
+    const samples = await api('GET', '/v1/samples')
+    if (samples.length)
+      main.append(
+        h('h2', {}, 'Samples'),
+        table(
+          'samples',
+          ['Sample', 'Card', 'Seed', 'Eligible', 'Drawn', 'Reviewed', 'Made'],
+          samples.map((s) =>
+            h(
+              'tr',
+              { dataset: { sampleId: s.id } },
+              h('td', {}, h('a', { href: `#/samples/${s.id}` }, s.name)),
+              h('td', {}, s.scorecard),
+              h('td', {}, h('code', {}, s.seed)),
+              h('td', { class: 'num' }, String(s.population)),
+              h('td', { class: 'num' }, String(s.drawn)),
+              h('td', { class: 'num' }, String(s.done)),
+              h('td', {}, new Date(s.created_at).toLocaleString()),
+            ),
+          ),
+        ),
+      )
+  } catch (err) {
+    main.append(errorBox(err))
+  }
+}
+
+export async function showSample(id) {
+  main.replaceChildren(h('p', { class: 'muted' }, 'Loading sample…'))
+  try {
+    /** @type {import('../../api/wire-types.js').Sample} */
+    const s = await api('GET', `/v1/samples/${id}`)
+    main.replaceChildren(
+      h('h1', {}, s.name),
+      h(
+        'p',
+        {},
+        `${METHODS[s.rule.method] ?? s.rule.method}, ${s.drawn} of ${s.population} calls on ${s.scorecard}, seed `,
+        h('code', { id: 'seed' }, s.seed),
+      ),
+      assignmentTable(s.assignments, true),
+      h('p', {}, h('a', { href: '#/samples' }, 'All samples')),
+    )
+  } catch (err) {
+    main.replaceChildren(errorBox(err))
+  }
+}
+
+/** The open evaluation's timed evidence as ticks on the timeline: each names its item and seeks there. */
+export function markEvidence(ev, seek) {
+  const timeline = document.getElementById('timeline')
+  if (!timeline) return
+  for (const old of timeline.querySelectorAll('.mark.evidence')) old.remove()
+  const durationMs = Number(timeline.dataset.durationMs)
+  if (!durationMs) return
+  for (const item of ev.items)
+    for (const e of item.evidence ?? [])
+      if (typeof e.start_ms === 'number')
+        timeline.append(
+          h('button', {
+            type: 'button',
+            class: `mark evidence ${item.result}`,
+            title: `${item.label ?? item.item_key} (${item.result}) at ${clock(e.start_ms)}`,
+            'aria-label': `${item.label ?? item.item_key} at ${clock(e.start_ms)}`,
+            dataset: { item: item.item_key },
+            style: { left: `${(100 * e.start_ms) / durationMs}%` },
+            onclick: (event) => {
+              event.stopPropagation()
+              seek(e.start_ms)
+            },
+          }),
+        )
+}
