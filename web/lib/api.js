@@ -2,6 +2,7 @@
 // The /v1 API with the user's own token. A 401 after sign-in means the token was revoked or the
 // user disabled: the listeners registered with onSessionEnded are told (the sign-in form says why).
 
+import { h } from './dom.js'
 import { forget, me, token } from './session.js'
 
 export class ApiFailure extends Error {
@@ -52,3 +53,24 @@ export async function api(method, url, body) {
   if (!res.ok) throw new ApiFailure(res.status, data)
   return data
 }
+
+/**
+ * A button that downloads a CSV the API makes. A download cannot carry the token in a header:
+ * it fetches with it, then saves the blob.
+ * @param {{id?: string, class?: string, label: string, url: string, filename: string}} what
+ */
+export const csvButton = ({ label, url, filename, ...attrs }) =>
+  h(
+    'button',
+    {
+      type: 'button',
+      ...attrs,
+      onclick: async () => {
+        const res = await fetch(url, { headers: authHeader() })
+        const link = h('a', { href: URL.createObjectURL(await res.blob()), download: filename })
+        link.click()
+        URL.revokeObjectURL(link.href)
+      },
+    },
+    label,
+  )

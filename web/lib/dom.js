@@ -97,3 +97,32 @@ export const errorBox = (err) =>
       ? `: ${err.details.map((d) => (typeof d === 'string' ? d : d.message)).join('; ')}`
       : '',
   )
+
+/**
+ * A labelled text field of a filter form, filled from the address's query.
+ * @param {string} label
+ * @param {string} name
+ * @param {URLSearchParams} params
+ * @param {Record<string, any>} [attrs]
+ */
+export const field = (label, name, params, attrs = {}) =>
+  h('label', {}, label, h('input', { name, value: params.get(name) ?? '', ...attrs }))
+
+/**
+ * A labelled choice of a filter form: each option a value and its text ('' for "any").
+ * @param {string} label
+ * @param {string} name
+ * @param {URLSearchParams} params
+ * @param {Array<[string, string]>} options
+ */
+export const choice = (label, name, params, options) =>
+  h(
+    'label',
+    {},
+    label,
+    h(
+      'select',
+      { name },
+      options.map(([value, text]) => h('option', { value, selected: params.get(name) === value }, text)),
+    ),
+  )

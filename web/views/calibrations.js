@@ -9,17 +9,37 @@ import { me } from '../lib/session.js'
  *   by_reviewer: Array<Record<string, any>>, items: Array<Record<string, any>>}} CalibrationResults
  */
 
+/** Calibration sessions: a lead starts one, the list of sessions, reviewers' agreement over time. */
 export async function showCalibrations() {
-  const field = (label, input) => h('label', {}, `${label} `, input)
+  main.replaceChildren(h('h1', {}, 'Calibration'), newSessionForm())
+  try {
+    const [sessions, agreement] = await Promise.all([
+      api('GET', '/v1/calibrations'),
+      api('GET', '/v1/calibrations/reviewers?period=month'),
+    ])
+    main.append(
+      h('h2', {}, 'Sessions'),
+      sessionsTable(sessions),
+      h('h2', {}, 'Reviewers over time'),
+      reviewerAgreement(agreement),
+    )
+  } catch (err) {
+    main.append(errorBox(err))
+  }
+}
+
+function newSessionForm() {
+  const field = (/** @type {string} */ label, /** @type {HTMLElement} */ input) =>
+    h('label', {}, `${label} `, input)
   const message = h('span', { class: 'message', role: 'status' })
   const form = h(
     'form',
     {
       class: 'sample-rule',
-      onsubmit: async (e) => {
+      onsubmit: async (/** @type {SubmitEvent} */ e) => {
         e.preventDefault()
         const d = new FormData(form)
-        const text = (k) => String(d.get(k) ?? '').trim()
+        const text = (/** @type {string} */ k) => String(d.get(k) ?? '').trim()
         try {
           const made = await api('POST', '/v1/calibrations', {
             call_id: Number(text('call_id')),
@@ -51,63 +71,50 @@ export async function showCalibrations() {
     field('Title', h('input', { name: 'title', size: 24 })),
     h('p', {}, h('button', { type: 'submit', id: 'create-calibration' }, 'Start the session'), message),
   )
-  main.replaceChildren(h('h1', {}, 'Calibration'), form)
-  try {
-    const [sessions, agreement] = await Promise.all([
-      api('GET', '/v1/calibrations'),
-      api('GET', '/v1/calibrations/reviewers?period=month'),
-    ])
-    main.append(
-      h('h2', {}, 'Sessions'),
-      sessions.length === 0
-        ? h('p', { class: 'muted' }, 'None yet.')
-        : table(
-            'calibrations',
-            ['Session', 'Call', 'Card', 'Status', 'Submitted', ''],
-            sessions.map((c) =>
-              h(
-                'tr',
-                { dataset: { calibrationId: c.id } },
-                h('td', {}, h('a', { href: `#/calibrations/${c.id}` }, c.title ?? `session ${c.id}`)),
-                h('td', {}, h('a', { href: `#/calls/${c.call_id}` }, String(c.call_id))),
-                h('td', {}, c.scorecard),
-                h('td', {}, c.status),
-                h('td', { class: 'num' }, `${c.submitted}/${c.participants}`),
-                h('td', {}, c.mine && c.status === 'open' ? 'yours to score' : ''),
-              ),
-            ),
-          ),
-      h('h2', {}, 'Reviewers over time'),
-      agreement.length === 0
-        ? h('p', { class: 'muted' }, 'No completed sessions yet.')
-        : table(
-            'reviewer-agreement',
-            ['Reviewer', 'Month', 'Sessions', 'Matches expert', 'Matches majority', 'From the expert'],
-            agreement.map((a) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, a.reviewer),
-                h('td', {}, a.period),
-                h('td', { class: 'num' }, String(a.sessions)),
-                h(
-                  'td',
-                  { class: 'num' },
-                  a.matches_expert === null ? '–' : `${fmt(a.matches_expert * 100, 0)} %`,
-                ),
-                h(
-                  'td',
-                  { class: 'num' },
-                  a.matches_majority === null ? '–' : `${fmt(a.matches_majority * 100, 0)} %`,
-                ),
-                h('td', { class: 'num' }, a.mean_abs_deviation === null ? '–' : fmt(a.mean_abs_deviation, 1)),
-              ),
-            ),
-          ),
-    )
-  } catch (err) {
-    main.append(errorBox(err))
-  }
+  return form
+}
+
+/** @param {import('../../api/wire-types.js').CalibrationSummary[]} sessions */
+function sessionsTable(sessions) {
+  if (sessions.length === 0) return h('p', { class: 'muted' }, 'None yet.')
+  return table(
+    'calibrations',
+    ['Session', 'Call', 'Card', 'Status', 'Submitted', ''],
+    sessions.map((c) =>
+      h(
+        'tr',
+        { dataset: { calibrationId: c.id } },
+        h('td', {}, h('a', { href: `#/calibrations/${c.id}` }, c.title ?? `session ${c.id}`)),
+        h('td', {}, h('a', { href: `#/calls/${c.call_id}` }, String(c.call_id))),
+        h('td', {}, c.scorecard),
+        h('td', {}, c.status),
+        h('td', { class: 'num' }, `${c.submitted}/${c.participants}`),
+        h('td', {}, c.mine && c.status === 'open' ? 'yours to score' : ''),
+      ),
+    ),
+  )
+}
+
+/** @param {import('../../api/wire-types.js').ReviewerAgreement[]} agreement */
+function reviewerAgreement(agreement) {
+  if (agreement.length === 0) return h('p', { class: 'muted' }, 'No completed sessions yet.')
+  const share = (/** @type {number | null} */ x) => (x === null ? '–' : `${fmt(x * 100, 0)} %`)
+  return table(
+    'reviewer-agreement',
+    ['Reviewer', 'Month', 'Sessions', 'Matches expert', 'Matches majority', 'From the expert'],
+    agreement.map((a) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, a.reviewer),
+        h('td', {}, a.period),
+        h('td', { class: 'num' }, String(a.sessions)),
+        h('td', { class: 'num' }, share(a.matches_expert)),
+        h('td', { class: 'num' }, share(a.matches_majority)),
+        h('td', { class: 'num' }, a.mean_abs_deviation === null ? '–' : fmt(a.mean_abs_deviation, 1)),
+      ),
+    ),
+  )
 }
 
 /**
@@ -171,49 +178,52 @@ export async function showCalibration(id) {
       ),
     )
   const r = /** @type {CalibrationResults | null} */ (s.results)
-  if (r) {
-    parts.push(
-      h(
-        'p',
-        { id: 'calibration-figures' },
-        `Agreement ${fmt(r.agreement * 100, 0)} %, kappa ${r.kappa === null ? '–' : fmt(r.kappa)}, scores ${fmt(r.spread.min, 1)}–${fmt(r.spread.max, 1)} % (range ${fmt(r.spread.range, 1)}).`,
-      ),
-      table(
-        'calibration-items',
-        ['Item', ...r.by_reviewer.map((b) => b.reviewer), 'Majority', 'Agreement', 'Expert'],
-        r.items.map((i) =>
-          h(
-            'tr',
-            { dataset: { item: i.item_key }, class: i.unanimous ? null : 'split' },
-            h('td', {}, i.item_key),
-            r.by_reviewer.map((b) => h('td', {}, i.answers[b.reviewer] ?? '–')),
-            h('td', {}, i.majority),
-            h('td', { class: 'num' }, `${fmt(i.agreement * 100, 0)} %`),
-            h('td', {}, i.expert ?? '–'),
-          ),
-        ),
-      ),
-      table(
-        'calibration-reviewers',
-        ['Reviewer', 'Score', 'From the expert', 'Matches expert', 'Matches majority'],
-        r.by_reviewer.map((b) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, b.reviewer),
-            h('td', { class: 'num' }, `${fmt(b.percent, 1)} %`),
-            h('td', { class: 'num' }, b.deviation === null ? '–' : fmt(b.deviation, 1)),
-            h(
-              'td',
-              { class: 'num' },
-              b.matches_expert === null ? '–' : `${fmt(b.matches_expert * 100, 0)} %`,
-            ),
-            h('td', { class: 'num' }, `${fmt(b.matches_majority * 100, 0)} %`),
-          ),
-        ),
-      ),
-    )
-  }
+  if (r) parts.push(...calibrationFigures(r))
   parts.push(h('p', {}, h('a', { href: '#/calibrations' }, 'All sessions')))
   main.replaceChildren(...parts)
+}
+
+/**
+ * A complete session's figures: per-item agreement with the majority and the expert, kappa, the
+ * score spread and each reviewer against both.
+ * @param {CalibrationResults} r
+ */
+function calibrationFigures(r) {
+  return [
+    h(
+      'p',
+      { id: 'calibration-figures' },
+      `Agreement ${fmt(r.agreement * 100, 0)} %, kappa ${r.kappa === null ? '–' : fmt(r.kappa)}, scores ${fmt(r.spread.min, 1)}–${fmt(r.spread.max, 1)} % (range ${fmt(r.spread.range, 1)}).`,
+    ),
+    table(
+      'calibration-items',
+      ['Item', ...r.by_reviewer.map((b) => b.reviewer), 'Majority', 'Agreement', 'Expert'],
+      r.items.map((i) =>
+        h(
+          'tr',
+          { dataset: { item: i.item_key }, class: i.unanimous ? null : 'split' },
+          h('td', {}, i.item_key),
+          r.by_reviewer.map((b) => h('td', {}, i.answers[b.reviewer] ?? '–')),
+          h('td', {}, i.majority),
+          h('td', { class: 'num' }, `${fmt(i.agreement * 100, 0)} %`),
+          h('td', {}, i.expert ?? '–'),
+        ),
+      ),
+    ),
+    table(
+      'calibration-reviewers',
+      ['Reviewer', 'Score', 'From the expert', 'Matches expert', 'Matches majority'],
+      r.by_reviewer.map((b) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, b.reviewer),
+          h('td', { class: 'num' }, `${fmt(b.percent, 1)} %`),
+          h('td', { class: 'num' }, b.deviation === null ? '–' : fmt(b.deviation, 1)),
+          h('td', { class: 'num' }, b.matches_expert === null ? '–' : `${fmt(b.matches_expert * 100, 0)} %`),
+          h('td', { class: 'num' }, `${fmt(b.matches_majority * 100, 0)} %`),
+        ),
+      ),
+    ),
+  ]
 }

@@ -56,9 +56,18 @@ function callNotes(call) {
     : null
 }
 
+/** @typedef {import('../../api/wire-types.js').CallDetail} CallDetail */
+/** @typedef {(ms: number) => void} Seek */
+
+/**
+ * One call: its figures, what it is about, the player with waveform and timeline, the transcript
+ * and its evaluations (one of them open in the panel beside).
+ * @param {number} callId
+ * @param {number} [evaluationId]
+ */
 export async function showCall(callId, evaluationId) {
   main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'))
-  /** @type {import('../../api/wire-types.js').CallDetail} */
+  /** @type {CallDetail} */
   let detail
   try {
     detail = await api('GET', `/v1/calls/${callId}`)
@@ -66,176 +75,43 @@ export async function showCall(callId, evaluationId) {
     main.replaceChildren(errorBox(err))
     return
   }
-  const { call, metrics, segments, evaluations } = detail
-  // A long transcript comes in pages: fetch the rest before drawing.
-  const utterances = [...detail.utterances]
-  for (let after = detail.utterances_next; after !== null && after !== undefined; ) {
-    /** @type {{items: import('../../api/wire-types.js').Utterance[], next: number | null}} */
-    const page = await api('GET', `/v1/calls/${callId}/utterances?after=${after}`)
-    utterances.push(...page.items)
-    after = page.next
-  }
+  const { call } = detail
+  const utterances = await allUtterances(detail)
   const audio = h('audio', { controls: true, preload: 'metadata', id: 'player' })
+  /** @type {Seek} */
   const seek = (ms) => {
     audio.currentTime = ms / 1000
     audio.play().catch(() => {})
   }
-  const durationMs = call.duration_ms ?? Math.max(0, ...segments.map((s) => s.endMs))
-
-  // Timeline: one lane per speaker, segments placed by time; a click seeks there.
-  const playhead = h('div', { class: 'playhead' })
-  const lanes = [...new Set(segments.map((s) => s.speaker))].map((speaker) =>
-    h(
-      'div',
-      { class: `lane ${speaker}` },
-      segments
-        .filter((s) => s.speaker === speaker)
-        .map((s) =>
-          h('div', {
-            class: `seg ${s.speaker}${s.agitated ? ' agitated' : ''}`,
-            title: `${s.speaker} ${clock(s.startMs)}–${clock(s.endMs)}`,
-            style: {
-              left: `${(100 * s.startMs) / durationMs}%`,
-              width: `${(100 * (s.endMs - s.startMs)) / durationMs}%`,
-            },
-          }),
-        ),
-    ),
-  )
-  // Holds (announced, or music), dead air and overtalk marked on the timeline, under the segments.
-  const mark = (kind, label) => (e) =>
-    h('div', {
-      class: `mark ${kind} ${e.reason ?? ''}`,
-      title: `${label} ${clock(e.startMs)}–${clock(e.endMs)}${e.reason === 'music' ? ' (music)' : ''}`,
-      style: {
-        left: `${(100 * e.startMs) / durationMs}%`,
-        width: `${(100 * (e.endMs - e.startMs)) / durationMs}%`,
-      },
-    })
-  const holds = [
-    ...(detail.metrics?.hold_episodes ?? []).map(mark('hold', 'hold')),
-    ...(detail.metrics?.dead_air_episodes ?? []).map(mark('dead-air', 'dead air')),
-    ...(detail.metrics?.overtalk_episodes ?? []).map(mark('overtalk', 'overtalk')),
-  ]
-  const waveform = h('div', { id: 'waveform', class: 'waveform', title: 'click to listen from there' })
-  const timeline = h(
-    'div',
-    {
-      class: 'timeline',
-      id: 'timeline',
-      dataset: { durationMs },
-      title: 'agent above, customer below; click to listen from there',
-      onclick: (e) => {
-        const box = timeline.getBoundingClientRect()
-        seek(((e.clientX - box.left) / box.width) * durationMs)
-      },
-    },
-    holds,
-    lanes,
-    playhead,
-  )
-  const sentiment = sentimentLanes(utterances, durationMs)
-
-  const transcript = h(
-    'div',
-    { class: 'transcript', id: 'transcript' },
-    utterances.length
-      ? utterances.map((u) =>
-          h(
-            'div',
-            {
-              class: 'utt',
-              dataset: { start: u.start_ms, end: u.end_ms },
-              // Reachable from the keyboard: Tab to a line, Enter or Space to listen from it.
-              tabindex: 0,
-              role: 'button',
-              onclick: () => seek(u.start_ms),
-              onkeydown: (e) => {
-                if (e.key === 'Enter' || e.key === ' ') {
-                  e.preventDefault()
-                  seek(u.start_ms)
-                }
-              },
-            },
-            h('span', { class: 'time' }, clock(u.start_ms)),
-            h('span', { class: `who ${u.speaker}` }, u.speaker),
-            h('span', {}, u.text_redacted),
-            sentimentWhy(u),
-          ),
-        )
-      : h('p', { class: 'muted' }, `No transcript (${call.transcript_status}).`),
-  )
+  const durationMs = call.duration_ms ?? Math.max(0, ...detail.segments.map((s) => s.endMs))
+  const { timeline, playhead } = callTimeline(detail, durationMs, seek)
+  const transcript = transcriptOf(utterances, call.transcript_status, seek)
   audio.addEventListener('timeupdate', () => {
     const ms = audio.currentTime * 1000
     playhead.style.left = `${(100 * ms) / durationMs}%`
     for (const el of transcript.querySelectorAll(/** @type {'div'} */ ('.utt')))
       el.classList.toggle('current', ms >= Number(el.dataset.start) && ms < Number(el.dataset.end))
   })
-
   const panel = h('div', { id: 'evaluation' })
-  const evalBody = h('tbody')
-  const listEvaluations = (list) =>
-    evalBody.replaceChildren(
-      ...list.map((e) =>
-        h(
-          'tr',
-          {
-            class: 'row-link',
-            dataset: { evaluationId: e.id },
-            onclick: () => (location.hash = `#/calls/${callId}/evaluations/${e.id}`),
-          },
-          h('td', {}, `${e.scorecard_key} v${e.scorecard_version}`),
-          h('td', {}, e.source === 'auto' ? 'automatic' : `review by ${e.reviewer_name ?? e.reviewer_id}`),
-          h('td', {}, e.status),
-          h('td', { class: 'num' }, fmt(e.percent, 1)),
-        ),
-      ),
-    )
-  listEvaluations(evaluations)
-
+  const evaluations = evaluationList(callId)
+  evaluations.show(detail.evaluations)
+  const waveform = h('div', { id: 'waveform', class: 'waveform', title: 'click to listen from there' })
   const cutter = hasRole('admin', 'trainer') && call.status === 'done' ? clipCutter(call, audio) : null
   main.replaceChildren(
     h('h1', {}, `Call ${call.external_id ?? call.id}`),
-    h(
-      'div',
-      { class: 'call-head' },
-      h('span', {}, `Agent ${call.agent_id ?? '–'}`),
-      h('span', {}, `Team ${call.team ?? '–'}`),
-      h('span', {}, `Queue ${call.queue ?? '–'}`),
-      h('span', {}, call.direction ?? ''),
-      h('span', {}, `Language ${call.language ?? '–'}`),
-      h('span', {}, `Length ${call.duration_ms ? clock(call.duration_ms) : '–'}`),
-      h('span', {}, `CSAT ${call.csat ?? '–'}`),
-      metrics ? h('span', {}, `Agent talk ${fmt(metrics.agent_talk_ratio)}`) : null,
-      metrics ? h('span', {}, `Longest silence ${clock(metrics.dead_air_longest_ms ?? 0)}`) : null,
-      metrics
-        ? h(
-            'span',
-            {},
-            call.transcript_trusted === false
-              ? 'Customer sentiment: not computed (low-confidence text)'
-              : `Customer ${fmt(metrics.customer_sentiment_start)} → ${fmt(metrics.customer_sentiment_end)}`,
-          )
-        : null,
-      metrics?.hold_count
-        ? h('span', {}, `Holds ${metrics.hold_count} (${clock(metrics.hold_total_ms)})`)
-        : null,
-      call.status !== 'done'
-        ? h('span', { class: 'error' }, `${call.status} ${call.error_message ?? ''}`)
-        : null,
-    ),
+    callHead(detail),
     ...[callNotes(call)].filter(Boolean),
     aboutCall(detail.topics, call, seek),
     audio,
     waveform,
     timeline,
-    sentiment,
+    sentimentLanes(utterances, durationMs),
     cutter ?? '',
     h(
       'div',
       { class: 'columns' },
       h('section', {}, h('h2', {}, 'Transcript'), transcript),
-      h('section', {}, h('h2', {}, 'Evaluations'), h('table', { id: 'evaluations' }, evalBody), panel),
+      h('section', {}, h('h2', {}, 'Evaluations'), evaluations.table, panel),
     ),
   )
 
@@ -255,14 +131,191 @@ export async function showCall(callId, evaluationId) {
   shownCalls.set(panel, {
     callId,
     async open(id) {
-      /** @type {import('../../api/wire-types.js').CallDetail} */
+      /** @type {CallDetail} */
       const again = await api('GET', `/v1/calls/${callId}`)
-      listEvaluations(again.evaluations)
+      evaluations.show(again.evaluations)
       if (id) await showEvaluation(panel, callId, id, seek)
       else panel.replaceChildren()
     },
   })
   if (evaluationId) await showEvaluation(panel, callId, evaluationId, seek)
+}
+
+/**
+ * A long transcript comes in pages: the rest is fetched before drawing.
+ * @param {CallDetail} detail
+ */
+async function allUtterances(detail) {
+  const utterances = [...detail.utterances]
+  for (let after = detail.utterances_next; after !== null && after !== undefined; ) {
+    /** @type {{items: import('../../api/wire-types.js').Utterance[], next: number | null}} */
+    const page = await api('GET', `/v1/calls/${detail.call.id}/utterances?after=${after}`)
+    utterances.push(...page.items)
+    after = page.next
+  }
+  return utterances
+}
+
+/**
+ * The call's metadata and headline figures.
+ * @param {CallDetail} detail
+ */
+function callHead({ call, metrics }) {
+  return h(
+    'div',
+    { class: 'call-head' },
+    h('span', {}, `Agent ${call.agent_id ?? '–'}`),
+    h('span', {}, `Team ${call.team ?? '–'}`),
+    h('span', {}, `Queue ${call.queue ?? '–'}`),
+    h('span', {}, call.direction ?? ''),
+    h('span', {}, `Language ${call.language ?? '–'}`),
+    h('span', {}, `Length ${call.duration_ms ? clock(call.duration_ms) : '–'}`),
+    h('span', {}, `CSAT ${call.csat ?? '–'}`),
+    metrics ? h('span', {}, `Agent talk ${fmt(metrics.agent_talk_ratio)}`) : null,
+    metrics ? h('span', {}, `Longest silence ${clock(metrics.dead_air_longest_ms ?? 0)}`) : null,
+    metrics
+      ? h(
+          'span',
+          {},
+          call.transcript_trusted === false
+            ? 'Customer sentiment: not computed (low-confidence text)'
+            : `Customer ${fmt(metrics.customer_sentiment_start)} → ${fmt(metrics.customer_sentiment_end)}`,
+        )
+      : null,
+    metrics?.hold_count
+      ? h('span', {}, `Holds ${metrics.hold_count} (${clock(metrics.hold_total_ms)})`)
+      : null,
+    call.status !== 'done'
+      ? h('span', { class: 'error' }, `${call.status} ${call.error_message ?? ''}`)
+      : null,
+  )
+}
+
+/**
+ * Timeline: one lane per speaker, segments placed by time, holds, dead air and overtalk marked
+ * under them; a click seeks there.
+ * @param {CallDetail} detail
+ * @param {number} durationMs
+ * @param {Seek} seek
+ */
+function callTimeline({ segments, metrics }, durationMs, seek) {
+  const placed = (/** @type {{startMs: number, endMs: number}} */ e) => ({
+    left: `${(100 * e.startMs) / durationMs}%`,
+    width: `${(100 * (e.endMs - e.startMs)) / durationMs}%`,
+  })
+  const playhead = h('div', { class: 'playhead' })
+  const lanes = [...new Set(segments.map((s) => s.speaker))].map((speaker) =>
+    h(
+      'div',
+      { class: `lane ${speaker}` },
+      segments
+        .filter((s) => s.speaker === speaker)
+        .map((s) =>
+          h('div', {
+            class: `seg ${s.speaker}${s.agitated ? ' agitated' : ''}`,
+            title: `${s.speaker} ${clock(s.startMs)}–${clock(s.endMs)}`,
+            style: placed(s),
+          }),
+        ),
+    ),
+  )
+  const mark = (/** @type {string} */ kind, /** @type {string} */ label) => (e) =>
+    h('div', {
+      class: `mark ${kind} ${e.reason ?? ''}`,
+      title: `${label} ${clock(e.startMs)}–${clock(e.endMs)}${e.reason === 'music' ? ' (music)' : ''}`,
+      style: placed(e),
+    })
+  const marks = [
+    ...(metrics?.hold_episodes ?? []).map(mark('hold', 'hold')),
+    ...(metrics?.dead_air_episodes ?? []).map(mark('dead-air', 'dead air')),
+    ...(metrics?.overtalk_episodes ?? []).map(mark('overtalk', 'overtalk')),
+  ]
+  const timeline = h(
+    'div',
+    {
+      class: 'timeline',
+      id: 'timeline',
+      dataset: { durationMs },
+      title: 'agent above, customer below; click to listen from there',
+      onclick: (/** @type {MouseEvent} */ e) => {
+        const box = timeline.getBoundingClientRect()
+        seek(((e.clientX - box.left) / box.width) * durationMs)
+      },
+    },
+    marks,
+    lanes,
+    playhead,
+  )
+  return { timeline, playhead }
+}
+
+/**
+ * The transcript: a click (or Enter) on a line listens from there.
+ * @param {import('../../api/wire-types.js').Utterance[]} utterances
+ * @param {string} status
+ * @param {Seek} seek
+ */
+function transcriptOf(utterances, status, seek) {
+  return h(
+    'div',
+    { class: 'transcript', id: 'transcript' },
+    utterances.length
+      ? utterances.map((u) =>
+          h(
+            'div',
+            {
+              class: 'utt',
+              dataset: { start: u.start_ms, end: u.end_ms },
+              // Reachable from the keyboard: Tab to a line, Enter or Space to listen from it.
+              tabindex: 0,
+              role: 'button',
+              onclick: () => seek(u.start_ms),
+              onkeydown: (/** @type {KeyboardEvent} */ e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault()
+                  seek(u.start_ms)
+                }
+              },
+            },
+            h('span', { class: 'time' }, clock(u.start_ms)),
+            h('span', { class: `who ${u.speaker}` }, u.speaker),
+            h('span', {}, u.text_redacted),
+            sentimentWhy(u),
+          ),
+        )
+      : h('p', { class: 'muted' }, `No transcript (${status}).`),
+  )
+}
+
+/**
+ * The call's evaluations, each a link that opens it in the panel.
+ * @param {number} callId
+ */
+function evaluationList(callId) {
+  const body = h('tbody')
+  return {
+    table: h('table', { id: 'evaluations' }, body),
+    /** @param {CallDetail['evaluations']} list */
+    show: (list) =>
+      body.replaceChildren(
+        ...list.map((e) =>
+          h(
+            'tr',
+            {
+              class: 'row-link',
+              dataset: { evaluationId: e.id },
+              onclick: () => {
+                location.hash = `#/calls/${callId}/evaluations/${e.id}`
+              },
+            },
+            h('td', {}, `${e.scorecard_key} v${e.scorecard_version}`),
+            h('td', {}, e.source === 'auto' ? 'automatic' : `review by ${e.reviewer_name ?? e.reviewer_id}`),
+            h('td', {}, e.status),
+            h('td', { class: 'num' }, fmt(e.percent, 1)),
+          ),
+        ),
+      ),
+  }
 }
 
 /**

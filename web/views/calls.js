@@ -1,7 +1,7 @@
 // @ts-check
 import { api } from '../lib/api.js'
 import { urgencyBadge } from '../lib/badges.js'
-import { errorBox, filterForm, fmt, h, main } from '../lib/dom.js'
+import { choice, errorBox, field, filterForm, fmt, h, main } from '../lib/dom.js'
 import { clock } from '../lib/time.js'
 
 /** What to know about a call before reading its figures, as short badges in the call list. */
@@ -26,67 +26,28 @@ function callFlags(c) {
   ]
 }
 
+/** @typedef {import('../../api/wire-types.js').CallPage['items'][number]} CallSummary */
+
+const COLUMNS = [
+  'Call',
+  'Started',
+  'Agent',
+  'Team',
+  'Queue',
+  'Length',
+  'Status',
+  'QA %',
+  'Customer end',
+  'Urgency',
+  'Category',
+  'Flags',
+]
+
+/**
+ * The calls, newest first, filtered by the form (kept in the address); 50 at a time.
+ * @param {URLSearchParams} params
+ */
 export async function showCalls(params) {
-  const form = filterForm(
-    'calls',
-    h('label', {}, 'Words said', h('input', { name: 'q', value: params.get('q') ?? '' })),
-    h('label', {}, 'Agent', h('input', { name: 'agent', value: params.get('agent') ?? '', size: 10 })),
-    h('label', {}, 'Team', h('input', { name: 'team', value: params.get('team') ?? '', size: 10 })),
-    h(
-      'label',
-      {},
-      'Status',
-      h(
-        'select',
-        { name: 'status' },
-        ['', 'done', 'failed', 'processing', 'queued'].map((s) =>
-          h('option', { value: s, selected: params.get('status') === s }, s || 'any'),
-        ),
-      ),
-    ),
-    h(
-      'label',
-      {},
-      'Scorecard',
-      h('input', {
-        name: 'scorecard',
-        value: params.get('scorecard') ?? '',
-        size: 18,
-        placeholder: 'the card that fits',
-        title: "QA % is this card's score; empty: the card that fits each call",
-      }),
-    ),
-    h('label', {}, 'QA % below', h('input', { name: 'qa_max', value: params.get('qa_max') ?? '', size: 4 })),
-    h(
-      'label',
-      {},
-      'Urgency',
-      h(
-        'select',
-        { name: 'urgency' },
-        ['', 'P0', 'P0,P1', 'P0,P1,P2', 'P3'].map((u) =>
-          h(
-            'option',
-            { value: u, selected: params.get('urgency') === u },
-            u ? u.replaceAll(',', ', ') : 'any',
-          ),
-        ),
-      ),
-    ),
-    h(
-      'label',
-      {},
-      'Category',
-      h('input', {
-        name: 'category',
-        value: params.get('category') ?? '',
-        size: 16,
-        placeholder: 'billing/refund',
-        title: 'a taxonomy path or its start',
-      }),
-    ),
-    h('button', { type: 'submit' }, 'Search'),
-  )
   const body = h('tbody')
   const more = h('button', { type: 'button', hidden: true }, 'More')
   const table = h(
@@ -98,25 +59,15 @@ export async function showCalls(params) {
       h(
         'tr',
         {},
-        [
-          'Call',
-          'Started',
-          'Agent',
-          'Team',
-          'Queue',
-          'Length',
-          'Status',
-          'QA %',
-          'Customer end',
-          'Urgency',
-          'Category',
-          'Flags',
-        ].map((t) => h('th', { class: ['Length', 'QA %', 'Customer end'].includes(t) ? 'num' : null }, t)),
+        COLUMNS.map((t) =>
+          h('th', { class: ['Length', 'QA %', 'Customer end'].includes(t) ? 'num' : null }, t),
+        ),
       ),
     ),
     body,
   )
-  main.replaceChildren(h('h1', {}, 'Calls'), form, table, more)
+  main.replaceChildren(h('h1', {}, 'Calls'), callFilters(params), table, more)
+  /** @type {string | null} */
   let cursor = null
   const load = async () => {
     const q = new URLSearchParams(params)
@@ -125,31 +76,9 @@ export async function showCalls(params) {
     try {
       /** @type {import('../../api/wire-types.js').CallPage} */
       const page = await api('GET', `/v1/calls?${q}`)
-      for (const c of page.items)
-        body.append(
-          h(
-            'tr',
-            {
-              class: 'row-link',
-              dataset: { callId: c.id },
-              onclick: () => (location.hash = `#/calls/${c.id}`),
-            },
-            h('td', {}, h('a', { href: `#/calls/${c.id}` }, String(c.external_id ?? c.id))),
-            h('td', {}, c.started_at ? new Date(c.started_at).toLocaleString() : '–'),
-            h('td', {}, c.agent_id ?? '–'),
-            h('td', {}, c.team ?? '–'),
-            h('td', {}, c.queue ?? '–'),
-            h('td', { class: 'num' }, c.duration_ms ? clock(c.duration_ms) : '–'),
-            h('td', {}, c.status),
-            h('td', { class: 'num', title: c.qa_scorecard ?? '' }, fmt(c.qa_percent, 1)),
-            h('td', { class: 'num' }, fmt(c.customer_sentiment_end)),
-            h('td', {}, urgencyBadge(c.urgency)),
-            h('td', {}, c.category ? c.category.join(' › ') : '–'),
-            h('td', { class: 'flags' }, callFlags(c)),
-          ),
-        )
+      body.append(...page.items.map(callRow))
       if (page.items.length === 0 && !cursor)
-        body.append(h('tr', {}, h('td', { colspan: 12, class: 'muted' }, 'No calls match.')))
+        body.append(h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'muted' }, 'No calls match.')))
       cursor = page.next_cursor
       more.hidden = !cursor
     } catch (err) {
@@ -158,4 +87,64 @@ export async function showCalls(params) {
   }
   more.addEventListener('click', load)
   await load()
+}
+
+/** @param {URLSearchParams} params */
+function callFilters(params) {
+  return filterForm(
+    'calls',
+    field('Words said', 'q', params),
+    field('Agent', 'agent', params, { size: 10 }),
+    field('Team', 'team', params, { size: 10 }),
+    choice(
+      'Status',
+      'status',
+      params,
+      ['', 'done', 'failed', 'processing', 'queued'].map((s) => [s, s || 'any']),
+    ),
+    field('Scorecard', 'scorecard', params, {
+      size: 18,
+      placeholder: 'the card that fits',
+      title: "QA % is this card's score; empty: the card that fits each call",
+    }),
+    field('QA % below', 'qa_max', params, { size: 4 }),
+    choice(
+      'Urgency',
+      'urgency',
+      params,
+      ['', 'P0', 'P0,P1', 'P0,P1,P2', 'P3'].map((u) => [u, u ? u.replaceAll(',', ', ') : 'any']),
+    ),
+    field('Category', 'category', params, {
+      size: 16,
+      placeholder: 'billing/refund',
+      title: 'a taxonomy path or its start',
+    }),
+    h('button', { type: 'submit' }, 'Search'),
+  )
+}
+
+/** @param {CallSummary} c */
+function callRow(c) {
+  return h(
+    'tr',
+    {
+      class: 'row-link',
+      dataset: { callId: c.id },
+      onclick: () => {
+        location.hash = `#/calls/${c.id}`
+      },
+    },
+    h('td', {}, h('a', { href: `#/calls/${c.id}` }, String(c.external_id ?? c.id))),
+    h('td', {}, c.started_at ? new Date(c.started_at).toLocaleString() : '–'),
+    h('td', {}, c.agent_id ?? '–'),
+    h('td', {}, c.team ?? '–'),
+    h('td', {}, c.queue ?? '–'),
+    h('td', { class: 'num' }, c.duration_ms ? clock(c.duration_ms) : '–'),
+    h('td', {}, c.status),
+    h('td', { class: 'num', title: c.qa_scorecard ?? '' }, fmt(c.qa_percent, 1)),
+    h('td', { class: 'num' }, fmt(c.customer_sentiment_end)),
+    h('td', {}, urgencyBadge(c.urgency)),
+    h('td', {}, c.category ? c.category.join(' › ') : '–'),
+    h('td', { class: 'flags' }, callFlags(c)),
+  )
 }

@@ -1,6 +1,6 @@
 // @ts-check
 import { api } from '../lib/api.js'
-import { errorBox, filterForm, h, main } from '../lib/dom.js'
+import { choice, errorBox, field, filterForm, h, main } from '../lib/dom.js'
 import { refresh } from '../lib/nav.js'
 import { hasRole } from '../lib/session.js'
 import { clock } from '../lib/time.js'
@@ -29,33 +29,9 @@ export function clipCutter(call, audio) {
     {
       class: 'clip-cutter',
       id: 'clip-cutter',
-      onsubmit: async (e) => {
+      onsubmit: async (/** @type {SubmitEvent} */ e) => {
         e.preventDefault()
-        const d = new FormData(form)
-        const text = (k) => String(d.get(k) ?? '').trim()
-        const [startMs, endMs] = [parseClock(text('clip_start')), parseClock(text('clip_end'))]
-        if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) {
-          message.replaceChildren(h('span', { class: 'error' }, 'start and end are times such as 1:05'))
-          return
-        }
-        const item = text('clip_item')
-        try {
-          const clip = await api('POST', '/v1/clips', {
-            call_id: call.id,
-            start_ms: startMs,
-            end_ms: endMs,
-            title: text('clip_title'),
-            tags: text('clip_tags')
-              .split(',')
-              .map((t) => t.trim())
-              .filter(Boolean),
-            ...(item ? { scorecard_key: item.split('/')[0], item_key: item.split('/')[1] ?? '' } : {}),
-            ...(text('clip_polarity') ? { polarity: text('clip_polarity') } : {}),
-          })
-          message.textContent = `Clip ${clip.id} saved (${clock(clip.start_ms)}–${clock(clip.end_ms)}).`
-        } catch (err) {
-          message.replaceChildren(errorBox(err))
-        }
+        await saveClip(call.id, new FormData(form), message)
       },
     },
     h('strong', {}, 'Coaching clip '),
@@ -98,6 +74,39 @@ export function clipCutter(call, audio) {
     end.value = clock(endMs)
   }
   return form
+}
+
+/**
+ * Saves the span the cutter describes as a clip; says what was saved, or why not.
+ * @param {number} callId
+ * @param {FormData} d
+ * @param {HTMLElement} message
+ */
+async function saveClip(callId, d, message) {
+  const text = (/** @type {string} */ k) => String(d.get(k) ?? '').trim()
+  const [startMs, endMs] = [parseClock(text('clip_start')), parseClock(text('clip_end'))]
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) {
+    message.replaceChildren(h('span', { class: 'error' }, 'start and end are times such as 1:05'))
+    return
+  }
+  const item = text('clip_item')
+  try {
+    const clip = await api('POST', '/v1/clips', {
+      call_id: callId,
+      start_ms: startMs,
+      end_ms: endMs,
+      title: text('clip_title'),
+      tags: text('clip_tags')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+      ...(item ? { scorecard_key: item.split('/')[0], item_key: item.split('/')[1] ?? '' } : {}),
+      ...(text('clip_polarity') ? { polarity: text('clip_polarity') } : {}),
+    })
+    message.textContent = `Clip ${clip.id} saved (${clock(clip.start_ms)}–${clock(clip.end_ms)}).`
+  } catch (err) {
+    message.replaceChildren(errorBox(err))
+  }
 }
 
 /** One clip: what it shows, a player for it alone (by a signed link), and "add to playlist". */
@@ -147,40 +156,25 @@ function clipCard(c, playlists, onAdd) {
   )
 }
 
+/**
+ * Coaching: clips found by tag, item, how it was done and words; playlists; suggested clips.
+ * Agents see only the playlists shared with their team.
+ * @param {URLSearchParams} params
+ */
 export async function showCoaching(params) {
   const mayWrite = hasRole('admin', 'trainer')
   // Agents see the playlists a trainer shared with their team, and play them; nothing else.
-  if (hasRole('agent')) {
-    main.replaceChildren(h('h1', {}, 'Coaching'))
-    try {
-      const playlists = await api('GET', '/v1/playlists')
-      if (playlists.length === 0)
-        main.append(h('p', { class: 'muted' }, 'Nothing has been shared with your team yet.'))
-      for (const p of playlists) main.append(await playlistSection(p, false))
-    } catch (err) {
-      main.append(errorBox(err))
-    }
-    return
-  }
+  if (hasRole('agent')) return showSharedPlaylists()
   const form = filterForm(
     'coaching',
-    h('label', {}, 'Tag ', h('input', { name: 'tag', value: params.get('tag') ?? '', size: 12 })),
-    h('label', {}, 'Item ', h('input', { name: 'item', value: params.get('item') ?? '', size: 16 })),
-    h(
-      'label',
-      {},
-      'Done ',
-      h(
-        'select',
-        { name: 'polarity' },
-        [
-          ['', 'either'],
-          ['good', 'well'],
-          ['bad', 'badly'],
-        ].map(([v, t]) => h('option', { value: v, selected: params.get('polarity') === v }, t)),
-      ),
-    ),
-    h('label', {}, 'Words ', h('input', { name: 'q', value: params.get('q') ?? '', size: 16 })),
+    field('Tag ', 'tag', params, { size: 12 }),
+    field('Item ', 'item', params, { size: 16 }),
+    choice('Done ', 'polarity', params, [
+      ['', 'either'],
+      ['good', 'well'],
+      ['bad', 'badly'],
+    ]),
+    field('Words ', 'q', params, { size: 16 }),
     h('button', { type: 'submit' }, 'Find clips'),
   )
   main.replaceChildren(h('h1', {}, 'Coaching'), form)
@@ -189,7 +183,7 @@ export async function showCoaching(params) {
       api('GET', `/v1/clips?${params}`),
       api('GET', '/v1/playlists'),
     ])
-    const addTo = async (playlistId, clipId) => {
+    const addTo = async (/** @type {number} */ playlistId, /** @type {number} */ clipId) => {
       const list = await api('GET', `/v1/playlists/${playlistId}`)
       const ids = list.clips.map((c) => c.id)
       if (!ids.includes(clipId))
@@ -207,38 +201,52 @@ export async function showCoaching(params) {
         : h('p', { class: 'muted' }, 'No clips match.'),
       h('h2', {}, 'Playlists'),
     )
-    if (mayWrite) {
-      const made = h(
-        'form',
-        {
-          class: 'filters',
-          onsubmit: async (e) => {
-            e.preventDefault()
-            const name = String(new FormData(made).get('name') ?? '').trim()
-            if (!name) return
-            try {
-              await api('POST', '/v1/playlists', { name })
-              refresh()
-            } catch (err) {
-              made.append(errorBox(err))
-            }
-          },
-        },
-        h('input', {
-          name: 'name',
-          size: 20,
-          placeholder: 'new playlist',
-          'aria-label': 'new playlist name',
-        }),
-        h('button', { type: 'submit', id: 'create-playlist' }, 'Create'),
-      )
-      main.append(made)
-    }
+    if (mayWrite) main.append(newPlaylistForm())
     for (const p of playlists) main.append(await playlistSection(p, mayWrite))
     main.append(h('h2', {}, 'Suggested clips'), await suggestions(mayWrite))
   } catch (err) {
     main.append(errorBox(err))
   }
+}
+
+async function showSharedPlaylists() {
+  main.replaceChildren(h('h1', {}, 'Coaching'))
+  try {
+    const playlists = await api('GET', '/v1/playlists')
+    if (playlists.length === 0)
+      main.append(h('p', { class: 'muted' }, 'Nothing has been shared with your team yet.'))
+    for (const p of playlists) main.append(await playlistSection(p, false))
+  } catch (err) {
+    main.append(errorBox(err))
+  }
+}
+
+function newPlaylistForm() {
+  const made = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: async (/** @type {SubmitEvent} */ e) => {
+        e.preventDefault()
+        const name = String(new FormData(made).get('name') ?? '').trim()
+        if (!name) return
+        try {
+          await api('POST', '/v1/playlists', { name })
+          refresh()
+        } catch (err) {
+          made.append(errorBox(err))
+        }
+      },
+    },
+    h('input', {
+      name: 'name',
+      size: 20,
+      placeholder: 'new playlist',
+      'aria-label': 'new playlist name',
+    }),
+    h('button', { type: 'submit', id: 'create-playlist' }, 'Create'),
+  )
+  return made
 }
 
 /**

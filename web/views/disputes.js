@@ -152,41 +152,17 @@ function decisionForm(d) {
   return form
 }
 
+/** @typedef {import('../../api/wire-types.js').Evaluation} Evaluation */
+
 /**
  * Under a submitted review of an agent's own call: the disputes already raised on it, and a form to
  * contest items with a comment (the API enforces the window and the cap, and says which applies).
+ * @param {Evaluation} ev
  */
 export async function disputePanel(ev) {
   const panel = h('div', { id: 'dispute-panel' })
   // The agent says they have read the review (once); a dispute is how they disagree.
-  if (hasRole('agent'))
-    panel.append(
-      ev.acknowledged_at
-        ? h('p', { id: 'acknowledged' }, `Acknowledged on ${new Date(ev.acknowledged_at).toLocaleString()}.`)
-        : h(
-            'button',
-            {
-              type: 'button',
-              id: 'acknowledge',
-              onclick: async (e) => {
-                const button = e.currentTarget
-                try {
-                  const done = await api('POST', `/v1/evaluations/${ev.id}/acknowledge`)
-                  button.replaceWith(
-                    h(
-                      'p',
-                      { id: 'acknowledged' },
-                      `Acknowledged on ${new Date(done.acknowledged_at).toLocaleString()}.`,
-                    ),
-                  )
-                } catch (err) {
-                  button.after(errorBox(err))
-                }
-              },
-            },
-            'I have read this review',
-          ),
-    )
+  if (hasRole('agent')) panel.append(acknowledgement(ev))
   /** @type {import('../../api/wire-types.js').Dispute[]} */
   let existing = []
   try {
@@ -205,13 +181,66 @@ export async function disputePanel(ev) {
       ),
     )
   if (existing.some((d) => d.status === 'open') || !hasRole('agent', 'manager', 'admin')) return panel
+  const form = disputeForm(ev)
+  panel.append(
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'open-dispute',
+        onclick: (/** @type {MouseEvent} */ e) => {
+          const button = /** @type {HTMLElement} */ (e.currentTarget)
+          form.hidden = false
+          button.hidden = true
+          form.querySelector('input')?.focus()
+        },
+      },
+      'Dispute this review',
+    ),
+    form,
+  )
+  return panel
+}
+
+/**
+ * When the agent acknowledged the review, or the button that does it.
+ * @param {Evaluation} ev
+ */
+function acknowledgement(ev) {
+  const said = (/** @type {string} */ at) =>
+    h('p', { id: 'acknowledged' }, `Acknowledged on ${new Date(at).toLocaleString()}.`)
+  if (ev.acknowledged_at) return said(ev.acknowledged_at)
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      id: 'acknowledge',
+      onclick: async () => {
+        try {
+          const done = await api('POST', `/v1/evaluations/${ev.id}/acknowledge`)
+          button.replaceWith(said(done.acknowledged_at))
+        } catch (err) {
+          button.after(errorBox(err))
+        }
+      },
+    },
+    'I have read this review',
+  )
+  return button
+}
+
+/**
+ * The items an agent may contest (answered pass or fail) and the comment.
+ * @param {Evaluation} ev
+ */
+function disputeForm(ev) {
   const message = h('span', { class: 'message', role: 'status' })
   const form = h(
     'form',
     {
       class: 'dispute-form',
       hidden: true,
-      onsubmit: async (e) => {
+      onsubmit: async (/** @type {SubmitEvent} */ e) => {
         e.preventDefault()
         const data = new FormData(form)
         const items = data.getAll('disputed').map((key) => ({ item_key: String(key) }))
@@ -243,21 +272,5 @@ export async function disputePanel(ev) {
     h('button', { type: 'submit', id: 'send-dispute' }, 'Send dispute'),
     message,
   )
-  panel.append(
-    h(
-      'button',
-      {
-        type: 'button',
-        id: 'open-dispute',
-        onclick: (e) => {
-          form.hidden = false
-          e.currentTarget.hidden = true
-          form.querySelector('input')?.focus()
-        },
-      },
-      'Dispute this review',
-    ),
-    form,
-  )
-  return panel
+  return form
 }

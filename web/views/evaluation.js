@@ -12,9 +12,21 @@ import { markEvidence } from '../views/samples.js'
  * @typedef {{start_ms?: number, rule?: string, text?: string, what?: string, type?: string, metric?: string, value?: number}} EvidenceEntry
  */
 
+/** @typedef {import('../../api/wire-types.js').Evaluation} Evaluation */
+/** @typedef {import('../../api/wire-types.js').EvaluationItem} EvaluationItem */
+/** @typedef {(ms: number) => void} Seek */
+
+/**
+ * One evaluation in the call view's panel: read-only, or a reviewer's draft to answer, save and
+ * submit; a submitted review shows its dispute panel.
+ * @param {HTMLElement} panel
+ * @param {number} callId
+ * @param {number} evaluationId
+ * @param {Seek} seek
+ */
 export async function showEvaluation(panel, callId, evaluationId, seek) {
   panel.replaceChildren(h('p', { class: 'muted' }, 'Loading evaluation…'))
-  /** @type {import('../../api/wire-types.js').Evaluation} */
+  /** @type {Evaluation} */
   let ev
   try {
     ev = await api('GET', `/v1/evaluations/${evaluationId}`)
@@ -22,10 +34,34 @@ export async function showEvaluation(panel, callId, evaluationId, seek) {
     panel.replaceChildren(errorBox(err))
     return
   }
-  const mayReview = hasRole('reviewer', 'admin', 'manager')
   const editable =
     ev.source === 'review' && ev.status === 'draft' && (ev.reviewer_id === me()?.id || hasRole('admin'))
   const score = h('span', { class: 'score', id: 'score' }, `${fmt(ev.percent, 1)} %`)
+  const head = evaluationHead(ev, callId, score)
+  const draft = editable ? new Draft(ev, panel, score) : null
+  const items = itemRows(ev, seek, draft)
+  const overall =
+    draft?.overall ??
+    h('textarea', { name: 'overall', placeholder: 'Overall comment', disabled: true }, ev.comment ?? '')
+  const actions = draft
+    ? draftActions(draft, async (said) => {
+        await showEvaluation(panel, callId, evaluationId, seek)
+        panel.append(h('p', { role: 'status' }, said))
+      })
+    : ''
+  panel.replaceChildren(head, ...items, h('h4', {}, 'Overall'), overall, actions)
+  markEvidence(ev, seek)
+  if (ev.source === 'review' && ev.status === 'submitted' && ev.calibration_id === null)
+    panel.append(await disputePanel(ev))
+}
+
+/**
+ * The evaluation's title, score and (for reviewers, on an automatic one) the button to review it.
+ * @param {Evaluation} ev
+ * @param {number} callId
+ * @param {HTMLElement} score
+ */
+function evaluationHead(ev, callId, score) {
   const status = h('span', { id: 'status' }, ev.status)
   const head = h(
     'div',
@@ -38,7 +74,7 @@ export async function showEvaluation(panel, callId, evaluationId, seek) {
     ),
     h('p', {}, score, ev.passed ? ' passed' : ' not passed', ev.fatal_failed ? ' (fatal item failed)' : ''),
   )
-  if (ev.source === 'auto' && mayReview)
+  if (ev.source === 'auto' && hasRole('reviewer', 'admin', 'manager'))
     head.append(
       h(
         'button',
@@ -57,142 +93,93 @@ export async function showEvaluation(panel, callId, evaluationId, seek) {
         'Review this call',
       ),
     )
+  return head
+}
 
-  /** @type {Map<string, {result: string, comment: string | null}>} */
-  const changes = new Map()
-  // Unsaved answers live in the tab too: a reload (or a crash) does not lose a reviewer's work.
-  const stashKey = `callqa.unsaved.${ev.id}`
-  const stashed = editable ? JSON.parse(sessionStorage.getItem(stashKey) ?? 'null') : null
-  const stash = () =>
+/**
+ * A reviewer's unsaved answers: kept in the tab too, so a reload (or a crash) does not lose work,
+ * and saved as one PATCH of what changed.
+ */
+class Draft {
+  /**
+   * @param {Evaluation} ev
+   * @param {HTMLElement} panel
+   * @param {HTMLElement} score
+   */
+  constructor(ev, panel, score) {
+    this.ev = ev
+    this.panel = panel
+    this.score = score
+    /** @type {Map<string, {result: string, comment: string | null}>} */
+    this.changes = new Map()
+    this.stashKey = `callqa.unsaved.${ev.id}`
+    /** @type {{items?: Array<[string, {result: string, comment: string | null}]>, overall?: string} | null} */
+    this.stashed = JSON.parse(sessionStorage.getItem(this.stashKey) ?? 'null')
+    this.overallChanged = typeof this.stashed?.overall === 'string'
+    this.overall = h(
+      'textarea',
+      { name: 'overall', placeholder: 'Overall comment' },
+      this.overallChanged ? this.stashed?.overall : (ev.comment ?? ''),
+    )
+    this.overall.addEventListener('input', () => {
+      this.overallChanged = true
+      this.stash()
+    })
+  }
+
+  stash() {
     sessionStorage.setItem(
-      stashKey,
-      JSON.stringify({ items: [...changes], overall: overallChanged ? overall.value : undefined }),
+      this.stashKey,
+      JSON.stringify({
+        items: [...this.changes],
+        overall: this.overallChanged ? this.overall.value : undefined,
+      }),
     )
-  const items = []
-  let section = null
-  for (const item of ev.items) {
-    if (item.section_key !== section) {
-      section = item.section_key
-      items.push(h('div', { class: 'section-title' }, item.section_label ?? section))
-    }
-    const given = /** @type {EvidenceEntry[]} */ (item.evidence ?? [])
-    const evidence = given.map((e) =>
-      typeof e.start_ms === 'number'
-        ? timeButton(e.start_ms, seek, [e.rule, e.text ?? e.what].filter(Boolean).join(': '))
-        : h(
-            'span',
-            { class: 'muted' },
-            e.type === 'metric' ? ` ${e.metric} ${fmt(e.value, 0)}` : e.text ? ` ${e.text}` : '',
-          ),
-    )
-    // Which rule of the item the machine's answer rests on.
-    const rules = [...new Set(given.map((e) => e.rule).filter(Boolean))]
-    if (rules.length)
-      evidence.push(
-        h('div', { class: 'why' }, `Why: ${rules.slice(0, 3).join('; ')}${rules.length > 3 ? ' …' : ''}`),
-      )
-    const row = h('div', { class: 'item', dataset: { item: item.item_key } })
-    const auto = item.auto_result ?? (ev.source === 'auto' ? item.result : null)
-    const parts = [
-      h(
-        'div',
-        { class: 'label' },
-        item.label ?? item.item_key,
-        item.critical ? ' (critical)' : '',
-        item.fatal ? ' (fatal)' : '',
-      ),
-    ]
-    if (editable) {
-      const select = h(
-        'select',
-        { name: `result-${item.item_key}`, 'aria-label': `answer for ${item.item_key}` },
-        ['pass', 'fail', 'na', ...(item.result === 'pending' ? ['pending'] : [])].map((r) =>
-          h('option', { value: r, selected: r === item.result }, r),
-        ),
-      )
-      const comment = h('input', {
-        type: 'text',
-        name: `comment-${item.item_key}`,
-        placeholder: 'comment',
-        value: item.comment ?? '',
-      })
-      const mark = () => {
-        changes.set(item.item_key, { result: select.value, comment: comment.value.trim() || null })
-        row.classList.add('changed')
-        stash()
-      }
-      select.addEventListener('change', mark)
-      comment.addEventListener('input', mark)
-      const unsaved = stashed?.items?.find(([key]) => key === item.item_key)?.[1]
-      if (unsaved) {
-        select.value = unsaved.result
-        comment.value = unsaved.comment ?? ''
-        changes.set(item.item_key, unsaved)
-        row.classList.add('changed')
-      }
-      parts.push(
-        h(
-          'div',
-          { class: 'answer' },
-          select,
-          auto
-            ? h('span', { class: 'muted' }, 'automatic: ', h('span', { class: `result ${auto}` }, auto))
-            : null,
-          evidence,
-          comment,
-        ),
-      )
-    } else {
-      parts.push(
-        h(
-          'div',
-          { class: 'answer' },
-          h('span', { class: `result ${item.result}` }, item.result),
-          item.auto_result && item.auto_result !== item.result
-            ? h('span', { class: 'muted' }, `(automatic: ${item.auto_result})`)
-            : null,
-          evidence,
-          item.comment ? h('span', {}, `“${item.comment}”`) : null,
-        ),
-      )
-    }
-    row.append(...parts)
-    items.push(row)
   }
 
-  const overall = h(
-    'textarea',
-    { name: 'overall', placeholder: 'Overall comment', disabled: !editable },
-    ev.comment ?? '',
-  )
-  let overallChanged = false
-  if (typeof stashed?.overall === 'string') {
-    overall.value = stashed.overall
-    overallChanged = true
+  /** @param {string} key */
+  unsaved(key) {
+    return this.stashed?.items?.find(([k]) => k === key)?.[1]
   }
-  overall.addEventListener('input', () => {
-    overallChanged = true
-    stash()
-  })
-  const message = h('span', { id: 'message', role: 'status' })
-  const save = async () => {
+
+  async save() {
     const body = {
-      ...(changes.size
-        ? { items: [...changes].map(([item_key, c]) => ({ item_key, result: c.result, comment: c.comment })) }
+      ...(this.changes.size
+        ? {
+            items: [...this.changes].map(([item_key, c]) => ({
+              item_key,
+              result: c.result,
+              comment: c.comment,
+            })),
+          }
         : {}),
-      ...(overallChanged ? { comment: overall.value.trim() || null } : {}),
+      ...(this.overallChanged ? { comment: this.overall.value.trim() || null } : {}),
     }
-    if (!body.items && body.comment === undefined) return ev
-    const saved = await api('PATCH', `/v1/reviews/${ev.id}`, body)
-    changes.clear()
-    overallChanged = false
-    sessionStorage.removeItem(stashKey)
-    for (const el of panel.querySelectorAll('.item.changed')) el.classList.remove('changed')
-    score.textContent = `${fmt(saved.percent, 1)} %`
+    if (!body.items && body.comment === undefined) return this.ev
+    /** @type {Evaluation} */
+    const saved = await api('PATCH', `/v1/reviews/${this.ev.id}`, body)
+    this.changes.clear()
+    this.overallChanged = false
+    sessionStorage.removeItem(this.stashKey)
+    for (const el of this.panel.querySelectorAll('.item.changed')) el.classList.remove('changed')
+    this.score.textContent = `${fmt(saved.percent, 1)} %`
     return saved
   }
+}
+
+/**
+ * Save and submit, with a message line for what happened or the API's refusal.
+ * @param {Draft} draft
+ * @param {(said: string) => Promise<void>} submitted
+ */
+function draftActions(draft, submitted) {
+  const message = h('span', { id: 'message', role: 'status' })
   /** A button that runs `run` and shows what it returns, or the API's refusal, in the message line. */
-  const action = (id, label, run) =>
+  const action = (
+    /** @type {string} */ id,
+    /** @type {string} */ label,
+    /** @type {() => Promise<string>} */ run,
+  ) =>
     h(
       'button',
       {
@@ -209,27 +196,142 @@ export async function showEvaluation(panel, callId, evaluationId, seek) {
       },
       label,
     )
-  const actions = editable
-    ? h(
+  return h(
+    'div',
+    { class: 'actions' },
+    action('save', 'Save draft', async () => {
+      await draft.save()
+      return 'Draft saved.'
+    }),
+    action('submit', 'Submit', async () => {
+      await draft.save()
+      /** @type {Evaluation} */
+      const done = await api('POST', `/v1/reviews/${draft.ev.id}/submit`)
+      const said = `Submitted: ${fmt(done.percent, 1)} %.`
+      await submitted(said)
+      return said
+    }),
+    message,
+  )
+}
+
+/**
+ * The items under their section titles.
+ * @param {Evaluation} ev
+ * @param {Seek} seek
+ * @param {Draft | null} draft
+ */
+function itemRows(ev, seek, draft) {
+  /** @type {HTMLElement[]} */
+  const rows = []
+  let section = null
+  for (const item of ev.items) {
+    if (item.section_key !== section) {
+      section = item.section_key
+      rows.push(h('div', { class: 'section-title' }, item.section_label ?? section))
+    }
+    const row = h('div', { class: 'item', dataset: { item: item.item_key } })
+    const evidence = evidenceOf(item, seek)
+    const auto = item.auto_result ?? (ev.source === 'auto' ? item.result : null)
+    row.append(
+      h(
         'div',
-        { class: 'actions' },
-        action('save', 'Save draft', async () => {
-          await save()
-          return 'Draft saved.'
-        }),
-        action('submit', 'Submit', async () => {
-          await save()
-          const done = await api('POST', `/v1/reviews/${ev.id}/submit`)
-          const said = `Submitted: ${fmt(done.percent, 1)} %.`
-          await showEvaluation(panel, callId, evaluationId, seek)
-          panel.append(h('p', { role: 'status' }, said))
-          return said
-        }),
-        message,
-      )
-    : null
-  panel.replaceChildren(head, ...items, h('h4', {}, 'Overall'), overall, actions ?? '')
-  markEvidence(ev, seek)
-  if (ev.source === 'review' && ev.status === 'submitted' && ev.calibration_id === null)
-    panel.append(await disputePanel(ev))
+        { class: 'label' },
+        item.label ?? item.item_key,
+        item.critical ? ' (critical)' : '',
+        item.fatal ? ' (fatal)' : '',
+      ),
+      draft ? editableAnswer(item, row, draft, auto, evidence) : readOnlyAnswer(item, evidence),
+    )
+    rows.push(row)
+  }
+  return rows
+}
+
+/**
+ * What an item was judged on, as buttons that seek to it, and which rules the answer rests on.
+ * @param {EvaluationItem} item
+ * @param {Seek} seek
+ */
+function evidenceOf(item, seek) {
+  const given = /** @type {EvidenceEntry[]} */ (item.evidence ?? [])
+  const evidence = given.map((e) =>
+    typeof e.start_ms === 'number'
+      ? timeButton(e.start_ms, seek, [e.rule, e.text ?? e.what].filter(Boolean).join(': '))
+      : h(
+          'span',
+          { class: 'muted' },
+          e.type === 'metric' ? ` ${e.metric} ${fmt(e.value, 0)}` : e.text ? ` ${e.text}` : '',
+        ),
+  )
+  // Which rule of the item the machine's answer rests on.
+  const rules = [...new Set(given.map((e) => e.rule).filter(Boolean))]
+  if (rules.length)
+    evidence.push(
+      h('div', { class: 'why' }, `Why: ${rules.slice(0, 3).join('; ')}${rules.length > 3 ? ' …' : ''}`),
+    )
+  return evidence
+}
+
+/**
+ * An item's answer and comment as a reviewer changes them (an unsaved change from the tab comes back).
+ * @param {EvaluationItem} item
+ * @param {HTMLElement} row
+ * @param {Draft} draft
+ * @param {string | null} auto
+ * @param {HTMLElement[]} evidence
+ */
+function editableAnswer(item, row, draft, auto, evidence) {
+  const select = h(
+    'select',
+    { name: `result-${item.item_key}`, 'aria-label': `answer for ${item.item_key}` },
+    ['pass', 'fail', 'na', ...(item.result === 'pending' ? ['pending'] : [])].map((r) =>
+      h('option', { value: r, selected: r === item.result }, r),
+    ),
+  )
+  const comment = h('input', {
+    type: 'text',
+    name: `comment-${item.item_key}`,
+    placeholder: 'comment',
+    value: item.comment ?? '',
+  })
+  const mark = () => {
+    draft.changes.set(item.item_key, { result: select.value, comment: comment.value.trim() || null })
+    row.classList.add('changed')
+    draft.stash()
+  }
+  select.addEventListener('change', mark)
+  comment.addEventListener('input', mark)
+  const unsaved = draft.unsaved(item.item_key)
+  if (unsaved) {
+    select.value = unsaved.result
+    comment.value = unsaved.comment ?? ''
+    draft.changes.set(item.item_key, unsaved)
+    row.classList.add('changed')
+  }
+  return h(
+    'div',
+    { class: 'answer' },
+    select,
+    auto ? h('span', { class: 'muted' }, 'automatic: ', h('span', { class: `result ${auto}` }, auto)) : null,
+    evidence,
+    comment,
+  )
+}
+
+/**
+ * @param {EvaluationItem} item
+ * @param {HTMLElement[]} evidence
+ */
+function readOnlyAnswer(item, evidence) {
+  return h(
+    'div',
+    { class: 'answer' },
+    h('span', { class: `result ${item.result}` }, item.result),
+    item.auto_result && item.auto_result !== item.result
+      ? h('span', { class: 'muted' }, `(automatic: ${item.auto_result})`)
+      : null,
+    evidence,
+    item.comment ? h('span', {}, `“${item.comment}”`) : null,
+  )
 }

@@ -1,5 +1,5 @@
 // @ts-check
-import { api, authHeader } from '../lib/api.js'
+import { api, csvButton } from '../lib/api.js'
 import { errorBox, filterForm, fmt, h, main, table } from '../lib/dom.js'
 import { hasRole } from '../lib/session.js'
 import { clock } from '../lib/time.js'
@@ -8,6 +8,14 @@ import { clock } from '../lib/time.js'
  * The month's TOP issues as a printable page (the browser's print keeps the table and drops the
  * controls), with the CSV beside it; for QA leads, the emerging topics the taxonomy misses and a
  * form to promote one into it.
+ */
+/** @param {number | null | undefined} x */
+const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`)
+
+/**
+ * The monthly TOP issues: categories ranked by calls, with their figures, a print and a CSV;
+ * emerging topics the taxonomy does not file yet, which reviewers can promote.
+ * @param {URLSearchParams} params
  */
 export async function showReport(params) {
   const now = new Date()
@@ -37,23 +45,12 @@ export async function showReport(params) {
     main.append(errorBox(err))
     return
   }
-  const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`)
-  const csv = h(
-    'button',
-    {
-      type: 'button',
-      class: 'no-print',
-      onclick: async () => {
-        const res = await fetch(`/v1/reports/top-issues?month=${month}&level=${level}&format=csv`, {
-          headers: authHeader(),
-        })
-        const url = URL.createObjectURL(await res.blob())
-        h('a', { href: url, download: `callqa-top-issues-${month}.csv` }).click()
-        URL.revokeObjectURL(url)
-      },
-    },
-    'CSV',
-  )
+  const csv = csvButton({
+    class: 'no-print',
+    label: 'CSV',
+    url: `/v1/reports/top-issues?month=${month}&level=${level}&format=csv`,
+    filename: `callqa-top-issues-${month}.csv`,
+  })
   main.append(
     h(
       'p',
@@ -63,58 +60,74 @@ export async function showReport(params) {
       ' ',
       csv,
     ),
-    table(
-      'top-issues',
-      [
-        '#',
-        'Category',
-        'Calls',
-        'Share',
-        'Change',
-        'CSAT',
-        'Customer sentiment',
-        'Complaints',
-        'AHT',
-        'P0–P1',
-        'Examples',
-      ],
-      report.items.map((r) =>
-        h(
-          'tr',
-          { dataset: { category: r.category } },
-          [
-            String(r.rank),
-            h(
-              'a',
-              {
-                title: r.label_zh ?? '',
-                href: r.category
-                  ? `#/calls?category=${r.category}&from=${report.period.from}&to=${report.period.to}`
-                  : '#/calls',
-              },
-              r.label,
-            ),
-            String(r.calls),
-            pct(r.share),
-            `${r.change >= 0 ? '+' : ''}${r.change}${r.change_pct === null ? '' : ` (${r.change_pct >= 0 ? '+' : ''}${Math.round(r.change_pct * 100)}%)`}`,
-            fmt(r.csat),
-            fmt(r.customer_sentiment),
-            pct(r.complaint_rate),
-            r.aht_ms === null ? '–' : clock(r.aht_ms),
-            String(r.urgent_calls),
-            h(
-              'span',
-              {},
-              r.example_calls.map((id) => h('a', { href: `#/calls/${id}` }, `#${id} `)),
-            ),
-          ].map((cell) => h('td', {}, cell)),
-        ),
+    issueTable(report),
+  )
+  main.append(await emergingTopics(month, report))
+}
+
+const ISSUE_COLUMNS = [
+  '#',
+  'Category',
+  'Calls',
+  'Share',
+  'Change',
+  'CSAT',
+  'Customer sentiment',
+  'Complaints',
+  'AHT',
+  'P0–P1',
+  'Examples',
+]
+
+/** @param {any} report the TOP issues as GET /v1/reports/top-issues answers */
+function issueTable(report) {
+  const change = (/** @type {any} */ r) =>
+    `${r.change >= 0 ? '+' : ''}${r.change}${r.change_pct === null ? '' : ` (${r.change_pct >= 0 ? '+' : ''}${Math.round(r.change_pct * 100)}%)`}`
+  return table(
+    'top-issues',
+    ISSUE_COLUMNS,
+    report.items.map((r) =>
+      h(
+        'tr',
+        { dataset: { category: r.category } },
+        [
+          String(r.rank),
+          h(
+            'a',
+            {
+              title: r.label_zh ?? '',
+              href: r.category
+                ? `#/calls?category=${r.category}&from=${report.period.from}&to=${report.period.to}`
+                : '#/calls',
+            },
+            r.label,
+          ),
+          String(r.calls),
+          pct(r.share),
+          change(r),
+          fmt(r.csat),
+          fmt(r.customer_sentiment),
+          pct(r.complaint_rate),
+          r.aht_ms === null ? '–' : clock(r.aht_ms),
+          String(r.urgent_calls),
+          h(
+            'span',
+            {},
+            r.example_calls.map((id) => h('a', { href: `#/calls/${id}` }, `#${id} `)),
+          ),
+        ].map((cell) => h('td', {}, cell)),
       ),
     ),
   )
-  // Emerging topics: what the taxonomy does not file yet.
+}
+
+/**
+ * Emerging topics: what the taxonomy does not file yet.
+ * @param {string} month
+ * @param {any} report
+ */
+async function emergingTopics(month, report) {
   const emerging = h('section', { id: 'emerging', class: 'no-print' }, h('h2', {}, 'Emerging topics'))
-  main.append(emerging)
   try {
     const found = await api('GET', `/v1/topics/emerging?month=${month}`)
     emerging.append(
@@ -141,6 +154,7 @@ export async function showReport(params) {
   } catch (err) {
     emerging.append(errorBox(err))
   }
+  return emerging
 }
 
 /** Promote an emerging topic: a node under a chosen parent, with its phrases (editable). */

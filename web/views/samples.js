@@ -53,135 +53,17 @@ function assignmentTable(rows, withStatus) {
  * draw the same calls: the preview's seed is what is saved.
  */
 export async function showSamples() {
-  const field = (label, input) => h('label', {}, `${label} `, input)
-  const method = h(
-    'select',
-    { name: 'method' },
-    Object.entries(METHODS).map(([v, t]) => h('option', { value: v }, t)),
-  )
-  const form = h(
-    'form',
-    { class: 'sample-rule' },
-    h('h2', {}, '1. Rule'),
-    field('Name', h('input', { name: 'name', required: true, size: 24 })),
-    field(
-      'Scorecard',
-      h('input', { name: 'scorecard', required: true, value: 'inbound-support-en', size: 20 }),
-    ),
-    field('Method', method),
-    field('Calls', h('input', { name: 'n', type: 'number', min: 1, value: 10, required: true })),
-    field(
-      'Per',
-      h(
-        'select',
-        { name: 'period' },
-        ['week', 'day', 'month'].map((p) => h('option', { value: p }, p)),
-      ),
-    ),
-    field(
-      'Strata',
-      h(
-        'select',
-        { name: 'strata' },
-        ['team', 'agent', 'queue', 'language', 'direction'].map((p) => h('option', { value: p }, p)),
-      ),
-    ),
-    field('Agent', h('input', { name: 'agent', size: 10 })),
-    field('Team', h('input', { name: 'team', size: 10 })),
-    field('From', h('input', { name: 'from', type: 'date' })),
-    field('To', h('input', { name: 'to', type: 'date' })),
-    field(
-      'Urgency',
-      h(
-        'select',
-        { name: 'urgency', title: 'only calls this urgent (a risk draw also weighs P0–P1 calls more)' },
-        ['', 'P0,P1', 'P0,P1,P2'].map((u) => h('option', { value: u }, u ? u.replaceAll(',', ', ') : 'any')),
-      ),
-    ),
-    field('Category', h('input', { name: 'category', size: 14, placeholder: 'billing/refund' })),
-    h('h2', {}, '2. Seed and reviewers'),
-    field('Seed', h('input', { name: 'seed', size: 16, placeholder: 'empty: a new one' })),
-    field(
-      'Reviewers',
-      h('input', { name: 'reviewers', size: 24, placeholder: 'names, comma-separated; empty: all' }),
-    ),
-    field('At most per day', h('input', { name: 'cap_per_day', type: 'number', min: 1 })),
-    field('Starting', h('input', { name: 'start_on', type: 'date' })),
-    h('p', {}, h('button', { type: 'submit', id: 'preview' }, '3. Preview the draw')),
-  )
+  const form = sampleRuleForm()
   const preview = h('div', { id: 'sample-preview' })
-  const body = () => {
-    const d = new FormData(form)
-    const text = (k) => String(d.get(k) ?? '').trim()
-    const m = text('method')
-    const filters = {
-      ...(text('agent') ? { agent: text('agent') } : {}),
-      ...(text('team') ? { team: text('team') } : {}),
-      ...(text('from') ? { from: `${text('from')}T00:00:00Z` } : {}),
-      ...(text('to') ? { to: `${text('to')}T00:00:00Z` } : {}),
-      ...(text('urgency') ? { urgency: text('urgency') } : {}),
-      ...(text('category') ? { category: text('category') } : {}),
-    }
-    const reviewers = text('reviewers')
-      .split(',')
-      .map((r) => r.trim())
-      .filter(Boolean)
-    return {
-      name: text('name'),
-      scorecard: text('scorecard'),
-      method: m,
-      n: Number(text('n')),
-      ...(m === 'per_agent' ? { period: text('period') } : {}),
-      ...(m === 'stratified' ? { strata: text('strata') } : {}),
-      ...(Object.keys(filters).length ? { filters } : {}),
-      ...(text('seed') ? { seed: text('seed') } : {}),
-      assign: {
-        ...(reviewers.length ? { reviewers } : {}),
-        ...(text('cap_per_day') ? { cap_per_day: Number(text('cap_per_day')) } : {}),
-        ...(text('start_on') ? { start_on: text('start_on') } : {}),
-      },
-    }
-  }
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
     preview.replaceChildren(h('p', { class: 'muted' }, 'Drawing…'))
     try {
-      const drawn = await api('POST', '/v1/samples/preview', body())
+      const drawn = await api('POST', '/v1/samples/preview', sampleBody(form))
       // The seed of this draw goes back into the form: saving draws exactly these calls.
       const seed = /** @type {HTMLInputElement} */ (form.elements.namedItem('seed'))
       seed.value = drawn.seed
-      preview.replaceChildren(
-        h(
-          'p',
-          { id: 'draw-summary' },
-          `${drawn.drawn} of ${drawn.population} eligible calls, seed `,
-          h('code', { id: 'seed' }, drawn.seed),
-          drawn.strata.length
-            ? ` (${drawn.strata.map((s) => `${s.stratum}: ${s.drawn}/${s.population}`).join(', ')})`
-            : '',
-        ),
-        assignmentTable(drawn.assignments, false),
-        h(
-          'p',
-          {},
-          h(
-            'button',
-            {
-              type: 'button',
-              id: 'save-sample',
-              onclick: async () => {
-                try {
-                  const saved = await api('POST', '/v1/samples', body())
-                  location.hash = `#/samples/${saved.id}`
-                } catch (err) {
-                  preview.append(errorBox(err))
-                }
-              },
-            },
-            '4. Save and assign',
-          ),
-        ),
-      )
+      preview.replaceChildren(...drawPreview(drawn, form, preview))
     } catch (err) {
       preview.replaceChildren(errorBox(err))
     }
@@ -214,6 +96,133 @@ export async function showSamples() {
   } catch (err) {
     main.append(errorBox(err))
   }
+}
+
+/** The rule, the seed and the reviewers of a sample. */
+function sampleRuleForm() {
+  const field = (/** @type {string} */ label, /** @type {HTMLElement} */ input) =>
+    h('label', {}, `${label} `, input)
+  const options = (/** @type {string} */ name, /** @type {Array<[string, string]>} */ list, attrs = {}) =>
+    h(
+      'select',
+      { name, ...attrs },
+      list.map(([v, t]) => h('option', { value: v }, t)),
+    )
+  const same = (/** @type {string[]} */ list) => list.map((v) => /** @type {[string, string]} */ ([v, v]))
+  return h(
+    'form',
+    { class: 'sample-rule' },
+    h('h2', {}, '1. Rule'),
+    field('Name', h('input', { name: 'name', required: true, size: 24 })),
+    field(
+      'Scorecard',
+      h('input', { name: 'scorecard', required: true, value: 'inbound-support-en', size: 20 }),
+    ),
+    field('Method', options('method', Object.entries(METHODS))),
+    field('Calls', h('input', { name: 'n', type: 'number', min: 1, value: 10, required: true })),
+    field('Per', options('period', same(['week', 'day', 'month']))),
+    field('Strata', options('strata', same(['team', 'agent', 'queue', 'language', 'direction']))),
+    field('Agent', h('input', { name: 'agent', size: 10 })),
+    field('Team', h('input', { name: 'team', size: 10 })),
+    field('From', h('input', { name: 'from', type: 'date' })),
+    field('To', h('input', { name: 'to', type: 'date' })),
+    field(
+      'Urgency',
+      options(
+        'urgency',
+        ['', 'P0,P1', 'P0,P1,P2'].map((u) => [u, u ? u.replaceAll(',', ', ') : 'any']),
+        { title: 'only calls this urgent (a risk draw also weighs P0–P1 calls more)' },
+      ),
+    ),
+    field('Category', h('input', { name: 'category', size: 14, placeholder: 'billing/refund' })),
+    h('h2', {}, '2. Seed and reviewers'),
+    field('Seed', h('input', { name: 'seed', size: 16, placeholder: 'empty: a new one' })),
+    field(
+      'Reviewers',
+      h('input', { name: 'reviewers', size: 24, placeholder: 'names, comma-separated; empty: all' }),
+    ),
+    field('At most per day', h('input', { name: 'cap_per_day', type: 'number', min: 1 })),
+    field('Starting', h('input', { name: 'start_on', type: 'date' })),
+    h('p', {}, h('button', { type: 'submit', id: 'preview' }, '3. Preview the draw')),
+  )
+}
+
+/**
+ * The request body the form describes (POST /v1/samples and its preview take the same).
+ * @param {HTMLFormElement} form
+ */
+function sampleBody(form) {
+  const d = new FormData(form)
+  const text = (/** @type {string} */ k) => String(d.get(k) ?? '').trim()
+  const m = text('method')
+  const filters = {
+    ...(text('agent') ? { agent: text('agent') } : {}),
+    ...(text('team') ? { team: text('team') } : {}),
+    ...(text('from') ? { from: `${text('from')}T00:00:00Z` } : {}),
+    ...(text('to') ? { to: `${text('to')}T00:00:00Z` } : {}),
+    ...(text('urgency') ? { urgency: text('urgency') } : {}),
+    ...(text('category') ? { category: text('category') } : {}),
+  }
+  const reviewers = text('reviewers')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean)
+  return {
+    name: text('name'),
+    scorecard: text('scorecard'),
+    method: m,
+    n: Number(text('n')),
+    ...(m === 'per_agent' ? { period: text('period') } : {}),
+    ...(m === 'stratified' ? { strata: text('strata') } : {}),
+    ...(Object.keys(filters).length ? { filters } : {}),
+    ...(text('seed') ? { seed: text('seed') } : {}),
+    assign: {
+      ...(reviewers.length ? { reviewers } : {}),
+      ...(text('cap_per_day') ? { cap_per_day: Number(text('cap_per_day')) } : {}),
+      ...(text('start_on') ? { start_on: text('start_on') } : {}),
+    },
+  }
+}
+
+/**
+ * What a preview drew, and the button that saves exactly that draw.
+ * @param {any} drawn what POST /v1/samples/preview answers
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} preview
+ */
+function drawPreview(drawn, form, preview) {
+  return [
+    h(
+      'p',
+      { id: 'draw-summary' },
+      `${drawn.drawn} of ${drawn.population} eligible calls, seed `,
+      h('code', { id: 'seed' }, drawn.seed),
+      drawn.strata.length
+        ? ` (${drawn.strata.map((s) => `${s.stratum}: ${s.drawn}/${s.population}`).join(', ')})`
+        : '',
+    ),
+    assignmentTable(drawn.assignments, false),
+    h(
+      'p',
+      {},
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'save-sample',
+          onclick: async () => {
+            try {
+              const saved = await api('POST', '/v1/samples', sampleBody(form))
+              location.hash = `#/samples/${saved.id}`
+            } catch (err) {
+              preview.append(errorBox(err))
+            }
+          },
+        },
+        '4. Save and assign',
+      ),
+    ),
+  ]
 }
 
 export async function showSample(id) {

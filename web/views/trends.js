@@ -1,6 +1,6 @@
 // @ts-check
-import { api, authHeader } from '../lib/api.js'
-import { errorBox, filterForm, h, main } from '../lib/dom.js'
+import { api, csvButton } from '../lib/api.js'
+import { errorBox, filterForm, h, main, table } from '../lib/dom.js'
 import { hasRole } from '../lib/session.js'
 import { clock } from '../lib/time.js'
 
@@ -21,21 +21,65 @@ const TREND_COLUMNS = [
   ['low_confidence_transcripts', 'Low-confidence text'],
 ]
 
+/**
+ * The trends of the period, per agent, team, queue or language: a chart of one figure and the
+ * table of all, with its CSV; reviewers' agreement with the machine below.
+ * @param {URLSearchParams} params
+ */
 export async function showTrends(params) {
-  const day = (d) => d.toISOString().slice(0, 10)
+  const day = (/** @type {Date} */ d) => d.toISOString().slice(0, 10)
   const to = params.get('to') ?? day(new Date(Date.now() + 86_400_000))
   const from = params.get('from') ?? day(new Date(Date.now() - 90 * 86_400_000))
   const groupBy = params.get('group_by') ?? 'agent'
   const period = params.get('period') ?? 'week'
   const scorecard = params.get('scorecard') ?? ''
   const metric = params.get('metric') ?? 'qa_percent'
-  const select = (name, options, value) =>
+  main.replaceChildren(h('h1', {}, 'Trends'), trendFilters({ from, to, groupBy, period, scorecard, metric }))
+  const query = new URLSearchParams({
+    from: `${from}T00:00:00Z`,
+    to: `${to}T00:00:00Z`,
+    group_by: groupBy,
+    period,
+    ...(scorecard ? { scorecard } : {}),
+  })
+  try {
+    const { items } = await api('GET', `/v1/trends?${query}`)
+    const chart = h('div', { id: 'trend-chart', class: 'chart' })
+    main.append(
+      h(
+        'p',
+        { class: 'muted' },
+        `${CHART_METRICS.find(([k]) => k === metric)?.[1] ?? metric} per ${period}, one line per ${groupBy}: click a point for the calls behind it.`,
+      ),
+      chart,
+      trendTable(items),
+      h(
+        'p',
+        {},
+        csvButton({
+          id: 'csv',
+          label: 'Download CSV',
+          url: `/v1/trends?${query}&format=csv`,
+          filename: `trends-${groupBy}-${period}.csv`,
+        }),
+      ),
+    )
+    await drawTrendChart(chart, items, { metric, groupBy, period })
+    if (hasRole('admin', 'manager', 'reviewer')) main.append(await agreementTable(query))
+  } catch (err) {
+    main.append(errorBox(err))
+  }
+}
+
+/** @param {{from: string, to: string, groupBy: string, period: string, scorecard: string, metric: string}} shown */
+function trendFilters({ from, to, groupBy, period, scorecard, metric }) {
+  const select = (/** @type {string} */ name, /** @type {string[]} */ options, /** @type {string} */ value) =>
     h(
       'select',
       { name },
       options.map((o) => h('option', { value: o, selected: o === value }, o)),
     )
-  const form = filterForm(
+  return filterForm(
     'trends',
     h('label', {}, 'From', h('input', { type: 'date', name: 'from', value: from })),
     h('label', {}, 'To (excluded)', h('input', { type: 'date', name: 'to', value: to })),
@@ -59,89 +103,37 @@ export async function showTrends(params) {
     ),
     h('button', { type: 'submit' }, 'Show'),
   )
-  const query = new URLSearchParams({
-    from: `${from}T00:00:00Z`,
-    to: `${to}T00:00:00Z`,
-    group_by: groupBy,
-    period,
-    ...(scorecard ? { scorecard } : {}),
-  })
-  const csv = h(
-    'button',
-    {
-      type: 'button',
-      id: 'csv',
-      // A download cannot carry the token in a header: fetch it, then save the blob.
-      onclick: async () => {
-        const res = await fetch(`/v1/trends?${query}&format=csv`, {
-          headers: authHeader(),
-        })
-        const link = h('a', {
-          href: URL.createObjectURL(await res.blob()),
-          download: `trends-${groupBy}-${period}.csv`,
-        })
-        link.click()
-        URL.revokeObjectURL(link.href)
-      },
-    },
-    'Download CSV',
-  )
-  main.replaceChildren(h('h1', {}, 'Trends'), form)
-  try {
-    const { items } = await api('GET', `/v1/trends?${query}`)
-    const cell = (key, v) =>
-      v === null || v === undefined
-        ? '–'
-        : key === 'aht_ms' || key === 'hold_ms_per_call'
-          ? clock(v)
-          : ['dead_air_rate', 'overtalk_share', 'hold_rate'].includes(key)
-            ? `${(100 * v).toFixed(1)} %`
-            : String(v)
-    const chart = h('div', { id: 'trend-chart', class: 'chart' })
-    main.append(
-      h(
-        'p',
-        { class: 'muted' },
-        `${CHART_METRICS.find(([k]) => k === metric)?.[1] ?? metric} per ${period}, one line per ${groupBy}: click a point for the calls behind it.`,
-      ),
-      chart,
-      h(
-        'table',
-        { id: 'trends' },
-        h(
-          'thead',
-          {},
+}
+
+/**
+ * A trend figure as the table shows it: times as clock, rates as %.
+ * @param {string} key
+ * @param {number | string | null | undefined} v
+ */
+const trendCell = (key, v) =>
+  v === null || v === undefined
+    ? '–'
+    : key === 'aht_ms' || key === 'hold_ms_per_call'
+      ? clock(Number(v))
+      : ['dead_air_rate', 'overtalk_share', 'hold_rate'].includes(key)
+        ? `${(100 * Number(v)).toFixed(1)} %`
+        : String(v)
+
+/** @param {Array<Record<string, any>>} items */
+function trendTable(items) {
+  return table(
+    'trends',
+    TREND_COLUMNS.map(([, t]) => t),
+    items.length
+      ? items.map((r) =>
           h(
             'tr',
             {},
-            TREND_COLUMNS.map(([, t]) => h('th', {}, t)),
+            TREND_COLUMNS.map(([k]) => h('td', { dataset: { key: k } }, trendCell(k, r[k]))),
           ),
-        ),
-        h(
-          'tbody',
-          {},
-          items.length
-            ? items.map((r) =>
-                h(
-                  'tr',
-                  {},
-                  TREND_COLUMNS.map(([k]) => h('td', { dataset: { key: k } }, cell(k, r[k]))),
-                ),
-              )
-            : h(
-                'tr',
-                {},
-                h('td', { colspan: TREND_COLUMNS.length, class: 'muted' }, 'No calls in this range.'),
-              ),
-        ),
-      ),
-      h('p', {}, csv),
-    )
-    await drawTrendChart(chart, items, { metric, groupBy, period })
-    if (hasRole('admin', 'manager', 'reviewer')) main.append(await agreementTable(query))
-  } catch (err) {
-    main.append(errorBox(err))
-  }
+        )
+      : [h('tr', {}, h('td', { colspan: TREND_COLUMNS.length, class: 'muted' }, 'No calls in this range.'))],
+  )
 }
 
 /** What the chart can plot, with how its axis reads. */
