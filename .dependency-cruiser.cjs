@@ -64,7 +64,22 @@ module.exports = {
       severity: 'error',
       comment: 'db/ is below the domain: the API, CLI, pipeline and review use it, never the reverse.',
       from: { path: '^db/' },
-      to: { path: '^(api|cli|pipeline|review|workers)/' },
+      to: { path: '^(api|cli|pipeline|review|workers|live)/' },
+    },
+    {
+      name: 'live-below-api',
+      severity: 'error',
+      comment:
+        'live/ (the protocol adapters, the live call, the hub) is used by the API and the CLI, never the reverse; the analysis knows nothing of it.',
+      from: { path: '^live/' },
+      to: { path: '^(api|cli)/' },
+    },
+    {
+      name: 'analysis-not-live',
+      severity: 'error',
+      comment: 'What runs in worker threads does not depend on live calls.',
+      from: { path: '^(analysis|workers|models|text|topics|scorecards)/' },
+      to: { path: '^live/' },
     },
     {
       name: 'web-standalone',

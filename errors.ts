@@ -156,6 +156,11 @@ export class DisputeCapError extends CallqaError {
   override readonly code = 'QA_ERR_DISPUTE_CAP'
 }
 
+/** A configured limit is reached (live calls a server holds at once): try another server or later. */
+export class LimitError extends CallqaError {
+  override readonly code = 'QA_ERR_LIMIT'
+}
+
 export const errorClasses = {
   CallqaError,
   InputUnreadableError,
@@ -186,6 +191,7 @@ export const errorClasses = {
   NoProcessorError,
   DisputeWindowError,
   DisputeCapError,
+  LimitError,
 } as const
 
 /** Every code an error class carries, and the fallback for anything else. */

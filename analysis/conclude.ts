@@ -75,6 +75,8 @@ export interface CallContext {
   /** this analysis is a swap: agent and customer change places, the transcript with them */
   toggleSwap: boolean
   utterances: StoredUtterance[]
+  /** A live call's pauses, discarded audio and gaps: no audio to judge, never dead air. */
+  excluded?: Interval[]
 }
 
 /** How the stored transcript changes. */
@@ -233,8 +235,9 @@ export function concludeCall(
     oneChannel: result.diarization !== undefined,
     options: metricsOptions,
     holds,
+    excluded: call.excluded ?? [],
   })
-  const episodes = metricEpisodes({ segments, options: metricsOptions, holds })
+  const episodes = metricEpisodes({ segments, options: metricsOptions, holds, excluded: call.excluded ?? [] })
   const before = new Map(call.utterances.map((u) => [u.seq, u.speaker]))
   // Recognised utterances are stored with the speakers the roles gave them.
   const transcript =

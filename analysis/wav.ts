@@ -5,8 +5,10 @@
  * 50-second call at 200× real time. Anything this module does not recognise, or would have to
  * resample, goes to ffmpeg as before (media/ffmpeg.ts); both paths give the same samples.
  */
+
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
+import { MULAW_TO_PCM16 } from '../media/g711.js'
 
 export type WavEncoding =
   | 'pcm_u8'
@@ -107,12 +109,9 @@ export async function probeWav(file: string): Promise<WavLayout | undefined> {
 }
 
 // G.711 expansions to 16-bit values, as ffmpeg's pcm_mulaw and pcm_alaw decoders produce them.
-const MULAW = new Float32Array(256)
+const MULAW = Float32Array.from(MULAW_TO_PCM16, (v) => v / 32768)
 const ALAW = new Float32Array(256)
 for (let i = 0; i < 256; i++) {
-  const u = ~i & 0xff
-  const t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4)
-  MULAW[i] = ((u & 0x80 ? 0x84 - t : t - 0x84) as number) / 32768
   const a = i ^ 0x55
   let v = (a & 0x0f) << 4
   const seg = (a & 0x70) >> 4

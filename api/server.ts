@@ -19,6 +19,8 @@ import type { Database } from '../db/index.js'
 import { listMigrations } from '../db/migrate.js'
 import { linkUser, type Role, type UserRow, userByToken } from '../db/queries/users.js'
 import { CallqaError, type ErrorCode, isTransientDbError, ValidationError } from '../errors.js'
+import type { LiveHub } from '../live/hub.js'
+import type { LiveSettings } from '../live/settings.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { type Refiler, startRefiler } from '../pipeline/refile.js'
@@ -28,6 +30,7 @@ import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
 import { clipRoutes } from './routes/clips.js'
 import { type DisputePolicy, disputeRoutes } from './routes/disputes.js'
+import { liveRoutes } from './routes/live.js'
 import { playlistRoutes } from './routes/playlists.js'
 import { reviewRoutes } from './routes/reviews.js'
 import { sampleRoutes } from './routes/samples.js'
@@ -133,6 +136,8 @@ export interface ServerOptions {
    * none, the connection's address is the client.
    */
   trustProxy?: boolean | number | string[]
+  /** live calls this server takes (AudioHook, Twilio, plain streams) and its settings; without: 503 */
+  live?: { hub: LiveHub; settings: LiveSettings }
 }
 
 /** fastify's trustProxy for a setting: a hop count becomes the function fastify takes for it. */
@@ -243,6 +248,7 @@ export async function buildServer({
   authFailuresPerMinute = 20,
   trustProxy,
   refiler: givenRefiler,
+  live,
 }: ServerOptions): Promise<Api> {
   const links = linkSigner(linkSecret)
   const app = Fastify({
@@ -419,6 +425,7 @@ export async function buildServer({
       await v1.register(playlistRoutes, { db })
       await v1.register(suggestionRoutes, { db })
       await v1.register(uploadRoutes, { db, storageDir, processor, maxUploadBytes })
+      await v1.register(liveRoutes, { db, links, hub: live?.hub, settings: live?.settings })
     },
     { prefix: '/v1' },
   )

@@ -28,6 +28,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   QA_ERR_TRANSCRIPT: 422,
   QA_ERR_DB_UNAVAILABLE: 503,
   QA_ERR_NO_PROCESSOR: 503,
+  QA_ERR_LIMIT: 503,
   // The server's own faults.
   QA_ERR_FFMPEG_MISSING: 500,
   QA_ERR_MODEL: 500,

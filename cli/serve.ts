@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config.js'
 import type { Database } from '../db/index.js'
 import { ROLES, type Role, userSummaries } from '../db/queries/users.js'
 import { ConfigError } from '../errors.js'
+import { startLive } from '../live/start.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { startRetention } from '../pipeline/lifecycle.js'
 import { sweepOrphans } from '../pipeline/orphans.js'
@@ -110,7 +111,17 @@ export async function serve(
   // History filed again under a changed taxonomy, in the background; once now, for a promotion
   // whose refile a stopped server left half done.
   const refiler = startRefiler({ db })
+  // Live calls: streamed audio from telephony platforms, filed as calls when they end.
+  const live = await startLive({
+    db,
+    storageDir: config.storageDir,
+    processor,
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    onError: (err, what) => console.error(`callqa: ${what} failed: ${(err as Error).message}`),
+  })
   const app = await buildServer({
+    live,
     db,
     refiler,
     storageDir: config.storageDir,
@@ -166,6 +177,8 @@ export async function serve(
   stopRetention()
   stopRollups()
   await app.close()
+  // Calls still live are ended and filed before the processor stops.
+  await live.hub.close()
   await refiler.stop()
   await processor.close()
 }

@@ -344,6 +344,63 @@ ALTER TABLE evaluations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE live_alerts (
+    id bigint NOT NULL,
+    session_id bigint NOT NULL,
+    rule text NOT NULL,
+    severity text NOT NULL,
+    at_ms bigint NOT NULL,
+    evidence jsonb DEFAULT '{}'::jsonb NOT NULL,
+    raised_at timestamp with time zone DEFAULT now() NOT NULL,
+    acknowledged_by bigint,
+    acknowledged_at timestamp with time zone,
+    CONSTRAINT live_alerts_severity_check CHECK ((severity = ANY (ARRAY['info'::text, 'warning'::text, 'critical'::text])))
+);
+
+CREATE SEQUENCE live_alerts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE live_alerts_id_seq OWNED BY live_alerts.id;
+
+CREATE TABLE live_sessions (
+    id bigint NOT NULL,
+    protocol text NOT NULL,
+    external_id text NOT NULL,
+    conversation_id text,
+    server_id text NOT NULL,
+    state text DEFAULT 'live'::text NOT NULL,
+    agent_id text,
+    team text,
+    queue text,
+    language text,
+    direction text,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    channels text[] NOT NULL,
+    recording_path text,
+    audio_ms bigint DEFAULT 0 NOT NULL,
+    stretches jsonb DEFAULT '[]'::jsonb NOT NULL,
+    figures jsonb DEFAULT '{}'::jsonb NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    ended_at timestamp with time zone,
+    end_reason text,
+    call_id bigint,
+    CONSTRAINT live_sessions_protocol_check CHECK ((protocol = ANY (ARRAY['audiohook'::text, 'twilio'::text, 'stream'::text]))),
+    CONSTRAINT live_sessions_state_check CHECK ((state = ANY (ARRAY['live'::text, 'ended'::text, 'filed'::text, 'empty'::text])))
+);
+
+CREATE SEQUENCE live_sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE live_sessions_id_seq OWNED BY live_sessions.id;
+
 CREATE TABLE playlist_items (
     playlist_id bigint NOT NULL,
     clip_id bigint NOT NULL,
@@ -480,7 +537,7 @@ CREATE TABLE users (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     token_expires_at timestamp with time zone,
     token_issued_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'manager'::text, 'trainer'::text, 'reviewer'::text, 'agent'::text])))
+    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'manager'::text, 'trainer'::text, 'reviewer'::text, 'agent'::text, 'telephony'::text])))
 );
 
 ALTER TABLE users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -509,6 +566,22 @@ CREATE TABLE utterances (
     CONSTRAINT utterances_check CHECK ((end_ms >= start_ms)),
     CONSTRAINT utterances_speaker_check CHECK ((speaker = ANY (ARRAY['agent'::text, 'customer'::text, 'speaker'::text])))
 );
+
+CREATE TABLE webhook_outbox (
+    id text NOT NULL,
+    event_type text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_at timestamp with time zone,
+    last_status integer,
+    last_error text
+);
+
+ALTER TABLE ONLY live_alerts ALTER COLUMN id SET DEFAULT nextval('live_alerts_id_seq'::regclass);
+
+ALTER TABLE ONLY live_sessions ALTER COLUMN id SET DEFAULT nextval('live_sessions_id_seq'::regclass);
 
 ALTER TABLE ONLY audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
@@ -551,6 +624,15 @@ ALTER TABLE ONLY evaluation_items
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY live_alerts
+    ADD CONSTRAINT live_alerts_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY live_sessions
+    ADD CONSTRAINT live_sessions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY live_sessions
+    ADD CONSTRAINT live_sessions_protocol_external_id_key UNIQUE (protocol, external_id);
 
 ALTER TABLE ONLY playlist_items
     ADD CONSTRAINT playlist_items_pkey PRIMARY KEY (playlist_id, clip_id);
@@ -600,6 +682,9 @@ ALTER TABLE ONLY users
 ALTER TABLE ONLY utterances
     ADD CONSTRAINT utterances_pkey PRIMARY KEY (call_id, seq);
 
+ALTER TABLE ONLY webhook_outbox
+    ADD CONSTRAINT webhook_outbox_pkey PRIMARY KEY (id);
+
 CREATE INDEX audit_log_entity ON audit_log USING btree (entity, entity_id, at);
 
 CREATE INDEX call_insights_urgency_idx ON call_insights USING btree (urgency, call_id);
@@ -648,6 +733,12 @@ CREATE UNIQUE INDEX evaluations_review_once ON evaluations USING btree (call_id,
 
 CREATE INDEX evaluations_scorecard ON evaluations USING btree (scorecard_id, call_id);
 
+CREATE INDEX live_alerts_session ON live_alerts USING btree (session_id, at_ms);
+
+CREATE INDEX live_sessions_call ON live_sessions USING btree (call_id);
+
+CREATE INDEX live_sessions_live ON live_sessions USING btree (state) WHERE (state = 'live'::text);
+
 CREATE INDEX playlist_items_clip ON playlist_items USING btree (clip_id);
 
 CREATE INDEX review_assignments_call ON review_assignments USING btree (call_id);
@@ -655,6 +746,8 @@ CREATE INDEX review_assignments_call ON review_assignments USING btree (call_id)
 CREATE INDEX review_assignments_queue ON review_assignments USING btree (reviewer_id, status, due_on, rank);
 
 CREATE INDEX utterances_text_search ON utterances USING gin (to_tsvector('simple'::regconfig, text_redacted));
+
+CREATE INDEX webhook_outbox_due ON webhook_outbox USING btree (next_attempt_at) WHERE (delivered_at IS NULL);
 
 ALTER TABLE ONLY audit_log
     ADD CONSTRAINT audit_log_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id);
@@ -727,6 +820,15 @@ ALTER TABLE ONLY evaluations
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);
+
+ALTER TABLE ONLY live_alerts
+    ADD CONSTRAINT live_alerts_acknowledged_by_fkey FOREIGN KEY (acknowledged_by) REFERENCES users(id);
+
+ALTER TABLE ONLY live_alerts
+    ADD CONSTRAINT live_alerts_session_id_fkey FOREIGN KEY (session_id) REFERENCES live_sessions(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY live_sessions
+    ADD CONSTRAINT live_sessions_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE SET NULL;
 
 ALTER TABLE ONLY playlist_items
     ADD CONSTRAINT playlist_items_clip_id_fkey FOREIGN KEY (clip_id) REFERENCES clips(id) ON DELETE CASCADE;

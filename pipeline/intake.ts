@@ -4,11 +4,13 @@
  * recording is renamed into storage: a refused insert leaves no recording that nothing points to.
  * Database calls ride out a restart of the server (retried with backoff).
  */
+import { createReadStream } from 'node:fs'
 import type { Database } from '../db/index.js'
 import { type CallMetadata, type CallRow, insertCall } from '../db/queries/calls.js'
 import { retryTransient } from '../errors.js'
 import type { LayoutOption } from '../layouts.js'
-import { keepAfterInsert, type ReceivedRecording } from './storage.js'
+import { type CallProcessor, defaultOptions } from './processor.js'
+import { keepAfterInsert, type ReceivedRecording, receiveRecording } from './storage.js'
 
 export async function storeRecording(
   db: Database,
@@ -34,4 +36,28 @@ export async function storeRecording(
       }),
     ),
   )
+}
+
+/**
+ * A recording already on this machine (a live call's, when it ends) into callqa as a call that the
+ * server analyses: copied into storage, its call row made (or found, by its sha256), submitted to
+ * the processor once. Returns the call's id.
+ */
+export async function intakeFile(
+  db: Database,
+  storageDir: string,
+  processor: CallProcessor,
+  file: string,
+  call: { sourceName: string; layout: LayoutOption; meta: CallMetadata },
+  /** runs once the call row exists, before its analysis is submitted (what the analysis reads) */
+  stored: (callId: number) => Promise<void> = async () => {},
+): Promise<number> {
+  const received = await receiveRecording(storageDir, createReadStream(file), call.sourceName)
+  const { call: row, created } = await storeRecording(db, storageDir, received, {
+    ...call,
+    serverPending: true,
+  })
+  await stored(row.id)
+  if (created) await processor.submit(row, defaultOptions())
+  return row.id
 }

@@ -195,16 +195,21 @@ export function metricEpisodes({
   segments,
   options,
   holds = [],
+  excluded = [],
 }: {
   segments: readonly Segment[]
   options?: ComputeMetricsOptions
   holds?: readonly Interval[]
+  /** Stretches with no audio to judge (a live call's pauses and lost audio): never dead air, nor holds. */
+  excluded?: readonly Interval[]
 }): { deadAir: Interval[]; overtalk: Interval[] } {
   const opts = resolveMetricsOptions(options)
   const of = (who: Speaker) => union(segments.filter((s) => s.speaker === who))
   const anyone = union(segments)
   return {
-    deadAir: subtract(gaps(anyone), union(holds)).filter((g) => g.endMs - g.startMs >= opts.deadAirMs),
+    deadAir: subtract(gaps(anyone), union([...holds, ...excluded])).filter(
+      (g) => g.endMs - g.startMs >= opts.deadAirMs,
+    ),
     overtalk: intersect(of('agent'), of('customer')).filter((o) => o.endMs - o.startMs >= opts.minOvertalkMs),
   }
 }
@@ -215,6 +220,7 @@ export function computeMetrics({
   mono = false,
   options,
   holds = [],
+  excluded = [],
   oneChannel = false,
 }: {
   segments: readonly Segment[]
@@ -224,6 +230,8 @@ export function computeMetrics({
   options?: ComputeMetricsOptions
   /** Hold episodes: silence inside them is hold time, not dead air. */
   holds?: readonly Interval[]
+  /** Stretches with no audio to judge (a live call's pauses): not dead air, not holds. */
+  excluded?: readonly Interval[]
   /**
    * Both parties on one channel, told apart by diarization: per-party figures are given, but
    * overlap cannot be measured (null, not 0), and so neither can interruptions.
@@ -237,7 +245,7 @@ export function computeMetrics({
   const anyone = union(segments)
   const talkMs = total(anyone)
   const held = union(holds)
-  const { deadAir: silences, overtalk } = metricEpisodes({ segments, options, holds })
+  const { deadAir: silences, overtalk } = metricEpisodes({ segments, options, holds, excluded })
   const latencies = responseLatencies(agent, customer)
   const last = [...segments].sort((a, b) => b.endMs - a.endMs || b.startMs - a.startMs)[0]
 

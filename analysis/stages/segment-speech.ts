@@ -38,9 +38,14 @@ export class SpeechSegmenter {
   private readonly minSpeech: number
   private readonly minSilence: number
 
+  /**
+   * `onClosed`: told each segment (raw sample bounds, before padding) as soon as it closes — a live
+   * call follows speech as it happens; the batch reads them all at `finish`.
+   */
   constructor(
     private readonly options: SegmenterOptions,
     private readonly sampleRate: number,
+    private readonly onClosed?: (start: number, end: number) => void,
   ) {
     this.minSpeech = (sampleRate * options.minSpeechMs) / 1000
     this.minSilence = (sampleRate * options.minSilenceMs) / 1000
@@ -72,9 +77,21 @@ export class SpeechSegmenter {
     }
   }
 
+  /** Speech is going on: started and not (yet) in a pause long enough to end it. */
+  get speaking(): boolean {
+    return this.triggered && this.tempEnd < 0
+  }
+
+  /** Where the open segment started (sample), when one is open. */
+  get openStart(): number | undefined {
+    return this.triggered ? this.start : undefined
+  }
+
   private close(end: number): void {
-    if (end - this.start > this.minSpeech)
+    if (end - this.start > this.minSpeech) {
       this.raw.push([this.start, end, this.energy / Math.max(1, this.energyWindows)])
+      this.onClosed?.(this.start, end)
+    }
     this.triggered = false
     this.tempEnd = -1
   }

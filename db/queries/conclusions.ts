@@ -42,7 +42,13 @@ export async function callContext(db: Queryable, callId: number, toggleSwap: boo
      FROM utterances WHERE call_id = $1 ORDER BY seq`,
     [callId],
   )
+  // A live call's stretches without audio (pauses, discarded audio, gaps), from its session.
+  const live = await db.query<{ stretches: Array<{ start_ms: number; end_ms: number }> }>(
+    'SELECT stretches FROM live_sessions WHERE call_id = $1',
+    [callId],
+  )
   return {
+    excluded: live.rows.flatMap((r) => r.stretches.map((s) => ({ startMs: s.start_ms, endMs: s.end_ms }))),
     transcriptStatus: call?.transcript_status ?? 'none',
     transcriptFormat: call?.transcript_format ?? null,
     transcriptSource: call?.transcript_source ?? null,

@@ -8,13 +8,16 @@ import { type Api, buildServer } from '../../api/server.js'
 import type { Database } from '../../db/index.js'
 import { installBuiltins } from '../../db/queries/builtins.js'
 import { createUser, type Role } from '../../db/queries/users.js'
+import type { LiveHub } from '../../live/hub.js'
+import { type LiveSettings, liveSettings } from '../../live/settings.js'
+import { startLive } from '../../live/start.js'
 import { loadMetadata } from '../../pipeline/metadata.js'
 import { createPool } from '../../pipeline/pool.js'
 import { type CallProcessor, localProcessor } from '../../pipeline/processor.js'
 import { ingest } from '../../pipeline/run.js'
 import { samplesDir } from '../../samples/ground-truth.js'
 import { ffmpegPath, tempDir } from './audio.js'
-import { openTestDb } from './db.js'
+import { openTestDb, schemaFor, testDatabaseUrl, testDbKind } from './db.js'
 
 export interface ApiHarness {
   db: Database
@@ -22,6 +25,8 @@ export interface ApiHarness {
   base: string
   storageDir: string
   processor: CallProcessor | undefined
+  /** the live hub, when the harness takes live calls */
+  live: LiveHub | undefined
   /** call id by recording file name */
   idOf: Map<string, number>
   tokens: Record<string, string>
@@ -44,6 +49,7 @@ export async function startApi(
     serverOptions = {},
     processor: withProcessor = false,
     asr = false,
+    live: liveOverrides,
   }: {
     /** sample recordings to ingest (file names under samples/calls); default all */
     files?: string[]
@@ -53,6 +59,8 @@ export async function startApi(
     processor?: boolean
     /** transcribe calls that come without a transcript (PocketSphinx) */
     asr?: boolean
+    /** take live calls (needs `processor`): settings over the defaults */
+    live?: Partial<LiveSettings>
   },
 ): Promise<ApiHarness> {
   const db = await openTestDb(name)
@@ -82,12 +90,23 @@ export async function startApi(
     userId[userName] = made.user.id
   }
   const processor = withProcessor ? localProcessor({ db, storageDir, ffmpegPath, threads: 1 }) : undefined
+  const live =
+    liveOverrides && processor
+      ? await startLive({
+          db,
+          storageDir,
+          processor,
+          ...(testDbKind === 'postgres' ? { databaseUrl: testDatabaseUrl, schema: schemaFor(name) } : {}),
+          settings: { ...liveSettings({}), ...liveOverrides },
+        })
+      : undefined
   // Tests sign in wrongly on purpose many times a minute: the limit is raised unless a test sets it.
   const app = await buildServer({
     db,
     storageDir,
     authFailuresPerMinute: 1_000_000,
     ...(processor ? { processor } : {}),
+    ...(live ? { live } : {}),
     ...serverOptions,
   })
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -95,6 +114,7 @@ export async function startApi(
     db,
     app,
     base,
+    live: live?.hub,
     storageDir,
     processor,
     idOf,
@@ -114,6 +134,7 @@ export async function startApi(
     },
     async close() {
       await app.close()
+      await live?.hub.close()
       await processor?.close()
       await db.close()
       tmp.remove()

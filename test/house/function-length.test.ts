@@ -18,7 +18,7 @@ function files(dir: string): string[] {
 }
 
 /** Every function of a file with its length in lines, longest first. */
-export function functionLengths(file: string): Array<{ where: string; lines: number }> {
+function functionLengths(file: string): Array<{ where: string; lines: number }> {
   const text = readFileSync(file, 'utf8')
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
   const found: Array<{ where: string; lines: number }> = []
