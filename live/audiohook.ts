@@ -183,6 +183,8 @@ export class AudiohookSession {
   /** messages are handled one after another, in order */
   private chain: Promise<void> = Promise.resolve()
   private ending: Promise<unknown> | undefined
+  /** the seq of the last well-formed client message, in order or not */
+  private lastSeqSeen = 0
 
   constructor(
     private readonly ws: WebSocket,
@@ -241,6 +243,9 @@ export class AudiohookSession {
     const problem = baseProblem(message)
     if (problem) return this.disconnect('error', `not an AudioHook client message: ${problem}`)
     const m = message as ClientMessage
+    this.lastSeqSeen = m.seq
+    // After a disconnect the client's `close` is taken whatever its numbers: the session ends cleanly.
+    if (this.state === 'error' && m.type === 'close') return this.onClose()
     if (m.seq !== this.clientSeq + 1)
       return this.disconnect('error', `seq ${m.seq} is not ${this.clientSeq + 1}`)
     this.clientSeq = m.seq
@@ -367,6 +372,7 @@ export class AudiohookSession {
 
   private async onClose(): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') return
+    this.clientSeq = Math.max(this.clientSeq, this.lastSeqSeen)
     this.state = 'closing'
     await this.endCall('closed')
     this.send('closed', {})

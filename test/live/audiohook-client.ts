@@ -86,6 +86,8 @@ export class AudiohookClient {
       if (m.seq !== this.serverseq + 1) throw new Error(`server seq ${m.seq} after ${this.serverseq}`)
       this.serverseq = m.seq
       this.received.push(m)
+      // As Genesys' client does: the session is over, the socket is closed.
+      if (m.type === 'closed') this.ws.close(1000)
       for (const w of this.waiters.filter((x) => x.type === m.type)) w.resolve(m)
       this.waiters = this.waiters.filter((x) => x.type !== m.type)
     })

@@ -75,6 +75,145 @@ describe('refused before any audio', () => {
   })
 })
 
+/** 200 ms of a 1 kHz tone in μ-law, on `channels` channels (what Genesys' test client streams). */
+const tone = (channels: number) =>
+  Uint8Array.from(
+    Array.from(
+      { length: 1600 * channels },
+      (_, i) => [0xff, 0x0d, 0x06, 0x0d, 0xff, 0x8d, 0x86, 0x8d][Math.floor(i / channels) % 8] as number,
+    ),
+  )
+
+async function opened(media: Array<{ channels: string[] }>, extra: Record<string, unknown> = {}) {
+  const client = new AudiohookClient({ url: wsUrl, apiKey: KEY, secret: SECRET })
+  await client.connected()
+  client.open(media, extra)
+  return { client, opened: await client.next('opened') }
+}
+
+/** The server's message answers what the client sent last, and follows the last one it sent. */
+function inStep(m: { version: string; id: string; seq: number; clientseq: number }, c: AudiohookClient) {
+  expect(m).toMatchObject({ version: '2', id: c.sessionId, seq: c.serverseq, clientseq: c.seq })
+}
+
+describe('the protocol, as the AudioHook test suite drives it', () => {
+  test.each([
+    [[['external', 'internal'], ['external'], ['internal']]],
+    [[['internal', 'external'], ['internal'], ['external']]],
+    [[['external', 'internal']]],
+    [[['external']]],
+    [[['internal']]],
+  ])('open offering %j: the first offer is selected as offered', async (offer) => {
+    const { client, opened: o } = await opened(offer.map((channels) => ({ channels })))
+    inStep(o, client)
+    expect(o.parameters.media).toEqual([{ type: 'audio', format: 'PCMU', channels: offer[0], rate: 8000 }])
+    client.audio(tone((offer[0] as string[]).length), (offer[0] as string[]).length)
+    client.send('close', { reason: 'end' })
+    inStep(await client.next('closed'), client)
+  })
+
+  test('ping, update, discarded, error, a double pause and resume, then close: every answer in step', async () => {
+    const { client } = await opened([{ channels: ['external', 'internal'] }])
+    client.audio(tone(2), 2)
+    const ping = client.send('ping', {})
+    expect(await client.next('pong')).toMatchObject({ seq: 2, clientseq: ping })
+    client.send('update', { language: 'zh-CN' })
+    inStep(await client.next('updated'), client)
+    client.send('discarded', { start: 'PT0.2S', discarded: 'PT0.3S' })
+    client.send('error', { code: 400, message: 'tough stuff' })
+    // Genesys' client says "paused" twice (the source and the session each say it).
+    client.send('paused', {})
+    client.send('paused', {})
+    client.send('ping', { rtt: 'PT0.012S' })
+    await client.next('pong')
+    client.send('resumed', { start: 'PT0.5S', discarded: 'PT2S' })
+    client.audio(tone(2), 2)
+    client.send('close', { reason: 'end' })
+    inStep(await client.next('closed'), client)
+    await expect.poll(() => client.closedCode).toBe(1000)
+    const row = (
+      await api.db.query<{ stretches: unknown; language: string }>(
+        'SELECT stretches, language FROM live_sessions WHERE external_id = $1',
+        [client.sessionId],
+      )
+    ).rows[0]
+    expect(row?.stretches).toEqual([
+      { kind: 'discarded', start_ms: 200, end_ms: 500 },
+      { kind: 'paused', start_ms: 500, end_ms: 2500 },
+    ])
+  })
+
+  test('a bad message disconnects its own session with the reason; another session streams on', async () => {
+    const { client: good } = await opened([{ channels: ['external', 'internal'] }])
+    const bad: Array<[string, (c: AudiohookClient) => void, RegExp]> = [
+      ['not JSON', (c) => c.ws.send('{oops'), /not JSON/],
+      [
+        'a skipped seq',
+        (c) => {
+          c.seq += 1
+          c.send('ping', {})
+        },
+        /seq/,
+      ],
+      ['an unknown type', (c) => c.send('dance', {}), /not an AudioHook client message/],
+      ['half a stereo sample', (c) => c.audio(new Uint8Array(3), 2), /whole samples/],
+      ['an oversized frame', (c) => c.audio(new Uint8Array(66_000), 2), /larger than/],
+      ['a bad duration', (c) => c.send('discarded', { start: '6 s', discarded: 'PT1S' }), /durations/],
+    ]
+    for (const [, act, reason] of bad) {
+      const { client } = await opened([{ channels: ['external', 'internal'] }])
+      act(client)
+      const d = await client.next('disconnect')
+      expect(d.parameters.reason).toBe('error')
+      expect(String(d.parameters.info)).toMatch(reason)
+      // The client answers with close; the server closes the session.
+      client.send('close', { reason: 'disconnect' })
+      await client.next('closed')
+      // Meanwhile the good session is served as before.
+      good.audio(tone(2), 2)
+      const ping = good.send('ping', {})
+      expect((await good.next('pong')).clientseq).toBe(ping)
+    }
+    good.send('close', { reason: 'end' })
+    await good.next('closed')
+  })
+
+  test('audio before opened is an error; a connection cut mid-call keeps what arrived and files it', async () => {
+    const early = new AudiohookClient({ url: wsUrl, apiKey: KEY, secret: SECRET })
+    await early.connected()
+    early.audio(tone(1), 1)
+    expect((await early.next('disconnect')).parameters.info).toMatch(/audio in state preparing/)
+    early.ws.terminate()
+
+    const { client } = await opened([{ channels: ['external'] }])
+    for (let i = 0; i < 25; i++) client.audio(tone(1), 1)
+    await client.drained()
+    await new Promise((r) => setTimeout(r, 200))
+    client.ws.terminate()
+    const row = await expect
+      .poll(
+        async () =>
+          (
+            await api.db.query<{ id: number; state: string; audio_ms: number; end_reason: string }>(
+              'SELECT id, state, audio_ms, end_reason FROM live_sessions WHERE external_id = $1',
+              [client.sessionId],
+            )
+          ).rows[0],
+      )
+      .toMatchObject({ end_reason: 'connection lost', audio_ms: 5000 })
+    void row
+    const id = (
+      await api.db.query<{ id: number }>('SELECT id FROM live_sessions WHERE external_id = $1', [
+        client.sessionId,
+      ])
+    ).rows[0]?.id
+    const callId = await api.live?.filed(id as number)
+    expect(callId).toBeGreaterThan(0)
+    const call = (await api.call('GET', `/v1/calls/${callId}`, 'max')).body.call
+    expect(call.source_name).toBe(`live-${id}.wav`)
+  })
+})
+
 describe.skipIf(skip)('a real-speech call', () => {
   test('streamed with a pause: dead air raised at its moment, the pause not counted, the recording exact, filed once', async () => {
     const sse = new SseReader(`${api.base}/v1/live/events`, { authorization: `Bearer ${api.tokens.max}` })
