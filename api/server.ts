@@ -305,6 +305,13 @@ export async function buildServer({
     const where = findNul({ query: request.query, params: request.params, body: request.body })
     done(where ? new ValidationError(`NUL bytes are not accepted (in ${where})`) : undefined)
   })
+  // A WebSocket upgrade answered over HTTP (refused: no key, a bad signature, a wrong role) leaves
+  // its socket outside the server's connection tracking: it is ended here, or it would hold the
+  // server open on close.
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (request.headers.upgrade && !request.raw.socket?.destroyed) request.raw.socket?.end()
+    done()
+  })
   app.addHook('onResponse', (request, reply, done) => {
     const failed = reply.statusCode >= 500
     if (failed || (request.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info')) {

@@ -48,8 +48,8 @@ export interface LiveMeta {
   extra?: Record<string, unknown>
 }
 
-/** A party falling further behind than this is filled with silence (1 s). */
-const MAX_LAG = VAD_RATE
+/** A party falling further behind than this is filled with silence (5 s: tracks arrive out of step). */
+const MAX_LAG = 5 * VAD_RATE
 /** Speech time the customer needs before their voice has a baseline to be "raised" against. */
 const BASELINE_SPEECH_MS = 15_000
 /** Raised: this many dB over the customer's resting level (the batch's arousal ≥ 0.5 on loudness). */

@@ -41,28 +41,28 @@ export function readLine(
 ): LineFinding[] {
   const call = { durationMs: line.endMs, utterances: [line] }
   const out: LineFinding[] = []
-  if (rules.conduct.enabled && line.speaker === 'agent')
-    for (const flag of detectConduct(call, 'agent').flags)
+  // One alert per rule and line, with everything in the line that set it off.
+  if (rules.conduct.enabled && line.speaker === 'agent') {
+    const flags = detectConduct(call, 'agent').flags
+    if (flags.length > 0)
       out.push([
         'conduct',
-        { kind: flag.kind, text: flag.text, start_ms: flag.start_ms, end_ms: flag.end_ms },
+        {
+          remarks: flags.map((f) => ({ kind: f.kind, text: f.text, start_ms: f.start_ms, end_ms: f.end_ms })),
+        },
       ])
+  }
   if (rules.urgencyP0.enabled && taxonomy && line.speaker === 'customer') {
     const urgency = assessUrgency(taxonomy, call, [], null)
     const p0 = urgency.evidence.find((e) => e.signal === 'phrase' && e.level === 'P0')
     if (p0) out.push(['urgency-p0', { ...p0 }])
   }
   const forbidden = rules.forbiddenPhrase
-  if (
-    forbidden.enabled &&
-    forbidden.phrases.length > 0 &&
-    (forbidden.speaker === 'any' || forbidden.speaker === line.speaker)
-  )
-    for (const said of new CallText(call).find(forbidden.phrases, {
-      speaker: forbidden.speaker,
-      strictness: 0.85,
-    }))
-      out.push(['forbidden-phrase', { ...saidEvidence(said) }])
+  const speakerMatches = forbidden.speaker === 'any' || forbidden.speaker === line.speaker
+  if (forbidden.enabled && forbidden.phrases.length > 0 && speakerMatches) {
+    const said = new CallText(call).find(forbidden.phrases, { speaker: forbidden.speaker, strictness: 0.85 })
+    if (said.length > 0) out.push(['forbidden-phrase', { said: said.map(saidEvidence) }])
+  }
   return out
 }
 
