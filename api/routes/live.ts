@@ -48,6 +48,12 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
     return { hub, settings }
   }
   const log = (request: FastifyRequest) => (msg: string) => request.log.warn(msg)
+  // Event streams never end by themselves: the server ends them when it closes.
+  const streams = new Set<import('node:http').ServerResponse>()
+  app.addHook('preClose', (done) => {
+    for (const raw of streams) raw.end()
+    done()
+  })
 
   app.get(
     '/live/audiohook',
@@ -161,9 +167,11 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
       const unsubscribe = hub.subscribe(write)
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000)
       heartbeat.unref()
+      streams.add(raw)
       request.raw.on('close', () => {
         clearInterval(heartbeat)
         unsubscribe()
+        streams.delete(raw)
       })
     },
   )
