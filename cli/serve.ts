@@ -14,6 +14,7 @@ import { startRefiler } from '../pipeline/refile.js'
 import { startRollups } from '../pipeline/rollups.js'
 import { startSweeper } from '../pipeline/sweeper.js'
 import { addUser, issueUserToken, revokeUserToken, setUserDisabled, userIdByName } from '../review/users.js'
+import { startDeliverer, webhookSettings } from '../webhooks/outbox.js'
 import { analyserSettings, queueSchema } from './options.js'
 
 const USERS_USAGE =
@@ -111,8 +112,16 @@ export async function serve(
   // History filed again under a changed taxonomy, in the background; once now, for a promotion
   // whose refile a stopped server left half done.
   const refiler = startRefiler({ db })
+  // Webhooks (CALLQA_WEBHOOK_URL): a durable outbox, delivered in the background.
+  const hooks = webhookSettings()
+  const webhooks = hooks
+    ? startDeliverer(db, hooks, {
+        onError: (err) => console.error(`callqa: webhook delivery failed: ${(err as Error).message}`),
+      })
+    : undefined
   // Live calls: streamed audio from telephony platforms, filed as calls when they end.
   const live = await startLive({
+    webhooks,
     db,
     storageDir: config.storageDir,
     processor,
@@ -179,6 +188,7 @@ export async function serve(
   await app.close()
   // Calls still live are ended and filed before the processor stops.
   await live.hub.close()
+  await webhooks?.stop()
   await refiler.stop()
   await processor.close()
 }

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, open, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { Database } from '../db/index.js'
+import type { Database, Queryable } from '../db/index.js'
 import {
   endLiveSession,
   fileLiveSession,
@@ -26,7 +26,7 @@ import { PRIVATE_DIR_MODE } from '../private-files.js'
 import { type ProcessIdentity, processAlive, processIdentity } from '../processes.js'
 import type { TaxonomyDefinition } from '../topics/taxonomy.js'
 import { type CallListener, LiveCall, type LiveMeta, type LiveProtocol, type Party } from './call.js'
-import type { LiveEvent, LiveSnapshot } from './events.js'
+import type { LiveAlert, LiveEvent, LiveSnapshot } from './events.js'
 import { Recorder, wavHeader } from './recorder.js'
 import type { LiveRules } from './rules.js'
 import { LiveVad, VAD_RATE } from './vad.js'
@@ -60,6 +60,8 @@ export interface LiveHubOptions {
   /** most calls this process holds at once */
   maxSessions: number
   bus?: EventBus | undefined
+  /** also send each alert out (the webhook outbox), in the alert's own transaction */
+  alertOut?: ((tx: Queryable, alert: LiveAlert) => Promise<void>) | undefined
   onError?: (err: unknown, what: string) => void
 }
 
@@ -307,27 +309,29 @@ export class LiveHub implements CallListener {
     this.stats.alerts++
     const write = (this.writes.get(call.id) ?? Promise.resolve())
       .then(() =>
-        insertLiveAlert(this.options.db, {
-          sessionId: call.id,
-          rule: draft.rule,
-          severity: draft.severity,
-          atMs: draft.at_ms,
-          evidence: draft.evidence,
+        this.options.db.withTransaction(async (tx) => {
+          const row = await insertLiveAlert(tx, {
+            sessionId: call.id,
+            rule: draft.rule,
+            severity: draft.severity,
+            atMs: draft.at_ms,
+            evidence: draft.evidence,
+          })
+          const alert: LiveAlert = {
+            id: row.id,
+            session: call.id,
+            call_id: call.callId,
+            rule: row.rule,
+            severity: row.severity,
+            at_ms: row.at_ms,
+            evidence: row.evidence,
+            raised_at: new Date(row.raised_at).toISOString(),
+          }
+          await this.options.alertOut?.(tx, alert)
+          return alert
         }),
       )
-      .then((row) =>
-        this.publish({
-          type: 'alert',
-          id: row.id,
-          session: call.id,
-          call_id: call.callId,
-          rule: row.rule,
-          severity: row.severity,
-          at_ms: row.at_ms,
-          evidence: row.evidence,
-          raised_at: new Date(row.raised_at).toISOString(),
-        }),
-      )
+      .then((alert) => this.publish({ type: 'alert', ...alert }))
       .catch((err) => this.options.onError?.(err, 'storing a live alert'))
     this.writes.set(call.id, write)
   }

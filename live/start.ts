@@ -8,6 +8,7 @@ import type { Database } from '../db/index.js'
 import { activeTaxonomy } from '../db/queries/taxonomies.js'
 import { intakeFile } from '../pipeline/intake.js'
 import type { CallProcessor } from '../pipeline/processor.js'
+import { type Deliverer, enqueueWebhook } from '../webhooks/outbox.js'
 import { postgresEventBus } from './bus.js'
 import { LiveHub } from './hub.js'
 import { type LiveSettings, liveSettings } from './settings.js'
@@ -19,6 +20,8 @@ export interface StartLive {
   databaseUrl?: string | undefined
   schema?: string | undefined
   settings?: LiveSettings
+  /** the webhook outbox's deliverer, when webhooks are configured: alerts go out through it */
+  webhooks?: Deliverer | undefined
   onError?: (err: unknown, what: string) => void
 }
 
@@ -39,6 +42,14 @@ export async function startLive(options: StartLive): Promise<{ hub: LiveHub; set
     maxSessions: settings.maxSessions,
     bus,
     ...(onError ? { onError } : {}),
+    ...(options.webhooks
+      ? {
+          alertOut: async (tx, alert) => {
+            await enqueueWebhook(tx, 'live.alert', alert)
+            setImmediate(() => options.webhooks?.kick())
+          },
+        }
+      : {}),
     file: (recording, stored) =>
       intakeFile(
         db,

@@ -19,6 +19,7 @@ import { PlainStream } from '../../live/stream.js'
 import { TwilioStream, twilioSignatureValid } from '../../live/twilio.js'
 import { agentScope } from '../../review/access.js'
 import { readableCall } from '../../review/calls.js'
+import { undelivered } from '../../webhooks/outbox.js'
 import { type LinkSigner, signedLink } from '../links.js'
 import { ERRORS, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
@@ -323,6 +324,19 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
       })
       return row
     },
+  )
+
+  app.get(
+    '/webhooks/outbox',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: 'Webhook events not delivered (yet): attempts, the next try, the last error',
+        tags: ['live'],
+        response: { 200: Type.Object({ items: Type.Array(Type.Any()) }), ...ERRORS },
+      },
+    },
+    async () => ({ items: await undelivered(db) }),
   )
 
   app.get(

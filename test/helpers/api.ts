@@ -16,6 +16,7 @@ import { createPool } from '../../pipeline/pool.js'
 import { type CallProcessor, localProcessor } from '../../pipeline/processor.js'
 import { ingest } from '../../pipeline/run.js'
 import { samplesDir } from '../../samples/ground-truth.js'
+import { startDeliverer, type WebhookSettings } from '../../webhooks/outbox.js'
 import { ffmpegPath, tempDir } from './audio.js'
 import { openTestDb, schemaFor, testDatabaseUrl, testDbKind } from './db.js'
 
@@ -50,6 +51,7 @@ export async function startApi(
     processor: withProcessor = false,
     asr = false,
     live: liveOverrides,
+    webhooks: hookSettings,
   }: {
     /** sample recordings to ingest (file names under samples/calls); default all */
     files?: string[]
@@ -61,6 +63,8 @@ export async function startApi(
     asr?: boolean
     /** take live calls (needs `processor`): settings over the defaults */
     live?: Partial<LiveSettings>
+    /** send webhooks (live alerts) there */
+    webhooks?: WebhookSettings
   },
 ): Promise<ApiHarness> {
   const db = await openTestDb(name)
@@ -90,6 +94,7 @@ export async function startApi(
     userId[userName] = made.user.id
   }
   const processor = withProcessor ? localProcessor({ db, storageDir, ffmpegPath, threads: 1 }) : undefined
+  const webhooks = hookSettings ? startDeliverer(db, hookSettings, { intervalMs: 200 }) : undefined
   const live =
     liveOverrides && processor
       ? await startLive({
@@ -98,6 +103,7 @@ export async function startApi(
           processor,
           ...(testDbKind === 'postgres' ? { databaseUrl: testDatabaseUrl, schema: schemaFor(name) } : {}),
           settings: { ...liveSettings({}), ...liveOverrides },
+          webhooks,
         })
       : undefined
   // Tests sign in wrongly on purpose many times a minute: the limit is raised unless a test sets it.
@@ -135,6 +141,7 @@ export async function startApi(
     async close() {
       await app.close()
       await live?.hub.close()
+      await webhooks?.stop()
       await processor?.close()
       await db.close()
       tmp.remove()

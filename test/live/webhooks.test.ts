@@ -1,0 +1,135 @@
+/**
+ * Webhooks of live alerts, delivered to a real HTTP receiver that is down at first (500, then a
+ * timeout... then a refused connection), then back: every event arrives, is verified with the
+ * Standard Webhooks library a receiver would use, and is accepted exactly once; what was not
+ * delivered yet is visible to admins.
+ */
+
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import { Webhook } from 'standardwebhooks'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import WebSocket from 'ws'
+import { type ApiHarness, startApi } from '../helpers/api.js'
+
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`
+let api: ApiHarness
+let receiver: Server
+let failuresLeft = 3
+const accepted = new Map<string, unknown>()
+const attempts: Array<{ id: string; status: number }> = []
+
+beforeAll(async () => {
+  const verifier = new Webhook(SECRET)
+  receiver = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => {
+      body += c
+    })
+    req.on('end', () => {
+      const id = String(req.headers['webhook-id'])
+      if (failuresLeft > 0) {
+        failuresLeft--
+        attempts.push({ id, status: 500 })
+        res.writeHead(500).end()
+        return
+      }
+      try {
+        const payload = verifier.verify(body, req.headers as Record<string, string>)
+        // A receiver keeps the ids it accepted: a repeat would be a second acceptance.
+        if (accepted.has(id)) throw new Error(`event ${id} delivered twice`)
+        accepted.set(id, payload)
+        attempts.push({ id, status: 204 })
+        res.writeHead(204).end()
+      } catch {
+        attempts.push({ id, status: 400 })
+        res.writeHead(400).end()
+      }
+    })
+  })
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  const port = (receiver.address() as { port: number }).port
+  api = await startApi('live/webhooks', {
+    files: [],
+    users: [
+      ['pbx', 'telephony'],
+      ['root', 'admin'],
+      ['max', 'manager'],
+    ],
+    processor: true,
+    live: {},
+    webhooks: { url: `http://127.0.0.1:${port}/hooks`, secret: SECRET },
+  })
+}, 120_000)
+afterAll(async () => {
+  await api?.close()
+  receiver?.close()
+})
+
+test('alerts go out signed, through failures, each accepted exactly once; admins see the backlog', async () => {
+  const ws = new WebSocket(`${api.base.replace('http', 'ws')}/v1/live/stream`, {
+    headers: { authorization: `Bearer ${api.tokens.pbx}` },
+  })
+  await new Promise((resolve) => ws.once('open', resolve))
+  const got: Array<Record<string, unknown>> = []
+  ws.on('message', (d) => got.push(JSON.parse(String(d))))
+  ws.send(
+    JSON.stringify({
+      type: 'start',
+      call_id: 'hook-1',
+      channels: 1,
+      party: 'customer',
+      metadata: { agent: 'a.kim' },
+    }),
+  )
+  await expect.poll(() => got.find((m) => m.type === 'started')).toBeDefined()
+  const session = got.find((m) => m.type === 'started')?.session as number
+  const lines = [
+    ['customer', 'there is fraud on my card'],
+    ['agent', 'that is not my problem, calm down'],
+    ['customer', '我的账户被盗了，有人在盗刷我的卡'],
+  ] as const
+  for (const [i, [speaker, text]] of lines.entries()) {
+    const posted = await api.call('POST', `/v1/live/${session}/utterances`, 'pbx', {
+      speaker,
+      text,
+      start_ms: i * 2000,
+      end_ms: i * 2000 + 1500,
+    })
+    expect(posted.status).toBe(202)
+  }
+  // The call ends: every alert it raised is stored by then.
+  ws.send(JSON.stringify({ type: 'stop' }))
+  await expect.poll(() => got.find((m) => m.type === 'stopped')).toBeDefined()
+  const alerts = (await api.call('GET', `/v1/live/calls/${session}`, 'max')).body.alerts as Array<{
+    id: number
+    rule: string
+  }>
+  expect(alerts.map((a) => a.rule).sort()).toEqual(['conduct', 'urgency-p0', 'urgency-p0'])
+  // While the receiver fails, the backlog is visible to admins (and only to them).
+  await expect
+    .poll(async () => (await api.call('GET', '/v1/webhooks/outbox', 'root')).body.items.length)
+    .toBeGreaterThan(0)
+  expect((await api.call('GET', '/v1/webhooks/outbox', 'max')).status).toBe(403)
+  const backlog = (await api.call('GET', '/v1/webhooks/outbox', 'root')).body.items as Array<{
+    last_error: string | null
+  }>
+  expect(backlog.some((r) => r.last_error === 'HTTP 500')).toBe(true)
+  // Retried with backoff until accepted: each alert exactly once.
+  await expect.poll(() => accepted.size, { timeout: 40_000, interval: 250 }).toBe(alerts.length)
+  const ids = (
+    await api.db.query<{ id: string; delivered_at: Date | null }>(
+      'SELECT id, delivered_at FROM webhook_outbox',
+    )
+  ).rows
+  expect(ids.every((r) => r.delivered_at !== null)).toBe(true)
+  expect([...accepted.keys()].sort()).toEqual(ids.map((r) => r.id).sort())
+  const bodies = [...accepted.values()] as Array<{
+    type: string
+    data: { id: number; rule: string; session: number }
+  }>
+  expect(bodies.every((b) => b.type === 'live.alert' && b.data.session === session)).toBe(true)
+  expect(bodies.map((b) => b.data.id).sort()).toEqual(alerts.map((a) => a.id).sort())
+  expect(attempts.filter((a) => a.status === 500)).toHaveLength(3)
+  expect((await api.call('GET', '/v1/webhooks/outbox', 'root')).body.items).toEqual([])
+}, 60_000)
