@@ -25,6 +25,7 @@ import { resolveFfmpeg } from '../media/ffmpeg.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { type Refiler, startRefiler } from '../pipeline/refile.js'
 import { type LinkSigner, linkSigner } from './links.js'
+import { metricsRegistry } from './metrics.js'
 import { audioRoutes } from './routes/audio.js'
 import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
@@ -394,6 +395,18 @@ export async function buildServer({
   )
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+  const metrics = metricsRegistry(db, live?.hub)
+  app.get(
+    '/metrics',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        summary: 'Prometheus metrics (text format): live calls, alerts, queue, webhooks, the process',
+        tags: ['operations'],
+      },
+    },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
+  )
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
       // Ready means answering: the calls table must be readable within 2 s (a locked table or a

@@ -65,6 +65,8 @@ export interface AlertDraft {
   severity: Severity
   at_ms: number
   evidence: Record<string, unknown>
+  /** ms from the arrival of the audio that made the rule true to the alert (audio rules) */
+  latencyMs?: number
 }
 
 /** What a live call tells the hub that holds it. */
@@ -122,6 +124,8 @@ export class LiveCall {
   state: CallState = 'silence'
   /** frames dropped: out of order or overlapping what was already received */
   droppedFrames = 0
+  /** when recent audio arrived: [timeline frame it reaches, performance.now()] (alert latency) */
+  private readonly arrivals: Array<[number, number]> = []
   private deadAirFiredFor = -1
   /** the dead air raised so far, with where each ended (null: still silent) */
   readonly deadAir: Array<{ start_ms: number; end_ms: number | null }> = []
@@ -257,6 +261,8 @@ export class LiveCall {
     // The recording's channels: agent left, customer right (the order `parties` lists them in).
     this.recorder.append(out)
     this.written += ready
+    this.arrivals.push([this.written, performance.now()])
+    if (this.arrivals.length > 500) this.arrivals.shift()
     tracks.forEach((t, c) => {
       t.lane?.push(blocks[c] as Int16Array)
     })
@@ -377,7 +383,15 @@ export class LiveCall {
 
   private raise(rule: string, severity: Severity, atFrame: number, evidence: Record<string, unknown>): void {
     this.alerts++
-    this.listener.alert(this, { rule, severity, at_ms: Math.round((atFrame * 1000) / VAD_RATE), evidence })
+    // From the arrival of the audio that made the rule true to now.
+    const arrived = this.arrivals.find(([upTo]) => upTo >= atFrame)?.[1]
+    this.listener.alert(this, {
+      rule,
+      severity,
+      at_ms: Math.round((atFrame * 1000) / VAD_RATE),
+      evidence,
+      ...(arrived === undefined ? {} : { latencyMs: performance.now() - arrived }),
+    })
   }
 
   // ---------- words ----------

@@ -103,7 +103,15 @@ export class LiveHub implements CallListener {
   private readonly writes = new Map<number, Promise<unknown>>()
   /** calls ending: the session closed first, then the recording filed */
   private readonly filing = new Map<number, { ended: Promise<void>; filed: Promise<number | null> }>()
-  readonly stats = { sessions: 0, alerts: 0, frames: 0, droppedFrames: 0, alertLatency: [] as number[] }
+  readonly stats = {
+    sessions: 0,
+    alerts: 0,
+    /** sample frames of ended calls (live ones add theirs) */
+    frames: 0,
+    droppedFrames: 0,
+    /** told each alert's rule and, for audio rules, its latency in seconds up to publication */
+    onAlert: undefined as ((rule: string, latencySeconds: number | undefined) => void) | undefined,
+  }
 
   private constructor(
     private readonly options: LiveHubOptions,
@@ -199,6 +207,7 @@ export class LiveHub implements CallListener {
     const ended = (async () => {
       await call.finish(() => this.vad.flush())
       this.stats.droppedFrames += call.droppedFrames
+      this.stats.frames += call.written
       await this.writes.get(call.id)
       await endLiveSession(this.options.db, call.id, {
         audioMs: call.positionMs,
@@ -307,6 +316,7 @@ export class LiveHub implements CallListener {
 
   alert(call: LiveCall, draft: Parameters<CallListener['alert']>[1]): void {
     this.stats.alerts++
+    const raisedAt = performance.now()
     const write = (this.writes.get(call.id) ?? Promise.resolve())
       .then(() =>
         this.options.db.withTransaction(async (tx) => {
@@ -331,7 +341,15 @@ export class LiveHub implements CallListener {
           return alert
         }),
       )
-      .then((alert) => this.publish({ type: 'alert', ...alert }))
+      .then((alert) => {
+        this.publish({ type: 'alert', ...alert })
+        this.stats.onAlert?.(
+          draft.rule,
+          draft.latencyMs === undefined
+            ? undefined
+            : (draft.latencyMs + (performance.now() - raisedAt)) / 1000,
+        )
+      })
       .catch((err) => this.options.onError?.(err, 'storing a live alert'))
     this.writes.set(call.id, write)
   }

@@ -31,6 +31,7 @@ beforeAll(async () => {
     users: [
       ['max', 'manager'],
       ['a.kim', 'agent'],
+      ['root', 'admin'],
     ],
     processor: true,
     live: {
@@ -346,6 +347,18 @@ describe.skipIf(skip)('a real-speech call', () => {
       ['customer', m.customer_talk_ms],
     ] as const)
       expect(Math.abs((figures?.talk_ms[party] as number) - batch) / batch).toBeLessThan(0.02)
+    // The operations view: frames, the alert and its latency; admins only; no words or audio.
+    expect((await api.call('GET', '/metrics', 'max')).status).toBe(403)
+    const scraped = await api.call('GET', '/metrics', 'root')
+    expect(scraped.status, JSON.stringify(scraped.body)).toBe(200)
+    const metrics = scraped.body as string
+    expect(metrics).toMatch(/callqa_live_alerts_total\{rule="dead-air"\} 1/)
+    expect(Number(/callqa_live_frames_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(
+      sent.agent.length,
+    )
+    expect(metrics).toMatch(/callqa_live_alert_latency_seconds_count [1-9]/)
+    expect(metrics).toMatch(/callqa_calls\{status="done"\} [1-9]/)
+    expect(metrics).not.toMatch(/billing|a\.kim/)
     // The same dead air: the batch finds the stretch the live rule raised, and not the pause.
     const batchDeadAir = m.dead_air_episodes as Array<{ startMs: number; endMs: number }>
     expect(batchDeadAir).toHaveLength(1)
