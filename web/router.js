@@ -2,12 +2,14 @@
 // The page's address (`#/view/id?query`) chooses the view; each view draws itself into <main>.
 
 import { errorBox } from './lib/dom.js'
+import { leaveView } from './lib/nav.js'
 import { me, token } from './lib/session.js'
 import { showCalibration, showCalibrations } from './views/calibrations.js'
 import { reopenShownCall, showCall } from './views/call.js'
 import { showCalls } from './views/calls.js'
 import { showCoaching } from './views/coaching.js'
 import { showDisputes } from './views/disputes.js'
+import { showLive, showLiveCall } from './views/live.js'
 import { showQueue } from './views/queue.js'
 import { showReport } from './views/report.js'
 import { showSample, showSamples } from './views/samples.js'
@@ -19,6 +21,7 @@ import { showTrends } from './views/trends.js'
  * @type {Record<string, (rest: string[], query: URLSearchParams) => Promise<unknown> | unknown>}
  */
 const VIEWS = {
+  live: ([id]) => (id ? showLiveCall(Number(id)) : showLive()),
   queue: () => showQueue(),
   trends: (_, q) => showTrends(q),
   reports: (_, q) => showReport(q),
@@ -37,6 +40,7 @@ const VIEWS = {
 
 /** Draws the view the address names (the call list when it names none). */
 export async function route() {
+  leaveView()
   if (!token()) return showSignIn()
   if (!me())
     try {

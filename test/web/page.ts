@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import type { Role } from '../../db/queries/users.js'
+import type { LiveSettings } from '../../live/settings.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -23,7 +24,13 @@ export interface PageHarness {
 
 export async function openPage(
   name: string,
-  options: { files: string[]; users: ReadonlyArray<readonly [string, Role, string?]>; asr?: boolean },
+  options: {
+    files: string[]
+    users: ReadonlyArray<readonly [string, Role, string?]>
+    asr?: boolean
+    processor?: boolean
+    live?: Partial<LiveSettings>
+  },
 ): Promise<PageHarness> {
   if (!existsSync(CHROMIUM))
     throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`)

@@ -9,3 +9,17 @@ export const go = (hash) => {
   if (location.hash === hash) refresh()
   else location.hash = hash
 }
+
+/** What the view on screen must stop when another replaces it (an event stream, a timer). */
+const cleanups = new Set()
+
+/** @param {() => void} fn */
+export const onLeave = (fn) => {
+  cleanups.add(fn)
+}
+
+/** Runs (once) what the view on screen asked to be stopped. */
+export const leaveView = () => {
+  for (const fn of cleanups) fn()
+  cleanups.clear()
+}

@@ -3,7 +3,7 @@ import { api } from '../lib/api.js'
 import { errorBox, fmt, h, main } from '../lib/dom.js'
 import { hasRole } from '../lib/session.js'
 import { clock } from '../lib/time.js'
-import { aboutCall, sentimentWhy } from '../views/call-about.js'
+import { aboutCall, sentimentWhy, timeButton } from '../views/call-about.js'
 import { drawWaveform, sentimentLanes } from '../views/call-waveform.js'
 import { clipCutter } from '../views/coaching.js'
 import { showEvaluation } from '../views/evaluation.js'
@@ -102,6 +102,7 @@ export async function showCall(callId, evaluationId) {
     callHead(detail),
     ...[callNotes(call)].filter(Boolean),
     aboutCall(detail.topics, call, seek),
+    liveAlerts(callId, seek),
     audio,
     waveform,
     timeline,
@@ -139,6 +140,39 @@ export async function showCall(callId, evaluationId) {
     },
   })
   if (evaluationId) await showEvaluation(panel, callId, evaluationId, seek)
+}
+
+/**
+ * The alerts raised while the call was live (none for a recorded call): each plays from its moment.
+ * @param {number} callId
+ * @param {Seek} seek
+ */
+function liveAlerts(callId, seek) {
+  const section = h('section', { id: 'call-alerts', hidden: true }, h('h2', {}, 'Live alerts'))
+  api('GET', `/v1/calls/${callId}/alerts`)
+    .then(({ items }) => {
+      if (!items.length) return
+      section.hidden = false
+      section.append(
+        h(
+          'ul',
+          { class: 'alerts' },
+          items.map((/** @type {any} */ a) =>
+            h(
+              'li',
+              { class: `alert ${a.severity}`, dataset: { rule: a.rule } },
+              timeButton(a.at_ms, seek, a.rule),
+              ` ${a.rule}`,
+              a.acknowledged_by_name
+                ? h('span', { class: 'muted' }, ` acknowledged by ${a.acknowledged_by_name}`)
+                : '',
+            ),
+          ),
+        ),
+      )
+    })
+    .catch(() => {})
+  return section
 }
 
 /**

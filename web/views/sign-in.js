@@ -41,6 +41,7 @@ export function showSignIn(message) {
 
 /** Who can open which part of the navigation. */
 const NAV = {
+  'nav-live': ['admin', 'manager', 'reviewer', 'agent'],
   'nav-queue': ['reviewer', 'admin', 'manager'],
   'nav-trends': ['admin', 'manager'],
   'nav-samples': ['admin', 'manager', 'reviewer'],
