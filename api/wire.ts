@@ -432,3 +432,37 @@ export const Me = Type.Object({
   role: Type.String(),
   agent_id: Type.Union([Type.String(), Type.Null()]),
 })
+
+/** A live alert as stored: where in the call, on what evidence, who acknowledged it. */
+export const LiveAlertRow = Type.Object({
+  id: Type.Integer(),
+  session_id: Type.Integer(),
+  rule: Type.String(),
+  severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
+  at_ms: Type.Integer({ description: 'position in the call' }),
+  evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'times and words, per rule' }),
+  raised_at: Time,
+  acknowledged_by: Nullable(Type.Integer()),
+  acknowledged_at: Nullable(Time),
+})
+
+/** One live session: its state, its stretches without audio, its figures now, its alerts. */
+export const LiveSessionDetail = Type.Object({
+  session: Type.Integer(),
+  protocol: Type.String(),
+  state: Type.String({ description: 'live, ended, filed or empty' }),
+  agent_id: Nullable(Type.String()),
+  queue: Nullable(Type.String()),
+  started_at: Time,
+  ended_at: Nullable(Time),
+  audio_ms: Type.Integer(),
+  call_id: Nullable(Type.Integer({ description: 'the call its recording was filed as' })),
+  stretches: Type.Array(
+    Type.Object({ kind: Type.String(), start_ms: Type.Integer(), end_ms: Type.Integer() }),
+    { description: 'pauses, discarded audio and gaps: filled with silence, never dead air' },
+  ),
+  now: Nullable(
+    Type.Record(Type.String(), Type.Unknown(), { description: 'the call in progress: its figures now' }),
+  ),
+  alerts: Type.Array(LiveAlertRow),
+})

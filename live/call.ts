@@ -121,6 +121,8 @@ export class LiveCall {
   ended = false
   alerts = 0
   callId: number | null = null
+  /** the platform's id of the call (AudioHook conversationId, Twilio CallSid) */
+  conversationId: string | null = null
   state: CallState = 'silence'
   /** frames dropped: out of order or overlapping what was already received */
   droppedFrames = 0

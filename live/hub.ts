@@ -175,6 +175,7 @@ export class LiveHub implements CallListener {
       this,
       (events) => this.vad.open(events),
     )
+    call.conversationId = init.conversationId ?? null
     this.calls.set(id, call)
     this.stats.sessions++
     this.publish({ type: 'call.started', session: id, call: call.snapshot() })

@@ -16,13 +16,19 @@ import type { LiveEvent, LiveSnapshot } from '../../live/events.js'
 import type { LiveHub } from '../../live/hub.js'
 import type { LiveSettings } from '../../live/settings.js'
 import { PlainStream } from '../../live/stream.js'
-import { TwilioStream, twilioSignatureValid } from '../../live/twilio.js'
+import {
+  TwilioStream,
+  transcriptionLine,
+  twilioFormSignatureValid,
+  twilioSignatureValid,
+} from '../../live/twilio.js'
 import { agentScope } from '../../review/access.js'
 import { readableCall } from '../../review/calls.js'
 import { undelivered } from '../../webhooks/outbox.js'
 import { type LinkSigner, signedLink } from '../links.js'
 import { ERRORS, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
+import { LiveAlertRow, LiveSessionDetail } from '../wire.js'
 
 const WATCHERS = ['admin', 'manager', 'reviewer'] as const
 const LIST_READERS = ['admin', 'manager', 'reviewer', 'agent'] as const
@@ -36,6 +42,13 @@ export interface LiveRouteOptions {
   hub: LiveHub | undefined
   settings: LiveSettings | undefined
 }
+
+/** An alert row with its times as ISO 8601 text. */
+const wireAlert = <A extends { raised_at: Date; acknowledged_at: Date | null }>(a: A) => ({
+  ...a,
+  raised_at: new Date(a.raised_at).toISOString(),
+  acknowledged_at: a.acknowledged_at ? new Date(a.acknowledged_at).toISOString() : null,
+})
 
 const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
   reply.code(status).send({ error: { code, message } })
@@ -110,6 +123,52 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
     (socket, request) => {
       const { hub, settings } = need()
       new TwilioStream(socket, hub, settings, log(request))
+    },
+  )
+
+  // Twilio's real-time transcription posts form parameters (here only: no other /v1 route takes forms).
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 65_536 },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  )
+  app.post(
+    '/live/twilio/transcriptions',
+    {
+      schema: {
+        summary:
+          'Twilio real-time transcription callbacks (statusCallbackUrl): a final line goes to the live call with that CallSid; signed with X-Twilio-Signature',
+        tags: ['live'],
+        body: Type.Record(Type.String(), Type.String()),
+        response: { 200: Type.Object({ taken: Type.Boolean() }), ...ERRORS },
+      },
+      preHandler: async (request, reply) => {
+        if (
+          !twilioFormSignatureValid(
+            request.raw as { url: string; headers: FastifyRequest['headers'] },
+            request.body as Record<string, string>,
+            settings?.twilioAuthToken,
+          )
+        )
+          return refuse(
+            reply,
+            401,
+            'QA_ERR_UNAUTHENTICATED',
+            'X-Twilio-Signature is missing or does not match',
+          )
+      },
+    },
+    async (request) => {
+      const { hub } = need()
+      const params = request.body as Record<string, string>
+      const call = [...hub.calls.values()].find(
+        (c) => c.protocol === 'twilio' && c.conversationId === params.CallSid,
+      )
+      if (!call) return { taken: false }
+      const line = transcriptionLine(params, call.startedAt)
+      if (!line) return { taken: false }
+      call.addLine(line)
+      return { taken: true }
     },
   )
 
@@ -224,7 +283,7 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
         summary: 'One live session: its figures now (when in progress), its stretches and its alerts',
         tags: ['live'],
         params: IdParams,
-        response: { 200: Type.Any(), ...ERRORS },
+        response: { 200: LiveSessionDetail, ...ERRORS },
       },
     },
     async (request) => {
@@ -239,13 +298,13 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
         state: row.state,
         agent_id: row.agent_id,
         queue: row.queue,
-        started_at: row.started_at,
-        ended_at: row.ended_at,
+        started_at: new Date(row.started_at).toISOString(),
+        ended_at: row.ended_at ? new Date(row.ended_at).toISOString() : null,
         audio_ms: held ? held.positionMs : row.audio_ms,
         call_id: row.call_id,
         stretches: held ? held.stretches : row.stretches,
-        now: held ? held.snapshot() : null,
-        alerts: await sessionAlerts(db, row.id),
+        now: held ? (held.snapshot() as unknown as Record<string, unknown>) : null,
+        alerts: (await sessionAlerts(db, row.id)).map(wireAlert),
       }
     },
   )
@@ -302,7 +361,7 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
         summary: 'Acknowledge a live alert (audited; the first acknowledgement stands)',
         tags: ['live'],
         params: IdParams,
-        response: { 200: Type.Any(), ...ERRORS },
+        response: { 200: LiveAlertRow, ...ERRORS },
       },
     },
     async (request) => {
@@ -322,7 +381,7 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
         by: request.user.name,
         at: new Date(row.acknowledged_at ?? Date.now()).toISOString(),
       })
-      return row
+      return wireAlert(row)
     },
   )
 

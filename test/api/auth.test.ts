@@ -92,6 +92,8 @@ test('every /v1 JSON response says what its body holds in /docs/json (issue 14: 
     '/v1/trends',
     '/v1/trends/failed-items',
     '/v1/trends/agreement',
+    // server-sent events (text/event-stream)
+    '/v1/live/events',
   ])
   const described = (s: Schema | undefined): boolean =>
     !!s &&

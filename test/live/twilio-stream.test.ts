@@ -156,6 +156,73 @@ describe('Twilio Media Streams', () => {
     60_000,
   )
 
+  test("Twilio's real-time transcription callbacks feed the live call's words: signed, final lines only", async () => {
+    const { ws, opened } = connect()
+    expect(await opened).toBe(101)
+    const streamSid = `MZ${randomUUID().replace(/-/g, '')}`
+    const callSid = `CA${randomUUID().replace(/-/g, '')}`
+    ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }))
+    ws.send(
+      JSON.stringify({
+        event: 'start',
+        sequenceNumber: '1',
+        streamSid,
+        start: {
+          streamSid,
+          callSid,
+          tracks: ['inbound', 'outbound'],
+          customParameters: {},
+          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        },
+      }),
+    )
+    await expect
+      .poll(
+        async () =>
+          (await api.db.query('SELECT id FROM live_sessions WHERE external_id = $1', [streamSid])).rows
+            .length,
+      )
+      .toBe(1)
+    const session = (
+      await api.db.query<{ id: number }>('SELECT id FROM live_sessions WHERE external_id = $1', [streamSid])
+    ).rows[0]?.id
+    const url = `${api.base}/v1/live/twilio/transcriptions`
+    const post = (params: Record<string, string>, token = TOKEN) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilio.getExpectedTwilioSignature(token, url, params),
+        },
+        body: new URLSearchParams(params),
+      })
+    const line = (final: string, text: string) => ({
+      AccountSid: 'AC0123',
+      CallSid: callSid,
+      TranscriptionSid: 'GT0123',
+      TranscriptionEvent: 'transcription-content',
+      LanguageCode: 'en-US',
+      Track: 'inbound_track',
+      TranscriptionData: JSON.stringify({ transcript: text, confidence: 0.93 }),
+      Timestamp: new Date().toISOString(),
+      Final: final,
+      SequenceId: '1',
+    })
+    expect((await post(line('true', 'this is fraud'), 'wrong-token')).status).toBe(401)
+    expect(await (await post(line('false', 'this is fra'))).json()).toEqual({ taken: false })
+    expect(await (await post(line('true', 'someone used my card, this is fraud'))).json()).toEqual({
+      taken: true,
+    })
+    const alerts = (await api.call('GET', `/v1/live/calls/${session}`, 'max')).body.alerts as Array<{
+      rule: string
+      evidence: { text: string }
+    }>
+    expect(alerts.map((a) => a.rule)).toEqual(['urgency-p0'])
+    expect(alerts[0]?.evidence.text).toBe('fraud')
+    ws.send(JSON.stringify({ event: 'stop', sequenceNumber: '2', streamSid, stop: { callSid } }))
+    await new Promise((resolve) => ws.once('close', resolve))
+  })
+
   test('a stream that breaks the protocol is closed with the reason, keeping nothing it did not send', async () => {
     const { ws, opened } = connect()
     expect(await opened).toBe(101)
