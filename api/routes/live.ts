@@ -139,6 +139,8 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
         summary:
           'Twilio real-time transcription callbacks (statusCallbackUrl): a final line goes to the live call with that CallSid; signed with X-Twilio-Signature',
         tags: ['live'],
+        // Signed by Twilio, not called with a token: outside the token-and-role API (docs/live.md).
+        hide: true,
         body: Type.Record(Type.String(), Type.String()),
         response: { 200: Type.Object({ taken: Type.Boolean() }), ...ERRORS },
       },
