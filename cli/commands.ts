@@ -487,6 +487,15 @@ export async function runCommand(
         await db.close()
       }
     }
+    case 'live-rules': {
+      const db = await openDb(config, { command })
+      try {
+        const { runLiveRules } = await import('./live-rules.js')
+        return await runLiveRules(db, rest)
+      } finally {
+        await db.close()
+      }
+    }
     case 'swap':
       return runSwap(config, rest)
     case 'calls':

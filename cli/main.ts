@@ -29,6 +29,7 @@ Usage:
                                   (every call with --taxonomy)
   callqa taxonomy add FILE        store a problem taxonomy (YAML/JSON; a new version when changed) and use it
   callqa taxonomy list | activate KEY
+  callqa live-rules load FILE     store live rules (YAML; a new version when changed); live-rules list | activate KEY
   callqa report top-issues --month YYYY-MM [--level 1|2|3] [--csv]
                                   the month's TOP issues: volume, change, CSAT, sentiment, complaints, AHT
   callqa report emerging --month YYYY-MM

@@ -366,6 +366,26 @@ CREATE SEQUENCE live_alerts_id_seq
 
 ALTER SEQUENCE live_alerts_id_seq OWNED BY live_alerts.id;
 
+CREATE TABLE live_rules (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    definition_sha256 text NOT NULL,
+    source text,
+    active boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE live_rules_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE live_rules_id_seq OWNED BY live_rules.id;
+
 CREATE TABLE live_sessions (
     id bigint NOT NULL,
     protocol text NOT NULL,
@@ -581,6 +601,8 @@ CREATE TABLE webhook_outbox (
 
 ALTER TABLE ONLY live_alerts ALTER COLUMN id SET DEFAULT nextval('live_alerts_id_seq'::regclass);
 
+ALTER TABLE ONLY live_rules ALTER COLUMN id SET DEFAULT nextval('live_rules_id_seq'::regclass);
+
 ALTER TABLE ONLY live_sessions ALTER COLUMN id SET DEFAULT nextval('live_sessions_id_seq'::regclass);
 
 ALTER TABLE ONLY audit_log
@@ -627,6 +649,15 @@ ALTER TABLE ONLY evaluations
 
 ALTER TABLE ONLY live_alerts
     ADD CONSTRAINT live_alerts_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY live_rules
+    ADD CONSTRAINT live_rules_key_definition_sha256_key UNIQUE (key, definition_sha256);
+
+ALTER TABLE ONLY live_rules
+    ADD CONSTRAINT live_rules_key_version_key UNIQUE (key, version);
+
+ALTER TABLE ONLY live_rules
+    ADD CONSTRAINT live_rules_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY live_sessions
     ADD CONSTRAINT live_sessions_pkey PRIMARY KEY (id);

@@ -116,7 +116,7 @@ export const LIVE_RULES_SCHEMA = {
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile<RulesFile>(LIVE_RULES_SCHEMA)
 
-interface RulesFile {
+export interface RulesFile {
   key: string
   rules?: {
     'dead-air'?: Partial<LiveRules['deadAir']>
@@ -129,15 +129,24 @@ interface RulesFile {
   }
 }
 
-/** Rules from a file's text; `name` is the file name errors are reported against. */
-export function parseLiveRules(text: string, name: string): LiveRules {
-  const file = parseChecked<RulesFile>(
+/** The file's checked content (what is stored as a version), from its text. */
+export function parseLiveRulesFile(text: string, name: string): RulesFile {
+  return parseChecked<RulesFile>(
     text,
     name,
     validate,
     () => [],
     (message) => new ConfigError(message),
   )
+}
+
+/** Rules from a file's text; `name` is the file name errors are reported against. */
+export function parseLiveRules(text: string, name: string): LiveRules {
+  return resolveLiveRules(parseLiveRulesFile(text, name))
+}
+
+/** The rules a stored or parsed definition sets, over the built-in ones. */
+export function resolveLiveRules(file: RulesFile): LiveRules {
   const r = file.rules ?? {}
   const forbidden = { ...DEFAULT_LIVE_RULES.forbiddenPhrase, ...r['forbidden-phrase'] }
   // Listing phrases turns the rule on unless the file says otherwise.
@@ -157,11 +166,15 @@ export function parseLiveRules(text: string, name: string): LiveRules {
 
 export function loadLiveRules(file: string | undefined): LiveRules {
   if (!file) return DEFAULT_LIVE_RULES
+  return resolveLiveRules(readLiveRulesFile(file))
+}
+
+export function readLiveRulesFile(file: string): RulesFile {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (cause) {
     throw new ConfigError(`cannot read the live rules file ${file}`, { cause })
   }
-  return parseLiveRules(text, file)
+  return parseLiveRulesFile(text, file)
 }

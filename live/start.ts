@@ -5,12 +5,14 @@
  * left behind are filed first.
  */
 import type { Database } from '../db/index.js'
+import { activeLiveRules } from '../db/queries/live-rules.js'
 import { activeTaxonomy } from '../db/queries/taxonomies.js'
 import { intakeFile } from '../pipeline/intake.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { type Deliverer, enqueueWebhook } from '../webhooks/outbox.js'
 import { postgresEventBus } from './bus.js'
 import { LiveHub } from './hub.js'
+import { DEFAULT_LIVE_RULES, type RulesFile, resolveLiveRules } from './rules.js'
 import { type LiveSettings, liveSettings } from './settings.js'
 
 export interface StartLive {
@@ -27,7 +29,13 @@ export interface StartLive {
 
 export async function startLive(options: StartLive): Promise<{ hub: LiveHub; settings: LiveSettings }> {
   const { db, storageDir, processor, onError } = options
-  const settings = options.settings ?? liveSettings()
+  const base = options.settings ?? liveSettings()
+  // Stored rules (`callqa live-rules load/activate`) replace the built-in ones; a rules file
+  // (CALLQA_LIVE_RULES) or rules given here win over them.
+  const stored = base.rules === DEFAULT_LIVE_RULES ? await activeLiveRules(db) : undefined
+  const settings = stored
+    ? { ...base, rules: resolveLiveRules(stored.definition as unknown as RulesFile) }
+    : base
   const taxonomy = (await activeTaxonomy(db))?.definition
   const bus = options.databaseUrl
     ? await postgresEventBus(db, options.databaseUrl, options.schema, (err) =>
