@@ -8,6 +8,7 @@
  * - `CALLQA_LIVE_MAX_CALL_MINUTES` (240): a longer call is ended (and filed) at that length.
  * - `CALLQA_LIVE_RULES`: a live rules file (live/rules.ts); default the built-in rules.
  */
+import { positiveInt } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { parseAudiohookKeys } from './audiohook.js'
 import { type LiveRules, loadLiveRules } from './rules.js'
@@ -21,13 +22,6 @@ export interface LiveSettings {
   rules: LiveRules
 }
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`)
-  return n
-}
-
 export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings {
   let audiohookKeys: Map<string, Buffer>
   try {
@@ -38,9 +32,9 @@ export function liveSettings(env: NodeJS.ProcessEnv = process.env): LiveSettings
   return {
     audiohookKeys,
     twilioAuthToken: env.CALLQA_TWILIO_AUTH_TOKEN || undefined,
-    maxSessions: positive('CALLQA_LIVE_MAX_SESSIONS', env.CALLQA_LIVE_MAX_SESSIONS, 200),
-    maxFrameBytes: positive('CALLQA_LIVE_MAX_FRAME_BYTES', env.CALLQA_LIVE_MAX_FRAME_BYTES, 65_536),
-    maxCallMs: positive('CALLQA_LIVE_MAX_CALL_MINUTES', env.CALLQA_LIVE_MAX_CALL_MINUTES, 240) * 60_000,
+    maxSessions: positiveInt('CALLQA_LIVE_MAX_SESSIONS', env.CALLQA_LIVE_MAX_SESSIONS, 200),
+    maxFrameBytes: positiveInt('CALLQA_LIVE_MAX_FRAME_BYTES', env.CALLQA_LIVE_MAX_FRAME_BYTES, 65_536),
+    maxCallMs: positiveInt('CALLQA_LIVE_MAX_CALL_MINUTES', env.CALLQA_LIVE_MAX_CALL_MINUTES, 240) * 60_000,
     rules: loadLiveRules(env.CALLQA_LIVE_RULES || undefined),
   }
 }

@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { pocketsphinxUnavailable } from '../../analysis/stages/transcribe.js'
-import { openPage, type PageHarness } from './page.js'
+import { openPage, PAGE_USERS, type PageHarness } from './page.js'
 
 let web: PageHarness
 let api: PageHarness['api']
@@ -20,14 +20,7 @@ beforeAll(async () => {
     // its confidence is low, which the page must say.
     asr: true,
     files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac', 'call-03-mono-delivery.wav'],
-    users: [
-      ['rita', 'reviewer'],
-      ['ravi', 'reviewer'],
-      ['max', 'manager'],
-      ['tina', 'trainer'],
-      ['a.sam', 'agent'],
-      ['a.kim', 'agent'],
-    ],
+    users: PAGE_USERS,
   })
   api = web.api
   page = web.page

@@ -3,7 +3,7 @@
  * or taken from the player's position), found by tag, added to a playlist and played.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { openPage, type PageHarness } from './page.js'
+import { openPage, PAGE_USERS, type PageHarness } from './page.js'
 
 let web: PageHarness
 let api: PageHarness['api']
@@ -13,14 +13,7 @@ let callId: number
 beforeAll(async () => {
   web = await openPage('web/coaching', {
     files: ['call-04-phone-dead-air.wav'],
-    users: [
-      ['rita', 'reviewer'],
-      ['ravi', 'reviewer'],
-      ['max', 'manager'],
-      ['tina', 'trainer'],
-      ['a.sam', 'agent'],
-      ['a.kim', 'agent'],
-    ],
+    users: PAGE_USERS,
   })
   api = web.api
   page = web.page

@@ -12,6 +12,16 @@ import { type ApiHarness, startApi } from '../helpers/api.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
+/** The people the view tests sign in as: two reviewers, a manager, a trainer and two agents. */
+export const PAGE_USERS: ReadonlyArray<readonly [string, Role]> = [
+  ['rita', 'reviewer'],
+  ['ravi', 'reviewer'],
+  ['max', 'manager'],
+  ['tina', 'trainer'],
+  ['a.sam', 'agent'],
+  ['a.kim', 'agent'],
+]
+
 export interface PageHarness {
   api: ApiHarness
   page: Page

@@ -4,7 +4,7 @@
  * its figures shown.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { openPage, type PageHarness } from './page.js'
+import { openPage, PAGE_USERS, type PageHarness } from './page.js'
 
 let web: PageHarness
 let api: PageHarness['api']
@@ -13,14 +13,7 @@ let page: PageHarness['page']
 beforeAll(async () => {
   web = await openPage('web/sampling', {
     files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac', 'call-03-mono-delivery.wav'],
-    users: [
-      ['rita', 'reviewer'],
-      ['ravi', 'reviewer'],
-      ['max', 'manager'],
-      ['tina', 'trainer'],
-      ['a.sam', 'agent'],
-      ['a.kim', 'agent'],
-    ],
+    users: PAGE_USERS,
   })
   api = web.api
   page = web.page

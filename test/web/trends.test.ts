@@ -4,7 +4,7 @@
  * the human one (a reviewer's submitted review of call-04, made through the API before).
  */
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { openPage, type PageHarness, submitReview } from './page.js'
+import { openPage, PAGE_USERS, type PageHarness, submitReview } from './page.js'
 
 let web: PageHarness
 let api: PageHarness['api']
@@ -14,14 +14,7 @@ let callId: number
 beforeAll(async () => {
   web = await openPage('web/trends', {
     files: ['call-04-phone-dead-air.wav', 'call-01-clean-billing.flac'],
-    users: [
-      ['rita', 'reviewer'],
-      ['ravi', 'reviewer'],
-      ['max', 'manager'],
-      ['tina', 'trainer'],
-      ['a.sam', 'agent'],
-      ['a.kim', 'agent'],
-    ],
+    users: PAGE_USERS,
   })
   api = web.api
   page = web.page

@@ -99,6 +99,13 @@ export const errorBox = (err) =>
   )
 
 /**
+ * A form control with its label in front.
+ * @param {string} label
+ * @param {HTMLElement} input
+ */
+export const labelled = (label, input) => h('label', {}, `${label} `, input)
+
+/**
  * A labelled text field of a filter form, filled from the address's query.
  * @param {string} label
  * @param {string} name

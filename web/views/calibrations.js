@@ -1,6 +1,6 @@
 // @ts-check
 import { api } from '../lib/api.js'
-import { errorBox, fmt, h, main, table } from '../lib/dom.js'
+import { errorBox, fmt, h, labelled, main, table } from '../lib/dom.js'
 import { me } from '../lib/session.js'
 
 /**
@@ -29,8 +29,6 @@ export async function showCalibrations() {
 }
 
 function newSessionForm() {
-  const field = (/** @type {string} */ label, /** @type {HTMLElement} */ input) =>
-    h('label', {}, `${label} `, input)
   const message = h('span', { class: 'message', role: 'status' })
   const form = h(
     'form',
@@ -58,17 +56,17 @@ function newSessionForm() {
       },
     },
     h('h2', {}, 'New session'),
-    field('Call', h('input', { name: 'call_id', type: 'number', min: 1, required: true })),
-    field(
+    labelled('Call', h('input', { name: 'call_id', type: 'number', min: 1, required: true })),
+    labelled(
       'Scorecard',
       h('input', { name: 'scorecard', required: true, value: 'inbound-support-en', size: 20 }),
     ),
-    field(
+    labelled(
       'Reviewers',
       h('input', { name: 'reviewers', required: true, size: 28, placeholder: 'names, comma-separated' }),
     ),
-    field('Expert', h('input', { name: 'expert', size: 12, placeholder: 'one of them (optional)' })),
-    field('Title', h('input', { name: 'title', size: 24 })),
+    labelled('Expert', h('input', { name: 'expert', size: 12, placeholder: 'one of them (optional)' })),
+    labelled('Title', h('input', { name: 'title', size: 24 })),
     h('p', {}, h('button', { type: 'submit', id: 'create-calibration' }, 'Start the session'), message),
   )
   return form

@@ -1,6 +1,6 @@
 // @ts-check
 import { api } from '../lib/api.js'
-import { errorBox, fmt, h, main, table } from '../lib/dom.js'
+import { errorBox, fmt, h, labelled, main, table } from '../lib/dom.js'
 import { clock } from '../lib/time.js'
 
 const METHODS = {
@@ -100,8 +100,6 @@ export async function showSamples() {
 
 /** The rule, the seed and the reviewers of a sample. */
 function sampleRuleForm() {
-  const field = (/** @type {string} */ label, /** @type {HTMLElement} */ input) =>
-    h('label', {}, `${label} `, input)
   const options = (/** @type {string} */ name, /** @type {Array<[string, string]>} */ list, attrs = {}) =>
     h(
       'select',
@@ -113,20 +111,20 @@ function sampleRuleForm() {
     'form',
     { class: 'sample-rule' },
     h('h2', {}, '1. Rule'),
-    field('Name', h('input', { name: 'name', required: true, size: 24 })),
-    field(
+    labelled('Name', h('input', { name: 'name', required: true, size: 24 })),
+    labelled(
       'Scorecard',
       h('input', { name: 'scorecard', required: true, value: 'inbound-support-en', size: 20 }),
     ),
-    field('Method', options('method', Object.entries(METHODS))),
-    field('Calls', h('input', { name: 'n', type: 'number', min: 1, value: 10, required: true })),
-    field('Per', options('period', same(['week', 'day', 'month']))),
-    field('Strata', options('strata', same(['team', 'agent', 'queue', 'language', 'direction']))),
-    field('Agent', h('input', { name: 'agent', size: 10 })),
-    field('Team', h('input', { name: 'team', size: 10 })),
-    field('From', h('input', { name: 'from', type: 'date' })),
-    field('To', h('input', { name: 'to', type: 'date' })),
-    field(
+    labelled('Method', options('method', Object.entries(METHODS))),
+    labelled('Calls', h('input', { name: 'n', type: 'number', min: 1, value: 10, required: true })),
+    labelled('Per', options('period', same(['week', 'day', 'month']))),
+    labelled('Strata', options('strata', same(['team', 'agent', 'queue', 'language', 'direction']))),
+    labelled('Agent', h('input', { name: 'agent', size: 10 })),
+    labelled('Team', h('input', { name: 'team', size: 10 })),
+    labelled('From', h('input', { name: 'from', type: 'date' })),
+    labelled('To', h('input', { name: 'to', type: 'date' })),
+    labelled(
       'Urgency',
       options(
         'urgency',
@@ -134,15 +132,15 @@ function sampleRuleForm() {
         { title: 'only calls this urgent (a risk draw also weighs P0–P1 calls more)' },
       ),
     ),
-    field('Category', h('input', { name: 'category', size: 14, placeholder: 'billing/refund' })),
+    labelled('Category', h('input', { name: 'category', size: 14, placeholder: 'billing/refund' })),
     h('h2', {}, '2. Seed and reviewers'),
-    field('Seed', h('input', { name: 'seed', size: 16, placeholder: 'empty: a new one' })),
-    field(
+    labelled('Seed', h('input', { name: 'seed', size: 16, placeholder: 'empty: a new one' })),
+    labelled(
       'Reviewers',
       h('input', { name: 'reviewers', size: 24, placeholder: 'names, comma-separated; empty: all' }),
     ),
-    field('At most per day', h('input', { name: 'cap_per_day', type: 'number', min: 1 })),
-    field('Starting', h('input', { name: 'start_on', type: 'date' })),
+    labelled('At most per day', h('input', { name: 'cap_per_day', type: 'number', min: 1 })),
+    labelled('Starting', h('input', { name: 'start_on', type: 'date' })),
     h('p', {}, h('button', { type: 'submit', id: 'preview' }, '3. Preview the draw')),
   )
 }
