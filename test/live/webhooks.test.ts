@@ -117,12 +117,15 @@ test('alerts go out signed, through failures, each accepted exactly once; admins
   expect(backlog.some((r) => r.last_error === 'HTTP 500')).toBe(true)
   // Retried with backoff until accepted: each alert exactly once.
   await expect.poll(() => accepted.size, { timeout: 40_000, interval: 250 }).toBe(alerts.length)
-  const ids = (
-    await api.db.query<{ id: string; delivered_at: Date | null }>(
-      'SELECT id, delivered_at FROM webhook_outbox',
-    )
-  ).rows
-  expect(ids.every((r) => r.delivered_at !== null)).toBe(true)
+  const outbox = async () =>
+    (
+      await api.db.query<{ id: string; delivered_at: Date | null }>(
+        'SELECT id, delivered_at FROM webhook_outbox',
+      )
+    ).rows
+  // The receiver answers before the sender records the answer: the outbox catches up.
+  await expect.poll(async () => (await outbox()).every((r) => r.delivered_at !== null)).toBe(true)
+  const ids = await outbox()
   expect([...accepted.keys()].sort()).toEqual(ids.map((r) => r.id).sort())
   const bodies = [...accepted.values()] as Array<{
     type: string
