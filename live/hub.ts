@@ -355,6 +355,11 @@ export class LiveHub implements CallListener {
     this.writes.set(call.id, write)
   }
 
+  /** resolves once every alert the call has raised so far is stored (and its webhook queued) */
+  async written(call: LiveCall): Promise<void> {
+    await this.writes.get(call.id)
+  }
+
   state(call: LiveCall, state: LiveSnapshot['state'], atMs: number): void {
     this.publish({ type: 'call.state', session: call.id, state, at_ms: atMs, call: call.snapshot() })
   }

@@ -170,6 +170,7 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
       const line = transcriptionLine(params, call.startedAt)
       if (!line) return { taken: false }
       call.addLine(line)
+      await hub.written(call)
       return { taken: true }
     },
   )
@@ -351,6 +352,8 @@ export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRou
       const { speaker, text, start_ms, end_ms } = request.body
       if (end_ms < start_ms) throw new ConflictError('end_ms is before start_ms')
       const scored = call.addLine({ speaker, text, startMs: start_ms, endMs: end_ms })
+      // A line's alerts are stored before it is answered, so the caller can read them back.
+      await hub.written(call)
       return reply.code(202).send({ session: call.id, sentiment: scored.sentiment })
     },
   )
