@@ -64,7 +64,15 @@ module.exports = {
       severity: 'error',
       comment: 'db/ is below the domain: the API, CLI, pipeline and review use it, never the reverse.',
       from: { path: '^db/' },
-      to: { path: '^(api|cli|pipeline|review|workers|live)/' },
+      to: { path: '^(api|cli|pipeline|review|workers|live|followups)/' },
+    },
+    {
+      name: 'followups-below-api',
+      severity: 'error',
+      comment:
+        'followups/ (rules, cases, the scheduler) is used by the API, the CLI and the save path, never the reverse; it knows nothing of live protocols or HTTP.',
+      from: { path: '^followups/' },
+      to: { path: '^(api|cli|live|web)/' },
     },
     {
       name: 'live-below-api',

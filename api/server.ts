@@ -31,6 +31,7 @@ import { calibrationRoutes } from './routes/calibrations.js'
 import { callRoutes } from './routes/calls.js'
 import { clipRoutes } from './routes/clips.js'
 import { type DisputePolicy, disputeRoutes } from './routes/disputes.js'
+import { followUpRoutes } from './routes/follow-ups.js'
 import { liveRoutes } from './routes/live.js'
 import { playlistRoutes } from './routes/playlists.js'
 import { reviewRoutes } from './routes/reviews.js'
@@ -139,6 +140,8 @@ export interface ServerOptions {
   trustProxy?: boolean | number | string[]
   /** live calls this server takes (AudioHook, Twilio, plain streams) and its settings; without: 503 */
   live?: { hub: LiveHub; settings: LiveSettings }
+  /** the time follow-ups are worked at (due times, overdue); tests drive it; default the system clock */
+  clock?: () => Date
 }
 
 /** fastify's trustProxy for a setting: a hop count becomes the function fastify takes for it. */
@@ -250,6 +253,7 @@ export async function buildServer({
   trustProxy,
   refiler: givenRefiler,
   live,
+  clock = () => new Date(),
 }: ServerOptions): Promise<Api> {
   const links = linkSigner(linkSecret)
   const app = Fastify({
@@ -445,6 +449,7 @@ export async function buildServer({
       await v1.register(playlistRoutes, { db })
       await v1.register(suggestionRoutes, { db })
       await v1.register(uploadRoutes, { db, storageDir, processor, maxUploadBytes })
+      await v1.register(followUpRoutes, { db, clock })
       await v1.register(liveRoutes, { db, links, hub: live?.hub, settings: live?.settings })
     },
     { prefix: '/v1' },

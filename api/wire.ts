@@ -466,3 +466,110 @@ export const LiveSessionDetail = Type.Object({
   ),
   alerts: Type.Array(LiveAlertRow),
 })
+
+const UrgencyLabel = Type.Union([
+  Type.Literal('P0'),
+  Type.Literal('P1'),
+  Type.Literal('P2'),
+  Type.Literal('P3'),
+])
+export const FollowUpStatus = Type.Union([
+  Type.Literal('open'),
+  Type.Literal('in_progress'),
+  Type.Literal('waiting'),
+  Type.Literal('resolved'),
+  Type.Literal('closed'),
+  Type.Literal('reopened'),
+])
+
+/** A follow-up as lists, the case view and webhooks show it (the customer's id stays off the wire). */
+export const FollowUp = Type.Object({
+  id: Type.Integer(),
+  call_id: Nullable(Type.Integer({ description: 'the call that opened it' })),
+  calls: Type.Array(Type.Integer(), { description: 'its calls: the opening one, then repeat contacts' }),
+  reason: Type.String({
+    description:
+      'the first reason: urgency, complaint, conduct, sentiment, fatal_item, category, live_alert, manual',
+  }),
+  reasons: Type.Array(Type.Object({ kind: Type.String(), evidence: Type.Unknown() })),
+  urgency: UrgencyLabel,
+  category: Nullable(Type.String()),
+  team: Nullable(Type.String()),
+  owner: Nullable(Type.String()),
+  status: FollowUpStatus,
+  due_at: Time,
+  respond_due_at: Time,
+  resolve_due_at: Time,
+  overdue: Type.Boolean(),
+  paused: Type.Boolean({ description: 'waiting for the customer: the clocks are stopped' }),
+  escalation_level: Type.Integer(),
+  escalated_to: Type.Array(Type.String()),
+  escalated_at: Nullable(Time),
+  opened_at: Time,
+  first_response_at: Nullable(Time),
+  resolved_at: Nullable(Time),
+  closed_at: Nullable(Time),
+  reopen_count: Type.Integer(),
+  callback: Nullable(
+    Type.Object({
+      at: Type.String(),
+      reached: Type.Boolean(),
+      satisfied: Type.Optional(Type.Boolean()),
+      csat: Type.Optional(Type.Number()),
+      note: Type.Optional(Type.String()),
+      by: Type.Optional(Type.String()),
+    }),
+  ),
+  root_cause: Nullable(Type.String()),
+  why: Type.Array(Type.String()),
+  fix: Nullable(Type.String()),
+  external_ref: Nullable(Type.String()),
+  version: Type.Integer(),
+  updated_at: Time,
+})
+
+export const FollowUpDetail = Type.Intersect([
+  FollowUp,
+  Type.Object({
+    events: Type.Array(
+      Type.Object({
+        id: Type.Integer(),
+        at: Time,
+        user: Nullable(Type.String()),
+        kind: Type.String(),
+        note: Nullable(Type.String()),
+        detail: Type.Unknown(),
+      }),
+    ),
+    root_causes: Type.Array(Type.String(), { description: 'the root causes a complaint may be given' }),
+    team_members: Type.Array(Type.String(), { description: 'who in its team may own it' }),
+  }),
+])
+
+const ReportFigures = Type.Object({
+  key: Nullable(Type.String()),
+  opened: Type.Integer(),
+  resolved: Type.Integer(),
+  promises_due: Type.Integer(),
+  promises_kept: Type.Integer(),
+  promises_kept_pct: Nullable(Type.Number()),
+  median_resolve_ms: Nullable(Type.Number()),
+  median_promise_ms: Nullable(Type.Number()),
+  escalated: Type.Integer(),
+  reopened: Type.Integer(),
+  reopen_rate_pct: Nullable(Type.Number()),
+  callbacks: Type.Integer(),
+  callbacks_reached: Type.Integer(),
+  callback_satisfied_pct: Nullable(Type.Number()),
+  callback_csat: Nullable(Type.Number()),
+})
+
+export const FollowUpReport = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  level: Type.Integer(),
+  total: ReportFigures,
+  by_category: Type.Array(ReportFigures),
+  by_team: Type.Array(ReportFigures),
+  by_urgency: Type.Array(ReportFigures),
+})

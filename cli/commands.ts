@@ -496,6 +496,15 @@ export async function runCommand(
         await db.close()
       }
     }
+    case 'follow-ups': {
+      const db = await openDb(config, { command })
+      try {
+        const { runFollowUps } = await import('./follow-ups.js')
+        return await runFollowUps(db, rest)
+      } finally {
+        await db.close()
+      }
+    }
     case 'swap':
       return runSwap(config, rest)
     case 'calls':

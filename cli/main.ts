@@ -30,6 +30,8 @@ Usage:
   callqa taxonomy add FILE        store a problem taxonomy (YAML/JSON; a new version when changed) and use it
   callqa taxonomy list | activate KEY
   callqa live-rules load FILE     store live rules (YAML; a new version when changed); live-rules list | activate KEY
+  callqa follow-ups load FILE     store follow-up rules (YAML: SLA, open_when, route, teams; checked against the
+                                  users it names); follow-ups list | activate KEY | steps (reminders, escalation now)
   callqa report top-issues --month YYYY-MM [--level 1|2|3] [--csv]
                                   the month's TOP issues: volume, change, CSAT, sentiment, complaints, AHT
   callqa report emerging --month YYYY-MM
@@ -37,7 +39,7 @@ Usage:
   callqa serve [--port N] [--host H] [--workers N] [--queue]
                        the review page on /, the API on /v1, interactive docs on /docs (default 127.0.0.1:8080);
                        uploads and swaps are analysed in this process, or with --queue by callqa worker
-  callqa users add NAME --role admin|manager|trainer|reviewer|agent [--agent-id ID]
+  callqa users add NAME --role admin|manager|trainer|reviewer|agent|telephony|integration [--agent-id ID]
                                   create an API user; prints its bearer token once
   callqa users list | disable NAME | enable NAME | revoke NAME | token NAME
                                   see users; disable one; revoke a token; issue a new token (printed once)

@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config.js'
 import type { Database } from '../db/index.js'
 import { ROLES, type Role, userSummaries } from '../db/queries/users.js'
 import { ConfigError } from '../errors.js'
+import { startFollowUpScheduler } from '../followups/schedule.js'
 import { startLive } from '../live/start.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { startRetention } from '../pipeline/lifecycle.js'
@@ -119,6 +120,10 @@ export async function serve(
         onError: (err) => console.error(`callqa: webhook delivery failed: ${(err as Error).message}`),
       })
     : undefined
+  // Follow-ups: reminders and escalation, each step once across every server (followups/schedule.ts).
+  const stopFollowUps = startFollowUpScheduler(db, {
+    onError: (err) => console.error(`callqa: follow-up reminders and escalation failed: ${err.message}`),
+  })
   // Live calls: streamed audio from telephony platforms, filed as calls when they end.
   const live = await startLive({
     webhooks,
@@ -185,6 +190,7 @@ export async function serve(
   sweeper?.stop()
   stopRetention()
   stopRollups()
+  stopFollowUps()
   await app.close()
   // Calls still live are ended and filed before the processor stops.
   await live.hub.close()

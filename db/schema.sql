@@ -344,6 +344,107 @@ ALTER TABLE evaluations ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE follow_up_calls (
+    follow_up_id bigint NOT NULL,
+    call_id bigint NOT NULL,
+    joined_at timestamp with time zone NOT NULL,
+    how text NOT NULL,
+    CONSTRAINT follow_up_calls_how_check CHECK ((how = ANY (ARRAY['opened'::text, 'repeat'::text, 'manual'::text])))
+);
+
+CREATE TABLE follow_up_events (
+    id bigint NOT NULL,
+    follow_up_id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    user_id bigint,
+    kind text NOT NULL,
+    note text,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+CREATE SEQUENCE follow_up_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE follow_up_events_id_seq OWNED BY follow_up_events.id;
+
+CREATE TABLE follow_up_rules (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    definition_sha256 text NOT NULL,
+    source text,
+    active boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE follow_up_rules_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE follow_up_rules_id_seq OWNED BY follow_up_rules.id;
+
+CREATE TABLE follow_up_steps (
+    follow_up_id bigint NOT NULL,
+    step text NOT NULL,
+    at timestamp with time zone NOT NULL
+);
+
+CREATE TABLE follow_ups (
+    id bigint NOT NULL,
+    call_id bigint,
+    rules_id bigint,
+    customer_id text,
+    reason text NOT NULL,
+    reasons jsonb DEFAULT '[]'::jsonb NOT NULL,
+    urgency smallint NOT NULL,
+    category text,
+    team text,
+    owner_id bigint,
+    status text DEFAULT 'open'::text NOT NULL,
+    escalation_level integer DEFAULT 0 NOT NULL,
+    escalated_to text[] DEFAULT '{}'::text[] NOT NULL,
+    escalated_at timestamp with time zone,
+    opened_at timestamp with time zone NOT NULL,
+    respond_due_at timestamp with time zone NOT NULL,
+    resolve_due_at timestamp with time zone NOT NULL,
+    respond_ms bigint NOT NULL,
+    resolve_ms bigint NOT NULL,
+    first_response_at timestamp with time zone,
+    last_progress_at timestamp with time zone NOT NULL,
+    paused_at timestamp with time zone,
+    paused_ms bigint DEFAULT 0 NOT NULL,
+    resolved_at timestamp with time zone,
+    closed_at timestamp with time zone,
+    reopen_count integer DEFAULT 0 NOT NULL,
+    callback jsonb,
+    root_cause text,
+    why jsonb DEFAULT '[]'::jsonb NOT NULL,
+    fix text,
+    external_ref text,
+    version integer DEFAULT 1 NOT NULL,
+    created_by bigint,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT follow_ups_status_check CHECK ((status = ANY (ARRAY['open'::text, 'in_progress'::text, 'waiting'::text, 'resolved'::text, 'closed'::text, 'reopened'::text]))),
+    CONSTRAINT follow_ups_urgency_check CHECK (((urgency >= 0) AND (urgency <= 3)))
+);
+
+CREATE SEQUENCE follow_ups_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE follow_ups_id_seq OWNED BY follow_ups.id;
+
 CREATE TABLE live_alerts (
     id bigint NOT NULL,
     session_id bigint NOT NULL,
@@ -557,7 +658,8 @@ CREATE TABLE users (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     token_expires_at timestamp with time zone,
     token_issued_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'manager'::text, 'trainer'::text, 'reviewer'::text, 'agent'::text, 'telephony'::text])))
+    team text,
+    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'manager'::text, 'trainer'::text, 'reviewer'::text, 'agent'::text, 'telephony'::text, 'integration'::text])))
 );
 
 ALTER TABLE users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -598,6 +700,12 @@ CREATE TABLE webhook_outbox (
     last_status integer,
     last_error text
 );
+
+ALTER TABLE ONLY follow_up_events ALTER COLUMN id SET DEFAULT nextval('follow_up_events_id_seq'::regclass);
+
+ALTER TABLE ONLY follow_up_rules ALTER COLUMN id SET DEFAULT nextval('follow_up_rules_id_seq'::regclass);
+
+ALTER TABLE ONLY follow_ups ALTER COLUMN id SET DEFAULT nextval('follow_ups_id_seq'::regclass);
 
 ALTER TABLE ONLY live_alerts ALTER COLUMN id SET DEFAULT nextval('live_alerts_id_seq'::regclass);
 
@@ -646,6 +754,30 @@ ALTER TABLE ONLY evaluation_items
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY follow_up_calls
+    ADD CONSTRAINT follow_up_calls_call_id_key UNIQUE (call_id);
+
+ALTER TABLE ONLY follow_up_calls
+    ADD CONSTRAINT follow_up_calls_pkey PRIMARY KEY (follow_up_id, call_id);
+
+ALTER TABLE ONLY follow_up_events
+    ADD CONSTRAINT follow_up_events_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY follow_up_rules
+    ADD CONSTRAINT follow_up_rules_key_definition_sha256_key UNIQUE (key, definition_sha256);
+
+ALTER TABLE ONLY follow_up_rules
+    ADD CONSTRAINT follow_up_rules_key_version_key UNIQUE (key, version);
+
+ALTER TABLE ONLY follow_up_rules
+    ADD CONSTRAINT follow_up_rules_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY follow_up_steps
+    ADD CONSTRAINT follow_up_steps_pkey PRIMARY KEY (follow_up_id, step);
+
+ALTER TABLE ONLY follow_ups
+    ADD CONSTRAINT follow_ups_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY live_alerts
     ADD CONSTRAINT live_alerts_pkey PRIMARY KEY (id);
@@ -764,6 +896,16 @@ CREATE UNIQUE INDEX evaluations_review_once ON evaluations USING btree (call_id,
 
 CREATE INDEX evaluations_scorecard ON evaluations USING btree (scorecard_id, call_id);
 
+CREATE INDEX follow_up_events_idx ON follow_up_events USING btree (follow_up_id, id);
+
+CREATE UNIQUE INDEX follow_ups_customer_active ON follow_ups USING btree (customer_id) WHERE ((customer_id IS NOT NULL) AND (status <> ALL (ARRAY['resolved'::text, 'closed'::text])));
+
+CREATE INDEX follow_ups_owner_idx ON follow_ups USING btree (owner_id, status);
+
+CREATE INDEX follow_ups_status_idx ON follow_ups USING btree (status, resolve_due_at);
+
+CREATE INDEX follow_ups_team_idx ON follow_ups USING btree (team, status);
+
 CREATE INDEX live_alerts_session ON live_alerts USING btree (session_id, at_ms);
 
 CREATE INDEX live_sessions_call ON live_sessions USING btree (call_id);
@@ -851,6 +993,33 @@ ALTER TABLE ONLY evaluations
 
 ALTER TABLE ONLY evaluations
     ADD CONSTRAINT evaluations_scorecard_id_fkey FOREIGN KEY (scorecard_id) REFERENCES scorecards(id);
+
+ALTER TABLE ONLY follow_up_calls
+    ADD CONSTRAINT follow_up_calls_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY follow_up_calls
+    ADD CONSTRAINT follow_up_calls_follow_up_id_fkey FOREIGN KEY (follow_up_id) REFERENCES follow_ups(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY follow_up_events
+    ADD CONSTRAINT follow_up_events_follow_up_id_fkey FOREIGN KEY (follow_up_id) REFERENCES follow_ups(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY follow_up_events
+    ADD CONSTRAINT follow_up_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY follow_up_steps
+    ADD CONSTRAINT follow_up_steps_follow_up_id_fkey FOREIGN KEY (follow_up_id) REFERENCES follow_ups(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY follow_ups
+    ADD CONSTRAINT follow_ups_call_id_fkey FOREIGN KEY (call_id) REFERENCES calls(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY follow_ups
+    ADD CONSTRAINT follow_ups_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY follow_ups
+    ADD CONSTRAINT follow_ups_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY follow_ups
+    ADD CONSTRAINT follow_ups_rules_id_fkey FOREIGN KEY (rules_id) REFERENCES follow_up_rules(id);
 
 ALTER TABLE ONLY live_alerts
     ADD CONSTRAINT live_alerts_acknowledged_by_fkey FOREIGN KEY (acknowledged_by) REFERENCES users(id);

@@ -5,8 +5,8 @@
  * left behind are filed first.
  */
 import type { Database } from '../db/index.js'
-import { activeLiveRules } from '../db/queries/live-rules.js'
 import { activeTaxonomy } from '../db/queries/taxonomies.js'
+import { activeRules } from '../db/queries/versioned-rules.js'
 import { intakeFile } from '../pipeline/intake.js'
 import type { CallProcessor } from '../pipeline/processor.js'
 import { type Deliverer, enqueueWebhook } from '../webhooks/outbox.js'
@@ -32,7 +32,7 @@ export async function startLive(options: StartLive): Promise<{ hub: LiveHub; set
   const base = options.settings ?? liveSettings()
   // Stored rules (`callqa live-rules load/activate`) replace the built-in ones; a rules file
   // (CALLQA_LIVE_RULES) or rules given here win over them.
-  const stored = base.rules === DEFAULT_LIVE_RULES ? await activeLiveRules(db) : undefined
+  const stored = base.rules === DEFAULT_LIVE_RULES ? await activeRules(db, 'live_rules') : undefined
   const settings = stored
     ? { ...base, rules: resolveLiveRules(stored.definition as unknown as RulesFile) }
     : base

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Queryable } from '../index.js'
 
-export const ROLES = ['admin', 'manager', 'trainer', 'reviewer', 'agent', 'telephony'] as const
+export const ROLES = ['admin', 'manager', 'trainer', 'reviewer', 'agent', 'telephony', 'integration'] as const
 export type Role = (typeof ROLES)[number]
 
 export interface UserRow {
