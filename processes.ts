@@ -87,26 +87,39 @@ export function processAlive(who: ProcessIdentity): boolean {
 }
 
 /**
- * The tag a temporary file or folder carries in its name: `<pid>s<start>`, or `<pid>` where the
- * start time is unknown. `parseProcessTag` reads it back from the front of a name.
+ * The tag a temporary file or folder carries in its name: `<pid>s<start>n<pid namespace inode>`,
+ * leaving out what is unknown. `parseProcessTag` reads it back from the front of a name.
  */
 export function processTag(): string {
   const me = processIdentity()
-  return me.start === undefined ? String(me.pid) : `${me.pid}s${me.start}`
+  const ns = /\[(\d+)\]/.exec(me.pidns ?? '')?.[1]
+  return `${me.pid}${me.start === undefined ? '' : `s${me.start}`}${ns ? `n${ns}` : ''}`
 }
 
 export function parseProcessTag(name: string): ProcessIdentity | undefined {
-  const m = /^(\d+)(?:s(\d+))?-/.exec(name)
+  const m = /^(\d+)(?:s(\d+))?(?:n(\d+))?-/.exec(name)
   if (!m) return undefined
-  return { pid: Number(m[1]), ...(m[2] !== undefined ? { start: Number(m[2]) } : {}) }
+  return {
+    pid: Number(m[1]),
+    ...(m[2] !== undefined ? { start: Number(m[2]) } : {}),
+    ...(m[3] !== undefined ? { pidns: `pid:[${m[3]}]` } : {}),
+  }
 }
+
+/** How long a temporary file of another pid namespace's process is left alone. */
+const FOREIGN_AFTER_MS = 24 * 3_600_000
 
 /**
  * Whether a temporary file or folder named by `processTag()` (or by a pid alone, as older callqa
  * named them) belongs to a process that no longer runs. A pid-only name carrying this process's
- * pid is ours only if it was written after this process started.
+ * pid is ours only if it was written after this process started. A name from a process of another
+ * pid namespace (a container sharing the temporary folder) cannot be judged by its pid here: it is
+ * left for a day.
  */
 export function taggedOrphan(who: ProcessIdentity, modifiedMs: number): boolean {
+  const mine = processIdentity().pidns
+  if (who.pidns !== undefined && mine !== undefined && who.pidns !== mine)
+    return modifiedMs < Date.now() - FOREIGN_AFTER_MS
   if (who.start === undefined && who.pid === process.pid)
     return modifiedMs < Date.now() - process.uptime() * 1000 - 1000
   return !processAlive(who)

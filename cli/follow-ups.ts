@@ -20,6 +20,7 @@ export async function runFollowUps(db: Database, args: string[]): Promise<number
   }
   return runVersionedRules(db, args, {
     command: 'follow-ups',
+    noun: 'follow-up rules',
     table: 'follow_up_rules',
     read: async (file) => readFollowUpRules(file, await userNames(db)),
     none: 'no follow-up rules stored: calls open no follow-ups (they can be opened by hand)',

@@ -9,6 +9,7 @@ import { runVersionedRules } from './versioned-rules.js'
 export async function runLiveRules(db: Database, args: string[]): Promise<number> {
   return runVersionedRules(db, args, {
     command: 'live-rules',
+    noun: 'live rules',
     table: 'live_rules',
     read: async (file) => readLiveRulesFile(file),
     none: 'no live rules stored: the built-in ones apply',

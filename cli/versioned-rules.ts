@@ -12,6 +12,8 @@ export async function runVersionedRules(
   args: string[],
   how: {
     command: string
+    /** what the rules are called in messages: "live rules", "follow-up rules" */
+    noun: string
     table: RulesTable
     /** the file's checked content (errors name file:line:col) */
     read: (file: string) => Promise<{ key: string }>
@@ -59,7 +61,7 @@ export async function runVersionedRules(
     case 'activate': {
       if (!arg) throw new ConfigError(`${how.command} activate needs a KEY`)
       if ((await listRules(db, how.table)).every((r) => r.key !== arg))
-        throw new ConfigError(`no ${how.command} with key ${arg}`)
+        throw new ConfigError(`no ${how.noun} with key ${arg}`)
       const changed = await db.withTransaction(async (tx) => {
         const n = await activateRules(tx, how.table, arg)
         await how.onActive?.(tx, arg)

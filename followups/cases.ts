@@ -36,7 +36,7 @@ import { audit, type UserRow } from '../db/queries/users.js'
 import { activeRules, type RulesRow, rulesById } from '../db/queries/versioned-rules.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js'
 import { allNodes } from '../topics/taxonomy.js'
-import { enqueueWebhook } from '../webhooks/outbox.js'
+import { enqueueWebhook, webhooksConfigured } from '../webhooks/outbox.js'
 import { caseUrgency, pickOwner, type Reason, reasonsToOpen, routeTeam } from './decide.js'
 import {
   DEFAULT_ROOT_CAUSES,
@@ -132,6 +132,7 @@ export async function announce(
   now: Date,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
+  if (!webhooksConfigured()) return
   const row = await followUp(tx, id)
   if (row) await enqueueWebhook(tx, type, { ...present(row, now), ...extra })
 }

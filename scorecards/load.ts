@@ -39,6 +39,11 @@ function describe(error: ErrorObject): string {
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
     case 'oneOf':
       return 'needs exactly one of "phrases" or "groups"'
+    case 'pattern':
+      // a duration (follow-up SLAs and escalation)
+      return p.pattern === '^([0-9]+[wdhms])+$'
+        ? 'must be a duration such as 15m, 4h, 2d or 1d12h (w, d, h, m, s)'
+        : (error.message ?? 'invalid')
     case 'dependentRequired':
       return `"${String(p.property)}" needs "${String(p.missingProperty)}"`
     case 'minProperties':

@@ -8,8 +8,8 @@
  * Delivery: a row is leased (SKIP LOCKED, so several servers share the work), sent with a 10 s
  * timeout, and marked delivered on the first 2xx — no other answer counts, and a delivered event
  * is never sent again; otherwise retried with backoff (5 s doubling to an hour) for up to 3 days,
- * then left undelivered with its last error, which admins see (GET /v1/webhooks/outbox).
- * Live alerts use it now; follow-ups will.
+ * then left undelivered with its last error, which admins see (GET /v1/webhooks/outbox), for four
+ * more days. Delivered events are deleted a day later. Live alerts and follow-ups use it.
  */
 import { randomUUID } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
@@ -33,6 +33,14 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
   if (!URL.canParse(url) || !/^https?:/.test(url))
     throw new ConfigError('CALLQA_WEBHOOK_URL must be an http(s) URL')
   return { url, secret }
+}
+
+/**
+ * Whether events are sent at all (CALLQA_WEBHOOK_URL set): without a receiver, nothing is queued
+ * (an event carries a case's evidence; it is not kept for nobody).
+ */
+export function webhooksConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.CALLQA_WEBHOOK_URL)
 }
 
 /** Queues an event (in the caller's transaction when given one); returns its id. */
@@ -103,7 +111,18 @@ export function startDeliverer(
       }
     }
   }
+  let purgedAt = 0
   const pass = async (): Promise<number> => {
+    // What was delivered a day ago, and what was given up on four days after, is deleted: an
+    // event carries personal data and the receiver has it (or never will).
+    if (Date.now() - purgedAt > 60_000) {
+      purgedAt = Date.now()
+      await db.query(
+        `DELETE FROM webhook_outbox WHERE delivered_at < now() - interval '1 day'
+            OR created_at < now() - make_interval(secs => $1)`,
+        [GIVE_UP_AFTER_MS / 1000 + 4 * 86_400],
+      )
+    }
     const { rows } = await db.query<Row>(
       `UPDATE webhook_outbox SET next_attempt_at = now() + make_interval(secs => $1)
         WHERE id IN (SELECT id FROM webhook_outbox

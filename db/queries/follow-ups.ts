@@ -485,7 +485,7 @@ export async function followUpReport(
             count(*) FILTER (WHERE (f.callback->>'satisfied')::boolean)::int AS satisfied,
             avg((f.callback->>'csat')::float8) AS csat
        FROM follow_ups f
-      WHERE f.opened_at >= $1::timestamptz AND f.opened_at < $2::timestamptz
+      WHERE f.opened_at >= $1::timestamptz AND f.opened_at < $2::timestamptz AND $3::int > 0
       GROUP BY 1 ORDER BY opened DESC, 1`,
     [q.from, q.to, q.level, q.now],
   )

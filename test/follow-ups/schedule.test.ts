@@ -22,6 +22,8 @@ const T0 = new Date('2026-12-01T09:00:00Z')
 const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN)
 
 beforeAll(async () => {
+  // Events are queued only when a receiver is configured (none listens here: the outbox is read).
+  process.env.CALLQA_WEBHOOK_URL = 'http://127.0.0.1:9/hooks'
   db = await openTestDb('follow-ups/schedule')
   // A second server: its own connections to the same database (PGlite has one connection).
   other =

@@ -52,6 +52,8 @@ export async function startApi(
     asr = false,
     live: liveOverrides,
     webhooks: hookSettings,
+    beforeIngest,
+    metadata = path.join(samplesDir, 'metadata.csv'),
   }: {
     /** sample recordings to ingest (file names under samples/calls); default all */
     files?: string[]
@@ -63,8 +65,12 @@ export async function startApi(
     asr?: boolean
     /** take live calls (needs `processor`): settings over the defaults */
     live?: Partial<LiveSettings>
-    /** send webhooks (live alerts) there */
+    /** send webhooks (live alerts, follow-ups) there */
     webhooks?: WebhookSettings
+    /** after the users are made, before the calls are ingested (rules that act on the calls) */
+    beforeIngest?: (db: Database) => Promise<void>
+    /** the metadata file of the ingested calls; default the samples' */
+    metadata?: string
   },
 ): Promise<ApiHarness> {
   const db = await openTestDb(name)
@@ -72,20 +78,6 @@ export async function startApi(
   const storageDir = path.join(tmp.dir, 'storage')
   const pool = createPool({ threads: 2 })
   await installBuiltins(db)
-  const report = await ingest({
-    db,
-    pool,
-    storageDir,
-    ffmpegPath,
-    inputs: files ? files.map((f) => path.join(samplesDir, f)) : [samplesDir],
-    options: {
-      metadata: loadMetadata(path.join(samplesDir, 'metadata.csv')),
-      ...(asr ? { asr: { engine: 'pocketsphinx' as const } } : {}),
-    },
-  })
-  await pool.destroy()
-  const idOf = new Map<string, number>()
-  for (const item of report.items) idOf.set(path.basename(item.path), item.callId as number)
   const tokens: Record<string, string> = {}
   const userId: Record<string, number> = {}
   for (const [userName, role, agentId] of users) {
@@ -93,6 +85,21 @@ export async function startApi(
     tokens[userName] = made.token
     userId[userName] = made.user.id
   }
+  await beforeIngest?.(db)
+  const report = await ingest({
+    db,
+    pool,
+    storageDir,
+    ffmpegPath,
+    inputs: files ? files.map((f) => path.join(samplesDir, f)) : [samplesDir],
+    options: {
+      metadata: loadMetadata(metadata),
+      ...(asr ? { asr: { engine: 'pocketsphinx' as const } } : {}),
+    },
+  })
+  await pool.destroy()
+  const idOf = new Map<string, number>()
+  for (const item of report.items) idOf.set(path.basename(item.path), item.callId as number)
   const processor = withProcessor ? localProcessor({ db, storageDir, ffmpegPath, threads: 1 }) : undefined
   const webhooks = hookSettings ? startDeliverer(db, hookSettings, { intervalMs: 200 }) : undefined
   const live =

@@ -11,6 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, test } from 'vitest'
+import { processTag } from '../../processes.js'
 import { sample, tempDir } from '../helpers/audio.js'
 import { testDbKind } from '../helpers/db.js'
 
@@ -52,7 +53,9 @@ describe.runIf(testDbKind === 'pglite')('files', () => {
     writeFileSync(deadPartial, 'half a recording')
     writeFileSync(livePartial, 'a recording being received')
     const deadAsr = path.join(os.tmpdir(), `callqa-asr-${DEAD_PID}-test01`)
-    const liveAsr = path.join(os.tmpdir(), `callqa-asr-${process.pid}-test02`)
+    // named as callqa names them (pid, start time, pid namespace): a server of another namespace
+    // sweeping the same temporary folder at the same time leaves it alone
+    const liveAsr = path.join(os.tmpdir(), `callqa-asr-${processTag()}-test02`)
     for (const dir of [deadAsr, liveAsr]) {
       mkdirSync(dir, { recursive: true })
       writeFileSync(path.join(dir, 'hyp.txt'), 'my card number is 4111 1111 1111 1111')

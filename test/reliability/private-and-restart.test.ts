@@ -6,10 +6,11 @@
  * Runs on the embedded database only (it is about the PGlite folder and its lock).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
+import { makeAsrTempDir } from '../../analysis/temp.js'
 import { sample, tempDir } from '../helpers/audio.js'
 import { testDbKind } from '../helpers/db.js'
 import { servedAt } from '../helpers/serve.js'
@@ -157,6 +158,22 @@ describe.runIf(testDbKind === 'pglite' && canUnshare)('a server that ran as pid 
       expect((await fetch(`${url}/readyz`)).status).toBe(200)
     } finally {
       await killHard(restarted.child)
+    }
+  }, 120_000)
+
+  test("a server in another pid namespace leaves this namespace's live temporary folders alone", async () => {
+    // A speech-recognition folder of this (running) process, named as callqa names them. The pid-1
+    // server sweeps the shared temporary folder at start: this pid means nothing in its namespace.
+    const live = await makeAsrTempDir()
+    const dataDir = path.join(tmp.dir, 'other-namespace')
+    mkdirSync(dataDir, { recursive: true })
+    const server = serveAsPid1(dataDir)
+    try {
+      await server.listening
+      expect(existsSync(live)).toBe(true)
+    } finally {
+      await killHard(server.child)
+      rmSync(live, { recursive: true, force: true })
     }
   }, 120_000)
 })
