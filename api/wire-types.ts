@@ -33,3 +33,6 @@ export type Clip = Static<typeof R.Clip>
 export type Sample = Static<typeof S.Sample>
 export type SampleSummary = Static<typeof S.SampleSummary>
 export type QueueEntry = Static<typeof S.QueueEntry>
+export type FollowUp = Static<typeof W.FollowUp>
+export type FollowUpDetail = Static<typeof W.FollowUpDetail>
+export type FollowUpReport = Static<typeof W.FollowUpReport>

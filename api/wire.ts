@@ -431,6 +431,9 @@ export const Me = Type.Object({
   name: Type.String(),
   role: Type.String(),
   agent_id: Type.Union([Type.String(), Type.Null()]),
+  team: Type.Union([Type.String(), Type.Null()], {
+    description: 'the follow-up team the user is a member of',
+  }),
 })
 
 /** A live alert as stored: where in the call, on what evidence, who acknowledged it. */
@@ -528,23 +531,21 @@ export const FollowUp = Type.Object({
   updated_at: Time,
 })
 
-export const FollowUpDetail = Type.Intersect([
-  FollowUp,
-  Type.Object({
-    events: Type.Array(
-      Type.Object({
-        id: Type.Integer(),
-        at: Time,
-        user: Nullable(Type.String()),
-        kind: Type.String(),
-        note: Nullable(Type.String()),
-        detail: Type.Unknown(),
-      }),
-    ),
-    root_causes: Type.Array(Type.String(), { description: 'the root causes a complaint may be given' }),
-    team_members: Type.Array(Type.String(), { description: 'who in its team may own it' }),
-  }),
-])
+export const FollowUpDetail = Type.Object({
+  ...FollowUp.properties,
+  events: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      at: Time,
+      user: Nullable(Type.String()),
+      kind: Type.String(),
+      note: Nullable(Type.String()),
+      detail: Type.Unknown(),
+    }),
+  ),
+  root_causes: Type.Array(Type.String(), { description: 'the root causes a complaint may be given' }),
+  team_members: Type.Array(Type.String(), { description: 'who in its team may own it' }),
+})
 
 const ReportFigures = Type.Object({
   key: Nullable(Type.String()),

@@ -106,7 +106,21 @@ export async function runReport(
       x === null ? '-' : (Math.abs(x) < 0.5 * 10 ** -d ? 0 : x).toFixed(d)
     console.log(
       formatTable(
-        ['#', 'category', 'calls', 'change', 'csat', 'sentiment', 'complaints', 'aht', 'P0-P1', 'examples'],
+        [
+          '#',
+          'category',
+          'calls',
+          'change',
+          'csat',
+          'sentiment',
+          'complaints',
+          'aht',
+          'P0-P1',
+          'follow-ups',
+          'resolved',
+          'kept',
+          'examples',
+        ],
         report.items.map((r) => [
           String(r.rank),
           r.label,
@@ -117,6 +131,9 @@ export async function runReport(
           `${Math.round(r.complaint_rate * 100)}%`,
           r.aht_ms === null ? '-' : `${(r.aht_ms / 1000).toFixed(0)} s`,
           String(r.urgent_calls),
+          String(r.follow_ups),
+          r.follow_ups_resolved_rate === null ? '-' : `${Math.round(r.follow_ups_resolved_rate * 100)}%`,
+          r.promises_kept_rate === null ? '-' : `${Math.round(r.promises_kept_rate * 100)}%`,
           r.example_calls.map((id) => `#${id}`).join(' '),
         ]),
       ),

@@ -32,7 +32,7 @@ import {
   updateFollowUp,
 } from '../db/queries/follow-ups.js'
 import { activeTaxonomy } from '../db/queries/taxonomies.js'
-import { audit, type UserRow } from '../db/queries/users.js'
+import { audit, type UserRow, userTeam } from '../db/queries/users.js'
 import { activeRules, type RulesRow, rulesById } from '../db/queries/versioned-rules.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js'
 import { allNodes } from '../topics/taxonomy.js'
@@ -377,8 +377,7 @@ async function workerNamed(tx: Queryable, name: string): Promise<{ id: number; n
 
 export async function scopeOf(db: Queryable, user: UserRow): Promise<FollowUpScope> {
   if (user.role === 'admin' || user.role === 'manager' || user.role === 'integration') return { all: true }
-  const res = await db.query<{ team: string | null }>('SELECT team FROM users WHERE id = $1', [user.id])
-  return { userId: user.id, name: user.name, team: res.rows[0]?.team ?? null }
+  return { userId: user.id, name: user.name, team: await userTeam(db, user.id) }
 }
 
 function inScope(scope: FollowUpScope, row: FollowUpRow): boolean {

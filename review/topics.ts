@@ -55,6 +55,8 @@ export interface TopIssue extends TopIssueRow {
   share: number
   change: number
   change_pct: number | null
+  follow_ups_resolved_rate: number | null
+  promises_kept_rate: number | null
 }
 
 const round = (x: number | null, digits = 3) =>
@@ -106,6 +108,12 @@ export async function topIssuesReport(
     aht_ms: r.aht_ms === null ? null : Math.round(r.aht_ms),
     urgent_calls: r.urgent_calls,
     example_calls: r.example_calls,
+    follow_ups: r.follow_ups,
+    follow_ups_resolved: r.follow_ups_resolved,
+    follow_ups_due: r.follow_ups_due,
+    follow_ups_kept: r.follow_ups_kept,
+    follow_ups_resolved_rate: r.follow_ups ? round(r.follow_ups_resolved / r.follow_ups) : null,
+    promises_kept_rate: r.follow_ups_due ? round(r.follow_ups_kept / r.follow_ups_due) : null,
   }))
   return {
     period,

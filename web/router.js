@@ -9,6 +9,8 @@ import { reopenShownCall, showCall } from './views/call.js'
 import { showCalls } from './views/calls.js'
 import { showCoaching } from './views/coaching.js'
 import { showDisputes } from './views/disputes.js'
+import { showFollowUp, showFollowUps } from './views/follow-ups.js'
+import { showFollowUpReport } from './views/follow-ups-report.js'
 import { showLive, showLiveCall } from './views/live.js'
 import { showQueue } from './views/queue.js'
 import { showReport } from './views/report.js'
@@ -26,6 +28,8 @@ const VIEWS = {
   trends: (_, q) => showTrends(q),
   reports: (_, q) => showReport(q),
   disputes: (_, q) => showDisputes(q),
+  'follow-ups': ([id], q) =>
+    id === 'report' ? showFollowUpReport(q) : id ? showFollowUp(Number(id)) : showFollowUps(q),
   coaching: (_, q) => showCoaching(q),
   calibrations: ([id]) => (id ? showCalibration(Number(id)) : showCalibrations()),
   samples: ([id]) => (id ? showSample(Number(id)) : showSamples()),

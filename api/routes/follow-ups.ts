@@ -27,7 +27,9 @@ import { toCsv } from './trends.js'
 const READERS = ['admin', 'manager', 'reviewer', 'trainer', 'agent', 'integration'] as const
 const OPENERS = ['admin', 'manager', 'reviewer', 'trainer'] as const
 const Urgency = Type.Union(URGENCIES.map((u) => Type.Literal(u)))
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}' })
+const DAY = '^\\d{4}-\\d{2}-\\d{2}'
+const Day = Type.String({ pattern: DAY })
+const day = (description: string) => Type.String({ pattern: DAY, description })
 
 /** The list as a CSV: one flat row per case. */
 function csvRow(f: ReturnType<typeof present>) {
@@ -85,8 +87,10 @@ export async function followUpRoutes(
             escalated: Type.Optional(Type.Boolean({ description: 'only cases escalated at least once' })),
             resolved: Type.Optional(Type.Boolean({ description: 'only resolved (or closed) cases' })),
             mine: Type.Optional(Type.Boolean({ description: 'only cases the caller owns' })),
-            from: Type.Optional(Day),
-            to: Type.Optional(Day),
+            from: Type.Optional(day('opened on or after')),
+            to: Type.Optional(day('opened before')),
+            call_from: Type.Optional(day('its call started on or after')),
+            call_to: Type.Optional(day('its call started before')),
             format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
           },
           { additionalProperties: false },

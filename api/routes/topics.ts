@@ -47,6 +47,14 @@ const TopIssue = Type.Object({
   aht_ms: Type.Union([Type.Integer(), Type.Null()], { description: 'average handle time' }),
   urgent_calls: Type.Integer({ description: 'P0 and P1 calls' }),
   example_calls: Type.Array(Type.Integer(), { description: 'call ids: most urgent first, then newest' }),
+  follow_ups: Type.Integer({ description: 'follow-ups its calls opened' }),
+  follow_ups_resolved: Type.Integer(),
+  follow_ups_due: Type.Integer({ description: 'of them, those whose resolution promise has come due' }),
+  follow_ups_kept: Type.Integer({ description: 'resolved within the promise' }),
+  follow_ups_resolved_rate: Type.Union([Type.Number(), Type.Null()]),
+  promises_kept_rate: Type.Union([Type.Number(), Type.Null()], {
+    description: 'share of the promises come due that were kept; null when none has',
+  }),
 })
 const PeriodOut = Type.Object({ from: Type.String(), to: Type.String() })
 

@@ -1,7 +1,7 @@
 /** Users: admins create them over HTTP as `callqa users add` does; the token is returned once. */
 import { type Static, Type } from 'typebox'
 import type { Database } from '../../db/index.js'
-import { ROLES, type UserSummaryRow, userSummaries } from '../../db/queries/users.js'
+import { ROLES, type UserSummaryRow, userSummaries, userTeam } from '../../db/queries/users.js'
 import { NotFoundError } from '../../errors.js'
 import { addUser, issueUserToken, revokeUserToken, setUserDisabled } from '../../review/users.js'
 import { ERRORS, ErrorBody, IdParams } from '../schemas.js'
@@ -126,7 +126,7 @@ export async function userRoutes(
     },
     async (request) => {
       const { id, name, role, agent_id } = request.user
-      return { id, name, role, agent_id }
+      return { id, name, role, agent_id, team: await userTeam(db, id) }
     },
   )
 

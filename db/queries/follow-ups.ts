@@ -320,6 +320,9 @@ export interface FollowUpFilter {
   to?: string | undefined
   escalated?: boolean | undefined
   resolved?: boolean | undefined
+  /** the opening call started in [call_from, call_to) (the TOP issues report's cases) */
+  call_from?: string | undefined
+  call_to?: string | undefined
 }
 
 /** Who sees which cases: everything, or those a user owns, opened, has in their team or was escalated. */
@@ -362,6 +365,9 @@ export async function listFollowUps(
     )
   if (q.from) add((n) => `f.opened_at >= ${n}::timestamptz`, q.from)
   if (q.to) add((n) => `f.opened_at < ${n}::timestamptz`, q.to)
+  const callAt = '(SELECT coalesce(c.started_at, c.created_at) FROM calls c WHERE c.id = f.call_id)'
+  if (q.call_from) add((n) => `${callAt} >= ${n}::timestamptz`, q.call_from)
+  if (q.call_to) add((n) => `${callAt} < ${n}::timestamptz`, q.call_to)
   if (q.escalated) where.push('f.escalation_level > 0')
   if (q.resolved) where.push('f.resolved_at IS NOT NULL')
   values.push(now)

@@ -165,13 +165,19 @@ export interface TopIssueRow {
   aht_ms: number | null
   urgent_calls: number
   example_calls: number[]
+  /** follow-ups its calls opened; of them resolved; promises come due and kept */
+  follow_ups: number
+  follow_ups_resolved: number
+  follow_ups_due: number
+  follow_ups_kept: number
 }
 
 /**
  * Calls per main category (cut to `level` node keys) in [from, to), with the previous period of
  * the same length, CSAT, customer sentiment at the end, complaint rate (the call is also filed
  * under a complaint node, or its disposition says complaint), average handle time, P0–P1 calls
- * and up to three example calls (most urgent, then newest); a category only the previous period
+ * and up to three example calls (most urgent, then newest), and what became of the follow-ups
+ * its calls opened (resolved, promises kept); a category only the previous period
  * had is a row with 0 calls. Done calls only.
  */
 export async function topIssues(
@@ -197,11 +203,14 @@ export async function topIssues(
      ), previous AS (
        SELECT category, count(*)::int AS n FROM scoped WHERE at < $1::timestamptz GROUP BY category
      ), current AS (
-       SELECT s.*, m.customer_sentiment_end, ci.urgency,
+       SELECT s.*, m.customer_sentiment_end, ci.urgency, fu.id AS follow_up, fu.resolved_at AS fu_resolved_at,
+              fu.resolve_due_at AS fu_due_at,
               (coalesce(s.disposition ILIKE '%complaint%', false) OR EXISTS (
                  SELECT 1 FROM call_topics t2 WHERE t2.call_id = s.id
                    AND array_to_string(t2.path, '/') || '/' LIKE ANY ($5::text[]))) AS complaint
        FROM scoped s LEFT JOIN call_metrics m ON m.call_id = s.id LEFT JOIN call_insights ci ON ci.call_id = s.id
+            -- the follow-up the call opened (one at most)
+            LEFT JOIN follow_ups fu ON fu.call_id = s.id
        WHERE s.at >= $1::timestamptz
      ), totals AS (
        SELECT cur.category, count(*)::int AS calls,
@@ -209,6 +218,10 @@ export async function topIssues(
               avg(cur.customer_sentiment_end)::float8 AS customer_sentiment,
               avg(cur.complaint::int)::float8 AS complaint_rate, avg(cur.duration_ms)::float8 AS aht_ms,
               count(*) FILTER (WHERE cur.urgency <= 1)::int AS urgent_calls,
+              count(cur.follow_up)::int AS follow_ups,
+              count(cur.fu_resolved_at)::int AS follow_ups_resolved,
+              count(*) FILTER (WHERE cur.fu_resolved_at <= cur.fu_due_at)::int AS follow_ups_kept,
+              count(*) FILTER (WHERE cur.fu_resolved_at IS NOT NULL OR cur.fu_due_at < now())::int AS follow_ups_due,
               (array_agg(cur.id ORDER BY cur.urgency NULLS LAST, cur.at DESC, cur.id DESC))[1:3] AS example_calls
        FROM current cur GROUP BY cur.category
      )
@@ -216,7 +229,9 @@ export async function topIssues(
      SELECT coalesce(t.category, p.category) AS category, coalesce(t.calls, 0) AS calls,
             coalesce(p.n, 0) AS previous_calls, t.csat, coalesce(t.csat_responses, 0) AS csat_responses,
             t.customer_sentiment, coalesce(t.complaint_rate, 0) AS complaint_rate, t.aht_ms,
-            coalesce(t.urgent_calls, 0) AS urgent_calls, coalesce(t.example_calls, '{}') AS example_calls
+            coalesce(t.urgent_calls, 0) AS urgent_calls, coalesce(t.example_calls, '{}') AS example_calls,
+            coalesce(t.follow_ups, 0) AS follow_ups, coalesce(t.follow_ups_resolved, 0) AS follow_ups_resolved,
+            coalesce(t.follow_ups_kept, 0) AS follow_ups_kept, coalesce(t.follow_ups_due, 0) AS follow_ups_due
      FROM totals t FULL JOIN previous p ON p.category = t.category
      ORDER BY calls DESC, coalesce(t.category, p.category) = '', coalesce(t.category, p.category)`,
     [

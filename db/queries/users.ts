@@ -190,3 +190,11 @@ export async function userSummaries(db: Queryable, id?: number): Promise<UserSum
   )
   return res.rows
 }
+
+/** The follow-up team a user is a member of (set from the active follow-up rules). */
+export async function userTeam(db: Queryable, userId: number): Promise<string | null> {
+  return (
+    (await db.query<{ team: string | null }>('SELECT team FROM users WHERE id = $1', [userId])).rows[0]
+      ?.team ?? null
+  )
+}

@@ -45,7 +45,13 @@ const pcm = (file: string) =>
 test('GET /v1/me says who the token belongs to', async () => {
   const res = await api.call('GET', '/v1/me', 'a.kim')
   expect(res.status).toBe(200)
-  expect(res.body).toEqual({ id: api.userId['a.kim'], name: 'a.kim', role: 'agent', agent_id: 'a.kim' })
+  expect(res.body).toEqual({
+    id: api.userId['a.kim'],
+    name: 'a.kim',
+    role: 'agent',
+    agent_id: 'a.kim',
+    team: null,
+  })
   expect((await api.call('GET', '/v1/me', null)).status).toBe(401)
 })
 

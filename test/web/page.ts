@@ -40,6 +40,7 @@ export async function openPage(
     asr?: boolean
     processor?: boolean
     live?: Partial<LiveSettings>
+    beforeIngest?: (db: import('../../db/index.js').Database) => Promise<void>
   },
 ): Promise<PageHarness> {
   if (!existsSync(CHROMIUM))

@@ -7,6 +7,7 @@ import { aboutCall, sentimentWhy, timeButton } from '../views/call-about.js'
 import { drawWaveform, sentimentLanes } from '../views/call-waveform.js'
 import { clipCutter } from '../views/coaching.js'
 import { showEvaluation } from '../views/evaluation.js'
+import { callFollowUp } from '../views/follow-ups.js'
 
 /**
  * What a reviewer must know before trusting the call's figures: how the parties were found (the
@@ -103,6 +104,7 @@ export async function showCall(callId, evaluationId) {
     ...[callNotes(call)].filter(Boolean),
     aboutCall(detail.topics, call, seek),
     liveAlerts(callId, seek),
+    callFollowUp(callId),
     audio,
     waveform,
     timeline,

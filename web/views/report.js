@@ -76,6 +76,9 @@ const ISSUE_COLUMNS = [
   'Complaints',
   'AHT',
   'P0–P1',
+  'Follow-ups',
+  'Resolved',
+  'Promises kept',
   'Examples',
 ]
 
@@ -110,6 +113,17 @@ function issueTable(report) {
           pct(r.complaint_rate),
           r.aht_ms === null ? '–' : clock(r.aht_ms),
           String(r.urgent_calls),
+          r.follow_ups
+            ? h(
+                'a',
+                {
+                  href: `#/follow-ups?category=${r.category}&call_from=${report.period.from.slice(0, 10)}&call_to=${report.period.to.slice(0, 10)}`,
+                },
+                String(r.follow_ups),
+              )
+            : '0',
+          r.follow_ups_resolved_rate === null ? '–' : pct(r.follow_ups_resolved_rate),
+          r.promises_kept_rate === null ? '–' : pct(r.promises_kept_rate),
           h(
             'span',
             {},

@@ -49,6 +49,7 @@ const NAV = {
   'nav-reports': ['admin', 'manager', 'reviewer'],
   'nav-calibrations': ['admin', 'manager', 'reviewer'],
   'nav-disputes': ['agent', 'reviewer', 'admin', 'manager'],
+  'nav-follow-ups': ['admin', 'manager', 'reviewer', 'trainer', 'agent', 'integration'],
 }
 
 /** Reads who the token belongs to and shows the navigation their role may use. */
