@@ -415,6 +415,14 @@ export async function runCommand(
         values['no-serve'] ? { command: 'demo' } : { kind: 'server', command: 'demo' },
       )
       try {
+        // Follow-ups for the sample calls: the sample rules and the people they name.
+        const { demoFollowUps } = await import('./demo-follow-ups.js')
+        const loaded = await demoFollowUps(
+          db,
+          path.join(repoRoot, 'samples', 'follow-ups.yaml'),
+          'samples/follow-ups.yaml',
+        )
+        if (loaded) console.error(`follow-up rules ${loaded} loaded (samples/follow-ups.yaml)`)
         const code = await runIngest(
           config,
           [samples],

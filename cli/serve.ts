@@ -39,7 +39,7 @@ export async function runUsers(
             : u.token_expires_at
               ? `token expires ${new Date(u.token_expires_at).toISOString()}`
               : 'token does not expire'
-        }`,
+        }${u.team ? `\tteam ${u.team}` : ''}`,
       )
     return 0
   }

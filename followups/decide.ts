@@ -114,8 +114,14 @@ export function routeTeam(
   return null
 }
 
-/** The call's urgency, or P2 when nothing judged it (no trusted transcript). */
-export const caseUrgency = (outcome: CallOutcome): number => outcome.urgency ?? 2
+/**
+ * The case's urgency: the call's, or P2 when nothing judged it (no trusted transcript); a P0 alert
+ * raised while the call was live makes it P0.
+ */
+export function caseUrgency(outcome: CallOutcome): number {
+  const urgency = outcome.urgency ?? 2
+  return outcome.live_alerts.some((a) => a.rule === 'urgency-p0') ? 0 : urgency
+}
 
 /**
  * The member to own a new case: the one with the fewest open cases (ties: the order the rules

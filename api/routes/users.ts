@@ -16,6 +16,7 @@ const UserSummary = Type.Object({
   disabled: Type.Boolean(),
   token_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   token_revoked: Type.Boolean(),
+  team: Type.Union([Type.String(), Type.Null()], { description: 'follow-up team (from the active rules)' }),
 })
 const errors = ERRORS
 

@@ -179,12 +179,13 @@ export interface UserSummaryRow {
   disabled: boolean
   token_expires_at: Date | string | null
   token_revoked: boolean
+  team: string | null
 }
 
 /** Users as an admin lists them (one, or all by name): never the token's hash, only whether it was revoked. */
 export async function userSummaries(db: Queryable, id?: number): Promise<UserSummaryRow[]> {
   const res = await db.query<UserSummaryRow>(
-    `SELECT id, name, role, agent_id, disabled, token_expires_at, token_hash LIKE 'revoked:%' AS token_revoked
+    `SELECT id, name, role, agent_id, disabled, token_expires_at, token_hash LIKE 'revoked:%' AS token_revoked, team
      FROM users WHERE $1::bigint IS NULL OR id = $1 ORDER BY name`,
     [id ?? null],
   )

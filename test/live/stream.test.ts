@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
 import { DEFAULT_LIVE_RULES } from '../../live/rules.js'
+import { activateRules } from '../follow-ups/seed.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 import { SseReader } from './sse.js'
 
@@ -25,6 +26,25 @@ beforeAll(async () => {
       ['a.sam', 'agent', 'a.sam'],
     ],
     processor: true,
+    // A live P0 alert opens a follow-up once the call is filed and analysed.
+    beforeIngest: (db) =>
+      activateRules(
+        db,
+        `key: live-follow-ups
+sla:
+  P0: { respond: 15m, resolve: 4h }
+  P1: { respond: 1h, resolve: 1d }
+  P2: { respond: 4h, resolve: 2d }
+  P3: { respond: 1d, resolve: 5d }
+escalate_after: 48h
+open_when:
+  - live_alert: [urgency-p0]
+route:
+  - team: fraud
+teams:
+  fraud: { members: [rita], escalate_to: [max] }
+`,
+      ).then(() => {}),
     live: {
       rules: {
         ...DEFAULT_LIVE_RULES,
@@ -177,6 +197,18 @@ describe('a connector streams and posts lines', () => {
     expect(filed?.storage_uri).toBeTruthy()
     expect((await api.call('GET', `/v1/calls/${callId}/alerts`, 'a.kim')).body.items).toHaveLength(4)
     expect((await api.call('GET', `/v1/calls/${callId}/alerts`, 'a.sam')).status).toBe(404)
+    // Analysed, the call opens a follow-up for its P0 alert: P0, to the fraud team.
+    await expect
+      .poll(
+        async () => (await api.call('GET', `/v1/follow-ups?call_id=${callId}`, 'max')).body.items.length,
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBe(1)
+    const [followUp] = (await api.call('GET', `/v1/follow-ups?call_id=${callId}`, 'max')).body.items
+    expect(followUp).toMatchObject({ reason: 'live_alert', urgency: 'P0', team: 'fraud', owner: 'rita' })
+    expect(followUp.reasons[0].evidence.alerts.map((a: { rule: string }) => a.rule)).toEqual(['urgency-p0'])
     sse.close()
   })
 
