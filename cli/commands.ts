@@ -165,6 +165,22 @@ function printSummary(report: IngestReport, rows: Awaited<ReturnType<typeof call
   )
 }
 
+/**
+ * What the run's calls opened or joined, and (when webhooks are set and no server of this process
+ * sends them) their events sent before the command exits.
+ */
+async function followUpSummary(db: Database, ids: number[], served: boolean): Promise<void> {
+  const { followUpsOfCalls } = await import('../db/queries/follow-ups.js')
+  const cases = await followUpsOfCalls(db, ids)
+  if (cases.opened + cases.joined > 0)
+    console.error(`follow-ups: ${cases.opened} opened, ${cases.joined} call(s) joined an open one`)
+  const { deliverDue, webhookSettings } = await import('../webhooks/outbox.js')
+  const hooks = webhookSettings()
+  if (!hooks || served) return
+  const sent = await deliverDue(db, hooks)
+  if (sent > 0) console.error(`webhooks: ${sent} event(s) delivered`)
+}
+
 async function runIngest(
   config: ResolvedConfig,
   inputs: string[],
@@ -221,6 +237,7 @@ async function runIngest(
     })
     const ids = report.items.flatMap((i) => (i.callId === null ? [] : [i.callId]))
     printSummary(report, await retryTransient(() => callSummaries(db, ids)))
+    await followUpSummary(db, ids, Boolean(demoDb))
     return report.failed > 0 ? 1 : 0
   } finally {
     await boss?.stop({ graceful: false, wait: true })

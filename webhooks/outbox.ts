@@ -174,6 +174,26 @@ export function startDeliverer(
   }
 }
 
+/**
+ * Sends what is due now, pass after pass, until a pass sends nothing or `maxMs` is spent (a
+ * command that queued events, like `callqa ingest`, before it exits); what is left (a receiver
+ * that is down) waits for a server's deliverer. Returns how many were accepted.
+ */
+export async function deliverDue(db: Database, settings: WebhookSettings, maxMs = 10_000): Promise<number> {
+  const deliverer = startDeliverer(db, settings, { intervalMs: 3_600_000 })
+  const until = Date.now() + maxMs
+  let accepted = 0
+  try {
+    for (;;) {
+      const n = await deliverer.runOnce()
+      accepted += n
+      if (n === 0 || Date.now() > until) return accepted
+    }
+  } finally {
+    await deliverer.stop()
+  }
+}
+
 /** Events not (yet) delivered, newest first: for admins. */
 export async function undelivered(db: Queryable, limit = 100) {
   const { rows } = await db.query(

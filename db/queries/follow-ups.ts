@@ -502,3 +502,16 @@ export async function followUpReport(
     csat: r.csat === null ? null : Number(r.csat),
   }))
 }
+
+/** Of these calls, how many opened a follow-up and how many joined one (repeat contacts, by hand). */
+export async function followUpsOfCalls(
+  db: Queryable,
+  callIds: readonly number[],
+): Promise<{ opened: number; joined: number }> {
+  const res = await db.query<{ opened: number; joined: number }>(
+    `SELECT count(*) FILTER (WHERE how = 'opened')::int AS opened, count(*) FILTER (WHERE how <> 'opened')::int AS joined
+       FROM follow_up_calls WHERE call_id = ANY ($1::bigint[])`,
+    [callIds],
+  )
+  return res.rows[0] ?? { opened: 0, joined: 0 }
+}
