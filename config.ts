@@ -73,6 +73,8 @@ export interface ResolvedConfig {
   retentionByQueue: Record<string, number>
   /** The server's log level (CALLQA_LOG_LEVEL: error, warn, info, debug; default info). */
   logLevel: string
+  /** How often a server looks for follow-up reminders and escalations due (CALLQA_FOLLOW_UP_INTERVAL_SECONDS, 15). */
+  followUpIntervalMs: number
   /** Lifetime of new API tokens in days (CALLQA_TOKEN_DAYS; unset or 0: until revoked). */
   tokenDays: number
 }
@@ -172,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig
     retentionDays: nonNegativeInt('CALLQA_RETENTION_DAYS', env.CALLQA_RETENTION_DAYS, 0),
     retentionByQueue: retentionQueues(env.CALLQA_RETENTION_QUEUES),
     logLevel: logLevel(env.CALLQA_LOG_LEVEL),
+    followUpIntervalMs:
+      positiveInt('CALLQA_FOLLOW_UP_INTERVAL_SECONDS', env.CALLQA_FOLLOW_UP_INTERVAL_SECONDS, 15) * 1000,
     tokenDays: nonNegativeInt('CALLQA_TOKEN_DAYS', env.CALLQA_TOKEN_DAYS, 0),
     workers: positiveInt('CALLQA_WORKERS', env.CALLQA_WORKERS, Math.max(1, os.availableParallelism())),
   }

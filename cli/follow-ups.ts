@@ -3,7 +3,7 @@
  * scorecards and taxonomies. A file is checked against the users it names (members, escalation
  * targets); the active rules set each member's team and open follow-ups for calls concluded from
  * then on. `callqa follow-ups steps` runs one pass of reminders and escalation now (a server
- * runs them every 30 s).
+ * runs them every 15 s).
  */
 import type { Database } from '../db/index.js'
 import { setTeams, userNames } from '../db/queries/follow-ups.js'

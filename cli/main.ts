@@ -77,6 +77,9 @@ Environment:
   CALLQA_RETENTION_QUEUES      per-queue retention, e.g. billing=30,sales=365
   CALLQA_TOKEN_DAYS            lifetime of new API tokens in days (default: until revoked)
   CALLQA_LOG_LEVEL             server log level: error, warn, info (default), debug
+  CALLQA_WEBHOOK_URL, CALLQA_WEBHOOK_SECRET  where live alerts and follow-up events are sent (Standard
+                               Webhooks; the secret a whsec_… key); unset: none are sent
+  CALLQA_FOLLOW_UP_INTERVAL_SECONDS  how often a server sends follow-up reminders and escalations due (15)
   CALLQA_TRUST_PROXY           proxies whose X-Forwarded-For names the client: true, a hop count, or
                                addresses/CIDRs (default: none; the sign-in limiter counts per client)
   CALLQA_EMBEDDED_IDLE_TX_SECONDS  embedded database: a client's transaction idle this long is rolled back (10)

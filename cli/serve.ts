@@ -122,6 +122,7 @@ export async function serve(
     : undefined
   // Follow-ups: reminders and escalation, each step once across every server (followups/schedule.ts).
   const stopFollowUps = startFollowUpScheduler(db, {
+    intervalMs: config.followUpIntervalMs,
     onError: (err) => console.error(`callqa: follow-up reminders and escalation failed: ${err.message}`),
   })
   // Live calls: streamed audio from telephony platforms, filed as calls when they end.

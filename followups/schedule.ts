@@ -166,11 +166,11 @@ export async function runFollowUpSteps(
   return done
 }
 
-/** The job in a server: a pass every `intervalMs` (30 s), never two at once in this process. */
+/** The job in a server: a pass every `intervalMs` (15 s), never two at once in this process. */
 export function startFollowUpScheduler(
   db: Database,
   {
-    intervalMs = 30_000,
+    intervalMs = 15_000,
     clock = () => new Date(),
     onError = () => {},
   }: { intervalMs?: number; clock?: () => Date; onError?: (err: Error) => void } = {},
