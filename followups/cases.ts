@@ -21,6 +21,7 @@ import {
   addEvent,
   type CallOutcome,
   callOutcomes,
+  customerHasActive,
   type FollowUpChange,
   type FollowUpRow,
   type FollowUpScope,
@@ -40,6 +41,7 @@ import { enqueueWebhook, webhooksConfigured } from '../webhooks/outbox.js'
 import { caseUrgency, pickOwner, type Reason, reasonsToOpen, routeTeam } from './decide.js'
 import {
   DEFAULT_ROOT_CAUSES,
+  DEFAULT_SLA,
   type FollowUpRules,
   type FollowUpRulesFile,
   resolveFollowUpRules,
@@ -258,14 +260,6 @@ async function openCase(
   return { id, created: true }
 }
 
-/** Used when no rules are active (cases opened by hand): the suggested promises. */
-const DEFAULT_SLA: FollowUpRules['sla'] = {
-  P0: { respondMs: 15 * 60_000, resolveMs: 4 * 3_600_000 },
-  P1: { respondMs: 3_600_000, resolveMs: 86_400_000 },
-  P2: { respondMs: 4 * 3_600_000, resolveMs: 2 * 86_400_000 },
-  P3: { respondMs: 86_400_000, resolveMs: 5 * 86_400_000 },
-}
-
 /**
  * After calls are concluded for the first time: each call whose customer has an open case joins
  * it; each other call the active rules open a case for gets one, routed and assigned. A call is in
@@ -278,6 +272,8 @@ export async function openFollowUpsForCalls(
 ): Promise<number[]> {
   if (callIds.length === 0) return []
   const active = await activeFollowUpRules(tx)
+  // Without rules only a repeat contact has anything to do: one cheap look before reading the calls.
+  if (!active && !(await customerHasActive(tx, callIds))) return []
   const outcomes = await callOutcomes(tx, callIds)
   const paths = active ? await complaintPaths(tx) : []
   const opened: number[] = []
@@ -317,7 +313,7 @@ export async function openByHand(
   callId: number,
   actor: UserRow,
   body: {
-    note: string
+    note?: string | undefined
     urgency?: UrgencyLabel | undefined
     team?: string | undefined
     owner?: string | undefined
@@ -339,7 +335,7 @@ export async function openByHand(
     {
       callId,
       customerId: outcome.customer_id,
-      reasons: [{ kind: 'manual', evidence: { note: body.note, by: actor.name } }],
+      reasons: [{ kind: 'manual', evidence: { note: body.note ?? null, by: actor.name } }],
       urgency,
       categories: outcome.categories,
       ...(body.team !== undefined ? { team: body.team } : {}),
@@ -356,7 +352,8 @@ export async function openByHand(
       joined_call_id: callId,
     })
   }
-  await addEvent(tx, { followUpId: opened.id, at: now, userId: actor.id, kind: 'note', note: body.note })
+  if (body.note)
+    await addEvent(tx, { followUpId: opened.id, at: now, userId: actor.id, kind: 'note', note: body.note })
   return opened
 }
 

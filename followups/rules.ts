@@ -39,10 +39,18 @@
 import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import { ConfigError } from '../errors.js'
-import { type Problem, parseChecked } from '../scorecards/load.js'
+import { DURATION_PATTERN, type Problem, parseChecked } from '../scorecards/load.js'
 
 export const URGENCIES = ['P0', 'P1', 'P2', 'P3'] as const
 export type UrgencyLabel = (typeof URGENCIES)[number]
+
+/** The promises of an urgency the rules leave out (and of cases opened by hand without rules). */
+export const DEFAULT_SLA: Record<UrgencyLabel, { respondMs: number; resolveMs: number }> = {
+  P0: { respondMs: 15 * 60_000, resolveMs: 4 * 3_600_000 },
+  P1: { respondMs: 3_600_000, resolveMs: 86_400_000 },
+  P2: { respondMs: 4 * 3_600_000, resolveMs: 2 * 86_400_000 },
+  P3: { respondMs: 86_400_000, resolveMs: 5 * 86_400_000 },
+}
 
 export const DEFAULT_ROOT_CAUSES = [
   'training',
@@ -76,7 +84,8 @@ export interface RouteRule {
 
 export interface FollowUpRulesFile {
   key: string
-  sla: Record<UrgencyLabel, { respond: string; resolve: string }>
+  /** an urgency left out keeps the default promise (DEFAULT_SLA) */
+  sla: Partial<Record<UrgencyLabel, { respond: string; resolve: string }>>
   escalate_after: string | Partial<Record<UrgencyLabel, string>>
   remind_before?: string
   open_when: OpenCondition[]
@@ -85,7 +94,7 @@ export interface FollowUpRulesFile {
   root_causes?: string[]
 }
 
-const DURATION = '^([0-9]+[wdhms])+$'
+const DURATION = DURATION_PATTERN
 const duration = { type: 'string', pattern: DURATION, maxLength: 40 }
 const urgency = { enum: [...URGENCIES] }
 const urgencies = { anyOf: [urgency, { type: 'array', items: urgency, minItems: 1, uniqueItems: true }] }
@@ -111,7 +120,7 @@ export const FOLLOW_UP_RULES_SCHEMA = {
     key: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
     sla: {
       type: 'object',
-      required: [...URGENCIES],
+      minProperties: 1,
       additionalProperties: false,
       properties: Object.fromEntries(URGENCIES.map((u) => [u, window])),
     },
@@ -200,15 +209,22 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile<FollowUpRul
   FOLLOW_UP_RULES_SCHEMA,
 )
 
-const UNIT_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }
+const UNIT_MS: Record<string, number> = {
+  w: 604_800_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  min: 60_000,
+  m: 60_000,
+  s: 1000,
+}
 
 /** "1d12h" → ms; undefined when it is not a duration. */
 export function parseDuration(text: string): number | undefined {
   if (!new RegExp(DURATION).test(text)) return undefined
   let ms = 0
-  for (const [, n, unit] of text.matchAll(/([0-9]+)([wdhms])/g))
+  for (const [, n, unit] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(w|d|h|min|m|s)/g))
     ms += Number(n) * (UNIT_MS[unit as string] ?? 0)
-  return ms
+  return Math.round(ms)
 }
 
 /** The checks the schema cannot make: durations that make sense, teams named, users known, no loops. */
@@ -222,6 +238,7 @@ function semanticProblems(
     problems.push({ at: at(path), path: path.join('.'), message })
   for (const u of URGENCIES) {
     const w = file.sla[u]
+    if (!w) continue
     const respond = parseDuration(w.respond) ?? 0
     const resolve = parseDuration(w.resolve) ?? 0
     if (respond <= 0) add(['sla', u, 'respond'], 'must be longer than 0')
@@ -335,7 +352,10 @@ export function resolveFollowUpRules(file: FollowUpRulesFile): FollowUpRules {
   return {
     key: file.key,
     sla: Object.fromEntries(
-      URGENCIES.map((u) => [u, { respondMs: ms(file.sla[u].respond), resolveMs: ms(file.sla[u].resolve) }]),
+      URGENCIES.map((u) => {
+        const w = file.sla[u]
+        return [u, w ? { respondMs: ms(w.respond), resolveMs: ms(w.resolve) } : DEFAULT_SLA[u]]
+      }),
     ) as FollowUpRules['sla'],
     escalateAfterMs: Object.fromEntries(
       URGENCIES.map((u) => [u, escalate(u)]),

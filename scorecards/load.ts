@@ -27,6 +27,9 @@ function pathOf(instancePath: string): Array<string | number> {
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
 }
 
+/** A duration in a definition (follow-up promises): 15m, 4h, 2d, 1.5h, 1d12h. */
+export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(w|d|h|min|m|s))+$'
+
 function describe(error: ErrorObject): string {
   const p = error.params as Record<string, unknown>
   switch (error.keyword) {
@@ -41,8 +44,8 @@ function describe(error: ErrorObject): string {
       return 'needs exactly one of "phrases" or "groups"'
     case 'pattern':
       // a duration (follow-up SLAs and escalation)
-      return p.pattern === '^([0-9]+[wdhms])+$'
-        ? 'must be a duration such as 15m, 4h, 2d or 1d12h (w, d, h, m, s)'
+      return p.pattern === DURATION_PATTERN
+        ? 'must be a duration such as 15m, 4h, 2d, 1.5h or 1d12h (w, d, h, m or min, s)'
         : (error.message ?? 'invalid')
     case 'dependentRequired':
       return `"${String(p.property)}" needs "${String(p.missingProperty)}"`

@@ -234,7 +234,14 @@ export async function followUpRoutes(
         params: IdParams,
         body: Type.Object(
           {
-            note: Type.String({ minLength: 1, maxLength: 10_000 }),
+            note: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })),
+            reason: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 10_000,
+                description: 'the same as note (either says why)',
+              }),
+            ),
             urgency: Type.Optional(Urgency),
             team: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             owner: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -247,7 +254,13 @@ export async function followUpRoutes(
     async (request, reply) => {
       const now = clock()
       const { id, created } = await db.withTransaction((tx) =>
-        openByHand(tx, request.params.id, request.user, request.body, now),
+        openByHand(
+          tx,
+          request.params.id,
+          request.user,
+          { ...request.body, note: request.body.note ?? request.body.reason },
+          now,
+        ),
       )
       const row = await readableFollowUp(db, id, request.user)
       return reply.code(created ? 201 : 200).send(await detail(id, row))

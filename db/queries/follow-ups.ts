@@ -204,6 +204,16 @@ export async function activeFollowUpOfCustomer(
   return res.rows[0]?.id
 }
 
+/** Whether any of these calls' customers has an active case (the calls would join it). */
+export async function customerHasActive(db: Queryable, callIds: readonly number[]): Promise<boolean> {
+  const res = await db.query(
+    `SELECT 1 FROM calls c JOIN follow_ups f ON f.customer_id = c.customer_id
+      WHERE c.id = ANY ($1::bigint[]) AND f.status NOT IN ('resolved', 'closed') LIMIT 1`,
+    [callIds],
+  )
+  return res.rows.length > 0
+}
+
 /** Links a call to a case; false when the call is in one already. */
 export async function linkCall(
   db: Queryable,

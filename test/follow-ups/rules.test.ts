@@ -45,6 +45,13 @@ test('the example of the issue: durations, routes, escalation levels', () => {
   expect(escalationTargets(rules, 'billing', 3)).toEqual([])
   expect(parseDuration('1d12h')).toBe(36 * 3_600_000)
   expect(parseDuration('12 hours')).toBeUndefined()
+  expect(parseDuration('1.5h')).toBe(90 * 60_000)
+  expect(parseDuration('90min')).toBe(90 * 60_000)
+  // An urgency the rules leave out keeps the default promise.
+  const partial = resolveFollowUpRules(
+    parseFollowUpRules(RULES_YAML.replace(/ {2}P[23]: .*\n/g, ''), 'rules.yaml', USERS),
+  )
+  expect(partial.sla.P3).toEqual({ respondMs: 86_400_000, resolveMs: 5 * 86_400_000 })
 })
 
 test('bad rules are refused with file:line:col and what is wrong', () => {
@@ -56,7 +63,7 @@ test('bad rules are refused with file:line:col and what is wrong', () => {
   )
   expect(
     refusal(RULES_YAML.replace('P1: { respond: 1h, resolve: 1d }', 'P1: { respond: 1 hour, resolve: 1d }')),
-  ).toMatch(/^rules\.yaml:4:18: sla\.P1\.respond: must be a duration such as 15m, 4h, 2d or 1d12h/m)
+  ).toMatch(/^rules\.yaml:4:18: sla\.P1\.respond: must be a duration such as 15m, 4h, 2d, 1\.5h or 1d12h/m)
   expect(
     refusal(RULES_YAML.replace('P2: { respond: 4h, resolve: 2d }', 'P2: { respond: 3d, resolve: 2d }')),
   ).toMatch(
