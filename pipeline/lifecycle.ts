@@ -6,10 +6,12 @@
  * has committed. The audit keeps who deleted which call id and when, and the content of the
  * call's earlier audit entries (names, metadata, comments) is cleared with it.
  */
+
 import { rm } from 'node:fs/promises'
 import type { Database } from '../db/index.js'
 import { CLAIM_LIVE } from '../db/queries/calls.js'
 import { daysOfCalls, refreshDailyStats } from '../db/queries/daily-stats.js'
+import { forgetCallInFollowUps } from '../db/queries/follow-ups.js'
 import { audit } from '../db/queries/users.js'
 import { peaksKey } from './peaks-cache.js'
 import { repeat } from './repeat.js'
@@ -59,6 +61,7 @@ export async function deleteCalls(
             OR (entity = 'calibration' AND entity_id IN (SELECT id FROM calibration_sessions WHERE call_id = $1))`,
         [id],
       )
+      await forgetCallInFollowUps(tx, id)
       await tx.query('DELETE FROM calls WHERE id = $1', [id])
       // The rollups lose the call's share (its days are rebuilt from what remains).
       await refreshDailyStats(tx, days)

@@ -525,3 +525,36 @@ export async function followUpsOfCalls(
   )
   return res.rows[0] ?? { opened: 0, joined: 0 }
 }
+
+/**
+ * Before a call is deleted: the follow-ups it is the only call of go with it (their audit entries
+ * keep who did what and when, not what it was about; their undelivered events are dropped); a
+ * case that keeps other calls loses the evidence this call gave it.
+ */
+export async function forgetCallInFollowUps(db: Queryable, callId: number): Promise<number> {
+  const only = await db.query<{ id: number }>(
+    `SELECT fc.follow_up_id AS id FROM follow_up_calls fc
+      WHERE fc.call_id = $1
+        AND NOT EXISTS (SELECT 1 FROM follow_up_calls o WHERE o.follow_up_id = fc.follow_up_id AND o.call_id <> $1)`,
+    [callId],
+  )
+  const ids = only.rows.map((r) => Number(r.id))
+  if (ids.length > 0) {
+    await db.query(
+      `UPDATE audit_log SET before = NULL, after = NULL WHERE entity = 'follow_up' AND entity_id = ANY ($1::bigint[])`,
+      [ids],
+    )
+    await db.query(
+      `DELETE FROM webhook_outbox WHERE event_type LIKE 'follow_up.%' AND delivered_at IS NULL
+          AND (payload->'data'->>'id')::bigint = ANY ($1::bigint[])`,
+      [ids],
+    )
+    await db.query('DELETE FROM follow_ups WHERE id = ANY ($1::bigint[])', [ids])
+  }
+  await db.query(
+    `UPDATE follow_ups SET reasons = (SELECT coalesce(jsonb_agg(r || '{"evidence": null}'), '[]') FROM jsonb_array_elements(reasons) r)
+      WHERE call_id = $1`,
+    [callId],
+  )
+  return ids.length
+}

@@ -40,6 +40,7 @@ beforeAll(async () => {
       ['crm', 'integration'],
       ['a.kim', 'agent'],
       ['pbx', 'telephony'],
+      ['root', 'admin'],
     ],
     beforeIngest: async (db) => {
       await activateRules(db)
@@ -287,5 +288,29 @@ describe('what managers read', () => {
 
   test('no webhook receiver configured: no event is queued (a case’s evidence is not kept for nobody)', async () => {
     expect((await api.db.query('SELECT id FROM webhook_outbox')).rows.length).toBe(0)
+  })
+
+  test('a deleted call takes the follow-up it alone was in, and its evidence, with it', async () => {
+    const items = await list('max')
+    const billing = byCall(items, 'call-10-phone-hold-en.wav') as Item
+    const angry = byCall(items, 'call-06-phone-angry.wav') as Item
+    // call-10 is its case's only call: the case goes, its audit keeps who and when, not what.
+    expect((await api.call('DELETE', `/v1/calls/${billing.call_id}`, 'root')).status).toBe(200)
+    expect((await api.call('GET', `/v1/follow-ups/${billing.id}`, 'max')).status).toBe(404)
+    const audited = await api.db.query<{ before: unknown; after: unknown }>(
+      `SELECT before, after FROM audit_log WHERE entity = 'follow_up' AND entity_id = $1`,
+      [billing.id],
+    )
+    expect(audited.rows.length).toBeGreaterThan(0)
+    expect(audited.rows.every((r) => r.before === null && r.after === null)).toBe(true)
+    // call-06 opened a case call-09 joined: the case stays with call-09, without call-06's evidence.
+    expect((await api.call('DELETE', `/v1/calls/${angry.call_id}`, 'root')).status).toBe(200)
+    const kept = (await api.call('GET', `/v1/follow-ups/${angry.id}`, 'max')).body
+    expect(kept.calls).toEqual([api.idOf.get('call-09-phone-street-noise.wav')])
+    expect(kept.call_id).toBeNull()
+    expect(kept.reasons.map((r: { kind: string; evidence?: unknown }) => [r.kind, r.evidence])).toEqual([
+      ['urgency', null],
+      ['sentiment', null],
+    ])
   })
 })
