@@ -4,44 +4,23 @@
  * with a webhook receiver configured, sends the events before it exits, signed.
  */
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { sample, tempDir } from '../helpers/audio.js'
 import { testDbKind } from '../helpers/db.js'
+import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js'
 import { PEOPLE, RULES_YAML } from './seed.js'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bin = path.join(root, 'bin', 'callqa.js')
 const tmp = tempDir()
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`
-let receiver: Server
-let url: string
-const received: Array<{ type: string; data: { id: number; team: string; owner: string } }> = []
+let receiver: Receiver
 
 beforeAll(async () => {
-  const verifier = new Webhook(SECRET)
-  receiver = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => {
-      body += c
-    })
-    req.on('end', () => {
-      try {
-        received.push(verifier.verify(body, req.headers as Record<string, string>) as never)
-        res.writeHead(204).end()
-      } catch {
-        res.writeHead(400).end()
-      }
-    })
-  })
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`
+  receiver = await startReceiver()
 })
 afterAll(() => {
   receiver?.close()
@@ -53,8 +32,8 @@ async function callqa(...args: string[]) {
     ...process.env,
     CALLQA_DATA_DIR: path.join(tmp.dir, 'data'),
     CALLQA_WORKERS: '2',
-    CALLQA_WEBHOOK_URL: url,
-    CALLQA_WEBHOOK_SECRET: SECRET,
+    CALLQA_WEBHOOK_URL: receiver.url,
+    CALLQA_WEBHOOK_SECRET: receiver.secret,
   }
   delete env.DATABASE_URL
   try {
@@ -92,7 +71,7 @@ describe.runIf(testDbKind === 'pglite')('callqa follow-ups', () => {
     expect(run.out).toMatch(/3 done, 0 failed/)
     expect(run.out).toMatch(/follow-ups: 2 opened, 0 call\(s\) joined an open one/)
     expect(run.out).toMatch(/webhooks: 2 event\(s\) delivered/)
-    expect(received.map((e) => [e.type, e.data.team, e.data.owner]).sort()).toEqual([
+    expect([...receiver.accepted.values()].map((e) => [e.type, e.data.team, e.data.owner]).sort()).toEqual([
       ['follow_up.created', 'billing', 'ana'],
       ['follow_up.created', 'service-desk', 'cy'],
     ])

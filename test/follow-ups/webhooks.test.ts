@@ -3,48 +3,18 @@
  * every event of a case's life (created, updated, resolved, reopened, escalated) arrives, is
  * verified with the Standard Webhooks library a receiver would use, and is accepted exactly once.
  */
-import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { runFollowUpSteps } from '../../followups/schedule.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
+import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js'
 import { activateRules, PEOPLE } from './seed.js'
 
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`
 let api: ApiHarness
-let receiver: Server
-let failuresLeft = 4
-const accepted = new Map<string, { type: string; data: { id: number; status: string; level?: number } }>()
-let refusedSignatures = 0
+let receiver: Receiver
 
 beforeAll(async () => {
-  const verifier = new Webhook(SECRET)
-  receiver = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => {
-      body += c
-    })
-    req.on('end', () => {
-      const id = String(req.headers['webhook-id'])
-      if (failuresLeft > 0) {
-        failuresLeft--
-        res.writeHead(500).end()
-        return
-      }
-      try {
-        const payload = verifier.verify(body, req.headers as Record<string, string>) as never
-        if (accepted.has(id)) throw new Error(`event ${id} delivered twice`)
-        accepted.set(id, payload)
-        res.writeHead(204).end()
-      } catch {
-        refusedSignatures++
-        res.writeHead(400).end()
-      }
-    })
-  })
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`
+  receiver = await startReceiver({ failFirst: 4 })
+  const url = receiver.url
   process.env.CALLQA_WEBHOOK_URL = url
   api = await startApi('follow-ups/webhooks', {
     files: ['call-06-phone-angry.wav', 'call-10-phone-hold-en.wav', 'call-01-clean-billing.flac'],
@@ -52,7 +22,7 @@ beforeAll(async () => {
     beforeIngest: async (db) => {
       await activateRules(db)
     },
-    webhooks: { url, secret: SECRET },
+    webhooks: { url, secret: receiver.secret },
   })
 }, 180_000)
 afterAll(async () => {
@@ -61,7 +31,7 @@ afterAll(async () => {
   delete process.env.CALLQA_WEBHOOK_URL
 })
 
-const events = () => [...accepted.values()].map((p) => `${p.type}#${p.data.id}`)
+const events = () => [...receiver.accepted.values()].map((p) => `${p.type}#${p.data.id}`)
 
 test('each event of a case’s life is delivered through failures, signed, and accepted once', async () => {
   const items = (await api.call('GET', '/v1/follow-ups', 'max')).body.items as Array<{
@@ -90,8 +60,8 @@ test('each event of a case’s life is delivered through failures, signed, and a
   await expect.poll(() => expected.every((e) => events().includes(e)), { timeout: 30_000 }).toBe(true)
   // Exactly once each: one escalation event, every id accepted once (the receiver throws on a repeat).
   expect(events().filter((e) => e === `follow_up.escalated#${billing.id}`).length).toBe(1)
-  expect(refusedSignatures).toBe(0)
-  const escalated = [...accepted.values()].find(
+  expect(receiver.refused).toBe(0)
+  const escalated = [...receiver.accepted.values()].find(
     (p) => p.type === 'follow_up.escalated' && p.data.id === billing.id,
   )
   expect(escalated?.data).toMatchObject({

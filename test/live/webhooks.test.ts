@@ -5,50 +5,16 @@
  * delivered yet is visible to admins.
  */
 
-import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import WebSocket from 'ws'
 import { type ApiHarness, startApi } from '../helpers/api.js'
+import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js'
 
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`
 let api: ApiHarness
-let receiver: Server
-let failuresLeft = 3
-const accepted = new Map<string, unknown>()
-const attempts: Array<{ id: string; status: number }> = []
+let receiver: Receiver
 
 beforeAll(async () => {
-  const verifier = new Webhook(SECRET)
-  receiver = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => {
-      body += c
-    })
-    req.on('end', () => {
-      const id = String(req.headers['webhook-id'])
-      if (failuresLeft > 0) {
-        failuresLeft--
-        attempts.push({ id, status: 500 })
-        res.writeHead(500).end()
-        return
-      }
-      try {
-        const payload = verifier.verify(body, req.headers as Record<string, string>)
-        // A receiver keeps the ids it accepted: a repeat would be a second acceptance.
-        if (accepted.has(id)) throw new Error(`event ${id} delivered twice`)
-        accepted.set(id, payload)
-        attempts.push({ id, status: 204 })
-        res.writeHead(204).end()
-      } catch {
-        attempts.push({ id, status: 400 })
-        res.writeHead(400).end()
-      }
-    })
-  })
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const port = (receiver.address() as { port: number }).port
+  receiver = await startReceiver({ failFirst: 3 })
   api = await startApi('live/webhooks', {
     files: [],
     users: [
@@ -58,7 +24,7 @@ beforeAll(async () => {
     ],
     processor: true,
     live: {},
-    webhooks: { url: `http://127.0.0.1:${port}/hooks`, secret: SECRET },
+    webhooks: { url: receiver.url, secret: receiver.secret },
   })
 }, 120_000)
 afterAll(async () => {
@@ -116,7 +82,7 @@ test('alerts go out signed, through failures, each accepted exactly once; admins
   }>
   expect(backlog.some((r) => r.last_error === 'HTTP 500')).toBe(true)
   // Retried with backoff until accepted: each alert exactly once.
-  await expect.poll(() => accepted.size, { timeout: 40_000, interval: 250 }).toBe(alerts.length)
+  await expect.poll(() => receiver.accepted.size, { timeout: 40_000, interval: 250 }).toBe(alerts.length)
   const outbox = async () =>
     (
       await api.db.query<{ id: string; delivered_at: Date | null }>(
@@ -126,13 +92,13 @@ test('alerts go out signed, through failures, each accepted exactly once; admins
   // The receiver answers before the sender records the answer: the outbox catches up.
   await expect.poll(async () => (await outbox()).every((r) => r.delivered_at !== null)).toBe(true)
   const ids = await outbox()
-  expect([...accepted.keys()].sort()).toEqual(ids.map((r) => r.id).sort())
-  const bodies = [...accepted.values()] as Array<{
+  expect([...receiver.accepted.keys()].sort()).toEqual(ids.map((r) => r.id).sort())
+  const bodies = [...receiver.accepted.values()] as Array<{
     type: string
     data: { id: number; rule: string; session: number }
   }>
   expect(bodies.every((b) => b.type === 'live.alert' && b.data.session === session)).toBe(true)
   expect(bodies.map((b) => b.data.id).sort()).toEqual(alerts.map((a) => a.id).sort())
-  expect(attempts.filter((a) => a.status === 500)).toHaveLength(3)
+  expect(receiver.attempts.filter((a) => a.status === 500)).toHaveLength(3)
   expect((await api.call('GET', '/v1/webhooks/outbox', 'root')).body.items).toEqual([])
 }, 60_000)
