@@ -545,6 +545,7 @@ export const FollowUpDetail = Type.Object({
   ),
   root_causes: Type.Array(Type.String(), { description: 'the root causes a complaint may be given' }),
   team_members: Type.Array(Type.String(), { description: 'who in its team may own it' }),
+  next: Type.Array(FollowUpStatus, { description: 'the statuses it may move to now' }),
 })
 
 const ReportFigures = Type.Object({

@@ -401,7 +401,8 @@ export async function readableFollowUp(
 
 // ---------- changes ----------
 
-const NEXT: Record<FollowUpStatus, readonly FollowUpStatus[]> = {
+/** The life cycle: where each status may go next (the page offers what the case's `next` says). */
+export const NEXT: Record<FollowUpStatus, readonly FollowUpStatus[]> = {
   open: ['in_progress', 'waiting', 'resolved'],
   in_progress: ['waiting', 'resolved'],
   waiting: ['in_progress', 'resolved'],

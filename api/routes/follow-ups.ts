@@ -11,6 +11,7 @@ import { followUpEvents, listFollowUps } from '../../db/queries/follow-ups.js'
 import {
   activeFollowUpRules,
   changeFollowUp,
+  NEXT,
   openByHand,
   present,
   readableFollowUp,
@@ -172,6 +173,7 @@ export async function followUpRoutes(
       events: (await followUpEvents(db, id)).map((e) => ({ ...e, id: Number(e.id), at: e.at.toISOString() })),
       root_causes: active?.rules.rootCauses ?? DEFAULT_ROOT_CAUSES,
       team_members: (row.team && active?.rules.teams[row.team]?.members) || [],
+      next: [...NEXT[row.status]],
     }
   }
 

@@ -19,16 +19,6 @@ export const STATUS_LABEL = {
   reopened: 'reopened',
 }
 
-/** Which status a case may move to from each (as the API checks it). */
-const NEXT = {
-  open: ['in_progress', 'waiting', 'resolved'],
-  in_progress: ['waiting', 'resolved'],
-  waiting: ['in_progress', 'resolved'],
-  reopened: ['in_progress', 'waiting', 'resolved'],
-  resolved: ['closed', 'reopened'],
-  closed: ['reopened'],
-}
-
 /**
  * "in 3 h 12 min", "5 min overdue", or "paused" while waiting for the customer.
  * @param {FollowUp} f
@@ -310,7 +300,7 @@ function workForm(f) {
         'select',
         { name: 'status' },
         h('option', { value: '' }, `(${STATUS_LABEL[f.status]})`),
-        NEXT[f.status].map((s) => h('option', { value: s }, STATUS_LABEL[s])),
+        f.next.map((s) => h('option', { value: s }, STATUS_LABEL[s])),
       ),
     ),
     f.team_members.length
