@@ -48,10 +48,12 @@ try {
   )
   const began = Date.now()
   await db.withTransaction(async (tx) => {
+    // Seeding a million calls takes longer than a request may (CALLQA_STATEMENT_TIMEOUT_SECONDS).
+    await tx.query('SET LOCAL statement_timeout = 0')
     await tx.query(
       `INSERT INTO calls (sha256, source_name, status, duration_ms, direction, language, queue, team, agent_id,
          started_at, csat, transcript_status, channel_layout)
-       SELECT md5(g::text), 'call-' || g || '.wav', 'done', 60000 + (g * 7919) % 600000, 'inbound', 'en',
+       SELECT md5(g::text), 'call-' || g || '.wav', 'done', 60000 + (g::bigint * 7919) % 600000, 'inbound', 'en',
          'queue-' || g % 8, 'team-' || g % 5, 'agent-' || g % 50,
          timestamptz '2026-11-23' - make_interval(secs => (g * 155.52)::int), 1 + g % 5, 'supplied', 'stereo-agent-left'
        FROM generate_series(1, $1::int) g`,
@@ -101,13 +103,14 @@ try {
   const days = await db.query<{ day: string }>(
     "SELECT DISTINCT to_char((started_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day FROM calls",
   )
-  await db.withTransaction(async (tx) =>
-    refreshDailyStats(
+  await db.withTransaction(async (tx) => {
+    await tx.query('SET LOCAL statement_timeout = 0')
+    await refreshDailyStats(
       tx,
       days.rows.map((r) => r.day),
-    ),
-  )
-  await db.query('ANALYZE')
+    )
+    await tx.query('ANALYZE')
+  })
   const { token } = await createUser(db, { name: 'bench-admin', role: 'admin' })
   console.log(
     `seeded ${calls.toLocaleString('en-US')} calls (+ metrics, 2 utterances, 1 evaluation with ${items.length} items each) in ${((Date.now() - began) / 1000).toFixed(1)} s`,

@@ -162,7 +162,12 @@ export async function runFollowUpSteps(
   batch = 1000,
 ): Promise<StepsDone> {
   const done: StepsDone = { reminders: 0, escalations: 0 }
-  for (const id of await runningFollowUps(db, batch)) await stepCase(db, id, now, done)
+  // One read of the running cases; only those with a step due are worked (under their lock, where
+  // the step is decided again on the case as it then is).
+  for (const row of await runningFollowUps(db, batch)) {
+    const rules = await rulesFor(db, row)
+    if (rules && dueStep(row, rules, now)) await stepCase(db, row.id, now, done)
+  }
   return done
 }
 

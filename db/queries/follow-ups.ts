@@ -420,14 +420,14 @@ export async function claimStep(db: Queryable, followUpId: number, step: string,
   return res.rows.length > 0
 }
 
-/** Cases whose clocks run (not waiting, not done), the ones with a step possibly due first. */
-export async function runningFollowUps(db: Queryable, limit: number): Promise<number[]> {
-  const res = await db.query<{ id: number }>(
-    `SELECT id FROM follow_ups WHERE status IN ('open', 'in_progress', 'reopened')
-      ORDER BY least(respond_due_at, resolve_due_at, last_progress_at), id LIMIT $1`,
+/** Cases whose clocks run (not waiting, not done), read without a lock: what a pass looks at. */
+export async function runningFollowUps(db: Queryable, limit: number): Promise<FollowUpRow[]> {
+  const res = await db.query<FollowUpRow>(
+    `${SELECT} WHERE f.status IN ('open', 'in_progress', 'reopened')
+      ORDER BY least(f.respond_due_at, f.resolve_due_at, f.last_progress_at), f.id LIMIT $1`,
     [limit],
   )
-  return res.rows.map((r) => Number(r.id))
+  return res.rows.map(rowOf)
 }
 
 /** Users' teams from the active follow-up rules' members (a user is in one team). */
