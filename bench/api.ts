@@ -79,6 +79,15 @@ try {
                 'Can you check my balance please?', 'I would like to cancel my contract.'])[1 + id % 4], 'en', -0.3
        FROM calls`,
     )
+    // Filed under the active taxonomy, as saved calls are: otherwise the server's refiler files a
+    // million calls in the background throughout the bench (what a database from before topics
+    // would see once, after an upgrade).
+    await tx.query(
+      `INSERT INTO call_insights (call_id, taxonomy_id, urgency, urgency_evidence, conduct)
+       SELECT id, (SELECT id FROM taxonomies WHERE active ORDER BY version DESC LIMIT 1), 1 + id % 3,
+              '[]', '{"flags": [], "agent_trend": null}'
+       FROM calls`,
+    )
     await tx.query(
       `INSERT INTO evaluations (call_id, scorecard_id, source, status, score, max_score, percent, passed, fatal_failed,
          critical_failed, pending)

@@ -77,7 +77,7 @@ export async function seedCall(
     )
   ).rows[0]?.id as number
   await db.query(
-    `INSERT INTO call_insights (call_id, urgency, urgency_evidence, conduct) VALUES ($1, $2, '{"signals": []}', '{"flags": []}')`,
+    `INSERT INTO call_insights (call_id, urgency, urgency_evidence, conduct) VALUES ($1, $2, '[]', '{"flags": [], "agent_trend": null}')`,
     [id, f.urgency ?? null],
   )
   if (f.category) {
