@@ -157,8 +157,8 @@ async function joinRepeat(tx: Queryable, outcome: CallOutcome, caseId: number, n
   // new urgency's would have been.
   const rules = await caseRules(tx, row)
   const urgency = outcome.urgency
-  if (urgency !== null && urgency < row.urgency && rules) {
-    const sla = rules.sla[urgencyLabel(urgency)]
+  if (urgency !== null && urgency < row.urgency) {
+    const sla = (rules?.sla ?? DEFAULT_SLA)[urgencyLabel(urgency)]
     change.urgency = urgency
     change.respond_ms = sla.respondMs
     change.resolve_ms = sla.resolveMs
@@ -166,8 +166,7 @@ async function joinRepeat(tx: Queryable, outcome: CallOutcome, caseId: number, n
     change.respond_due_at = earlier(row.respond_due_at, sla.respondMs)
     change.resolve_due_at = earlier(row.resolve_due_at, sla.resolveMs)
   }
-  if (Object.keys(change).length > 0) await updateFollowUp(tx, caseId, change, now)
-  else await updateFollowUp(tx, caseId, {}, now)
+  await updateFollowUp(tx, caseId, change, now)
   await addEvent(tx, {
     followUpId: caseId,
     at: now,

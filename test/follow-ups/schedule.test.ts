@@ -187,4 +187,24 @@ describe('follow-up steps', () => {
       ['reminder', 9 * 60, undefined], // 25% of 4 h before the new due time
     ])
   }, 120_000)
+
+  test('a more urgent repeat contact joins the case and brings its promises forward', async () => {
+    const id = await open({ urgency: 1, category: 'delivery/late', customer: 'C-REPEAT' }, 0)
+    const again = await seedCall(db, { urgency: 0, customer: 'C-REPEAT' })
+    expect(await db.withTransaction((tx) => openFollowUpsForCalls(tx, [again], at(10)))).toEqual([])
+    const row = (
+      await db.query<{ urgency: number; resolve_due_at: Date; respond_due_at: Date }>(
+        'SELECT urgency, respond_due_at, resolve_due_at FROM follow_ups WHERE id = $1',
+        [id],
+      )
+    ).rows[0]
+    // P0 now: the response within 15 min and the resolution within 4 h of the case's opening.
+    expect(row?.urgency).toBe(0)
+    expect(new Date(row?.respond_due_at as Date)).toEqual(at(15))
+    expect(new Date(row?.resolve_due_at as Date)).toEqual(at(4 * 60))
+    expect((await followUpEvents(db, id)).map((e) => [e.kind, e.detail])).toContainEqual([
+      'repeat_contact',
+      { call_id: again, urgency: 'P0' },
+    ])
+  })
 })
