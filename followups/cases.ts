@@ -16,7 +16,6 @@
  */
 import type { Queryable } from '../db/index.js'
 import {
-  ACTIVE_STATUSES,
   activeFollowUpOfCustomer,
   addEvent,
   type CallOutcome,
@@ -30,13 +29,14 @@ import {
   insertFollowUp,
   linkCall,
   openCounts,
+  RUNNING_STATUSES,
   updateFollowUp,
 } from '../db/queries/follow-ups.js'
 import { activeTaxonomy } from '../db/queries/taxonomies.js'
 import { audit, type UserRow, userTeam } from '../db/queries/users.js'
 import { activeRules, type RulesRow, rulesById } from '../db/queries/versioned-rules.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js'
-import { allNodes } from '../topics/taxonomy.js'
+import { complaintPaths } from '../topics/taxonomy.js'
 import { enqueueWebhook, webhooksConfigured } from '../webhooks/outbox.js'
 import { caseUrgency, pickOwner, type Reason, reasonsToOpen, routeTeam } from './decide.js'
 import {
@@ -45,7 +45,6 @@ import {
   type FollowUpRules,
   type FollowUpRulesFile,
   resolveFollowUpRules,
-  URGENCIES,
   type UrgencyLabel,
   urgencyLabel,
   urgencyNumber,
@@ -69,8 +68,13 @@ export async function activeFollowUpRules(
   return row && { id: row.id, rules: rulesOf(row) }
 }
 
-/** The rules a case was opened under (its SLA and teams), else the active ones. */
-async function caseRules(db: Queryable, row: FollowUpRow): Promise<FollowUpRules | undefined> {
+/**
+ * The rules a case was opened under (its SLA and teams), else the active ones. A stored version
+ * never changes: once resolved it is not read again.
+ */
+export async function caseRules(db: Queryable, row: FollowUpRow): Promise<FollowUpRules | undefined> {
+  const known = row.rules_id === null ? undefined : resolved.get(row.rules_id)
+  if (known) return known
   const stored = row.rules_id ? await rulesById(db, 'follow_up_rules', row.rules_id) : undefined
   if (stored) return rulesOf(stored)
   return (await activeFollowUpRules(db))?.rules
@@ -89,7 +93,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 /** A case as the API and webhooks show it (the customer's id stays off the wire). */
 export function present(row: FollowUpRow, now: Date) {
-  const running = row.status === 'open' || row.status === 'in_progress' || row.status === 'reopened'
+  const running = RUNNING_STATUSES.includes(row.status)
   const respondMissed = row.first_response_at === null && now > row.respond_due_at
   return {
     id: Number(row.id),
@@ -124,29 +128,25 @@ export function present(row: FollowUpRow, now: Date) {
     updated_at: row.updated_at.toISOString(),
   }
 }
-export type FollowUpWire = ReturnType<typeof present>
 
-/** Queues the webhook of a change, with the case as it now is. */
+/** Queues the webhook of a change, with the case as it now is (read here unless given). */
 export async function announce(
   tx: Queryable,
   type: FollowUpEventType,
-  id: number,
+  idOrRow: number | FollowUpRow,
   now: Date,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   if (!webhooksConfigured()) return
-  const row = await followUp(tx, id)
+  const row = typeof idOrRow === 'number' ? await followUp(tx, idOrRow) : idOrRow
   if (row) await enqueueWebhook(tx, type, { ...present(row, now), ...extra })
 }
 
 // ---------- opened from calls ----------
 
-async function complaintPaths(tx: Queryable): Promise<string[]> {
+async function complaintPathsNow(tx: Queryable): Promise<string[]> {
   const taxonomy = await activeTaxonomy(tx)
-  if (!taxonomy) return []
-  return allNodes(taxonomy.definition)
-    .filter((n) => n.node.complaint)
-    .map((n) => n.path.join('/'))
+  return taxonomy ? complaintPaths(taxonomy.definition) : []
 }
 
 async function joinRepeat(tx: Queryable, outcome: CallOutcome, caseId: number, now: Date): Promise<void> {
@@ -274,7 +274,7 @@ export async function openFollowUpsForCalls(
   // Without rules only a repeat contact has anything to do: one cheap look before reading the calls.
   if (!active && !(await customerHasActive(tx, callIds))) return []
   const outcomes = await callOutcomes(tx, callIds)
-  const paths = active ? await complaintPaths(tx) : []
+  const paths = active ? await complaintPathsNow(tx) : []
   const opened: number[] = []
   for (const outcome of outcomes) {
     if (outcome.follow_up_id !== null) continue
@@ -590,12 +590,11 @@ export async function changeFollowUp(
       : patch.status === 'reopened' && row.status !== 'reopened'
         ? 'follow_up.reopened'
         : 'follow_up.updated'
-  await announce(tx, type, id, now, {
+  // Read once: the webhook and the caller get the same case.
+  const after = (await followUp(tx, id)) as FollowUpRow
+  await announce(tx, type, after, now, {
     change: patch.note && fields.length === 0 ? 'note' : fields.join(','),
     by: actor.role === 'integration' ? 'integration' : actor.name,
   })
-  return (await followUp(tx, id)) as FollowUpRow
+  return after
 }
-
-export const isActive = (s: FollowUpStatus) => ACTIVE_STATUSES.includes(s)
-export { URGENCIES }

@@ -14,19 +14,19 @@
  *
  * Time comes from `now`, so tests drive it minute by minute.
  */
-import type { Database, Queryable } from '../db/index.js'
+import type { Database } from '../db/index.js'
 import {
   addEvent,
   claimStep,
   type FollowUpRow,
   followUp,
+  RUNNING_STATUSES,
   runningFollowUps,
   updateFollowUp,
 } from '../db/queries/follow-ups.js'
-import { rulesById } from '../db/queries/versioned-rules.js'
 import { repeat } from '../pipeline/repeat.js'
-import { activeFollowUpRules, announce } from './cases.js'
-import { type FollowUpRules, type FollowUpRulesFile, resolveFollowUpRules, urgencyLabel } from './rules.js'
+import { announce, caseRules } from './cases.js'
+import { type FollowUpRules, urgencyLabel } from './rules.js'
 
 export interface StepsDone {
   reminders: number
@@ -57,7 +57,7 @@ type Step =
 
 /** The step due now for a case, if any (one per pass; the next pass finds the next). */
 export function dueStep(row: FollowUpRow, rules: FollowUpRules, now: Date): Step | undefined {
-  if (!['open', 'in_progress', 'reopened'].includes(row.status)) return undefined
+  if (!RUNNING_STATUSES.includes(row.status)) return undefined
   const cycle = row.reopen_count
   const t = now.getTime()
   const respondMissed = row.first_response_at === null && t >= row.respond_due_at.getTime()
@@ -93,19 +93,6 @@ export function dueStep(row: FollowUpRow, rules: FollowUpRules, now: Date): Step
   return undefined
 }
 
-const ruleCache = new Map<number, FollowUpRules>()
-async function rulesFor(db: Queryable, row: FollowUpRow): Promise<FollowUpRules | undefined> {
-  if (row.rules_id === null) return (await activeFollowUpRules(db))?.rules
-  let r = ruleCache.get(row.rules_id)
-  if (!r) {
-    const stored = await rulesById(db, 'follow_up_rules', row.rules_id)
-    if (!stored) return undefined
-    r = resolveFollowUpRules(stored.definition as unknown as FollowUpRulesFile)
-    ruleCache.set(row.rules_id, r)
-  }
-  return r
-}
-
 /** Does the steps due on one case now; how many of each. */
 async function stepCase(db: Database, id: number, now: Date, done: StepsDone): Promise<void> {
   // Several steps may be due at once (a server that was down): one per transaction, in order.
@@ -113,7 +100,7 @@ async function stepCase(db: Database, id: number, now: Date, done: StepsDone): P
     const did = await db.withTransaction(async (tx) => {
       const row = await followUp(tx, id, { lock: true })
       if (!row) return false
-      const rules = await rulesFor(tx, row)
+      const rules = await caseRules(tx, row)
       const step = rules && dueStep(row, rules, now)
       if (!step) return false
       // The key decides: a step another server (or an earlier run) did is not done again. When
@@ -165,7 +152,7 @@ export async function runFollowUpSteps(
   // One read of the running cases; only those with a step due are worked (under their lock, where
   // the step is decided again on the case as it then is).
   for (const row of await runningFollowUps(db, batch)) {
-    const rules = await rulesFor(db, row)
+    const rules = await caseRules(db, row)
     if (rules && dueStep(row, rules, now)) await stepCase(db, row.id, now, done)
   }
   return done

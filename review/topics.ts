@@ -10,7 +10,7 @@ import { emergingInputs, type TopIssueRow, topIssues, unfiledCalls } from '../db
 import { audit, type UserRow } from '../db/queries/users.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { findEmergingTopics } from '../topics/emerging.js'
-import { allNodes, nodeAt, parseTaxonomy, type TaxonomyNode, type Urgency } from '../topics/taxonomy.js'
+import { complaintPaths, nodeAt, parseTaxonomy, type TaxonomyNode, type Urgency } from '../topics/taxonomy.js'
 import { checkedPeriod, monthPeriod, type Period } from './period.js'
 
 async function taxonomyOrFail(db: Queryable): Promise<TaxonomyRow> {
@@ -77,9 +77,14 @@ export async function topIssuesReport(
   const previous = previousOf(period, q.month !== undefined)
   const level = q.level ?? 2
   const taxonomy = await taxonomyOrFail(db)
-  const nodes = allNodes(taxonomy.definition)
-  const complaintPaths = nodes.filter((n) => n.node.complaint).map((n) => n.path.join('/'))
-  const args = { ...period, previousFrom: previous.from, level, complaintPaths, team: q.team, queue: q.queue }
+  const args = {
+    ...period,
+    previousFrom: previous.from,
+    level,
+    complaintPaths: complaintPaths(taxonomy.definition),
+    team: q.team,
+    queue: q.queue,
+  }
   const rows = await topIssues(db, args)
   const total = rows.reduce((s, r) => s + r.calls, 0)
   const describe = (category: string) => {

@@ -192,6 +192,13 @@ export function nodeAt(taxonomy: TaxonomyDefinition, keys: readonly string[]): T
   return trail
 }
 
+/** The paths (node keys joined by '/') of the nodes marked `complaint`: calls under them are complaints. */
+export function complaintPaths(taxonomy: TaxonomyDefinition): string[] {
+  return allNodes(taxonomy)
+    .filter((n) => n.node.complaint)
+    .map((n) => n.path.join('/'))
+}
+
 /** Every node with its key path, depth first. */
 export function allNodes(taxonomy: TaxonomyDefinition): Array<{ path: string[]; node: TaxonomyNode }> {
   const out: Array<{ path: string[]; node: TaxonomyNode }> = []

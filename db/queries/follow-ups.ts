@@ -62,7 +62,8 @@ export async function callOutcomes(db: Queryable, callIds: readonly number[]): P
 }
 
 export type FollowUpStatus = 'open' | 'in_progress' | 'waiting' | 'resolved' | 'closed' | 'reopened'
-export const ACTIVE_STATUSES: readonly FollowUpStatus[] = ['open', 'in_progress', 'waiting', 'reopened']
+/** Statuses whose clocks run (waiting stops them; resolved and closed are done). */
+export const RUNNING_STATUSES: readonly FollowUpStatus[] = ['open', 'in_progress', 'reopened']
 
 export interface FollowUpRow {
   id: number
