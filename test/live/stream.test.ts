@@ -6,14 +6,13 @@
  * only managers, reviewers and admins watch; agents see their own calls in progress only.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import WebSocket from 'ws'
 import { DEFAULT_LIVE_RULES } from '../../live/rules.js'
 import { activateRules } from '../follow-ups/seed.js'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 import { SseReader } from './sse.js'
+import { streamClient } from './stream-client.js'
 
 let api: ApiHarness
-let wsBase: string
 
 beforeAll(async () => {
   api = await startApi('live/stream', {
@@ -57,27 +56,12 @@ teams:
       },
     },
   })
-  wsBase = `${api.base.replace('http', 'ws')}/v1/live/stream`
 }, 120_000)
 afterAll(async () => {
   await api?.close()
 })
 
-function stream(token: string | undefined) {
-  const ws = new WebSocket(wsBase, token ? { headers: { authorization: `Bearer ${token}` } } : {})
-  const messages: Array<Record<string, unknown>> = []
-  ws.on('message', (d) => messages.push(JSON.parse(String(d))))
-  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
-  const opened = new Promise<number>((resolve) => {
-    ws.once('open', () => resolve(101))
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
-  })
-  const next = async (type: string) => {
-    await expect.poll(() => messages.find((m) => m.type === type), { timeout: 10_000 }).toBeDefined()
-    return messages.find((m) => m.type === type) as Record<string, unknown>
-  }
-  return { ws, opened, next, closed }
-}
+const stream = (token: string | undefined) => streamClient(api.base, token)
 
 /** `seconds` of a 16 kHz tone burst pattern: speech-like energy is not needed for the words rules. */
 const pcm16k = (seconds: number) => {

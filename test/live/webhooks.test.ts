@@ -6,9 +6,9 @@
  */
 
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import WebSocket from 'ws'
 import { type ApiHarness, startApi } from '../helpers/api.js'
 import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js'
+import { startedStream } from './stream-client.js'
 
 let api: ApiHarness
 let receiver: Receiver
@@ -33,23 +33,12 @@ afterAll(async () => {
 })
 
 test('alerts go out signed, through failures, each accepted exactly once; admins see the backlog', async () => {
-  const ws = new WebSocket(`${api.base.replace('http', 'ws')}/v1/live/stream`, {
-    headers: { authorization: `Bearer ${api.tokens.pbx}` },
+  const { ws, next, session } = await startedStream(api.base, api.tokens.pbx as string, {
+    call_id: 'hook-1',
+    channels: 1,
+    party: 'customer',
+    metadata: { agent: 'a.kim' },
   })
-  await new Promise((resolve) => ws.once('open', resolve))
-  const got: Array<Record<string, unknown>> = []
-  ws.on('message', (d) => got.push(JSON.parse(String(d))))
-  ws.send(
-    JSON.stringify({
-      type: 'start',
-      call_id: 'hook-1',
-      channels: 1,
-      party: 'customer',
-      metadata: { agent: 'a.kim' },
-    }),
-  )
-  await expect.poll(() => got.find((m) => m.type === 'started')).toBeDefined()
-  const session = got.find((m) => m.type === 'started')?.session as number
   const lines = [
     ['customer', 'there is fraud on my card'],
     ['agent', 'that is not my problem, calm down'],
@@ -66,7 +55,7 @@ test('alerts go out signed, through failures, each accepted exactly once; admins
   }
   // The call ends: every alert it raised is stored by then.
   ws.send(JSON.stringify({ type: 'stop' }))
-  await expect.poll(() => got.find((m) => m.type === 'stopped')).toBeDefined()
+  await next('stopped')
   const alerts = (await api.call('GET', `/v1/live/calls/${session}`, 'max')).body.alerts as Array<{
     id: number
     rule: string

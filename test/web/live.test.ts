@@ -6,10 +6,10 @@
  * when it ends — then finds the alert on the filed call's own page.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import WebSocket from 'ws'
 import { MULAW_TO_PCM16 } from '../../media/g711.js'
 import { realSpeechUnavailable } from '../../samples/real-speech.js'
 import { type TelephoneCall, telephoneCall } from '../live/real-call.js'
+import { startedStream } from '../live/stream-client.js'
 import { openPage, type PageHarness } from './page.js'
 
 const skip = realSpeechUnavailable()
@@ -40,23 +40,12 @@ test.skipIf(skip)(
     await web.signIn('max')
     await page.click('#nav-live')
     await page.waitForSelector('#live-calls')
-    const ws = new WebSocket(`${api.base.replace('http', 'ws')}/v1/live/stream`, {
-      headers: { authorization: `Bearer ${api.tokens.pbx}` },
+    const { ws, session } = await startedStream(api.base, api.tokens.pbx as string, {
+      call_id: 'web-1',
+      channels: 2,
+      agent_channel: 0,
+      metadata: { agent: 'a.kim', queue: 'cards' },
     })
-    await new Promise((resolve) => ws.once('open', resolve))
-    const got: Array<Record<string, unknown>> = []
-    ws.on('message', (d) => got.push(JSON.parse(String(d))))
-    ws.send(
-      JSON.stringify({
-        type: 'start',
-        call_id: 'web-1',
-        channels: 2,
-        agent_channel: 0,
-        metadata: { agent: 'a.kim', queue: 'cards' },
-      }),
-    )
-    await expect.poll(() => got.find((m) => m.type === 'started')).toBeDefined()
-    const session = got.find((m) => m.type === 'started')?.session as number
     const row = page.locator(`#live-calls tr[data-session="${session}"]`)
     await row.waitFor()
     expect(await row.locator('td').first().textContent()).toBe('a.kim')
