@@ -4,7 +4,6 @@
  * updating status, notes and its reference back), opening one from a call, and the managers'
  * report. The rules — life cycle, who sees what, routing, promises — are in followups/.
  */
-import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import type { Database } from '../../db/index.js'
 import { followUpEvents, listFollowUps } from '../../db/queries/follow-ups.js'
@@ -22,7 +21,7 @@ import { DEFAULT_ROOT_CAUSES, URGENCIES, urgencyNumber } from '../../followups/r
 import { ERRORS_AND_CONFLICT, IdParams } from '../schemas.js'
 import type { Api } from '../types.js'
 import { FollowUp, FollowUpDetail, FollowUpReport, FollowUpStatus } from '../wire.js'
-import { toCsv } from './trends.js'
+import { sendCsv } from './trends.js'
 
 /** Everyone who may work a case; what each sees is decided per case (followups/cases.ts). */
 const READERS = ['admin', 'manager', 'reviewer', 'trainer', 'agent', 'integration'] as const
@@ -57,12 +56,6 @@ function csvRow(f: ReturnType<typeof present>) {
     root_cause: f.root_cause,
   }
 }
-
-const csv = (reply: FastifyReply, fileName: string, rows: Array<Record<string, unknown>>) =>
-  reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${fileName}"`)
-    .send(toCsv(rows))
 
 export async function followUpRoutes(
   app: Api,
@@ -113,7 +106,7 @@ export async function followUpRoutes(
         now,
       )
       const items = rows.map((r) => present(r, now))
-      if (q.format === 'csv') return csv(reply, 'follow-ups.csv', items.map(csvRow))
+      if (q.format === 'csv') return sendCsv(reply, 'follow-ups.csv', items.map(csvRow))
       return { items }
     },
   )
@@ -148,7 +141,7 @@ export async function followUpRoutes(
         ...report.by_team.map((r) => ({ group: 'team', ...r })),
         ...report.by_urgency.map((r) => ({ group: 'urgency', ...r })),
       ]
-      return csv(reply, `follow-ups-${report.from}.csv`, rows)
+      return sendCsv(reply, `follow-ups-${report.from}.csv`, rows)
     },
   )
 

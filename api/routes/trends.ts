@@ -59,10 +59,15 @@ export function listOrCsv(
   rows: readonly object[],
 ) {
   if (format !== 'csv') return { items: rows }
+  return sendCsv(reply, fileName, rows as ReadonlyArray<Record<string, unknown>>)
+}
+
+/** Rows as a CSV download. */
+export function sendCsv(reply: FastifyReply, fileName: string, rows: ReadonlyArray<Record<string, unknown>>) {
   return reply
     .type('text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${fileName}"`)
-    .send(toCsv(rows as ReadonlyArray<Record<string, unknown>>))
+    .send(toCsv(rows))
 }
 
 export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<void> {
