@@ -3,7 +3,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ConfigError, coerceError } from '../errors.js'
 import { type SourceInfo, writeChannelWavs } from '../media/ffmpeg.js'
-import { windowSamples } from '../models/silero-vad.js'
+import { getSileroModel, windowSamples } from '../models/silero-vad.js'
 import { type CallContext, type Conclusions, concludeCall } from './conclude.js'
 import { type ChannelCheck, ChannelComparison } from './stages/check-channels.js'
 import {
@@ -146,6 +146,15 @@ export function assertAnalyzeCallTask(task: unknown): asserts task is AnalyzeCal
   if (typeof t.ffmpegPath !== 'string') throw new ConfigError('task.ffmpegPath must be a string')
   if (!LAYOUT_OPTIONS.includes(t.layout as LayoutOption))
     throw new ConfigError(`task.layout must be one of ${LAYOUT_OPTIONS.join(', ')}`)
+}
+
+/**
+ * Starts loading the telephone model (Silero v5) in this thread before the first call arrives, so
+ * a worker's start-up overlaps with the main thread's (opening the database). A load that fails
+ * here is forgotten and tried again, and reported, by the first call that needs the model.
+ */
+export function prepareAnalysis(): void {
+  getSileroModel('v5').catch(() => {})
 }
 
 /** decode → VAD → metrics for one recording, streamed end to end. */

@@ -141,6 +141,37 @@ function sampleReader(codec: WavEncoding): (buf: Buffer, at: number) => number {
 }
 
 /**
+ * The telephone encodings (μ-law, A-law, 16-bit; one or two channels) without a call per sample:
+ * a 5-minute stereo μ-law call is 4.8 million samples, and reading them one closure call at a
+ * time took ~7% of the call's analysis. False for anything else (the general reader does it).
+ */
+function fill(codec: WavEncoding, buf: Buffer, out: Float32Array[], frames: number): boolean {
+  const table = codec === 'pcm_mulaw' ? MULAW : codec === 'pcm_alaw' ? ALAW : undefined
+  const a = out[0] as Float32Array
+  const b = out[1]
+  if (table) {
+    if (out.length === 1) for (let f = 0; f < frames; f++) a[f] = table[buf[f] as number] as number
+    else if (out.length === 2 && b)
+      for (let f = 0, at = 0; f < frames; f++, at += 2) {
+        a[f] = table[buf[at] as number] as number
+        b[f] = table[buf[at + 1] as number] as number
+      }
+    else return false
+    return true
+  }
+  if (codec !== 'pcm_s16le' || (buf.byteOffset & 1) !== 0 || out.length > 2) return false
+  // Aligned: read the 16-bit samples through a typed view (little-endian, as Node runs on).
+  const pcm = new Int16Array(buf.buffer, buf.byteOffset, frames * out.length)
+  if (out.length === 1) for (let f = 0; f < frames; f++) a[f] = (pcm[f] as number) / 32768
+  else if (b)
+    for (let f = 0, at = 0; f < frames; f++, at += 2) {
+      a[f] = (pcm[at] as number) / 32768
+      b[f] = (pcm[at + 1] as number) / 32768
+    }
+  return true
+}
+
+/**
  * The samples of the data chunk, streamed, as one Float32Array per channel (valid until the next
  * chunk is asked for). Stops at the end of the data chunk or of the file, whichever comes first.
  */
@@ -170,9 +201,10 @@ export async function* readWavSamples(
     if ((spare[0]?.length ?? 0) < frames)
       spare = Array.from({ length: outChannels }, () => new Float32Array(frames))
     const out = spare.map((a) => a.subarray(0, frames))
-    for (let f = 0, at = 0; f < frames; f++)
-      for (let c = 0; c < outChannels; c++, at += layout.bytesPerSample)
-        (out[c] as Float32Array)[f] = read(buf, at)
+    if (!fill(layout.codec, buf, out, frames))
+      for (let f = 0, at = 0; f < frames; f++)
+        for (let c = 0; c < outChannels; c++, at += layout.bytesPerSample)
+          (out[c] as Float32Array)[f] = read(buf, at)
     yield out
   }
 }

@@ -2,15 +2,21 @@
  * `GET /metrics` in the Prometheus text format (prom-client, a registry per server): live sessions,
  * audio frames taken and dropped, alerts per rule and their latency (from the audio that made the
  * rule true to the event's publication), the voice-activity backlog, calls per status (the queue's
- * depth), the webhook outbox's backlog, and the process's own figures. Counts and times only:
+ * depth), the calls this process analysed and how long each took, the webhook outbox's backlog,
+ * and the process's own figures. Counts and times only:
  * nothing of the audio or the words. Scraped with an admin's bearer token (Prometheus'
  * `authorization` setting).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Database } from '../db/index.js'
 import type { LiveHub } from '../live/hub.js'
+import { observeAnalysed } from '../pipeline/process-call.js'
 
-export function metricsRegistry(db: Database, hub: LiveHub | undefined): Registry {
+/** The server's registry, and `close` to stop observing this process's analyses. */
+export function metricsRegistry(
+  db: Database,
+  hub: LiveHub | undefined,
+): { registry: Registry; close: () => void } {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'callqa_' })
   const totals = { frames: 0, dropped: 0 }
@@ -90,5 +96,21 @@ export function metricsRegistry(db: Database, hub: LiveHub | undefined): Registr
       this.set(rows[0]?.n ?? 0)
     },
   })
-  return registry
+  const analysed = new Counter({
+    name: 'callqa_calls_analysed_total',
+    help: 'calls this process analysed, by outcome (done or failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  const analysis = new Histogram({
+    name: 'callqa_analysis_duration_seconds',
+    help: "a call's analysis in this process, from its claim to its save",
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  })
+  const close = observeAnalysed((outcome, seconds) => {
+    analysed.inc({ outcome })
+    analysis.observe(seconds)
+  })
+  return { registry, close }
 }

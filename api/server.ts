@@ -399,7 +399,8 @@ export async function buildServer({
   )
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
-  const metrics = metricsRegistry(db, live?.hub)
+  const { registry: metrics, close: closeMetrics } = metricsRegistry(db, live?.hub)
+  app.addHook('onClose', async () => closeMetrics())
   app.get(
     '/metrics',
     {

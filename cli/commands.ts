@@ -203,10 +203,13 @@ async function runIngest(
   // --queue hands calls to workers on any machine; without a server there is no queue to share.
   if (queued && !config.databaseUrl)
     throw new ConfigError('--queue needs a Postgres server: set DATABASE_URL')
-  const db = demoDb ?? (await openDb(config, { command: 'ingest' }))
+  // The workers start (their code, the model) while the database opens, not after it.
   const pool = createPool({ threads: queued ? 1 : workers })
+  let opened: Database | undefined
   let boss: Awaited<ReturnType<typeof openQueue>> | undefined
   try {
+    const db = demoDb ?? (await openDb(config, { command: 'ingest' }))
+    opened = db
     // Inside the try: a queue that cannot start must still close the pool and the database, or
     // their threads and connections keep the process alive after it printed the error.
     if (queued) boss = await openQueue({ databaseUrl: config.databaseUrl, schema: queueSchema(config) })
@@ -242,7 +245,7 @@ async function runIngest(
   } finally {
     await boss?.stop({ graceful: false, wait: true })
     await pool.destroy()
-    if (!demoDb) await db.close()
+    if (!demoDb) await opened?.close()
   }
 }
 

@@ -37,9 +37,8 @@
  * any, escalates further — never back round).
  */
 import { readFileSync } from 'node:fs'
-import { Ajv } from 'ajv'
 import { ConfigError } from '../errors.js'
-import { DURATION_PATTERN, type Problem, parseChecked } from '../scorecards/load.js'
+import { DURATION_PATTERN, lazyValidator, type Problem, parseChecked } from '../scorecards/load.js'
 
 export const URGENCIES = ['P0', 'P1', 'P2', 'P3'] as const
 export type UrgencyLabel = (typeof URGENCIES)[number]
@@ -205,9 +204,7 @@ export const FOLLOW_UP_RULES_SCHEMA = {
   },
 } as const
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile<FollowUpRulesFile>(
-  FOLLOW_UP_RULES_SCHEMA,
-)
+const validate = lazyValidator<FollowUpRulesFile>(FOLLOW_UP_RULES_SCHEMA)
 
 const UNIT_MS: Record<string, number> = {
   w: 604_800_000,

@@ -16,9 +16,8 @@
  * ```
  */
 import { readFileSync } from 'node:fs'
-import { Ajv } from 'ajv'
 import { ConfigError } from '../errors.js'
-import { parseChecked } from '../scorecards/load.js'
+import { lazyValidator, parseChecked } from '../scorecards/load.js'
 
 export type Severity = 'info' | 'warning' | 'critical'
 
@@ -114,7 +113,7 @@ export const LIVE_RULES_SCHEMA = {
   },
 } as const
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile<RulesFile>(LIVE_RULES_SCHEMA)
+const validate = lazyValidator<RulesFile>(LIVE_RULES_SCHEMA)
 
 export interface RulesFile {
   key: string

@@ -127,11 +127,29 @@ export async function processCall(input: ProcessCallInput): Promise<CallOutcome>
   const claim = await retryTransient(() => claimCall(db, call.id, owner, PIPELINE_VERSION, leaseMs))
   if (!claim) return { status: 'skipped', reason: await whyNotClaimed(db, call.id) }
   const lease = keepLease(db, call.id, owner, leaseMs)
+  const began = performance.now()
+  let outcome: CallOutcome | undefined
   try {
-    return await analyseClaimed(input, claim, lease.lost)
+    outcome = await analyseClaimed(input, claim, lease.lost)
+    return outcome
   } finally {
     lease.stop()
+    const status = outcome?.status === 'done' ? 'done' : 'failed'
+    const seconds = (performance.now() - began) / 1000
+    for (const observe of analysedObservers) observe(status, seconds)
   }
+}
+
+type AnalysedObserver = (status: 'done' | 'failed', seconds: number) => void
+const analysedObservers = new Set<AnalysedObserver>()
+
+/**
+ * Tells `observe` of every call this process claims and finishes (done, or failed, thrown
+ * included), with the seconds from its claim to its save: the server's metrics. Returns how to stop.
+ */
+export function observeAnalysed(observe: AnalysedObserver): () => void {
+  analysedObservers.add(observe)
+  return () => analysedObservers.delete(observe)
 }
 
 async function whyNotClaimed(db: Database, id: number): Promise<string> {

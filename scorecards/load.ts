@@ -10,8 +10,19 @@ import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument, visit }
 import { ScorecardError } from '../errors.js'
 import { type Item, SCORECARD_SCHEMA, type ScorecardDefinition } from './schema.js'
 
-const ajv = new Ajv({ allErrors: true, strict: false })
-const validate = ajv.compile<ScorecardDefinition>(SCORECARD_SCHEMA)
+/**
+ * A schema's validator, compiled when it is first needed: compiling costs tens of milliseconds
+ * per schema, and a command that reads no definition (most of them) should not pay it at start-up.
+ */
+export function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
+  let compiled: ValidateFunction<T> | undefined
+  return () => {
+    compiled ??= new Ajv({ allErrors: true, strict: false }).compile<T>(schema)
+    return compiled
+  }
+}
+
+const validate = lazyValidator<ScorecardDefinition>(SCORECARD_SCHEMA)
 
 export interface Problem {
   at: number
@@ -225,7 +236,7 @@ function deepestOpening(text: string): number | undefined {
 export function parseChecked<T>(
   text: string,
   name: string,
-  validate: ValidateFunction<T>,
+  validator: () => ValidateFunction<T>,
   semantic: (data: T, at: (path: Array<string | number>) => number) => Problem[],
   fail: (message: string) => Error,
 ): T {
@@ -270,6 +281,7 @@ export function parseChecked<T>(
     )
   }
   const problems: Problem[] = []
+  const validate = validator()
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
       // if/then wrappers repeat what the inner errors say.

@@ -280,3 +280,15 @@ test.runIf(testDbKind === 'postgres')(
   },
   90_000,
 )
+
+test('node options for the whole process (a V8 flag) do not break the workers', async () => {
+  // Node refuses most V8 flags in a Worker's execArgv: passing the process's own on made the
+  // ingest fail with QA_ERR_INTERNAL before it analysed anything.
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    ['--max-semi-space-size=16', '--stack-size=2000', bin, 'ingest', sample('call-01-clean-billing.flac')],
+    { env: { ...cliEnv(), CALLQA_ASR: 'off' }, cwd: tmp.dir, timeout: 120_000 },
+  )
+  expect(stderr).not.toMatch(/QA_ERR_INTERNAL|invalid execArgv/)
+  expect(stdout).toMatch(/1 done, 0 failed/)
+})

@@ -6,9 +6,8 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Ajv } from 'ajv'
 import { TaxonomyError } from '../errors.js'
-import { loadCheckedFile, type Problem, parseChecked } from '../scorecards/load.js'
+import { lazyValidator, loadCheckedFile, type Problem, parseChecked } from '../scorecards/load.js'
 import {
   key,
   phrases,
@@ -99,7 +98,7 @@ export const TAXONOMY_SCHEMA = {
   },
 } as const
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile<TaxonomyDefinition>(TAXONOMY_SCHEMA)
+const validate = lazyValidator<TaxonomyDefinition>(TAXONOMY_SCHEMA)
 
 /** Keys unique among siblings; a node that says nothing and has no children can never be chosen. */
 function semanticProblems(

@@ -3,8 +3,15 @@
  * Failures come back as data: an Error's own `code` does not survive the thread boundary.
  */
 
-import { type AnalyzeCallResult, analyzeCall, assertAnalyzeCallTask } from '../analysis/analyze-call.js'
+import {
+  type AnalyzeCallResult,
+  analyzeCall,
+  assertAnalyzeCallTask,
+  prepareAnalysis,
+} from '../analysis/analyze-call.js'
 import { coerceError, errorCode } from '../errors.js'
+
+prepareAnalysis()
 
 export type AnalyzeCallOutcome =
   | { ok: true; result: AnalyzeCallResult }

@@ -152,10 +152,13 @@ export interface DetectVoiceActivityResult {
 }
 
 /**
- * Model windows per block: ~131 s of audio held per channel at a time (8 MB at 16 kHz), whatever
- * the call's length. Long blocks keep the warm-up a small share of each stretch.
+ * Model windows per block: ~307 s of audio held per channel at a time (10 MB at 8 kHz, 20 MB at
+ * 16 kHz), whatever the call's length. Long blocks keep the warm-up a small share of each
+ * stretch: every block starts up to 15 fresh stretches, each with a second of warm-up, so a
+ * 5-minute call in one block runs ~6% fewer model windows than in three blocks of ~131 s (and
+ * the model is most of a call's time; bench/README.md).
  */
-const BLOCK_WINDOWS = 4096
+const BLOCK_WINDOWS = 9600
 /** Parallel stretches per call (all channels together) batched into one model run. */
 const LANES_PER_CALL = 16
 /** Fewest windows a stretch runs (4 s): shorter ones would spend too much on warm-up. */
@@ -209,7 +212,7 @@ interface LaneWork {
  * Runs Silero VAD over streamed PCM and decides, per channel, where speech is.
  *
  * `chunks` yields one Float32Array per channel at `inputRate`, all the same length. The audio is
- * cut into blocks of ~131 s per channel; only a block (plus 1 s of history) is held, so memory
+ * cut into blocks of ~307 s per channel; only a block (plus 1 s of history) is held, so memory
  * does not grow with the call. Within a block:
  *  - each window's level is measured and the channel's noise floor updated;
  *  - windows near the floor, far from any louder window, skip the model (`skipMarginDb`);
@@ -266,7 +269,7 @@ export async function detectVoiceActivity({
   const history = WARMUP_WINDOWS * win
   if (history < contextSamples(sampleRate)) throw new ConfigError('warm-up shorter than the model context')
 
-  // A block is at most ~131 s; a call the header says is shorter gets a block its size (the
+  // A block is at most ~307 s; a call the header says is shorter gets a block its size (the
   // buffers are most of what a call allocates).
   const blockWindows =
     expectedSamples && expectedSamples > 0

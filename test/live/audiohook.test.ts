@@ -358,6 +358,9 @@ describe.skipIf(skip)('a real-speech call', () => {
     )
     expect(metrics).toMatch(/callqa_live_alert_latency_seconds_count [1-9]/)
     expect(metrics).toMatch(/callqa_calls\{status="done"\} [1-9]/)
+    // The filed call was analysed by this server: counted, and its time in the histogram.
+    expect(metrics).toMatch(/callqa_calls_analysed_total\{outcome="done"\} [1-9]/)
+    expect(metrics).toMatch(/callqa_analysis_duration_seconds_count [1-9]/)
     expect(metrics).not.toMatch(/billing|a\.kim/)
     // The same dead air: the batch finds the stretch the live rule raised, and not the pause.
     const batchDeadAir = m.dead_air_episodes as Array<{ startMs: number; endMs: number }>
