@@ -286,7 +286,15 @@ test('node options for the whole process (a V8 flag) do not break the workers', 
   // ingest fail with QA_ERR_INTERNAL before it analysed anything.
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
-    ['--max-semi-space-size=16', '--stack-size=2000', bin, 'ingest', sample('call-01-clean-billing.flac')],
+    // --reprocess: an earlier test of this file may have stored the call already.
+    [
+      '--max-semi-space-size=16',
+      '--stack-size=2000',
+      bin,
+      'ingest',
+      '--reprocess',
+      sample('call-01-clean-billing.flac'),
+    ],
     { env: { ...cliEnv(), CALLQA_ASR: 'off' }, cwd: tmp.dir, timeout: 120_000 },
   )
   expect(stderr).not.toMatch(/QA_ERR_INTERNAL|invalid execArgv/)
