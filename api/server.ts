@@ -142,6 +142,12 @@ export interface ServerOptions {
   live?: { hub: LiveHub; settings: LiveSettings }
   /** the time follow-ups are worked at (due times, overdue); tests drive it; default the system clock */
   clock?: () => Date
+  /**
+   * The server owns the database: `app.close()` closes it, after every other onClose hook (what
+   * stops later still writes: live calls filed, webhooks flushed, workers finishing). Default
+   * false: the caller (a test) keeps using it.
+   */
+  closeDatabase?: boolean
 }
 
 /** fastify's trustProxy for a setting: a hop count becomes the function fastify takes for it. */
@@ -254,6 +260,7 @@ export async function buildServer({
   refiler: givenRefiler,
   live,
   clock = () => new Date(),
+  closeDatabase = false,
 }: ServerOptions): Promise<Api> {
   const links = linkSigner(linkSecret)
   const app = Fastify({
@@ -268,6 +275,12 @@ export async function buildServer({
     ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false } },
     ...(trustProxy !== undefined ? { trustProxy: trustProxyOption(trustProxy) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // The database, decorated: every route group takes it from the instance. fastify runs onClose
+  // hooks last-added first, so this one, added first, closes the database after everything else
+  // the server (and `callqa serve`, which adds its services' stops later) shuts down.
+  app.decorate('db', db)
+  if (closeDatabase) app.addHook('onClose', async () => db.close())
 
   // Filing history under a new taxonomy version runs beside the requests, not in one (`callqa
   // serve` also starts one run at start-up: a server that stopped half-way finishes the work).
@@ -437,21 +450,21 @@ export async function buildServer({
   // upload's multipart parser — applies to its routes only, not to every /v1 route.
   await app.register(
     async (v1) => {
-      await v1.register(callRoutes, { db, storageDir })
-      await v1.register(audioRoutes, { db, storageDir, ffmpegPath, links })
-      await v1.register(userRoutes, { db, tokenDays })
-      await v1.register(reviewRoutes, { db })
-      await v1.register(trendRoutes, { db })
-      await v1.register(topicRoutes, { db, refiler })
-      await v1.register(sampleRoutes, { db })
-      await v1.register(calibrationRoutes, { db })
-      await v1.register(disputeRoutes, { db, policy: disputes })
-      await v1.register(clipRoutes, { db, storageDir, ffmpegPath, links })
-      await v1.register(playlistRoutes, { db })
-      await v1.register(suggestionRoutes, { db })
-      await v1.register(uploadRoutes, { db, storageDir, processor, maxUploadBytes })
-      await v1.register(followUpRoutes, { db, clock })
-      await v1.register(liveRoutes, { db, links, hub: live?.hub, settings: live?.settings })
+      await v1.register(callRoutes, { storageDir })
+      await v1.register(audioRoutes, { storageDir, ffmpegPath, links })
+      await v1.register(userRoutes, { tokenDays })
+      await v1.register(reviewRoutes)
+      await v1.register(trendRoutes)
+      await v1.register(topicRoutes, { refiler })
+      await v1.register(sampleRoutes)
+      await v1.register(calibrationRoutes)
+      await v1.register(disputeRoutes, { policy: disputes })
+      await v1.register(clipRoutes, { storageDir, ffmpegPath, links })
+      await v1.register(playlistRoutes)
+      await v1.register(suggestionRoutes)
+      await v1.register(uploadRoutes, { storageDir, processor, maxUploadBytes })
+      await v1.register(followUpRoutes, { clock })
+      await v1.register(liveRoutes, { links, hub: live?.hub, settings: live?.settings })
     },
     { prefix: '/v1' },
   )

@@ -4,6 +4,17 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import type { Database } from '../db/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The database every route group reads and writes (api/server.ts decorates it; `callqa serve`
+     * has the server close it on shutdown, after everything that still writes to it).
+     */
+    db: Database
+  }
+}
 
 export type Api = FastifyInstance<
   import('node:http').Server,

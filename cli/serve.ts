@@ -149,6 +149,25 @@ export async function serve(
     ...(config.linkSecret ? { linkSecret: config.linkSecret } : {}),
     tokenDays: config.tokenDays,
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
+    closeDatabase: true,
+  })
+  // Shutting down is the server's: fastify runs onClose hooks last-added first, after it stopped
+  // taking requests, and closes the database it was handed last of all (closeDatabase above).
+  // Calls still live are ended and filed before the processor stops.
+  app.addHook('onClose', async () => {
+    await live.hub.close()
+    await webhooks?.stop()
+    await refiler.stop()
+    await processor.close()
+  })
+  // The timers stop before the server does: nothing new starts while it closes.
+  let sweeper: { stop(): void } | undefined
+  let stopRetention = () => {}
+  app.addHook('preClose', async () => {
+    sweeper?.stop()
+    stopRetention()
+    stopRollups()
+    stopFollowUps()
   })
   const address = await app.listen({ port, host })
   refiler.kick()
@@ -159,7 +178,7 @@ export async function serve(
   }
   // Calls whose process died (their claim ran out) are handed on again within seconds; with the
   // queue, `callqa worker` runs this sweep.
-  const sweeper = queue
+  sweeper = queue
     ? undefined
     : startSweeper({
         db,
@@ -167,7 +186,7 @@ export async function serve(
         intervalMs: Math.min(15_000, config.leaseMs / 2),
       })
   // Calls past their retention period are deleted now and then hourly (CALLQA_RETENTION_DAYS).
-  const stopRetention = startRetention(
+  stopRetention = startRetention(
     db,
     config.storageDir,
     { days: config.retentionDays, byQueue: config.retentionByQueue },
@@ -188,14 +207,5 @@ export async function serve(
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-  sweeper?.stop()
-  stopRetention()
-  stopRollups()
-  stopFollowUps()
   await app.close()
-  // Calls still live are ended and filed before the processor stops.
-  await live.hub.close()
-  await webhooks?.stop()
-  await refiler.stop()
-  await processor.close()
 }

@@ -95,8 +95,10 @@ class PostgresDatabase implements Database {
     await this.pool.query(sql)
   }
 
-  async close(): Promise<void> {
-    await this.pool.end()
+  private closing: Promise<void> | undefined
+  close(): Promise<void> {
+    this.closing ??= this.pool.end()
+    return this.closing
   }
 }
 
@@ -132,9 +134,13 @@ class PgliteDatabase implements Database {
     await this.db.exec(sql)
   }
 
-  async close(): Promise<void> {
-    await this.db.close()
-    if (this.dir) repairPrivate(this.dir)
+  private closing: Promise<void> | undefined
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.db.close()
+      if (this.dir) repairPrivate(this.dir)
+    })()
+    return this.closing
   }
 }
 

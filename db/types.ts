@@ -23,5 +23,6 @@ export interface Database extends Queryable {
   withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
   /** Runs several statements (migrations). No parameters. */
   exec(sql: string): Promise<void>
+  /** Closes it; a second call waits for the first (a server closes what its command also closes). */
   close(): Promise<void>
 }

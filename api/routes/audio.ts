@@ -8,7 +8,6 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { ConflictError, NotFoundError, RangeNotSatisfiableError } from '../../errors.js'
 import { writePlayableCopy } from '../../media/ffmpeg.js'
 import { bucketPeaks } from '../../media/peaks.js'
@@ -24,13 +23,9 @@ const errors = ERRORS
 
 export async function audioRoutes(
   app: Api,
-  {
-    db,
-    storageDir,
-    ffmpegPath,
-    links,
-  }: { db: Database; storageDir: string; ffmpegPath: string; links: LinkSigner },
+  { storageDir, ffmpegPath, links }: { storageDir: string; ffmpegPath: string; links: LinkSigner },
 ): Promise<void> {
+  const { db } = app
   const peaks = peaksCache(storageDir, ffmpegPath)
   app.get(
     '/calls/:id/audio',

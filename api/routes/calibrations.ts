@@ -4,7 +4,6 @@
  * the figures) are in review/calibration-sessions.ts and review/calibration.ts.
  */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { listSessions } from '../../db/queries/calibrations.js'
 import {
   createSession,
@@ -19,7 +18,8 @@ import { CalibrationReview, CalibrationSession, CalibrationSummary, ReviewerAgre
 const ORGANISERS = ['admin', 'manager', 'reviewer'] as const
 const errors = ERRORS_AND_CONFLICT
 
-export async function calibrationRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+export async function calibrationRoutes(app: Api): Promise<void> {
+  const { db } = app
   app.post(
     '/calibrations',
     {

@@ -4,7 +4,6 @@
  * (review/access.ts); the recording itself is served by audio.ts.
  */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { searchCalls } from '../../db/queries/call-search.js'
 import { NotFoundError } from '../../errors.js'
 import { deleteCalls } from '../../pipeline/lifecycle.js'
@@ -66,10 +65,8 @@ const ListQuery = Type.Object(
 
 const errors = ERRORS
 
-export async function callRoutes(
-  app: Api,
-  { db, storageDir }: { db: Database; storageDir: string },
-): Promise<void> {
+export async function callRoutes(app: Api, { storageDir }: { storageDir: string }): Promise<void> {
+  const { db } = app
   app.get(
     '/calls',
     {

@@ -8,7 +8,6 @@ import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { clipSourceKey, searchClips } from '../../db/queries/clips.js'
 import { NotFoundError } from '../../errors.js'
 import { writeClip } from '../../media/ffmpeg.js'
@@ -29,13 +28,9 @@ import { Clip, ClipFields, errors, Polarity, READERS, SHARED_READERS, TRAINERS }
 
 export async function clipRoutes(
   app: Api,
-  {
-    db,
-    storageDir,
-    ffmpegPath,
-    links,
-  }: { db: Database; storageDir: string; ffmpegPath: string; links: LinkSigner },
+  { storageDir, ffmpegPath, links }: { storageDir: string; ffmpegPath: string; links: LinkSigner },
 ): Promise<void> {
+  const { db } = app
   app.post(
     '/clips',
     {

@@ -4,7 +4,6 @@
  * review/disputes.ts.
  */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { type DisputeRow, listDisputes } from '../../db/queries/disputes.js'
 import { agentScope } from '../../review/access.js'
 import { type DisputePolicy, decideDispute, openDispute, readableDispute } from '../../review/disputes.js'
@@ -26,10 +25,8 @@ function present(d: DisputeRow) {
   }
 }
 
-export async function disputeRoutes(
-  app: Api,
-  { db, policy }: { db: Database; policy: DisputePolicy },
-): Promise<void> {
+export async function disputeRoutes(app: Api, { policy }: { policy: DisputePolicy }): Promise<void> {
+  const { db } = app
   app.post(
     '/evaluations/:id/disputes',
     {

@@ -5,7 +5,6 @@
  * report. The rules — life cycle, who sees what, routing, promises — are in followups/.
  */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { followUpEvents, listFollowUps } from '../../db/queries/follow-ups.js'
 import {
   activeFollowUpRules,
@@ -59,8 +58,9 @@ function csvRow(f: ReturnType<typeof present>) {
 
 export async function followUpRoutes(
   app: Api,
-  { db, clock = () => new Date() }: { db: Database; clock?: () => Date },
+  { clock = () => new Date() }: { clock?: () => Date },
 ): Promise<void> {
+  const { db } = app
   app.get(
     '/follow-ups',
     {

@@ -7,7 +7,6 @@
 import websocket from '@fastify/websocket'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { acknowledgeAlert, callAlerts, liveSession, sessionAlerts } from '../../db/queries/live.js'
 import { audit } from '../../db/queries/users.js'
 import { ConflictError, NoProcessorError, NotFoundError } from '../../errors.js'
@@ -37,7 +36,6 @@ const CALL_READERS = ['admin', 'manager', 'trainer', 'reviewer', 'agent'] as con
 const MAX_BUFFERED = 1 << 20
 
 export interface LiveRouteOptions {
-  db: Database
   links: LinkSigner
   hub: LiveHub | undefined
   settings: LiveSettings | undefined
@@ -53,7 +51,8 @@ const wireAlert = <A extends { raised_at: Date; acknowledged_at: Date | null }>(
 const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
   reply.code(status).send({ error: { code, message } })
 
-export async function liveRoutes(app: Api, { db, links, hub, settings }: LiveRouteOptions): Promise<void> {
+export async function liveRoutes(app: Api, { links, hub, settings }: LiveRouteOptions): Promise<void> {
+  const { db } = app
   await app.register(websocket, {
     options: { maxPayload: (settings?.maxFrameBytes ?? 65_536) + 1024, perMessageDeflate: false },
   })

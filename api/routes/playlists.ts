@@ -1,6 +1,5 @@
 /** Coaching playlists over HTTP: clips in a trainer's order; the rules are in review/coaching.ts. */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { listPlaylists } from '../../db/queries/clips.js'
 import { agentScope } from '../../review/access.js'
 import {
@@ -18,7 +17,8 @@ import { Clip, errors, Nullable, SHARED_READERS, TRAINERS } from './coaching-sch
 
 const PlaylistWithClips = Type.Object({ ...Playlist.properties, clips: Type.Array(Clip) })
 
-export async function playlistRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+export async function playlistRoutes(app: Api): Promise<void> {
+  const { db } = app
   app.post(
     '/playlists',
     {

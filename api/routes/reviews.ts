@@ -5,7 +5,6 @@
  * its before and after.
  */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { evaluationAuditTrail } from '../../db/queries/evaluations.js'
 import { ValidationError } from '../../errors.js'
 import {
@@ -43,7 +42,8 @@ function present({ evaluation, items }: { evaluation: EvaluationRow; items: Item
   }
 }
 
-export async function reviewRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+export async function reviewRoutes(app: Api): Promise<void> {
+  const { db } = app
   app.get(
     '/evaluations/:id',
     {

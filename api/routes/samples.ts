@@ -4,7 +4,6 @@
  * review/samples.ts and review/sampling.ts; this file is schema → domain call → present.
  */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { listSamples, reviewerQueue } from '../../db/queries/samples.js'
 import { createSample, getSample, planSample } from '../../review/samples.js'
 import { ERRORS, IdParams } from '../schemas.js'
@@ -15,7 +14,8 @@ const PLANNERS = ['admin', 'manager', 'reviewer'] as const
 const errors = ERRORS
 const iso = (t: string | null) => (t ? new Date(t).toISOString() : null)
 
-export async function sampleRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+export async function sampleRoutes(app: Api): Promise<void> {
+  const { db } = app
   app.post(
     '/samples/preview',
     {

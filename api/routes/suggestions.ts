@@ -1,11 +1,11 @@
 /** Coaching suggestions over HTTP; how candidates are found is review/suggestions.ts. */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { suggestClips } from '../../review/suggestions.js'
 import type { Api } from '../types.js'
 import { errors, Nullable, Polarity, READERS } from './coaching-schemas.js'
 
-export async function suggestionRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+export async function suggestionRoutes(app: Api): Promise<void> {
+  const { db } = app
   app.get(
     '/coaching/suggestions',
     {

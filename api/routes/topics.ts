@@ -3,7 +3,6 @@
  * it), emerging topics the taxonomy misses, the taxonomy in use, and promoting a topic into it.
  */
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { activeTaxonomy, listTaxonomies } from '../../db/queries/taxonomies.js'
 import { NotFoundError } from '../../errors.js'
 import type { Refiler } from '../../pipeline/refile.js'
@@ -63,10 +62,8 @@ const TaxonomyNode = Type.Object(
   { additionalProperties: true, description: 'a node: key, label, phrases, children' },
 )
 
-export async function topicRoutes(
-  app: Api,
-  { db, refiler }: { db: Database; refiler: Refiler },
-): Promise<void> {
+export async function topicRoutes(app: Api, { refiler }: { refiler: Refiler }): Promise<void> {
+  const { db } = app
   app.get(
     '/reports/top-issues',
     {

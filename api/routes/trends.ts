@@ -7,7 +7,6 @@
  */
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import {
   failedItems,
   itemAgreement,
@@ -70,7 +69,8 @@ export function sendCsv(reply: FastifyReply, fileName: string, rows: ReadonlyArr
     .send(toCsv(rows))
 }
 
-export async function trendRoutes(app: Api, { db }: { db: Database }): Promise<void> {
+export async function trendRoutes(app: Api): Promise<void> {
+  const { db } = app
   app.get(
     '/trends',
     {

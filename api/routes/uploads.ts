@@ -7,7 +7,6 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import multipart from '@fastify/multipart'
 import { Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import type { CallRow } from '../../db/queries/calls.js'
 import { audit } from '../../db/queries/users.js'
 import { MetadataError, NoProcessorError, TooLargeError, ValidationError } from '../../errors.js'
@@ -86,12 +85,12 @@ async function* guardedParts<T>(
 export async function uploadRoutes(
   app: Api,
   {
-    db,
     storageDir,
     processor,
     maxUploadBytes,
-  }: { db: Database; storageDir: string; processor: CallProcessor | undefined; maxUploadBytes: number },
+  }: { storageDir: string; processor: CallProcessor | undefined; maxUploadBytes: number },
 ): Promise<void> {
+  const { db } = app
   await app.register(multipart, {
     limits: { fileSize: maxUploadBytes, files: 1, fields: 20, fieldSize: 10_000, parts: 21 },
   })

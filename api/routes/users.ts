@@ -1,6 +1,5 @@
 /** Users: admins create them over HTTP as `callqa users add` does; the token is returned once. */
 import { type Static, Type } from 'typebox'
-import type { Database } from '../../db/index.js'
 import { ROLES, type UserSummaryRow, userSummaries, userTeam } from '../../db/queries/users.js'
 import { NotFoundError } from '../../errors.js'
 import { addUser, issueUserToken, revokeUserToken, setUserDisabled } from '../../review/users.js'
@@ -20,10 +19,8 @@ const UserSummary = Type.Object({
 })
 const errors = ERRORS
 
-export async function userRoutes(
-  app: Api,
-  { db, tokenDays = 0 }: { db: Database; tokenDays?: number },
-): Promise<void> {
+export async function userRoutes(app: Api, { tokenDays = 0 }: { tokenDays?: number }): Promise<void> {
+  const { db } = app
   const present = (row: UserSummaryRow): Static<typeof UserSummary> => ({
     ...row,
     token_expires_at: row.token_expires_at ? new Date(row.token_expires_at).toISOString() : null,
