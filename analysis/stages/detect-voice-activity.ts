@@ -2,6 +2,7 @@ import { ConfigError } from '../../errors.js'
 import {
   contextSamples,
   getSileroModel,
+  type SileroLanes,
   type SileroVersion,
   type VadSampleRate,
   windowSamples,
@@ -199,6 +200,13 @@ class LevelHistogram {
   }
 }
 
+/** Sees every model window (one per channel) with its speech probabilities and levels (dB). */
+type OnWindow = (
+  windows: readonly Float32Array[],
+  probabilities: ArrayLike<number>,
+  levelsDb: ArrayLike<number>,
+) => void
+
 interface LaneWork {
   lane: number
   channel: number
@@ -249,11 +257,7 @@ export async function detectVoiceActivity({
   options?: DetectVoiceActivityOptions
   signal?: AbortSignal
   /** Sees every model window (one per channel) with its speech probabilities and levels (dB). */
-  onWindow?: (
-    windows: readonly Float32Array[],
-    probabilities: ArrayLike<number>,
-    levelsDb: ArrayLike<number>,
-  ) => void
+  onWindow?: OnWindow
   /** Samples per channel the header announces (at `inputRate`): a short call gets short blocks. */
   expectedSamples?: number
 }): Promise<DetectVoiceActivityResult> {
@@ -284,9 +288,6 @@ export async function detectVoiceActivity({
   // Windows since the last loud one, per channel, carried across blocks for the hangover.
   const sinceLoud = new Array<number>(channelCount).fill(Number.POSITIVE_INFINITY)
   let filled = 0
-  let blocks = 0
-  let modelWindows = 0
-  let modelRuns = 0
   let parity = 0
 
   const blockProbs = Array.from({ length: channelCount }, () => new Float32Array(blockWindows))
@@ -301,136 +302,33 @@ export async function detectVoiceActivity({
   const windowProbs = new Float32Array(channelCount)
   const windowLevels = new Float32Array(channelCount)
 
-  const processBlock = async (count: number) => {
-    // 1. Levels, the noise floor, and which windows need the model.
-    for (let c = 0; c < channelCount; c++) {
-      const buf = buffers[c] as Float32Array
-      const lv = blockLevels[c] as Float32Array
-      const hist = histograms[c] as LevelHistogram
-      for (let w = 0; w < count; w++) {
-        let sum = 0
-        const from = history + w * win
-        for (let i = from; i < from + win; i++) sum += (buf[i] as number) * (buf[i] as number)
-        const db = 10 * Math.log10(sum / win + 1e-14)
-        lv[w] = db
-        hist.add(db)
-      }
-      const need = needed[c] as Uint8Array
-      if (opts.skipMarginDb <= 0) {
-        need.fill(1, 0, count)
-        continue
-      }
-      const loudFrom = hist.quantile(FLOOR_QUANTILE) + opts.skipMarginDb
-      need.fill(0, 0, count)
-      let since = sinceLoud[c] as number
-      for (let w = 0; w < count; w++) {
-        if ((lv[w] as number) >= loudFrom) {
-          since = 0
-          for (let k = Math.max(0, w - GATE_PREROLL); k <= w; k++) need[k] = 1
-        } else since++
-        if (since <= GATE_HANGOVER) need[w] = 1
-      }
-      sinceLoud[c] = since
-      // The next block is unseen: its first loud window may need these for pre-roll.
-      need.fill(1, Math.max(0, count - GATE_PREROLL), count)
-    }
-
-    // 2. Stretches: each channel's needed windows cut into runs of equal length, one lane each,
-    // so every lane has the same work and the batch stays full to the end of the block. Channels
-    // share the lanes in proportion to their work; a stretch is never shorter than MIN_STRETCH
-    // (its warm-up would cost more than it saves). The first stretch of a channel continues the
-    // lane that ended the previous block; the others start fresh and first hear the needed
-    // windows of the second before them.
-    const work: LaneWork[] = []
-    const todo = needed.map((need) => {
-      const list: number[] = []
-      for (let w = 0; w < count; w++) if (need[w]) list.push(w)
-      return list
-    })
-    const total = todo.reduce((sum, list) => sum + list.length, 0)
-    for (let c = 0; c < channelCount; c++) {
-      ;(blockProbs[c] as Float32Array).fill(0, 0, count)
-      const list = todo[c] as number[]
-      if (list.length === 0) continue
-      const share = Math.max(1, Math.round((LANES_PER_CALL * list.length) / total))
-      const stretches = Math.max(1, Math.min(share, Math.ceil(list.length / MIN_STRETCH)))
-      const need = needed[c] as Uint8Array
-      const firstLane = c * LANES_PER_CALL
-      const carried = carry[c] as number
-      let next = firstLane
-      for (let j = 0; j < stretches; j++) {
-        const from = Math.floor((j * list.length) / stretches)
-        const to = Math.floor(((j + 1) * list.length) / stretches)
-        const start = list[from] as number
-        let lane: number
-        const continues = j === 0 && blocks > 0
-        if (continues) lane = carried
-        else {
-          if (blocks > 0 && next === carried) next++
-          lane = next++
-          lanes.reset(lane)
-        }
-        const windows: number[] = []
-        if (!continues) {
-          // History windows (negative) were judged in the previous block: count them as needed.
-          for (let w = Math.max(start - WARMUP_WINDOWS, blocks > 0 ? -WARMUP_WINDOWS : 0); w < start; w++)
-            if (w < 0 || need[w]) windows.push(w)
-        }
-        const keepFrom = windows.length
-        for (let k = from; k < to; k++) windows.push(list[k] as number)
-        work.push({ lane, channel: c, windows, keepFrom })
-        if (j === stretches - 1) carry[c] = lane
-      }
-    }
-
-    // 3. Run the model: one batch per step, one window from each stretch that has work left.
-    const cursor = new Int32Array(work.length)
-    for (;;) {
-      signal?.throwIfAborted()
-      let n = 0
-      for (let k = 0; k < work.length; k++) {
-        const job = work[k] as LaneWork
-        const at = cursor[k] as number
-        if (at >= job.windows.length) continue
-        slotLanes[n] = job.lane
-        slotSources[n] = buffers[job.channel] as Float32Array
-        slotOffsets[n] = history + (job.windows[at] as number) * win
-        n++
-      }
-      if (n === 0) break
-      await lanes.run(n, slotLanes, slotSources, slotOffsets, slotOut)
-      modelWindows += n
-      modelRuns++
-      let s = 0
-      for (let k = 0; k < work.length; k++) {
-        const job = work[k] as LaneWork
-        const at = cursor[k] as number
-        if (at >= job.windows.length) continue
-        if (at >= job.keepFrom)
-          (blockProbs[job.channel] as Float32Array)[job.windows[at] as number] = slotOut[s] as number
-        cursor[k] = at + 1
-        s++
-      }
-    }
-
-    // 4. Hand every window on in time order, and keep its probability and level.
-    for (let w = 0; w < count; w++) {
-      for (let c = 0; c < channelCount; c++) {
-        const buf = buffers[c] as Float32Array
-        windowViews[c] = buf.subarray(history + w * win, history + (w + 1) * win)
-        const p = (blockProbs[c] as Float32Array)[w] as number
-        const lv = (blockLevels[c] as Float32Array)[w] as number
-        windowProbs[c] = p
-        windowLevels[c] = lv
-        ;(probs[c] as FloatTrack).push(p)
-        ;(levels[c] as FloatTrack).push(lv)
-      }
-      onWindow?.(windowViews, windowProbs, windowLevels)
-    }
-
-    // 5. Keep the end of the block as the next block's history.
-    for (const buf of buffers) buf.copyWithin(0, count * win, count * win + history)
-    blocks++
+  const run: VadBlockRun = {
+    channelCount,
+    history,
+    win,
+    skipMarginDb: opts.skipMarginDb,
+    lanes,
+    signal,
+    onWindow,
+    buffers,
+    histograms,
+    probs,
+    levels,
+    carry,
+    sinceLoud,
+    blockProbs,
+    blockLevels,
+    needed,
+    slotLanes,
+    slotOffsets,
+    slotSources,
+    slotOut,
+    windowViews,
+    windowProbs,
+    windowLevels,
+    blocks: 0,
+    modelWindows: 0,
+    modelRuns: 0,
   }
 
   for await (const chunk of chunks) {
@@ -465,17 +363,17 @@ export async function detectVoiceActivity({
         filled = f
       }
       if (filled === blockWindows * win) {
-        await processBlock(blockWindows)
+        await processBlock(run, blockWindows)
         filled = 0
       }
     }
   }
-  const samples = blocks * blockWindows * win + filled
+  const samples = run.blocks * blockWindows * win + filled
   if (filled > 0) {
     // The last partial window is zero-padded, as Silero's reference implementation does.
     const count = Math.ceil(filled / win)
     for (const buf of buffers) buf.fill(0, history + filled, history + count * win)
-    await processBlock(count)
+    await processBlock(run, count)
   }
 
   const report: ChannelVoiceReport[] = []
@@ -492,18 +390,197 @@ export async function detectVoiceActivity({
     model: version,
     sampleRate,
     windows: probs[0]?.length ?? 0,
-    modelWindows,
-    modelRuns,
+    modelWindows: run.modelWindows,
+    modelRuns: run.modelRuns,
     report,
   }
 }
 
+/**
+ * What one call's VAD carries from block to block. The block's work is a module-level function
+ * taking this, not a closure made per call: V8 optimises a closure made anew for every call again
+ * for every call (a 5-minute call's single block ran in the interpreter until on-stack
+ * replacement, and TurboFan recompiled it on a background thread each time).
+ */
+interface VadBlockRun {
+  readonly channelCount: number
+  /** samples of history kept before the block */
+  readonly history: number
+  /** samples per window */
+  readonly win: number
+  readonly skipMarginDb: number
+  readonly lanes: SileroLanes
+  readonly signal: AbortSignal | undefined
+  readonly onWindow: OnWindow | undefined
+  readonly buffers: Float32Array[]
+  readonly histograms: LevelHistogram[]
+  readonly probs: FloatTrack[]
+  readonly levels: FloatTrack[]
+  /** the lane holding each channel's state at the end of the previous block */
+  readonly carry: number[]
+  /** windows since the last loud one, per channel (the hangover across blocks) */
+  readonly sinceLoud: number[]
+  readonly blockProbs: Float32Array[]
+  readonly blockLevels: Float32Array[]
+  readonly needed: Uint8Array[]
+  readonly slotLanes: Int32Array
+  readonly slotOffsets: Int32Array
+  readonly slotSources: Float32Array[]
+  readonly slotOut: Float32Array
+  readonly windowViews: Float32Array[]
+  readonly windowProbs: Float32Array
+  readonly windowLevels: Float32Array
+  blocks: number
+  modelWindows: number
+  modelRuns: number
+}
+
+/** One block of a call: levels and the gate, stretches onto lanes, the model, windows handed on. */
+async function processBlock(run: VadBlockRun, count: number): Promise<void> {
+  const { channelCount, history, win, lanes, signal, onWindow, buffers, histograms, probs, levels } = run
+  const { carry, sinceLoud, blockProbs, blockLevels, needed, slotLanes, slotOffsets, slotSources, slotOut } =
+    run
+  const { windowViews, windowProbs, windowLevels } = run
+  // 1. Levels, the noise floor, and which windows need the model.
+  for (let c = 0; c < channelCount; c++) {
+    const buf = buffers[c] as Float32Array
+    const lv = blockLevels[c] as Float32Array
+    const hist = histograms[c] as LevelHistogram
+    for (let w = 0; w < count; w++) {
+      let sum = 0
+      const from = history + w * win
+      for (let i = from; i < from + win; i++) sum += (buf[i] as number) * (buf[i] as number)
+      const db = 10 * Math.log10(sum / win + 1e-14)
+      lv[w] = db
+      hist.add(db)
+    }
+    const need = needed[c] as Uint8Array
+    if (run.skipMarginDb <= 0) {
+      need.fill(1, 0, count)
+      continue
+    }
+    const loudFrom = hist.quantile(FLOOR_QUANTILE) + run.skipMarginDb
+    need.fill(0, 0, count)
+    let since = sinceLoud[c] as number
+    for (let w = 0; w < count; w++) {
+      if ((lv[w] as number) >= loudFrom) {
+        since = 0
+        for (let k = Math.max(0, w - GATE_PREROLL); k <= w; k++) need[k] = 1
+      } else since++
+      if (since <= GATE_HANGOVER) need[w] = 1
+    }
+    sinceLoud[c] = since
+    // The next block is unseen: its first loud window may need these for pre-roll.
+    need.fill(1, Math.max(0, count - GATE_PREROLL), count)
+  }
+
+  // 2. Stretches: each channel's needed windows cut into runs of equal length, one lane each,
+  // so every lane has the same work and the batch stays full to the end of the block. Channels
+  // share the lanes in proportion to their work; a stretch is never shorter than MIN_STRETCH
+  // (its warm-up would cost more than it saves). The first stretch of a channel continues the
+  // lane that ended the previous block; the others start fresh and first hear the needed
+  // windows of the second before them.
+  const work: LaneWork[] = []
+  const todo: number[][] = []
+  for (const need of needed) {
+    const list: number[] = []
+    for (let w = 0; w < count; w++) if (need[w]) list.push(w)
+    todo.push(list)
+  }
+  const total = todo.reduce((sum, list) => sum + list.length, 0)
+  for (let c = 0; c < channelCount; c++) {
+    ;(blockProbs[c] as Float32Array).fill(0, 0, count)
+    const list = todo[c] as number[]
+    if (list.length === 0) continue
+    const share = Math.max(1, Math.round((LANES_PER_CALL * list.length) / total))
+    const stretches = Math.max(1, Math.min(share, Math.ceil(list.length / MIN_STRETCH)))
+    const need = needed[c] as Uint8Array
+    const firstLane = c * LANES_PER_CALL
+    const carried = carry[c] as number
+    let next = firstLane
+    for (let j = 0; j < stretches; j++) {
+      const from = Math.floor((j * list.length) / stretches)
+      const to = Math.floor(((j + 1) * list.length) / stretches)
+      const start = list[from] as number
+      let lane: number
+      const continues = j === 0 && run.blocks > 0
+      if (continues) lane = carried
+      else {
+        if (run.blocks > 0 && next === carried) next++
+        lane = next++
+        lanes.reset(lane)
+      }
+      const windows: number[] = []
+      if (!continues) {
+        // History windows (negative) were judged in the previous block: count them as needed.
+        for (let w = Math.max(start - WARMUP_WINDOWS, run.blocks > 0 ? -WARMUP_WINDOWS : 0); w < start; w++)
+          if (w < 0 || need[w]) windows.push(w)
+      }
+      const keepFrom = windows.length
+      for (let k = from; k < to; k++) windows.push(list[k] as number)
+      work.push({ lane, channel: c, windows, keepFrom })
+      if (j === stretches - 1) carry[c] = lane
+    }
+  }
+
+  // 3. Run the model: one batch per step, one window from each stretch that has work left.
+  const cursor = new Int32Array(work.length)
+  for (;;) {
+    signal?.throwIfAborted()
+    let n = 0
+    for (let k = 0; k < work.length; k++) {
+      const job = work[k] as LaneWork
+      const at = cursor[k] as number
+      if (at >= job.windows.length) continue
+      slotLanes[n] = job.lane
+      slotSources[n] = buffers[job.channel] as Float32Array
+      slotOffsets[n] = history + (job.windows[at] as number) * win
+      n++
+    }
+    if (n === 0) break
+    await lanes.run(n, slotLanes, slotSources, slotOffsets, slotOut)
+    run.modelWindows += n
+    run.modelRuns++
+    let s = 0
+    for (let k = 0; k < work.length; k++) {
+      const job = work[k] as LaneWork
+      const at = cursor[k] as number
+      if (at >= job.windows.length) continue
+      if (at >= job.keepFrom)
+        (blockProbs[job.channel] as Float32Array)[job.windows[at] as number] = slotOut[s] as number
+      cursor[k] = at + 1
+      s++
+    }
+  }
+
+  // 4. Hand every window on in time order, and keep its probability and level.
+  for (let w = 0; w < count; w++) {
+    for (let c = 0; c < channelCount; c++) {
+      const buf = buffers[c] as Float32Array
+      windowViews[c] = buf.subarray(history + w * win, history + (w + 1) * win)
+      const p = (blockProbs[c] as Float32Array)[w] as number
+      const lv = (blockLevels[c] as Float32Array)[w] as number
+      windowProbs[c] = p
+      windowLevels[c] = lv
+      ;(probs[c] as FloatTrack).push(p)
+      ;(levels[c] as FloatTrack).push(lv)
+    }
+    onWindow?.(windowViews, windowProbs, windowLevels)
+  }
+
+  // 5. Keep the end of the block as the next block's history.
+  for (const buf of buffers) buf.copyWithin(0, count * win, count * win + history)
+  run.blocks++
+}
+
 function quantile(values: ArrayLike<number>, q: number, keep?: (i: number) => boolean): number | null {
-  const picked: number[] = []
-  for (let i = 0; i < values.length; i++) if (!keep || keep(i)) picked.push(values[i] as number)
-  if (picked.length === 0) return null
-  picked.sort((a, b) => a - b)
-  return picked[Math.min(picked.length - 1, Math.floor(q * picked.length))] as number
+  // A typed array sorts numerically in native code, without a comparator to call (or to compile).
+  const picked = new Float64Array(values.length)
+  let n = 0
+  for (let i = 0; i < values.length; i++) if (!keep || keep(i)) picked[n++] = values[i] as number
+  if (n === 0) return null
+  const sorted = picked.subarray(0, n).sort()
+  return sorted[Math.min(n - 1, Math.floor(q * n))] as number
 }
 
 /**

@@ -4,6 +4,50 @@
  * twiddles computed once per size. 2.2–3× as fast as a complex FFT of the zero-padded
  * window with twiddles by recurrence.
  */
+interface Tables {
+  reverse: Uint32Array
+  cosHalf: Float64Array
+  sinHalf: Float64Array
+  cosFull: Float64Array
+  sinFull: Float64Array
+}
+
+/**
+ * The bit reversal and twiddles of each size, made once per thread and shared by every spectrum
+ * of that size (read only): a call's stages no longer rebuild them, nor V8 recompile the code
+ * that builds them, for every call.
+ */
+const TABLES = new Map<number, Tables>()
+
+function tablesFor(size: number): Tables {
+  let t = TABLES.get(size)
+  if (!t) {
+    const half = size / 2
+    const bits = Math.log2(half)
+    const reverse = new Uint32Array(half)
+    for (let i = 0; i < half; i++) {
+      let r = 0
+      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b)
+      reverse[i] = r
+    }
+    const cosHalf = new Float64Array(half / 2)
+    const sinHalf = new Float64Array(half / 2)
+    for (let k = 0; k < half / 2; k++) {
+      cosHalf[k] = Math.cos((-2 * Math.PI * k) / half)
+      sinHalf[k] = Math.sin((-2 * Math.PI * k) / half)
+    }
+    const cosFull = new Float64Array(half)
+    const sinFull = new Float64Array(half)
+    for (let k = 0; k < half; k++) {
+      cosFull[k] = Math.cos((-2 * Math.PI * k) / size)
+      sinFull[k] = Math.sin((-2 * Math.PI * k) / size)
+    }
+    t = { reverse, cosHalf, sinHalf, cosFull, sinFull }
+    TABLES.set(size, t)
+  }
+  return t
+}
+
 export class PowerSpectrum {
   /** Bins 0 … size/2 of |X(k)|² after `compute`. */
   readonly power: Float64Array
@@ -26,16 +70,12 @@ export class PowerSpectrum {
     this.power = new Float64Array(half + 1)
     this.re = new Float64Array(half)
     this.im = new Float64Array(half)
-    const bits = Math.log2(half)
-    this.reverse = Uint32Array.from({ length: half }, (_, i) => {
-      let r = 0
-      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b)
-      return r
-    })
-    this.cosHalf = Float64Array.from({ length: half / 2 }, (_, k) => Math.cos((-2 * Math.PI * k) / half))
-    this.sinHalf = Float64Array.from({ length: half / 2 }, (_, k) => Math.sin((-2 * Math.PI * k) / half))
-    this.cosFull = Float64Array.from({ length: half }, (_, k) => Math.cos((-2 * Math.PI * k) / size))
-    this.sinFull = Float64Array.from({ length: half }, (_, k) => Math.sin((-2 * Math.PI * k) / size))
+    const tables = tablesFor(size)
+    this.reverse = tables.reverse
+    this.cosHalf = tables.cosHalf
+    this.sinHalf = tables.sinHalf
+    this.cosFull = tables.cosFull
+    this.sinFull = tables.sinFull
   }
 
   /** |FFT|² of `x` times `window` (both up to `size` long; the rest counts as zeros). */

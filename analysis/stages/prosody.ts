@@ -185,8 +185,9 @@ export class ProsodyTracker {
       if (p > 0) f0s.push(p)
     }
     const loudnessDb = 10 * Math.log10(power / (last - first) + 1e-12)
-    f0s.sort((a, b) => a - b)
-    const pitchHz = f0s.length >= 3 ? (f0s[Math.floor(f0s.length / 2)] as number) : null
+    // (A typed array sorts numerically in native code, without a comparator to call or compile.)
+    const sortedF0 = Float64Array.from(f0s).sort()
+    const pitchHz = sortedF0.length >= 3 ? (sortedF0[Math.floor(sortedF0.length / 2)] as number) : null
     // Syllable nuclei: peaks of the smoothed energy, voiced, within 25 dB of the loudest frame,
     // with at least a 2 dB dip since the previous peak.
     const smooth = db.map(
