@@ -157,6 +157,52 @@ export function prepareAnalysis(): void {
   getSileroModel('v5').catch(() => {})
 }
 
+/**
+ * What hears each VAD window of a call: prosody, music, the speaker features (both parties may be
+ * on one channel — mono, or a stereo file that turns out dual mono or with one channel silent — to
+ * tell the two voices apart afterwards) and the channel comparison. A class, not a closure made
+ * per call: V8 drops a dead closure's optimised code at the next full collection, and this one
+ * runs for every window, so it ran unoptimised and was compiled again for every call.
+ */
+class WindowObservers {
+  prosody: ProsodyTracker | undefined
+  music: MusicDetector | undefined
+  voices: SpeakerFeatures[] | undefined
+  private sinceSettleCheck = 0
+
+  constructor(
+    private readonly sampleRate: number,
+    private readonly comparison: ChannelComparison | undefined,
+    public featuresDropped: boolean,
+  ) {}
+
+  observe(
+    windows: readonly Float32Array[],
+    probabilities: ArrayLike<number>,
+    levelsDb: ArrayLike<number>,
+  ): void {
+    const size = windows[0]?.length ?? 0
+    this.prosody ??= new ProsodyTracker(windows.length, this.sampleRate, size)
+    this.prosody.push(windows, probabilities, levelsDb)
+    this.music ??= new MusicDetector(windows.length, this.sampleRate, size)
+    this.music.push(windows, levelsDb, probabilities)
+    if (!this.featuresDropped) {
+      this.voices ??= windows.map((w) => new SpeakerFeatures(this.sampleRate, w.length))
+      for (let c = 0; c < windows.length; c++)
+        this.voices[c]?.push(windows[c] as Float32Array, (probabilities[c] as number) >= 0.2)
+    }
+    this.comparison?.push(windows, levelsDb)
+    // A stereo call plainly two parties needs no speaker features (~9% of its analysis).
+    if (this.comparison && !this.featuresDropped && ++this.sinceSettleCheck >= 128) {
+      this.sinceSettleCheck = 0
+      if (this.comparison.settled()) {
+        this.featuresDropped = true
+        this.voices = undefined
+      }
+    }
+  }
+}
+
 /** decode → VAD → metrics for one recording, streamed end to end. */
 export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): Promise<AnalyzeCallResult> {
   const began = performance.now()
@@ -173,20 +219,19 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
     swapSpeakers: task.swapSpeakers ?? false,
   })
   let detected: Awaited<ReturnType<typeof detectVoiceActivity>>
-  let prosody: ProsodyTracker | undefined
-  let music: MusicDetector | undefined
-  // Both parties may be on one channel (mono, or a stereo file that turns out dual mono or with one
-  // channel silent): speaker features for each channel, to tell the two voices apart afterwards.
-  let voices: SpeakerFeatures[] | undefined
-  // Not gathered at all when the file cannot need them (stereo with the check off).
-  let featuresDropped = audio.layout !== 'mono' && task.checkChannels === false
-  let sinceSettleCheck = 0
+  let heard: WindowObservers
   const comparison =
     audio.layout === 'mono' || task.checkChannels === false
       ? undefined
       : new ChannelComparison(chooseModel(vad, audio.source.sampleRate).sampleRate)
   try {
     const chosen = chooseModel(vad, audio.source.sampleRate)
+    // Speaker features are not gathered at all when the file cannot need them (stereo, check off).
+    heard = new WindowObservers(
+      chosen.sampleRate,
+      comparison,
+      audio.layout !== 'mono' && task.checkChannels === false,
+    )
     detected = await detectVoiceActivity({
       chunks: audio.chunks,
       channelCount: audio.speakers.length,
@@ -197,30 +242,13 @@ export async function analyzeCall(task: AnalyzeCallTask, signal?: AbortSignal): 
         : {}),
       options: { ...vad, ...chosen },
       signal,
-      onWindow: (windows, probabilities, levelsDb) => {
-        prosody ??= new ProsodyTracker(windows.length, chosen.sampleRate, windows[0]?.length ?? 0)
-        prosody.push(windows, probabilities, levelsDb)
-        music ??= new MusicDetector(windows.length, chosen.sampleRate, windows[0]?.length ?? 0)
-        music.push(windows, levelsDb, probabilities)
-        if (!featuresDropped) {
-          voices ??= windows.map((w) => new SpeakerFeatures(chosen.sampleRate, w.length))
-          for (const [c, w] of windows.entries()) voices[c]?.push(w, (probabilities[c] as number) >= 0.2)
-        }
-        comparison?.push(windows, levelsDb)
-        // A stereo call plainly two parties needs no speaker features (~9% of its analysis).
-        if (comparison && !featuresDropped && ++sinceSettleCheck >= 128) {
-          sinceSettleCheck = 0
-          if (comparison.settled()) {
-            featuresDropped = true
-            voices = undefined
-          }
-        }
-      },
+      onWindow: heard.observe.bind(heard),
     })
   } catch (err) {
     audio.abort()
     throw err
   }
+  const { prosody, music, voices, featuresDropped } = heard
   const { samples } = await audio.finish()
   const durationMs = Math.round((samples * 1000) / audio.sampleRate)
   const channelCheck = comparison?.result()

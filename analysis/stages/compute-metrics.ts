@@ -66,9 +66,16 @@ export interface CallMetrics {
   turns: number
 }
 
+// The comparators and helpers below are module-level on purpose: a closure made inside a function
+// dies with the call, and V8 drops its optimised code at the next full collection, so it was
+// compiled again for every call (on a background thread that competes with the other worker).
+const byStart = (a: Interval, b: Interval) => a.startMs - b.startMs
+const byEndThenStartDesc = (a: Interval, b: Interval) => b.endMs - a.endMs || b.startMs - a.startMs
+const byStartOf = (a: { s: Interval }, b: { s: Interval }) => a.s.startMs - b.s.startMs
+
 /** Sorted, non-overlapping union of intervals. */
 export function union(intervals: readonly Interval[]): Interval[] {
-  const sorted = [...intervals].sort((a, b) => a.startMs - b.startMs)
+  const sorted = [...intervals].sort(byStart)
   const out: Interval[] = []
   for (const iv of sorted) {
     const last = out[out.length - 1]
@@ -95,7 +102,31 @@ export function intersect(a: readonly Interval[], b: readonly Interval[]): Inter
   return out
 }
 
-const total = (ivs: readonly Interval[]) => ivs.reduce((sum, iv) => sum + (iv.endMs - iv.startMs), 0)
+function total(ivs: readonly Interval[]): number {
+  let sum = 0
+  for (const iv of ivs) sum += iv.endMs - iv.startMs
+  return sum
+}
+
+function longest(ivs: readonly Interval[]): number {
+  let max = 0
+  for (const iv of ivs) max = Math.max(max, iv.endMs - iv.startMs)
+  return max
+}
+
+/** The intervals at least `ms` long. */
+function atLeast(ivs: readonly Interval[], ms: number): Interval[] {
+  const out: Interval[] = []
+  for (const iv of ivs) if (iv.endMs - iv.startMs >= ms) out.push(iv)
+  return out
+}
+
+/** One party's speech as a union. */
+function speechOf(segments: readonly Segment[], who: Speaker): Interval[] {
+  const own: Segment[] = []
+  for (const s of segments) if (s.speaker === who) own.push(s)
+  return union(own)
+}
 
 /** Gaps between consecutive intervals of a union (not before the first nor after the last). */
 function gaps(ivs: readonly Interval[]): Interval[] {
@@ -157,13 +188,14 @@ function longestMonologue(own: readonly Interval[], other: readonly Interval[], 
     if (last && seg.startMs - last.endMs <= maxPauseMs) last.endMs = Math.max(last.endMs, seg.endMs)
     else bridged.push({ ...seg })
   }
-  return subtract(bridged, other).reduce((m, iv) => Math.max(m, iv.endMs - iv.startMs), 0)
+  return longest(subtract(bridged, other))
 }
 
 /** Nearest-rank percentile. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
+  // (A typed array sorts numerically in native code, without a comparator.)
+  const sorted = Float64Array.from(values).sort()
   const rank = Math.ceil((p / 100) * sorted.length)
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number
 }
@@ -173,11 +205,15 @@ function responseLatencies(agent: readonly Interval[], customer: readonly Interv
   const starts = [
     ...agent.map((s) => ({ who: 'agent' as const, s })),
     ...customer.map((s) => ({ who: 'customer' as const, s })),
-  ].sort((a, b) => a.s.startMs - b.s.startMs)
+  ].sort(byStartOf)
   const out: number[] = []
+  // The customer's stretches end in time order (a union), so the first start after each end only
+  // moves forward.
+  let k = 0
   for (const c of customer) {
+    while (k < starts.length && (starts[k] as (typeof starts)[number]).s.startMs < c.endMs) k++
     if (activeSince(agent, c.endMs) !== undefined) continue // agent already talking: overtalk, not a response
-    const next = starts.find((x) => x.s.startMs >= c.endMs)
+    const next = starts[k]
     if (next?.who === 'agent') out.push(next.s.startMs - c.endMs)
   }
   return out
@@ -204,13 +240,13 @@ export function metricEpisodes({
   excluded?: readonly Interval[]
 }): { deadAir: Interval[]; overtalk: Interval[] } {
   const opts = resolveMetricsOptions(options)
-  const of = (who: Speaker) => union(segments.filter((s) => s.speaker === who))
   const anyone = union(segments)
   return {
-    deadAir: subtract(gaps(anyone), union([...holds, ...excluded])).filter(
-      (g) => g.endMs - g.startMs >= opts.deadAirMs,
+    deadAir: atLeast(subtract(gaps(anyone), union([...holds, ...excluded])), opts.deadAirMs),
+    overtalk: atLeast(
+      intersect(speechOf(segments, 'agent'), speechOf(segments, 'customer')),
+      opts.minOvertalkMs,
     ),
-    overtalk: intersect(of('agent'), of('customer')).filter((o) => o.endMs - o.startMs >= opts.minOvertalkMs),
   }
 }
 
@@ -239,19 +275,18 @@ export function computeMetrics({
   oneChannel?: boolean
 }): CallMetrics {
   const opts = resolveMetricsOptions(options)
-  const of = (who: Speaker) => union(segments.filter((s) => s.speaker === who))
-  const agent = of('agent')
-  const customer = of('customer')
+  const agent = speechOf(segments, 'agent')
+  const customer = speechOf(segments, 'customer')
   const anyone = union(segments)
   const talkMs = total(anyone)
   const held = union(holds)
   const { deadAir: silences, overtalk } = metricEpisodes({ segments, options, holds, excluded })
   const latencies = responseLatencies(agent, customer)
-  const last = [...segments].sort((a, b) => b.endMs - a.endMs || b.startMs - a.startMs)[0]
+  const last = [...segments].sort(byEndThenStartDesc)[0]
 
   let turns = 0
   let previous: Speaker | undefined
-  for (const seg of [...segments].sort((a, b) => a.startMs - b.startMs)) {
+  for (const seg of [...segments].sort(byStart)) {
     if (seg.speaker !== previous) turns++
     previous = seg.speaker
   }
@@ -268,10 +303,10 @@ export function computeMetrics({
     nonTalkMs: Math.max(0, durationMs - talkMs),
     deadAirCount: silences.length,
     deadAirTotalMs: total(silences),
-    deadAirLongestMs: silences.reduce((m, g) => Math.max(m, g.endMs - g.startMs), 0),
+    deadAirLongestMs: longest(silences),
     holdCount: held.length,
     holdTotalMs: total(held),
-    holdLongestMs: held.reduce((m, g) => Math.max(m, g.endMs - g.startMs), 0),
+    holdLongestMs: longest(held),
     overtalkCount: mono || oneChannel ? null : overtalk.length,
     overtalkMs: mono || oneChannel ? null : total(overtalk),
     agentInterruptions: mono || oneChannel ? null : countInterruptions(agent, customer, opts),
