@@ -120,6 +120,50 @@ async function rawVad(files: string[]): Promise<number> {
   return performance.now() - began
 }
 
+/**
+ * How much a second core adds on this machine to pure model work: raw Silero over the same 5
+ * minutes in one process, then in two processes at once (each pair run `runs` times, the best
+ * kept). A shared or virtual machine rarely gives a second core's full worth; this is the ceiling
+ * for what a second worker can add, measured in the same run.
+ */
+async function machineScaling(): Promise<{ oneX: number; twoX: number }> {
+  const pcm = path.join(work, 'scaling.pcm')
+  const source = path.join(samplesDir, 'call-02-phone-password.wav')
+  await run(ffmpegPath, [
+    '-v',
+    'error',
+    '-y',
+    '-stream_loop',
+    '-1',
+    '-i',
+    source,
+    '-t',
+    '300',
+    '-ac',
+    '1',
+    '-ar',
+    '8000',
+    '-f',
+    's16le',
+    pcm,
+  ])
+  const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'silero-loop.ts')
+  const once = async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, pcm])
+    return (JSON.parse(stdout.trim()) as { ms: number }).ms
+  }
+  const audioMs = 2 * 300_000
+  let oneX = 0
+  let twoX = 0
+  for (let r = 0; r < runs; r++) {
+    oneX = Math.max(oneX, xrt(audioMs, await once()))
+    const pair = await Promise.all([once(), once()])
+    twoX = Math.max(twoX, xrt(2 * audioMs, Math.max(...pair)))
+  }
+  rmSync(pcm)
+  return { oneX, twoX }
+}
+
 let pipelineRuns = 0
 
 async function pipeline(files: string[], threads: number): Promise<number> {
@@ -293,6 +337,12 @@ try {
   line('pipeline per core ÷ (decode + VAD)', (f) => (100 * f.pipe2X) / 2 / f.partsX, '%')
   line('`callqa ingest` process, 2 workers, per core', (f) =>
     f.wholeX === undefined ? undefined : f.wholeX / 2,
+  )
+  const scaling = await machineScaling()
+  console.log(
+    `this machine: raw Silero in one process ${scaling.oneX.toFixed(0)}×, in two at once ${scaling.twoX.toFixed(0)}× together: ` +
+      `a second core adds ${((100 * (scaling.twoX - scaling.oneX)) / scaling.oneX).toFixed(0)}% to pure model work ` +
+      '(the ceiling for "second worker adds")',
   )
   for (const [kind, sample] of [
     ['stereo', 'call-02-phone-password.wav'],
