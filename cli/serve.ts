@@ -169,7 +169,19 @@ export async function serve(
     stopRollups()
     stopFollowUps()
   })
-  const address = await app.listen({ port, host })
+  let address: string
+  try {
+    address = await app.listen({ port, host })
+  } catch (err) {
+    // Everything started above stops again (live calls, webhooks, workers, the database).
+    await app.close()
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new ConfigError(
+        `cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'not allowed to use this port' : 'no such address here'} (choose another with --port or CALLQA_PORT, --host)`,
+      )
+    throw err
+  }
   refiler.kick()
   // A server stopped mid-analysis left its uploads queued; the queue (pg-boss) retries its own.
   if (!queue) {

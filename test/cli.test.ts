@@ -1,6 +1,7 @@
 /** The `callqa` command as a user runs it: a real process, real files, real database. */
 import { execFile, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -53,6 +54,26 @@ async function callqa(...args: string[]): Promise<{ code: number; stdout: string
     return { code: e.code, stdout: e.stdout, stderr: e.stderr }
   }
 }
+
+test('serve on a port already in use says so (a configuration error, exit 2) and leaves the database to the next command', async () => {
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  const { port } = taken.address() as { port: number }
+  try {
+    const run = await callqa('serve', '--port', String(port))
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `QA_ERR_CONFIG: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(choose another`,
+      ),
+    )
+  } finally {
+    taken.close()
+  }
+  // The server it started and stopped released the database (the embedded one is locked by a server).
+  const after = await callqa('users', 'list')
+  expect(after.code).toBe(0)
+})
 
 test('ingest prints a summary table, logs plain progress lines, and exits 1 when a call failed', async () => {
   const bad = path.join(tmp.dir, 'broken.wav')
