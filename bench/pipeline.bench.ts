@@ -38,6 +38,34 @@ mkdirSync(work, { recursive: true })
 // The parts measured alone are what a user would run: ffmpeg to 8 kHz, Silero v5 on every window.
 const rate = 8000
 
+/** `source` played over and over for `seconds`, written to `out` with the given output options. */
+async function loopTo(
+  source: string,
+  seconds: number,
+  output: readonly string[],
+  out: string,
+): Promise<void> {
+  await run(ffmpegPath, [
+    '-v',
+    'error',
+    '-y',
+    '-stream_loop',
+    '-1',
+    '-i',
+    source,
+    '-t',
+    String(seconds),
+    ...output,
+    out,
+  ])
+}
+
+/** What ffmpeg says of a file (its banner-less description, on stderr). */
+async function describeFile(file: string): Promise<string> {
+  const { stderr } = await run(ffmpegPath, ['-hide_banner', '-i', file]).catch((e) => e as { stderr: string })
+  return stderr
+}
+
 /**
  * Corpus: every sample call, `copies` times (a metadata tag makes each copy a new call), either as
  * it is (~50 s) or looped to `loopSeconds` (a typical handle time is 4–8 minutes).
@@ -50,13 +78,16 @@ async function makeCorpus(name: string, loopSeconds?: number): Promise<{ files: 
       const out = path.join(work, name, `${t.id}-${i}${path.extname(t.file)}`)
       mkdirSync(path.dirname(out), { recursive: true })
       const tag = ['-metadata', `comment=bench copy ${i}`]
-      const loop = loopSeconds ? ['-stream_loop', '-1'] : []
-      const length = loopSeconds ? ['-t', String(loopSeconds)] : []
       const source = path.join(samplesDir, t.file)
       // Looping re-encodes (a stream copy would leave the loop's timestamps jumping back).
-      const codec = loopSeconds ? ['-c:a', t.file.endsWith('.wav') ? 'pcm_mulaw' : 'flac'] : ['-c:a', 'copy']
-      const args = ['-v', 'error', '-y', ...loop, '-i', source, ...length, ...codec, ...tag, out]
-      await run(ffmpegPath, args)
+      if (loopSeconds)
+        await loopTo(
+          source,
+          loopSeconds,
+          ['-c:a', t.file.endsWith('.wav') ? 'pcm_mulaw' : 'flac', ...tag],
+          out,
+        )
+      else await run(ffmpegPath, ['-v', 'error', '-y', '-i', source, '-c:a', 'copy', ...tag, out])
       files.push(out)
       audioMs += loopSeconds ? loopSeconds * 1000 : t.durationMs
     }
@@ -86,8 +117,7 @@ async function rawDecode(files: string[]): Promise<number> {
 }
 
 async function channelsOf(file: string): Promise<number> {
-  const { stderr } = await run(ffmpegPath, ['-hide_banner', '-i', file]).catch((e) => e as { stderr: string })
-  return /\bmono\b/.test(stderr) ? 1 : 2
+  return /\bmono\b/.test(await describeFile(file)) ? 1 : 2
 }
 
 async function rawVad(files: string[]): Promise<number> {
@@ -129,24 +159,7 @@ async function rawVad(files: string[]): Promise<number> {
 async function machineScaling(): Promise<{ oneX: number; twoX: number }> {
   const pcm = path.join(work, 'scaling.pcm')
   const source = path.join(samplesDir, 'call-02-phone-password.wav')
-  await run(ffmpegPath, [
-    '-v',
-    'error',
-    '-y',
-    '-stream_loop',
-    '-1',
-    '-i',
-    source,
-    '-t',
-    '300',
-    '-ac',
-    '1',
-    '-ar',
-    '8000',
-    '-f',
-    's16le',
-    pcm,
-  ])
+  await loopTo(source, 300, ['-ac', '1', '-ar', '8000', '-f', 's16le'], pcm)
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'silero-loop.ts')
   const once = async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script, pcm])
@@ -209,20 +222,7 @@ async function longCallRss(
 ): Promise<{ maxRssMb: number; elapsedMs: number; durationMs: number }> {
   const long = path.join(work, 'two-hours.wav')
   const source = path.join(samplesDir, sample)
-  await run(ffmpegPath, [
-    '-v',
-    'error',
-    '-y',
-    '-stream_loop',
-    '-1',
-    '-i',
-    source,
-    '-t',
-    '7200',
-    '-c:a',
-    'pcm_mulaw',
-    long,
-  ])
+  await loopTo(source, 7200, ['-c:a', 'pcm_mulaw'], long)
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'long-call-rss.ts')
   const { stdout } = await run(process.execPath, ['--import', 'tsx', script, long], { maxBuffer: 1 << 20 })
   rmSync(long)
@@ -304,10 +304,7 @@ try {
   if (shared) {
     let audioMs = 0
     for (const f of shared) {
-      const { stderr } = await run(ffmpegPath, ['-hide_banner', '-i', f]).catch(
-        (e) => e as { stderr: string },
-      )
-      const m = /Duration: (\d+):(\d+):([\d.]+)/.exec(stderr)
+      const m = /Duration: (\d+):(\d+):([\d.]+)/.exec(await describeFile(f))
       audioMs += m ? (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000 : 0
     }
     corpora.push({ name: 'recorded (pca-calls)', files: shared, audioMs })

@@ -84,6 +84,13 @@ export async function runUsers(
   }
 }
 
+/** Why the server could not listen, for the errors that are the user's setting, not a fault. */
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'the port is in use',
+  EACCES: 'not allowed to use this port',
+  EADDRNOTAVAIL: 'no such address here',
+}
+
 /**
  * Serves the API until SIGINT/SIGTERM. Uploaded and swapped calls are analysed in this process
  * (a pool of `workers` threads), or with `queue` handed to pg-boss for `callqa worker`.
@@ -175,10 +182,10 @@ export async function serve(
   } catch (err) {
     // Everything started above stops again (live calls, webhooks, workers, the database).
     await app.close()
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    const why = LISTEN_PROBLEMS[(err as NodeJS.ErrnoException).code ?? '']
+    if (why)
       throw new ConfigError(
-        `cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'not allowed to use this port' : 'no such address here'} (choose another with --port or CALLQA_PORT, --host)`,
+        `cannot listen on ${host}:${port}: ${why} (choose another with --port or CALLQA_PORT, --host)`,
       )
     throw err
   }
