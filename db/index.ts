@@ -8,6 +8,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import pg from 'pg'
 import { privateDir, repairPrivate } from '../private-files.js'
 import { type OwnershipOptions, openOwned } from './embedded-owner.js'
+import { PgliteStatements } from './pglite-query.js'
 import type { Database, QueryResult, Transaction } from './types.js'
 
 export type { Database, Queryable, QueryResult, Transaction } from './types.js'
@@ -104,34 +105,36 @@ class PostgresDatabase implements Database {
 
 class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const
+  private readonly statements: PgliteStatements
   constructor(
     private readonly db: PGlite,
     /** the data folder, repaired again on close (files PGlite made while it ran) */
     private readonly dir?: string,
-  ) {}
+  ) {
+    this.statements = new PgliteStatements(db)
+  }
 
-  async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    const res = await this.db.query<R>(text, params as unknown[] | undefined)
-    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length }
+  query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.statements.query<R>(text, params, false)
   }
 
   withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     // PGlite is one connection: its transaction() queues other queries until this one ends.
     return this.db.transaction(async (t) =>
       fn({
-        async exec(sql: string) {
-          await t.exec(sql)
+        exec: async (sql: string) => {
+          await t.exec(sql + this.statements.deallocateAfterExec())
         },
-        async query<R>(text: string, params?: readonly unknown[]) {
-          const res = await t.query<R>(text, params as unknown[] | undefined)
-          return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length }
+        query: async <R>(text: string, params?: readonly unknown[]) => {
+          if (t.closed) throw new Error('Transaction is closed')
+          return this.statements.query<R>(text, params, true)
         },
       }),
     )
   }
 
   async exec(sql: string): Promise<void> {
-    await this.db.exec(sql)
+    await this.db.exec(sql + this.statements.deallocateAfterExec())
   }
 
   private closing: Promise<void> | undefined

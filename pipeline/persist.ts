@@ -2,7 +2,6 @@ import type { AnalyzeCallResult } from '../analysis/analyze-call.js'
 import { type Conclusions, concludeCall } from '../analysis/conclude.js'
 import type { ComputeMetricsOptions } from '../analysis/stages/compute-metrics.js'
 import type { Database } from '../db/index.js'
-import { holdsLease } from '../db/queries/calls.js'
 import { callContext, writeConclusions } from '../db/queries/conclusions.js'
 import { LeaseLostError } from '../errors.js'
 import { callsConcluded } from './concluded.js'
@@ -32,9 +31,8 @@ export async function saveCallResult(
   const conclusions: Conclusions =
     result.conclusions ?? concludeCall(result, await callContext(db, callId, toggleSwap), params.metrics)
   await db.withTransaction(async (tx) => {
-    if (owner !== undefined && !(await holdsLease(tx, callId, owner)))
+    if (!(await writeConclusions(tx, callId, conclusions, { result, params, toggleSwap, owner })))
       throw new LeaseLostError(`call ${callId} was claimed by another process; this result is not saved`)
-    await writeConclusions(tx, callId, conclusions, { result, params, toggleSwap })
     await callsConcluded(tx, [callId])
   })
 }

@@ -113,7 +113,8 @@ export async function ingestTranscript({
 }): Promise<TranscriptOutcome> {
   const file = namedTranscript ?? (await findTranscript(recordingPath))
   if (!file) {
-    await setTranscriptStatus(db, call.id, { status: 'none' })
+    // A new call already says so; one ingested again loses the transcript it had.
+    if (!transcriptIsNone(call)) await setTranscriptStatus(db, call.id, { status: 'none' })
     return { status: 'none', utterances: 0, redactions: 0 }
   }
   const source = path.basename(file)
@@ -160,4 +161,17 @@ export async function ingestTranscript({
     })
     return { status: 'failed', utterances: 0, redactions: 0, error }
   }
+}
+
+/** The call's row already holds what `{ status: 'none' }` would write. */
+function transcriptIsNone(call: CallRow): boolean {
+  return (
+    call.transcript_status === 'none' &&
+    call.transcript_format == null &&
+    call.transcript_source == null &&
+    call.transcript_error == null &&
+    call.redacted_audio_uri == null &&
+    call.transcript_confidence == null &&
+    call.transcript_trusted == null
+  )
 }

@@ -30,32 +30,40 @@ const COLUMNS: ReadonlyArray<[keyof CallMetrics, string]> = [
   ['turns', 'turns'],
 ]
 
-const columnList = COLUMNS.map(([, c]) => c).join(', ')
-const placeholders = COLUMNS.map((_, i) => `$${i + 2}`).join(', ')
-const updates = [
+/** The call-level sentiment and arousal columns, from the call's sentiment summary. */
+const SENTIMENT: ReadonlyArray<[string, (s: SentimentSummary) => unknown]> = [
+  ['customer_sentiment_start', (s) => s.customerSentimentStart],
+  ['customer_sentiment_end', (s) => s.customerSentimentEnd],
+  ['customer_sentiment_min', (s) => s.customerSentimentMin],
+  ['customer_sentiment_trend', (s) => s.customerSentimentTrend],
+  ['agent_sentiment_mean', (s) => s.agentSentimentMean],
+  ['customer_arousal_max', (s) => s.customerArousalMax],
+  ['agitated_segments', (s) => s.agitatedSegments],
+  ['arousal_peaks', (s) => JSON.stringify(s.arousalPeaks)],
+]
+
+const written = [
   ...COLUMNS.map(([, c]) => c),
   'params',
   'hold_episodes',
   'dead_air_episodes',
   'overtalk_episodes',
+  ...SENTIMENT.map(([c]) => c),
 ]
-  .map((c) => `${c} = EXCLUDED.${c}`)
-  .join(', ')
-const UPSERT = `INSERT INTO call_metrics (call_id, ${columnList}, params, hold_episodes, dead_air_episodes, overtalk_episodes)
-  VALUES ($1, ${placeholders}, $${COLUMNS.length + 2}, $${COLUMNS.length + 3}, $${COLUMNS.length + 4}, $${COLUMNS.length + 5})
-  ON CONFLICT (call_id) DO UPDATE SET ${updates}`
+const UPSERT = `INSERT INTO call_metrics (call_id, ${written.join(', ')})
+  VALUES ($1, ${written.map((_, i) => `$${i + 2}`).join(', ')})
+  ON CONFLICT (call_id) DO UPDATE SET ${written.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`
 
-export async function upsertCallMetrics(
+/** A call's metrics row, whole: its metrics, where its holds, dead air and overtalk are, its sentiment. */
+export async function saveCallMetrics(
   db: Queryable,
   callId: number,
   metrics: CallMetrics,
   params: unknown,
-  holdEpisodes: readonly unknown[] = [],
+  holdEpisodes: readonly unknown[],
   /** where the dead air and the overtalk are (null on a channel where overlap cannot be measured) */
-  episodes: { deadAir: readonly unknown[]; overtalk: readonly unknown[] | null } = {
-    deadAir: [],
-    overtalk: [],
-  },
+  episodes: { deadAir: readonly unknown[]; overtalk: readonly unknown[] | null },
+  sentiment: SentimentSummary,
 ): Promise<void> {
   await db.query(UPSERT, [
     callId,
@@ -64,6 +72,7 @@ export async function upsertCallMetrics(
     JSON.stringify(holdEpisodes),
     JSON.stringify(episodes.deadAir),
     JSON.stringify(episodes.overtalk ?? []),
+    ...SENTIMENT.map(([, value]) => value(sentiment)),
   ])
 }
 
@@ -73,29 +82,4 @@ export async function getCallMetrics(db: Queryable, callId: number): Promise<Cal
   ).rows[0]
   if (!row) return undefined
   return Object.fromEntries(COLUMNS.map(([key, column]) => [key, row[column]])) as unknown as CallMetrics
-}
-
-/** The call-level sentiment and arousal columns (set after the transcript and segments are in). */
-export async function updateSentimentSummary(
-  db: Queryable,
-  callId: number,
-  summary: SentimentSummary,
-): Promise<void> {
-  await db.query(
-    `UPDATE call_metrics SET customer_sentiment_start = $2, customer_sentiment_end = $3,
-       customer_sentiment_min = $4, customer_sentiment_trend = $5, agent_sentiment_mean = $6,
-       customer_arousal_max = $7, agitated_segments = $8, arousal_peaks = $9::jsonb
-     WHERE call_id = $1`,
-    [
-      callId,
-      summary.customerSentimentStart,
-      summary.customerSentimentEnd,
-      summary.customerSentimentMin,
-      summary.customerSentimentTrend,
-      summary.agentSentimentMean,
-      summary.customerArousalMax,
-      summary.agitatedSegments,
-      JSON.stringify(summary.arousalPeaks),
-    ],
-  )
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../index.js'
 import { audit } from './users.js'
+import { TRANSCRIPT_COLUMNS, type TranscriptStatus, transcriptValues } from './utterances.js'
 
 export type CallStatus = 'queued' | 'processing' | 'done' | 'failed'
 
@@ -42,6 +43,14 @@ export interface CallRow {
   swap_pending?: boolean
   /** handed to a server's own analysis and not finished (migration 000014) */
   server_pending?: boolean
+  /** the stored transcript (migrations 000002, 000003, 000010; utterances.ts TRANSCRIPT_COLUMNS) */
+  transcript_status?: string
+  transcript_format?: string | null
+  transcript_source?: string | null
+  transcript_error?: string | null
+  redacted_audio_uri?: string | null
+  transcript_confidence?: number | null
+  transcript_trusted?: boolean | null
 }
 
 /**
@@ -181,15 +190,18 @@ export async function claimCall(
   pipelineVersion: string,
   leaseMs = DEFAULT_LEASE_MS,
 ): Promise<Claim | undefined> {
-  await failAbandoned(db, id)
   const res = await db.query<Claim>(
     `UPDATE calls SET status = 'processing', attempts = attempts + 1, pipeline_version = $3,
        lease_owner = $2, lease_expires_at = now() + make_interval(secs => $4::float8 / 1000)
-     WHERE id = $1 AND (status = 'queued' OR (status = 'processing' AND NOT ${CLAIM_LIVE}))
+     WHERE id = $1 AND (status = 'queued' OR (status = 'processing' AND NOT ${CLAIM_LIVE}
+       AND NOT coalesce(lease_expires_at < now() AND attempts >= $5, false)))
      RETURNING transcript_status, language, speakers_swapped, direction, attempts, swap_pending`,
-    [id, owner, pipelineVersion, leaseMs],
+    [id, owner, pipelineVersion, leaseMs, MAX_ATTEMPTS],
   )
-  return res.rows[0]
+  if (res.rows[0]) return res.rows[0]
+  // Not claimed: held by another, finished, or its claim ran out MAX_ATTEMPTS times (failed now).
+  await failAbandoned(db, id)
+  return undefined
 }
 
 /** Fails calls (one, or all) whose claim ran out MAX_ATTEMPTS times; returns their ids. */
@@ -218,16 +230,6 @@ export async function renewLease(
      WHERE id = $1 AND lease_owner = $2 AND status = 'processing' RETURNING id`,
     [id, owner, leaseMs],
   )
-  return res.rows.length > 0
-}
-
-/** Within a transaction: holds the call's row and checks the claim is still this owner's. */
-export async function holdsLease(tx: Queryable, id: number, owner: string): Promise<boolean> {
-  const res = await tx.query(
-    `SELECT 1 FROM calls WHERE id = $1 AND lease_owner = $2 AND status = 'processing' FOR UPDATE`,
-    [id, owner],
-  )
-  // rows, not rowCount: PGlite reports no count for a SELECT
   return res.rows.length > 0
 }
 
@@ -295,31 +297,61 @@ export async function requestSwap(
   return call
 }
 
-export async function markDone(
+/** What an analysed call's row becomes when it is done. */
+export interface FinishedCall {
+  /** agent and customer change places */
+  flip: boolean
+  /** why this side is the agent; null: unchanged */
+  roleDecision: Record<string, unknown> | null
+  /** the transcript's language, for a call whose metadata names none */
+  language: string | null
+  /** the stored transcript's new status, when it changed */
+  transcript?: TranscriptStatus | undefined
+  durationMs: number
+  channelLayout: string
+  audioFormat: unknown
+  channelCheck?: unknown
+  diarization?: unknown
+}
+
+/**
+ * Marks an analysed call done with what its analysis found, in one statement. With `owner`, only
+ * while the claim is still that owner's (false when it is not; the row is held until the
+ * transaction ends either way).
+ */
+export async function finishCall(
   db: Queryable,
   id: number,
-  result: {
-    durationMs: number
-    channelLayout: string
-    audioFormat: unknown
-    channelCheck?: unknown
-    diarization?: unknown
-  },
-): Promise<void> {
-  await db.query(
+  owner: string | undefined,
+  done: FinishedCall,
+): Promise<boolean> {
+  const values: unknown[] = [
+    id,
+    owner ?? null,
+    done.flip,
+    done.roleDecision ? JSON.stringify(done.roleDecision) : null,
+    done.language,
+    done.durationMs,
+    done.channelLayout,
+    JSON.stringify(done.audioFormat),
+    done.channelCheck === undefined ? null : JSON.stringify(done.channelCheck),
+    done.diarization === undefined ? null : JSON.stringify(done.diarization),
+  ]
+  const transcript = done.transcript
+    ? TRANSCRIPT_COLUMNS.map((c, i) => `, ${c} = $${values.length + 1 + i}`).join('')
+    : ''
+  if (done.transcript) values.push(...transcriptValues(done.transcript))
+  const res = await db.query(
     `UPDATE calls SET status = 'done', error_code = NULL, error_message = NULL, processed_at = now(),
        lease_owner = NULL, lease_expires_at = NULL, swap_pending = false, server_pending = false,
-       duration_ms = $2, channel_layout = $3, audio_format = $4, channel_check = $5, diarization = $6
-     WHERE id = $1`,
-    [
-      id,
-      result.durationMs,
-      result.channelLayout,
-      JSON.stringify(result.audioFormat),
-      result.channelCheck === undefined ? null : JSON.stringify(result.channelCheck),
-      result.diarization === undefined ? null : JSON.stringify(result.diarization),
-    ],
+       speakers_swapped = CASE WHEN $3 THEN NOT speakers_swapped ELSE speakers_swapped END,
+       role_decision = coalesce($4::jsonb, role_decision), language = coalesce(language, $5),
+       duration_ms = $6, channel_layout = $7, audio_format = $8, channel_check = $9, diarization = $10${transcript}
+     WHERE id = $1 AND ($2::text IS NULL OR (lease_owner = $2 AND status = 'processing'))
+     RETURNING id`,
+    values,
   )
+  return owner === undefined || res.rows.length > 0
 }
 
 export async function getCall(db: Queryable, id: number): Promise<CallRow | undefined> {

@@ -5,12 +5,12 @@
 import type { AnalyzeCallResult } from '../../analysis/analyze-call.js'
 import type { CallContext, Conclusions } from '../../analysis/conclude.js'
 import type { Queryable } from '../index.js'
-import { updateSentimentSummary, upsertCallMetrics } from './call-metrics.js'
-import { markDone } from './calls.js'
+import { saveCallMetrics } from './call-metrics.js'
+import { finishCall } from './calls.js'
 import { replaceSegments } from './segments.js'
-import { replaceUtterances, setTranscriptStatus, setUtteranceArousal } from './utterances.js'
+import { replaceUtterances, setUtteranceArousal } from './utterances.js'
 
-/** The stored call a worker concludes from: its transcript and who-is-who facts. */
+/** The stored call a worker concludes from: its transcript and who-is-who facts (one statement). */
 export async function callContext(db: Queryable, callId: number, toggleSwap: boolean): Promise<CallContext> {
   const call = (
     await db.query<{
@@ -21,34 +21,34 @@ export async function callContext(db: Queryable, callId: number, toggleSwap: boo
       requested_layout: string
       direction: 'inbound' | 'outbound' | null
       role_source: string | null
+      utterances: Array<{
+        seq: number
+        speaker: string
+        start_ms: number
+        end_ms: number
+        text_redacted: string
+        words: Array<{ word: string; start_ms: number; end_ms: number }> | null
+        sentiment: number | null
+        language: string | null
+      }>
+      /** a live call's stretches without audio (pauses, discarded audio, gaps), from its session */
+      excluded: Array<{ start_ms: number; end_ms: number }>
     }>(
-      `SELECT transcript_status, transcript_format, transcript_source, transcript_trusted, requested_layout,
-              direction, role_decision->>'source' AS role_source
-       FROM calls WHERE id = $1`,
+      `SELECT c.transcript_status, c.transcript_format, c.transcript_source, c.transcript_trusted,
+              c.requested_layout, c.direction, c.role_decision->>'source' AS role_source,
+              coalesce((SELECT json_agg(json_build_object('seq', u.seq, 'speaker', u.speaker,
+                          'start_ms', u.start_ms, 'end_ms', u.end_ms, 'text_redacted', u.text_redacted,
+                          'words', u.words, 'sentiment', u.sentiment, 'language', u.language) ORDER BY u.seq)
+                        FROM utterances u WHERE u.call_id = c.id), '[]') AS utterances,
+              coalesce((SELECT jsonb_agg(s.stretch) FROM live_sessions l
+                          CROSS JOIN LATERAL jsonb_array_elements(l.stretches) AS s(stretch)
+                        WHERE l.call_id = c.id), '[]') AS excluded
+       FROM calls c WHERE c.id = $1`,
       [callId],
     )
   ).rows[0]
-  const utterances = await db.query<{
-    seq: number
-    speaker: string
-    start_ms: number
-    end_ms: number
-    text_redacted: string
-    words: Array<{ word: string; start_ms: number; end_ms: number }> | null
-    sentiment: number | null
-    language: string | null
-  }>(
-    `SELECT seq, speaker, start_ms, end_ms, text_redacted, words, sentiment, language
-     FROM utterances WHERE call_id = $1 ORDER BY seq`,
-    [callId],
-  )
-  // A live call's stretches without audio (pauses, discarded audio, gaps), from its session.
-  const live = await db.query<{ stretches: Array<{ start_ms: number; end_ms: number }> }>(
-    'SELECT stretches FROM live_sessions WHERE call_id = $1',
-    [callId],
-  )
   return {
-    excluded: live.rows.flatMap((r) => r.stretches.map((s) => ({ startMs: s.start_ms, endMs: s.end_ms }))),
+    excluded: (call?.excluded ?? []).map((s) => ({ startMs: s.start_ms, endMs: s.end_ms })),
     transcriptStatus: call?.transcript_status ?? 'none',
     transcriptFormat: call?.transcript_format ?? null,
     transcriptSource: call?.transcript_source ?? null,
@@ -57,7 +57,7 @@ export async function callContext(db: Queryable, callId: number, toggleSwap: boo
     direction: call?.direction ?? null,
     roleDecided: call?.role_source === 'metadata' || call?.role_source === 'manual',
     toggleSwap,
-    utterances: utterances.rows.map((u) => ({
+    utterances: (call?.utterances ?? []).map((u) => ({
       seq: u.seq,
       speaker: u.speaker,
       startMs: u.start_ms,
@@ -70,20 +70,40 @@ export async function callContext(db: Queryable, callId: number, toggleSwap: boo
   }
 }
 
-/** Writes a call's conclusions and marks it done (in the caller's transaction, under its lease). */
+/**
+ * Writes a call's conclusions and marks it done, in the caller's transaction. With `owner`, only
+ * under that claim: the call's row is updated (and held) first, and false comes back, with nothing
+ * else written, when the claim is no longer this owner's.
+ */
 export async function writeConclusions(
   tx: Queryable,
   callId: number,
   c: Conclusions,
-  { result, params, toggleSwap }: { result: AnalyzeCallResult; params: unknown; toggleSwap: boolean },
-): Promise<void> {
-  if (c.transcript?.kind === 'replace') {
-    await replaceUtterances(tx, callId, c.transcript.utterances)
-    await setTranscriptStatus(tx, callId, c.transcript.status)
-  } else if (c.transcript?.kind === 'misfit') {
-    await replaceUtterances(tx, callId, [])
-    await setTranscriptStatus(tx, callId, c.transcript.status)
-  }
+  {
+    result,
+    params,
+    toggleSwap,
+    owner,
+  }: { result: AnalyzeCallResult; params: unknown; toggleSwap: boolean; owner?: string | undefined },
+): Promise<boolean> {
+  const transcript =
+    c.transcript?.kind === 'replace' || c.transcript?.kind === 'misfit' ? c.transcript : undefined
+  // A swap asked for by a person: no evidence overrides it afterwards.
+  const decision = toggleSwap ? { source: 'manual' } : c.roleDecision
+  const held = await finishCall(tx, callId, owner, {
+    flip: c.flips % 2 === 1,
+    roleDecision: decision ?? null,
+    language: c.language,
+    transcript: transcript?.status,
+    durationMs: result.durationMs,
+    channelLayout: result.layout,
+    audioFormat: result.source,
+    channelCheck: result.channelCheck,
+    diarization: result.diarization,
+  })
+  if (!held) return false
+  if (transcript)
+    await replaceUtterances(tx, callId, transcript.kind === 'replace' ? transcript.utterances : [])
   if (c.speakers.length > 0)
     await tx.query(
       `UPDATE utterances u SET speaker = v.speaker
@@ -91,24 +111,8 @@ export async function writeConclusions(
        WHERE u.call_id = $1 AND u.seq = v.seq`,
       [callId, c.speakers.map((s) => s.seq), c.speakers.map((s) => s.speaker)],
     )
-  // A swap asked for by a person: no evidence overrides it afterwards.
-  const decision = toggleSwap ? { source: 'manual' } : c.roleDecision
-  await tx.query(
-    `UPDATE calls SET speakers_swapped = CASE WHEN $2 THEN NOT speakers_swapped ELSE speakers_swapped END,
-       role_decision = coalesce($3::jsonb, role_decision),
-       language = coalesce(language, $4)
-     WHERE id = $1`,
-    [callId, c.flips % 2 === 1, decision ? JSON.stringify(decision) : null, c.language],
-  )
   await replaceSegments(tx, callId, c.segments)
-  await upsertCallMetrics(tx, callId, c.metrics, params, c.holds, c.episodes)
+  await saveCallMetrics(tx, callId, c.metrics, params, c.holds, c.episodes, c.sentiment)
   await setUtteranceArousal(tx, callId, c.arousal)
-  await updateSentimentSummary(tx, callId, c.sentiment)
-  await markDone(tx, callId, {
-    durationMs: result.durationMs,
-    channelLayout: result.layout,
-    audioFormat: result.source,
-    channelCheck: result.channelCheck,
-    diarization: result.diarization,
-  })
+  return true
 }

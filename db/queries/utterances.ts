@@ -73,37 +73,51 @@ export async function listUtterances(
 }
 
 /** The call's transcript outcome; `redactedAudio` is the silenced copy's storage key (none: NULL). */
+/** What is stored of a call's transcript (calls.transcript_*). */
+export interface TranscriptStatus {
+  status: 'none' | 'supplied' | 'asr' | 'failed'
+  format?: string | null
+  source?: string | null
+  error?: string | null
+  redactedAudio?: string | null
+  /** Local recognition: the decoder's mean word posterior. */
+  confidence?: number | null
+  /** Whether anything automatic may be derived from the text (default: supplied or recognised). */
+  trusted?: boolean | null
+}
+
+/** The calls columns a transcript status sets, in the order of `transcriptValues`. */
+export const TRANSCRIPT_COLUMNS = [
+  'transcript_status',
+  'transcript_format',
+  'transcript_source',
+  'transcript_error',
+  'redacted_audio_uri',
+  'transcript_confidence',
+  'transcript_trusted',
+] as const
+
+export function transcriptValues(status: TranscriptStatus): unknown[] {
+  const hasText = status.status === 'supplied' || status.status === 'asr'
+  return [
+    status.status,
+    status.format ?? null,
+    status.source ?? null,
+    status.error ?? null,
+    status.redactedAudio ?? null,
+    status.confidence ?? null,
+    hasText ? (status.trusted ?? true) : null,
+  ]
+}
+
+const SET_TRANSCRIPT = `UPDATE calls SET ${TRANSCRIPT_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`
+
 export async function setTranscriptStatus(
   db: Queryable,
   callId: number,
-  status: {
-    status: 'none' | 'supplied' | 'asr' | 'failed'
-    format?: string | null
-    source?: string | null
-    error?: string | null
-    redactedAudio?: string | null
-    /** Local recognition: the decoder's mean word posterior. */
-    confidence?: number | null
-    /** Whether anything automatic may be derived from the text (default: supplied or recognised). */
-    trusted?: boolean | null
-  },
+  status: TranscriptStatus,
 ): Promise<void> {
-  const hasText = status.status === 'supplied' || status.status === 'asr'
-  await db.query(
-    `UPDATE calls SET transcript_status = $2, transcript_format = $3, transcript_source = $4, transcript_error = $5,
-       redacted_audio_uri = $6, transcript_confidence = $7, transcript_trusted = $8
-     WHERE id = $1`,
-    [
-      callId,
-      status.status,
-      status.format ?? null,
-      status.source ?? null,
-      status.error ?? null,
-      status.redactedAudio ?? null,
-      status.confidence ?? null,
-      hasText ? (status.trusted ?? true) : null,
-    ],
-  )
+  await db.query(SET_TRANSCRIPT, [callId, ...transcriptValues(status)])
 }
 
 /** Sets utterances' arousal, matched by seq (arrays as parameters). */
