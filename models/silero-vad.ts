@@ -214,27 +214,31 @@ export class SileroLanes {
       const at = offsets[i] as number
       const row = i * width
       const from = at - this.context
-      if (from >= 0) t.input.set(src.subarray(from, at + this.window), row)
+      // Copied by loops, not set(subarray(…)): a view per copy was ~4 MB of garbage per 5-minute
+      // call, which the garbage collector's background threads then chased.
+      if (from >= 0) copy(src, from, t.input, row, width)
       else {
         t.input.fill(0, row, row - from)
-        t.input.set(src.subarray(0, at + this.window), row - from)
+        copy(src, 0, t.input, row - from, width + from)
       }
       const lane = (lanes[i] as number) * 2 * STATE_SIZE
       // The state tensor is [2, batch, 128]: h rows first, then c rows.
-      t.state.set(this.states.subarray(lane, lane + STATE_SIZE), i * STATE_SIZE)
-      t.state.set(this.states.subarray(lane + STATE_SIZE, lane + 2 * STATE_SIZE), half + i * STATE_SIZE)
+      copy(this.states, lane, t.state, i * STATE_SIZE, STATE_SIZE)
+      copy(this.states, lane + STATE_SIZE, t.state, half + i * STATE_SIZE, STATE_SIZE)
     }
     await this.session.run(t.feeds, t.fetches)
     for (let i = 0; i < count; i++) {
       const lane = (lanes[i] as number) * 2 * STATE_SIZE
-      this.states.set(t.stateOut.subarray(i * STATE_SIZE, (i + 1) * STATE_SIZE), lane)
-      this.states.set(
-        t.stateOut.subarray(half + i * STATE_SIZE, half + (i + 1) * STATE_SIZE),
-        lane + STATE_SIZE,
-      )
+      copy(t.stateOut, i * STATE_SIZE, this.states, lane, STATE_SIZE)
+      copy(t.stateOut, half + i * STATE_SIZE, this.states, lane + STATE_SIZE, STATE_SIZE)
       out[i] = t.prob[i] as number
     }
   }
+}
+
+/** `length` samples from `src` at `from` into `dst` at `to`. */
+function copy(src: Float32Array, from: number, dst: Float32Array, to: number, length: number): void {
+  for (let k = 0; k < length; k++) dst[to + k] = src[from + k] as number
 }
 
 const loaded = new Map<SileroVersion, Promise<SileroModel>>()

@@ -78,6 +78,9 @@ export class MusicDetector {
   private readonly window: Float64Array
   private readonly levels: number[][]
   private readonly fftSize: number
+  /** the strongest peaks of the window being read (peaks()) */
+  private readonly topBins = new Int32Array(PEAKS)
+  private readonly topPowers = new Float64Array(PEAKS)
 
   constructor(
     readonly channelCount: number,
@@ -112,28 +115,42 @@ export class MusicDetector {
     }
   }
 
-  /** The strongest spectral peaks (bins), 150 Hz up to 3.6 kHz. */
+  /**
+   * The strongest spectral peaks (bins), 150 Hz up to 3.6 kHz: at most PEAKS, strongest first (of
+   * equal ones the lower bin first). Kept in place as the spectrum is read: a list of candidates
+   * per window, sorted and sliced, was ~2 MB of garbage per 5-minute call.
+   */
   private peaks(x: Float32Array): number[] {
     const power = this.spectrum.compute(x, this.window)
     const binHz = this.sampleRate / this.fftSize
     const lo = Math.max(2, Math.ceil(150 / binHz))
     const hi = Math.min(this.fftSize / 2 - 2, Math.floor(3600 / binHz))
-    const found: Array<[number, number]> = []
     let total = 0
-    for (let k = lo; k <= hi; k++) {
-      const p = power[k] as number
-      total += p
-      const left = power[k - 1] as number
-      const right = power[k + 1] as number
-      if (p > left && p >= right) found.push([k, p])
-    }
+    for (let k = lo; k <= hi; k++) total += power[k] as number
     const mean = total / Math.max(1, hi - lo + 1)
     // A peak must stand well out of the spectrum (a tone, a harmonic), not a ripple of noise.
-    return found
-      .filter(([, p]) => p > 8 * mean)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, PEAKS)
-      .map(([k]) => k)
+    const floor = 8 * mean
+    const bins = this.topBins
+    const powers = this.topPowers
+    let found = 0
+    for (let k = lo; k <= hi; k++) {
+      const p = power[k] as number
+      if (!(p > (power[k - 1] as number) && p >= (power[k + 1] as number) && p > floor)) continue
+      // Insert after every peak at least as strong (a stable sort's order), if it makes the top.
+      let at = found
+      while (at > 0 && (powers[at - 1] as number) < p) at--
+      if (at >= PEAKS) continue
+      for (let j = Math.min(found, PEAKS - 1); j > at; j--) {
+        bins[j] = bins[j - 1] as number
+        powers[j] = powers[j - 1] as number
+      }
+      bins[at] = k
+      powers[at] = p
+      if (found < PEAKS) found++
+    }
+    const out = new Array<number>(found)
+    for (let j = 0; j < found; j++) out[j] = bins[j] as number
+    return out
   }
 
   /** Music spans per channel (ms). */
