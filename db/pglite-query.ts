@@ -84,7 +84,8 @@ export class PgliteStatements {
   deallocateAfterExec(): string {
     const any = this.prepared.size > 0
     this.prepared.clear()
-    return any ? ';\nDEALLOCATE ALL' : ''
+    // A newline first: the SQL may end in a line comment.
+    return any ? '\n;\nDEALLOCATE ALL' : ''
   }
 
   private async run(text: string, values: Array<string | Buffer | null>, inTransaction: boolean) {

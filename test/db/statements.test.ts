@@ -60,7 +60,8 @@ describe('statements', () => {
 
   test('after a schema change the same statement returns the new shape', async () => {
     expect(Object.keys((await db.query(SELECT_ALL, [1])).rows[0] ?? {})).not.toContain('added')
-    await db.exec("ALTER TABLE stmt_probe ADD COLUMN added text NOT NULL DEFAULT 'yes'")
+    // (A migration file may end in a comment.)
+    await db.exec("ALTER TABLE stmt_probe ADD COLUMN added text NOT NULL DEFAULT 'yes' -- a note")
     expect((await db.query(SELECT_ALL, [1])).rows[0]).toMatchObject({ id: 1, added: 'yes' })
     // And in a transaction, as a migration runs it.
     await db.withTransaction(async (tx) => {
