@@ -20,13 +20,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import type { Piscina } from 'piscina'
-import { openDatabase } from '../db/index.js'
-import { migrate } from '../db/migrate.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { getSileroModel } from '../models/silero-vad.js'
-import { createPool } from '../pipeline/pool.js'
-import { ingest } from '../pipeline/run.js'
 import { loadTruths, samplesDir } from '../samples/ground-truth.js'
+import { timedIngest, warmPool } from './pipeline-run.js'
 import { realSpeechCalls, sharedRecordedCalls } from './real-calls.js'
 
 const run = promisify(execFile)
@@ -180,59 +177,17 @@ async function machineScaling(): Promise<{ oneX: number; twoX: number }> {
 
 let pipelineRuns = 0
 
-/**
- * One pool per number of workers for the whole bench, as a server keeps its workers for hours:
- * the models load and the hot paths compile once, on the sample calls (outside any timed run),
- * and every later run of every corpus finds them compiled, as the server's thousandth call does.
- * Made afresh per run, each pool compiled the real-speech paths again inside the timed window
- * (~0.2 s of background compilation per run beside the workers).
- */
+/** One warmed pool per number of workers for the whole bench (pipeline-run.ts warmPool). */
 const pools = new Map<number, Piscina>()
 
-async function poolOf(threads: number): Promise<Piscina> {
+async function pipeline(files: string[], threads: number): Promise<number> {
   let pool = pools.get(threads)
   if (!pool) {
-    pool = createPool({ threads })
+    pool = await warmPool(threads, ffmpegPath)
     pools.set(threads, pool)
-    const warm = loadTruths().map((t) => path.join(samplesDir, t.file))
-    const running = pool
-    await Promise.all(
-      [...warm, ...warm].map((inputPath) => running.run({ inputPath, layout: 'auto', ffmpegPath })),
-    )
   }
-  return pool
-}
-
-async function pipeline(files: string[], threads: number): Promise<number> {
-  // A database of its own per run: a second run into the first's would find every call done.
   const dir = path.join(work, `pipeline-${threads}-${++pipelineRuns}`)
-  const db = await openDatabase({ dataDir: path.join(dir, 'pglite') })
-  await migrate(db)
-  const pool = await poolOf(threads)
-  try {
-    // And the database: its first saves compile PGlite's hot code (V8 tiers WebAssembly up in
-    // background threads, ~2 s of CPU that would otherwise compete with the workers in the timed
-    // run). A server that has run for a minute has paid this; so has this database now.
-    const warm = loadTruths().map((t) => path.join(samplesDir, t.file))
-    await ingest({ db, pool, storageDir: path.join(dir, 'storage'), ffmpegPath, inputs: warm })
-    const began = performance.now()
-    const report = await ingest({
-      db,
-      pool,
-      storageDir: path.join(dir, 'storage'),
-      ffmpegPath,
-      inputs: files,
-    })
-    // Every copy must really be processed: a skipped duplicate would flatter the figure.
-    if (report.done !== files.length)
-      throw new Error(
-        `${report.done} of ${files.length} calls processed: ${JSON.stringify(report.items.filter((i) => i.status !== 'done'))}`,
-      )
-    return performance.now() - began
-  } finally {
-    await db.close()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  return (await timedIngest(pool, files, dir, ffmpegPath)).ms
 }
 
 async function longCallRss(

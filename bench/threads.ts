@@ -13,12 +13,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
-import { openDatabase } from '../db/index.js'
-import { migrate } from '../db/migrate.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
-import { createPool } from '../pipeline/pool.js'
-import { ingest } from '../pipeline/run.js'
-import { loadTruths, samplesDir } from '../samples/ground-truth.js'
+import { timedIngest, warmPool } from './pipeline-run.js'
 import { realSpeechCalls } from './real-calls.js'
 
 const seconds = Number(process.argv[2] ?? 300)
@@ -47,29 +43,13 @@ interface Split {
 
 async function once(pool: Piscina, threads: number, files: string[]): Promise<Split> {
   const dir = path.join(work, `run-${Math.random().toString(36).slice(2)}`)
-  mkdirSync(dir, { recursive: true })
-  const db = await openDatabase({ dataDir: path.join(dir, 'pglite') })
-  try {
-    await migrate(db)
-    const storageDir = path.join(dir, 'storage')
-    const warm = loadTruths().map((t) => path.join(samplesDir, t.file))
-    await ingest({ db, pool, storageDir, ffmpegPath, inputs: warm })
-    const before = threadCpu()
-    const began = performance.now()
-    const report = await ingest({ db, pool, storageDir, ffmpegPath, inputs: files })
-    const ms = performance.now() - began
-    const after = threadCpu()
-    if (report.done !== files.length) throw new Error(`${report.done} of ${files.length} calls processed`)
-    const used = [...after].map(([task, cpu]) => [task, cpu - (before.get(task) ?? 0)] as const)
-    const main = used.find(([task]) => task === String(process.pid))?.[1] ?? 0
-    // The busiest other threads are the workers (each runs its calls' whole analysis).
-    const others = used.filter(([task]) => task !== String(process.pid)).sort((a, b) => b[1] - a[1])
-    const sum = (list: ReadonlyArray<readonly [string, number]>) => list.reduce((s, [, cpu]) => s + cpu, 0)
-    return { ms, main, workers: sum(others.slice(0, threads)), rest: sum(others.slice(threads)) }
-  } finally {
-    await db.close()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const { ms, before, after } = await timedIngest(pool, files, dir, ffmpegPath, threadCpu)
+  const used = [...after].map(([task, cpu]) => [task, cpu - (before.get(task) ?? 0)] as const)
+  const main = used.find(([task]) => task === String(process.pid))?.[1] ?? 0
+  // The busiest other threads are the workers (each runs its calls' whole analysis).
+  const others = used.filter(([task]) => task !== String(process.pid)).sort((a, b) => b[1] - a[1])
+  const sum = (list: ReadonlyArray<readonly [string, number]>) => list.reduce((s, [, cpu]) => s + cpu, 0)
+  return { ms, main, workers: sum(others.slice(0, threads)), rest: sum(others.slice(threads)) }
 }
 
 try {
@@ -80,14 +60,7 @@ try {
     process.exit(0)
   }
   const pools = new Map<number, Piscina>()
-  for (const threads of [1, 2]) {
-    const pool = createPool({ threads })
-    const warm = loadTruths().map((t) => path.join(samplesDir, t.file))
-    await Promise.all(
-      [...warm, ...warm].map((inputPath) => pool.run({ inputPath, layout: 'auto', ffmpegPath })),
-    )
-    pools.set(threads, pool)
-  }
+  for (const threads of [1, 2]) pools.set(threads, await warmPool(threads, ffmpegPath))
   console.log(`24 real-speech calls of ${seconds} s; CPU ms per run: main thread / workers / the rest`)
   const line = (s: Split) =>
     `${(corpus.audioMs / s.ms).toFixed(0)}× [${s.main} / ${s.workers} / ${s.rest}; not the workers: ${((100 * (s.main + s.rest)) / s.workers).toFixed(0)}% of theirs]`

@@ -13,7 +13,7 @@
  * (DDL, SET, a migration through exec) may change what a prepared statement returns, so it runs
  * unprepared and every prepared statement is dropped after it (`DEALLOCATE ALL`).
  *
- * Measured (bench/README.md, "The save path and the second worker"): a small join 733 → 115 µs of
+ * Measured (bench/README.md, "The save's statements and the embedded database"): a small join 733 → 115 µs of
  * CPU, the save's calls update 521 → 310 µs, against PGlite's query().
  */
 import { type PGlite, parse, protocol } from '@electric-sql/pglite'

@@ -12,7 +12,12 @@ import { type RedactedUtterance, redactUtterances } from '../analysis/stages/red
 import { scoreUtterances } from '../analysis/stages/score-sentiment.js'
 import type { Database } from '../db/index.js'
 import type { CallRow } from '../db/queries/calls.js'
-import { replaceUtterances, setTranscriptStatus } from '../db/queries/utterances.js'
+import {
+  replaceUtterances,
+  setTranscriptStatus,
+  TRANSCRIPT_COLUMNS,
+  transcriptValues,
+} from '../db/queries/utterances.js'
 import { coerceError } from '../errors.js'
 import { writeRedactedCopy } from '../media/ffmpeg.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js'
@@ -165,13 +170,6 @@ export async function ingestTranscript({
 
 /** The call's row already holds what `{ status: 'none' }` would write. */
 function transcriptIsNone(call: CallRow): boolean {
-  return (
-    call.transcript_status === 'none' &&
-    call.transcript_format == null &&
-    call.transcript_source == null &&
-    call.transcript_error == null &&
-    call.redacted_audio_uri == null &&
-    call.transcript_confidence == null &&
-    call.transcript_trusted == null
-  )
+  const none = transcriptValues({ status: 'none' })
+  return TRANSCRIPT_COLUMNS.every((column, i) => (call[column] ?? null) === none[i])
 }

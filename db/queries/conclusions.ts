@@ -8,7 +8,7 @@ import type { Queryable } from '../index.js'
 import { saveCallMetrics } from './call-metrics.js'
 import { finishCall } from './calls.js'
 import { replaceSegments } from './segments.js'
-import { replaceUtterances, setUtteranceArousal } from './utterances.js'
+import { replaceUtterances, setUtteranceArousal, type UtteranceRow, wordTimes } from './utterances.js'
 
 /** The stored call a worker concludes from: its transcript and who-is-who facts (one statement). */
 export async function callContext(db: Queryable, callId: number, toggleSwap: boolean): Promise<CallContext> {
@@ -21,16 +21,12 @@ export async function callContext(db: Queryable, callId: number, toggleSwap: boo
       requested_layout: string
       direction: 'inbound' | 'outbound' | null
       role_source: string | null
-      utterances: Array<{
-        seq: number
-        speaker: string
-        start_ms: number
-        end_ms: number
-        text_redacted: string
-        words: Array<{ word: string; start_ms: number; end_ms: number }> | null
-        sentiment: number | null
-        language: string | null
-      }>
+      utterances: Array<
+        Pick<
+          UtteranceRow,
+          'seq' | 'speaker' | 'start_ms' | 'end_ms' | 'text_redacted' | 'words' | 'sentiment' | 'language'
+        >
+      >
       /** a live call's stretches without audio (pauses, discarded audio, gaps), from its session */
       excluded: Array<{ start_ms: number; end_ms: number }>
     }>(
@@ -63,7 +59,7 @@ export async function callContext(db: Queryable, callId: number, toggleSwap: boo
       startMs: u.start_ms,
       endMs: u.end_ms,
       text: u.text_redacted,
-      words: u.words?.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms })) ?? null,
+      words: wordTimes(u.words),
       sentiment: u.sentiment,
       language: u.language,
     })),

@@ -3,6 +3,7 @@ import type { CallFacts, EvaluationResult } from '../../scorecards/evaluate.js'
 import { definitionHash } from '../../scorecards/load.js'
 import { METRIC_NAMES, type ScorecardDefinition } from '../../scorecards/schema.js'
 import type { Queryable } from '../index.js'
+import { type UtteranceRow, wordTimes } from './utterances.js'
 
 export interface ScorecardRow {
   id: number
@@ -122,16 +123,12 @@ export async function loadCallFacts(
       utterances: [],
     })
   }
-  const utterances = await db.query<{
-    call_id: number
-    speaker: string
-    start_ms: number
-    end_ms: number
-    text_redacted: string
-    words: Array<{ word: string; start_ms: number; end_ms: number }> | null
-    sentiment: number | null
-    arousal: number | null
-  }>(
+  const utterances = await db.query<
+    { call_id: number } & Pick<
+      UtteranceRow,
+      'speaker' | 'start_ms' | 'end_ms' | 'text_redacted' | 'words' | 'sentiment' | 'arousal'
+    >
+  >(
     `SELECT call_id, speaker, start_ms, end_ms, text_redacted, words, sentiment, arousal FROM utterances
      WHERE call_id = ANY($1::bigint[]) ORDER BY call_id, seq`,
     [callIds],
@@ -142,7 +139,7 @@ export async function loadCallFacts(
       startMs: u.start_ms,
       endMs: u.end_ms,
       text: u.text_redacted,
-      words: u.words?.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms })) ?? null,
+      words: wordTimes(u.words),
       sentiment: u.sentiment,
       arousal: u.arousal,
     })

@@ -57,6 +57,13 @@ export interface UtteranceRow {
   arousal: number | null
 }
 
+/** Stored word times (`words` of a row) as the analysis reads them. */
+export function wordTimes(
+  words: UtteranceRow['words'],
+): Array<{ word: string; startMs: number; endMs: number }> | null {
+  return words?.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms })) ?? null
+}
+
 /** A call's utterances in order; a page of them with `afterSeq`/`limit` (large calls are paged). */
 export async function listUtterances(
   db: Queryable,
@@ -72,8 +79,10 @@ export async function listUtterances(
   return res.rows
 }
 
-/** The call's transcript outcome; `redactedAudio` is the silenced copy's storage key (none: NULL). */
-/** What is stored of a call's transcript (calls.transcript_*). */
+/**
+ * What is stored of a call's transcript (calls.transcript_*): its outcome; `redactedAudio` is the
+ * silenced copy's storage key (none: NULL).
+ */
 export interface TranscriptStatus {
   status: 'none' | 'supplied' | 'asr' | 'failed'
   format?: string | null
