@@ -11,14 +11,13 @@
 
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../db/index.js'
 import { migrate } from '../db/migrate.js'
 import { installBuiltins } from '../db/queries/builtins.js'
 import { refreshDailyStats } from '../db/queries/daily-stats.js'
 import { activeScorecards } from '../db/queries/scorecards.js'
 import { createUser } from '../db/queries/users.js'
+import { callqaBin, callqaNodeFlags } from './callqa-bin.js'
 
 const require = createRequire(import.meta.url)
 interface CannonResult {
@@ -47,7 +46,6 @@ const calls = Number(process.env.BENCH_CALLS ?? 100_000)
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const only = process.env.BENCH_ROUTE
 const port = 18_000 + (process.pid % 1000)
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const db = await openDatabase({ databaseUrl: url, schema })
 let server: ReturnType<typeof spawn> | undefined
@@ -64,7 +62,7 @@ try {
   else console.log(`schema ${schema} holds ${seeded.toLocaleString('en-US')} calls already: not seeded again`)
   const { token } = await createUser(db, { name: `bench-admin-${process.pid}`, role: 'admin' })
 
-  server = spawn(process.execPath, [path.join(root, 'bin', 'callqa.js'), 'serve', '--port', String(port)], {
+  server = spawn(process.execPath, [...callqaNodeFlags, callqaBin, 'serve', '--port', String(port)], {
     env: { ...process.env, DATABASE_URL: url, CALLQA_DB_SCHEMA: schema },
     stdio: ['ignore', 'ignore', 'pipe'],
   })

@@ -23,9 +23,9 @@ import { realSpeechUnavailable } from '../samples/real-speech.js'
 import { AudiohookClient } from '../test/live/audiohook-client.js'
 import { telephoneCall } from '../test/live/real-call.js'
 import { SseReader } from '../test/live/sse.js'
+import { callqaBin, callqaNodeFlags } from './callqa-bin.js'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-const bin = path.join(root, 'bin', 'callqa.js')
 const { values } = parseArgs({
   options: { calls: { type: 'string', default: '100' }, seconds: { type: 'string', default: '45' } },
 })
@@ -61,7 +61,7 @@ function start(
   env: NodeJS.ProcessEnv,
   args: string[],
 ): { child: ChildProcess; log: () => string; exited: Promise<unknown> } {
-  const child = spawn(process.execPath, [bin, ...args], { env, cwd: root })
+  const child = spawn(process.execPath, [...callqaNodeFlags, callqaBin, ...args], { env, cwd: root })
   let log = ''
   child.stdout?.on('data', (d: Buffer) => {
     log += d.toString()

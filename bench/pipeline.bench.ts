@@ -23,6 +23,7 @@ import type { Piscina } from 'piscina'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { getSileroModel } from '../models/silero-vad.js'
 import { loadTruths, samplesDir } from '../samples/ground-truth.js'
+import { callqaBin, callqaNodeFlags } from './callqa-bin.js'
 import { timedIngest, warmPool } from './pipeline-run.js'
 import { realSpeechCalls, sharedRecordedCalls } from './real-calls.js'
 
@@ -160,7 +161,7 @@ async function machineScaling(): Promise<{ oneX: number; twoX: number }> {
   await loopTo(source, 300, ['-ac', '1', '-ar', '8000', '-f', 's16le'], pcm)
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'silero-loop.ts')
   const once = async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', script, pcm])
+    const { stdout } = await run(process.execPath, [...callqaNodeFlags, '--import', 'tsx', script, pcm])
     return (JSON.parse(stdout.trim()) as { ms: number }).ms
   }
   const audioMs = 2 * 300_000
@@ -197,7 +198,9 @@ async function longCallRss(
   const source = path.join(samplesDir, sample)
   await loopTo(source, 7200, ['-c:a', 'pcm_mulaw'], long)
   const script = path.join(path.dirname(new URL(import.meta.url).pathname), 'long-call-rss.ts')
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, long], { maxBuffer: 1 << 20 })
+  const { stdout } = await run(process.execPath, [...callqaNodeFlags, '--import', 'tsx', script, long], {
+    maxBuffer: 1 << 20,
+  })
   rmSync(long)
   return JSON.parse(stdout.trim())
 }
@@ -246,7 +249,6 @@ interface Corpus {
  */
 async function wholeProcess(files: string[]): Promise<number> {
   const dir = path.join(work, `whole-${Math.random().toString(36).slice(2)}`)
-  const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'bin', 'callqa.js')
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CALLQA_DATA_DIR: path.join(dir, 'data'),
@@ -255,9 +257,13 @@ async function wholeProcess(files: string[]): Promise<number> {
   }
   delete env.DATABASE_URL
   mkdirSync(dir, { recursive: true })
-  await run(process.execPath, [bin, 'migrate'], { env, cwd: dir })
+  await run(process.execPath, [...callqaNodeFlags, callqaBin, 'migrate'], { env, cwd: dir })
   const began = performance.now()
-  await run(process.execPath, [bin, 'ingest', ...files], { env, cwd: dir, maxBuffer: 1 << 24 })
+  await run(process.execPath, [...callqaNodeFlags, callqaBin, 'ingest', ...files], {
+    env,
+    cwd: dir,
+    maxBuffer: 1 << 24,
+  })
   const ms = performance.now() - began
   rmSync(dir, { recursive: true, force: true })
   return ms

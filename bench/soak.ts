@@ -21,9 +21,9 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { startThrowawayPostgres, throwawayPostgresAvailable } from '../test/helpers/throwaway-postgres.js'
+import { callqaBin, callqaNodeFlags } from './callqa-bin.js'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-const bin = path.join(root, 'bin', 'callqa.js')
 const { values } = parseArgs({
   options: { calls: { type: 'string', default: '60' }, 'outage-seconds': { type: 'string', default: '120' } },
 })
@@ -42,7 +42,7 @@ interface Proc {
 }
 
 function start(env: NodeJS.ProcessEnv, args: string[]): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env, cwd: root })
+  const child = spawn(process.execPath, [...callqaNodeFlags, callqaBin, ...args], { env, cwd: root })
   const proc: Proc = { child, log: '', exited: new Promise((r) => child.once('exit', (c) => r(c))) }
   child.stdout?.on('data', (d: Buffer) => {
     proc.log += d.toString()

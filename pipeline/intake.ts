@@ -10,7 +10,12 @@ import { type CallMetadata, type CallRow, insertCall } from '../db/queries/calls
 import { retryTransient } from '../errors.js'
 import type { LayoutOption } from '../layouts.js'
 import { type CallProcessor, defaultOptions } from './processor.js'
-import { keepAfterInsert, type ReceivedRecording, receiveRecording } from './storage.js'
+import {
+  keepAfterInsert,
+  RECORDING_CHUNK_BYTES,
+  type ReceivedRecording,
+  receiveRecording,
+} from './storage.js'
 
 export async function storeRecording(
   db: Database,
@@ -52,7 +57,8 @@ export async function intakeFile(
   /** runs once the call row exists, before its analysis is submitted (what the analysis reads) */
   stored: (callId: number) => Promise<void> = async () => {},
 ): Promise<number> {
-  const received = await receiveRecording(storageDir, createReadStream(file), call.sourceName)
+  const stream = createReadStream(file, { highWaterMark: RECORDING_CHUNK_BYTES })
+  const received = await receiveRecording(storageDir, stream, call.sourceName)
   const { call: row, created } = await storeRecording(db, storageDir, received, {
     ...call,
     serverPending: true,

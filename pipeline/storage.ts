@@ -21,6 +21,14 @@ export interface StoredRecording {
 
 const SAFE_EXT = /^\.[a-z0-9]{1,8}$/
 
+/**
+ * Bytes per read when a recording on this machine is copied into storage. Node's default (64 KiB)
+ * costs a read, a hash update and a write per chunk on the main thread, beside the workers: 24
+ * five-minute recordings (113 MB) took 230–300 ms of CPU to copy at 64 KiB, 130–145 ms at 1 MiB
+ * (no gain beyond). Memory stays bounded: one chunk per recording being copied.
+ */
+export const RECORDING_CHUNK_BYTES = 1 << 20
+
 export function storagePath(storageDir: string, key: string): string {
   // Keys are written by callqa only; still, refuse anything that would leave the folder.
   if (!/^[0-9a-f]{2}\/[0-9a-f]{64}(\.redacted)?(\.play|\.peaks)?(\.[a-z0-9]{1,8})?$/.test(key))
@@ -145,12 +153,13 @@ export async function openRegularFile(file: string): Promise<Readable> {
     await handle.close()
     throw err
   }
-  return handle.createReadStream()
+  return handle.createReadStream({ highWaterMark: RECORDING_CHUNK_BYTES })
 }
 
 /** Hashes and copies `source` into the storage folder in one pass. */
 export async function storeRecording(storageDir: string, source: string): Promise<StoredRecording> {
-  return keepRecording(storageDir, await receiveRecording(storageDir, createReadStream(source), source))
+  const stream = createReadStream(source, { highWaterMark: RECORDING_CHUNK_BYTES })
+  return keepRecording(storageDir, await receiveRecording(storageDir, stream, source))
 }
 
 /** Codecs every current browser's <audio> plays (WAV PCM, FLAC, MP3, Vorbis, Opus, AAC). */

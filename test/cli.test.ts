@@ -217,6 +217,13 @@ test('usage errors exit 2 with a message', async () => {
   expect((await callqa('--help')).stdout).toMatch(/callqa ingest/)
 })
 
+test('bin/callqa.js runs as a command, through its #! line and the node options on it', async () => {
+  // What npx and an installed `callqa` run; a node option V8 does not know would stop every command.
+  const { stdout, stderr } = await promisify(execFile)(bin, ['--help'], { env: cliEnv(), cwd: tmp.dir })
+  expect(stdout).toMatch(/callqa ingest/)
+  expect(stderr).toBe('')
+})
+
 test.runIf(testDbKind === 'pglite')('--queue without a Postgres server is a usage error', async () => {
   const run = await callqa('ingest', '--queue', sample('call-06-phone-angry.wav'))
   expect(run.code).toBe(2)
