@@ -4,18 +4,13 @@
  * recording is renamed into storage: a refused insert leaves no recording that nothing points to.
  * Database calls ride out a restart of the server (retried with backoff).
  */
-import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import type { Database } from '../db/index.js'
 import { type CallMetadata, type CallRow, insertCall } from '../db/queries/calls.js'
 import { retryTransient } from '../errors.js'
 import type { LayoutOption } from '../layouts.js'
 import { type CallProcessor, defaultOptions } from './processor.js'
-import {
-  keepAfterInsert,
-  RECORDING_CHUNK_BYTES,
-  type ReceivedRecording,
-  receiveRecording,
-} from './storage.js'
+import { keepAfterInsert, type ReceivedRecording, receiveFile } from './storage.js'
 
 export async function storeRecording(
   db: Database,
@@ -57,8 +52,7 @@ export async function intakeFile(
   /** runs once the call row exists, before its analysis is submitted (what the analysis reads) */
   stored: (callId: number) => Promise<void> = async () => {},
 ): Promise<number> {
-  const stream = createReadStream(file, { highWaterMark: RECORDING_CHUNK_BYTES })
-  const received = await receiveRecording(storageDir, stream, call.sourceName)
+  const received = await receiveFile(storageDir, await open(file, 'r'), call.sourceName)
   const { call: row, created } = await storeRecording(db, storageDir, received, {
     ...call,
     serverPending: true,

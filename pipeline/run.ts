@@ -31,7 +31,7 @@ import { emptyMetadata, type MetadataIndex } from './metadata.js'
 import { sweepOrphans } from './orphans.js'
 import { type CallOutcome, callAnalyser } from './process-call.js'
 import { refreshMarkedDays } from './rollups.js'
-import { openRegularFile, receiveRecording } from './storage.js'
+import { openRegularFile, receiveFile } from './storage.js'
 import { ingestTranscript, type TranscriptOutcome } from './transcript.js'
 
 export interface IngestOptions {
@@ -156,7 +156,7 @@ async function intake(
   try {
     if (input.error) throw new InputUnreadableError(`cannot read ${sourceName}: ${input.error}`)
     const received = await openRegularFile(input.path)
-      .then((source) => receiveRecording(storageDir, source, input.path))
+      .then((source) => receiveFile(storageDir, source, input.path))
       .catch((cause: Error) => {
         throw new InputUnreadableError(`cannot read ${sourceName}: ${cause.message}`, { cause })
       })

@@ -3,8 +3,8 @@
  * through a temporary file and a rename, so a crash never leaves a half-written recording.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { constants, createReadStream, createWriteStream } from 'node:fs'
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { constants, createWriteStream } from 'node:fs'
+import { chmod, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -21,13 +21,33 @@ export interface StoredRecording {
 
 const SAFE_EXT = /^\.[a-z0-9]{1,8}$/
 
+/** The file name's extension, lower-cased, kept on the stored copy when it is a plain one. */
+function storedExtension(fileName: string): string {
+  const ext = path.extname(fileName).toLowerCase()
+  return SAFE_EXT.test(ext) ? ext : ''
+}
+
 /**
- * Bytes per read when a recording on this machine is copied into storage. Node's default (64 KiB)
- * costs a read, a hash update and a write per chunk on the main thread, beside the workers: 24
- * five-minute recordings (113 MB) took 230–300 ms of CPU to copy at 64 KiB, 130–145 ms at 1 MiB
- * (no gain beyond). Memory stays bounded: one chunk per recording being copied.
+ * Copying a recording on this machine into storage: 1 MiB per read into buffers kept for the next
+ * copy. Node's stream (64 KiB reads) cost a read, a hash update and a write per chunk on the main
+ * thread beside the workers (24 five-minute recordings, 113 MB: 230–300 ms of CPU, 130–145 ms in
+ * 1 MiB chunks). And a stream allocates a new buffer for every read: memory outside V8's heap that
+ * V8 counts toward its next full collection, so larger chunks from a stream made the main thread
+ * mark its whole heap every ~300 ms during an ingest (`--trace-incremental-marking`). Reused
+ * buffers allocate nothing per read. At most one buffer per recording being copied.
  */
-export const RECORDING_CHUNK_BYTES = 1 << 20
+const COPY_CHUNK_BYTES = 1 << 20
+const spareCopyBuffers: Buffer[] = []
+const SPARE_COPY_BUFFERS = 4
+
+async function withCopyBuffer<T>(use: (buffer: Buffer) => Promise<T>): Promise<T> {
+  const buffer = spareCopyBuffers.pop() ?? Buffer.allocUnsafeSlow(COPY_CHUNK_BYTES)
+  try {
+    return await use(buffer)
+  } finally {
+    if (spareCopyBuffers.length < SPARE_COPY_BUFFERS) spareCopyBuffers.push(buffer)
+  }
+}
 
 export function storagePath(storageDir: string, key: string): string {
   // Keys are written by callqa only; still, refuse anything that would leave the folder.
@@ -61,8 +81,7 @@ export async function receiveRecording(
   source: Readable,
   fileName: string,
 ): Promise<ReceivedRecording> {
-  const ext = path.extname(fileName).toLowerCase()
-  const safeExt = SAFE_EXT.test(ext) ? ext : ''
+  const safeExt = storedExtension(fileName)
   const tmpPath = await temporaryPath(storageDir, safeExt)
   const hash = createHash('sha256')
   let bytes = 0
@@ -140,7 +159,7 @@ export async function keepAfterInsert<T extends { call: { storage_uri: string | 
  * end at a regular file. The check is made on the opened descriptor, so nothing can be swapped in
  * between the check and the read.
  */
-export async function openRegularFile(file: string): Promise<Readable> {
+export async function openRegularFile(file: string): Promise<FileHandle> {
   // O_NONBLOCK: opening a FIFO must not wait for a writer before the check refuses it.
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
   try {
@@ -153,13 +172,47 @@ export async function openRegularFile(file: string): Promise<Readable> {
     await handle.close()
     throw err
   }
-  return handle.createReadStream({ highWaterMark: RECORDING_CHUNK_BYTES })
+  return handle
 }
 
-/** Hashes and copies `source` into the storage folder in one pass. */
-export async function storeRecording(storageDir: string, source: string): Promise<StoredRecording> {
-  const stream = createReadStream(source, { highWaterMark: RECORDING_CHUNK_BYTES })
-  return keepRecording(storageDir, await receiveRecording(storageDir, stream, source))
+/**
+ * A recording on this machine (an opened file, closed here) into the storage's temporary folder,
+ * hashed on the way, as `receiveRecording` does for a stream; on any error the temporary file is
+ * removed and the error passes on.
+ */
+export async function receiveFile(
+  storageDir: string,
+  source: FileHandle,
+  fileName: string,
+): Promise<ReceivedRecording> {
+  const safeExt = storedExtension(fileName)
+  const hash = createHash('sha256')
+  let bytes = 0
+  let tmpPath: string | undefined
+  try {
+    tmpPath = await temporaryPath(storageDir, safeExt)
+    const out = await open(tmpPath, 'w', PRIVATE_FILE_MODE)
+    try {
+      await withCopyBuffer(async (buffer) => {
+        for (;;) {
+          const { bytesRead } = await source.read(buffer, 0, buffer.length, null)
+          if (bytesRead === 0) return
+          hash.update(buffer.subarray(0, bytesRead))
+          for (let written = 0; written < bytesRead; )
+            written += (await out.write(buffer, written, bytesRead - written)).bytesWritten
+          bytes += bytesRead
+        }
+      })
+    } finally {
+      await out.close()
+    }
+  } catch (err) {
+    if (tmpPath) await rm(tmpPath, { force: true })
+    throw err
+  } finally {
+    await source.close()
+  }
+  return { tmpPath, sha256: hash.digest('hex'), bytes, ext: safeExt }
 }
 
 /** Codecs every current browser's <audio> plays (WAV PCM, FLAC, MP3, Vorbis, Opus, AAC). */
