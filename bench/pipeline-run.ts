@@ -31,8 +31,9 @@ export async function warmPool(threads: number, ffmpegPath: string): Promise<Pis
 
 /**
  * Ingests `files` through `pool` into a database of its own in `dir` (a second run into the first's
- * would find every call done) and returns the ingest's milliseconds; `sample` is read just before
- * and just after the timed ingest (the bench's own counters, such as per-thread CPU).
+ * would find every call done) and returns the ingest's milliseconds and the workers' busy
+ * milliseconds; `sample` is read just before and just after the timed ingest (the bench's own
+ * counters, such as per-thread CPU).
  */
 export async function timedIngest<T = undefined>(
   pool: Piscina,
@@ -40,7 +41,7 @@ export async function timedIngest<T = undefined>(
   dir: string,
   ffmpegPath: string,
   sample: () => T = () => undefined as T,
-): Promise<{ ms: number; before: T; after: T }> {
+): Promise<{ ms: number; before: T; after: T; busyMs: number }> {
   mkdirSync(dir, { recursive: true })
   const db = await openDatabase({ dataDir: path.join(dir, 'pglite') })
   try {
@@ -60,7 +61,10 @@ export async function timedIngest<T = undefined>(
       throw new Error(
         `${report.done} of ${files.length} calls processed: ${JSON.stringify(report.items.filter((i) => i.status !== 'done'))}`,
       )
-    return { ms, before, after }
+    // How long the workers were busy with these calls, by their own clocks (each call's analysis
+    // from its start in a worker to its result): the rest of the window × workers, they waited.
+    const busyMs = report.items.reduce((sum, item) => sum + (item.result?.elapsedMs ?? 0), 0)
+    return { ms, before, after, busyMs }
   } finally {
     await db.close()
     rmSync(dir, { recursive: true, force: true })

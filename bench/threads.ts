@@ -4,10 +4,16 @@
  *   npm run bench:threads -- [seconds per call, default 300] [runs, default 2]
  *
  * Prints per run: x real time, and CPU ms of the main thread (intake, saves, PGlite), the workers
- * (decode, VAD, analysis), and the rest (V8's background threads: concurrent marking, sweeping,
- * compiling; libuv's pool: file reads and writes). What is not the workers competes with them for
- * the cores: with one worker it runs on the idle second core, with two it does not, which is
- * what keeps the second worker below the machine's own scaling (bench/README.md).
+ * (decode, VAD, analysis), and the rest (V8's background threads: compiling; libuv's pool: file
+ * reads and writes). What is not the workers competes with them for the cores: with one worker it
+ * runs on the idle second core, with two it does not, which is what keeps the second worker below
+ * the machine's own scaling (bench/README.md).
+ *
+ * Then where the workers' time went: "busy" is the share of the window × workers in which a worker
+ * had a call (each call's analysis timed in its worker); the rest they waited (for the first
+ * call, between calls while the main thread handed the next one over, and at the end while the
+ * other worker finished the last call and the main thread saved it). "ran" is the share of their
+ * busy time they were on a core: the rest another thread of the machine had it.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -22,34 +28,67 @@ const runs = Number(process.argv[3] ?? 2)
 const ffmpegPath = resolveFfmpeg().path
 const work = path.join(os.tmpdir(), `callqa-threads-${process.pid}`)
 
-/** CPU ms used so far by each thread of this process. */
+/**
+ * CPU ms used so far by each thread of this process: from schedstat (nanoseconds) where the kernel
+ * keeps it, else from stat (ticks of 10 ms).
+ */
 function threadCpu(): Map<string, number> {
   const out = new Map<string, number>()
-  const tick = 1000 / 100 // USER_HZ
   for (const task of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    out.set(task, (Number(fields[11]) + Number(fields[12])) * tick)
+    try {
+      out.set(task, Number(readFileSync(`/proc/self/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6)
+    } catch {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out.set(task, (Number(fields[11]) + Number(fields[12])) * 10) // USER_HZ
+    }
   }
   return out
 }
 
+/** CPU ms the whole machine has used so far (every process and the kernel), and what the hypervisor took (steal). */
+function machineCpu(): { busy: number; steal: number } {
+  const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/)
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number) as number[]
+  const tick = 10 // USER_HZ
+  return {
+    busy: ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * tick,
+    steal: (steal ?? 0) * tick,
+  }
+}
+
+const sample = () => ({ threads: threadCpu(), machine: machineCpu() })
+
 interface Split {
   ms: number
+  threads: number
+  busyMs: number
   main: number
   workers: number
   rest: number
+  /** other processes and the kernel (hypervisor steal included) */
+  elsewhere: number
 }
 
 async function once(pool: Piscina, threads: number, files: string[]): Promise<Split> {
   const dir = path.join(work, `run-${Math.random().toString(36).slice(2)}`)
-  const { ms, before, after } = await timedIngest(pool, files, dir, ffmpegPath, threadCpu)
-  const used = [...after].map(([task, cpu]) => [task, cpu - (before.get(task) ?? 0)] as const)
+  const { ms, before, after, busyMs } = await timedIngest(pool, files, dir, ffmpegPath, sample)
+  const used = [...after.threads].map(([task, cpu]) => [task, cpu - (before.threads.get(task) ?? 0)] as const)
   const main = used.find(([task]) => task === String(process.pid))?.[1] ?? 0
   // The busiest other threads are the workers (each runs its calls' whole analysis).
   const others = used.filter(([task]) => task !== String(process.pid)).sort((a, b) => b[1] - a[1])
   const sum = (list: ReadonlyArray<readonly [string, number]>) => list.reduce((s, [, cpu]) => s + cpu, 0)
-  return { ms, main, workers: sum(others.slice(0, threads)), rest: sum(others.slice(threads)) }
+  const workers = sum(others.slice(0, threads))
+  const elsewhere = after.machine.busy - before.machine.busy - main - sum(others)
+  return {
+    elsewhere: Math.max(0, Math.round(elsewhere)),
+    ms,
+    threads,
+    busyMs,
+    main: Math.round(main),
+    workers: Math.round(workers),
+    rest: Math.round(sum(others.slice(threads))),
+  }
 }
 
 try {
@@ -61,15 +100,19 @@ try {
   }
   const pools = new Map<number, Piscina>()
   for (const threads of [1, 2]) pools.set(threads, await warmPool(threads, ffmpegPath))
-  console.log(`24 real-speech calls of ${seconds} s; CPU ms per run: main thread / workers / the rest`)
+  console.log(
+    `24 real-speech calls of ${seconds} s; CPU ms per run: main thread / workers / the rest of this process / other processes and the kernel`,
+  )
+  const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`
   const line = (s: Split) =>
-    `${(corpus.audioMs / s.ms).toFixed(0)}× [${s.main} / ${s.workers} / ${s.rest}; not the workers: ${((100 * (s.main + s.rest)) / s.workers).toFixed(0)}% of theirs]`
+    `${(corpus.audioMs / s.ms).toFixed(0)}× [${s.main} / ${s.workers} / ${s.rest} / ${s.elsewhere}; this process's not the workers: ${pct(s.main + s.rest, s.workers)} of theirs; ` +
+    `workers busy ${pct(s.busyMs, s.ms * s.threads)}, ran ${pct(s.workers, s.busyMs)} of it]`
   for (let r = 0; r < runs; r++) {
     const one = await once(pools.get(1) as Piscina, 1, corpus.files)
     const two = await once(pools.get(2) as Piscina, 2, corpus.files)
-    console.log(
-      `run ${r + 1}: 1 worker ${line(one)}  2 workers ${line(two)}  second worker adds ${((100 * (one.ms - two.ms)) / two.ms).toFixed(0)}%`,
-    )
+    console.log(`run ${r + 1}: second worker adds ${pct(one.ms - two.ms, two.ms)}`)
+    console.log(`  1 worker  ${line(one)}`)
+    console.log(`  2 workers ${line(two)}`)
   }
   for (const pool of pools.values()) await pool.destroy()
 } finally {
