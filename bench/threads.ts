@@ -46,15 +46,16 @@ function threadCpu(): Map<string, number> {
   return out
 }
 
-/** CPU ms the whole machine has used so far (every process and the kernel), and what the hypervisor took (steal). */
-function machineCpu(): { busy: number; steal: number } {
-  const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/)
-  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number) as number[]
-  const tick = 10 // USER_HZ
-  return {
-    busy: ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * tick,
-    steal: (steal ?? 0) * tick,
-  }
+/** CPU ms the whole machine has used so far: every process and the kernel (hypervisor steal included). */
+function machineCpu(): number {
+  const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+  // user, nice, system, (idle, iowait), irq, softirq, steal; in USER_HZ ticks of 10 ms
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks
+  return (user + nice + system + irq + softirq + steal) * 10
 }
 
 const sample = () => ({ threads: threadCpu(), machine: machineCpu() })
@@ -79,7 +80,7 @@ async function once(pool: Piscina, threads: number, files: string[]): Promise<Sp
   const others = used.filter(([task]) => task !== String(process.pid)).sort((a, b) => b[1] - a[1])
   const sum = (list: ReadonlyArray<readonly [string, number]>) => list.reduce((s, [, cpu]) => s + cpu, 0)
   const workers = sum(others.slice(0, threads))
-  const elsewhere = after.machine.busy - before.machine.busy - main - sum(others)
+  const elsewhere = after.machine - before.machine - main - sum(others)
   return {
     elsewhere: Math.max(0, Math.round(elsewhere)),
     ms,
