@@ -13,7 +13,8 @@
  * had a call (each call's analysis timed in its worker); the rest they waited (for the first
  * call, between calls while the main thread handed the next one over, and at the end while the
  * other worker finished the last call and the main thread saved it). "ran" is the share of their
- * busy time they were on a core: the rest another thread of the machine had it.
+ * busy time they were on a core: the rest they waited for their own file reads, or another thread
+ * of the machine had the core (with one worker the first alone, 1–6% here).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
