@@ -15,11 +15,18 @@
  * other worker finished the last call and the main thread saved it). "ran" is the share of their
  * busy time they were on a core: the rest they waited for their own file reads, or another thread
  * of the machine had the core (with one worker the first alone, 1–6% here).
+ *
+ * And per run, the ceiling for this work in the same minutes: the same calls analysed by the same
+ * pools with no database and no intake (each worker given what the pipeline gives it for a new
+ * call, its conclusions drawn), one worker then two. What the second worker adds there and not in
+ * the pipeline is what the rest of the process (hashing, storing, saving) takes from it.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Piscina } from 'piscina'
+import type { AnalyzeCallTask } from '../analysis/analyze-call.js'
+import type { CallContext } from '../analysis/conclude.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
 import { timedIngest, warmPool } from './pipeline-run.js'
 import { realSpeechCalls } from './real-calls.js'
@@ -93,6 +100,36 @@ async function once(pool: Piscina, threads: number, files: string[]): Promise<Sp
   }
 }
 
+/** What the pipeline's worker draws conclusions from for a call just received: nothing stored yet. */
+const NEW_CALL: CallContext = {
+  transcriptStatus: 'none',
+  transcriptFormat: null,
+  transcriptSource: null,
+  transcriptTrusted: null,
+  requestedLayout: 'auto',
+  direction: null,
+  roleDecided: false,
+  toggleSwap: false,
+  utterances: [],
+}
+
+/** The calls analysed alone (no hashing, storing or saving): ms, and the workers' busy ms. */
+async function analysisAlone(
+  pool: Piscina,
+  files: readonly string[],
+): Promise<{ ms: number; busyMs: number }> {
+  const began = performance.now()
+  const outcomes = await Promise.all(
+    files.map((inputPath) => {
+      const task: AnalyzeCallTask = { inputPath, layout: 'auto', ffmpegPath, conclude: NEW_CALL }
+      return pool.run(task) as Promise<{ ok: boolean; result?: { elapsedMs: number } }>
+    }),
+  )
+  const ms = performance.now() - began
+  if (!outcomes.every((o) => o.ok)) throw new Error('a call failed its analysis')
+  return { ms, busyMs: outcomes.reduce((sum, o) => sum + (o.result?.elapsedMs ?? 0), 0) }
+}
+
 try {
   mkdirSync(work, { recursive: true })
   const corpus = await realSpeechCalls(path.join(work, 'calls'), 24, seconds, ffmpegPath)
@@ -112,7 +149,13 @@ try {
   for (let r = 0; r < runs; r++) {
     const one = await once(pools.get(1) as Piscina, 1, corpus.files)
     const two = await once(pools.get(2) as Piscina, 2, corpus.files)
-    console.log(`run ${r + 1}: second worker adds ${pct(one.ms - two.ms, two.ms)}`)
+    const alone1 = await analysisAlone(pools.get(1) as Piscina, corpus.files)
+    const alone2 = await analysisAlone(pools.get(2) as Piscina, corpus.files)
+    console.log(
+      `run ${r + 1}: second worker adds ${pct(one.ms - two.ms, two.ms)}; ` +
+        `to the analysis alone ${pct(alone1.ms - alone2.ms, alone2.ms)} ` +
+        `(${(corpus.audioMs / alone1.ms).toFixed(0)}× → ${(corpus.audioMs / alone2.ms).toFixed(0)}×, workers busy ${pct(alone2.busyMs, alone2.ms * 2)})`,
+    )
     console.log(`  1 worker  ${line(one)}`)
     console.log(`  2 workers ${line(two)}`)
   }
