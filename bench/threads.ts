@@ -28,6 +28,7 @@ import type { Piscina } from 'piscina'
 import type { AnalyzeCallTask } from '../analysis/analyze-call.js'
 import type { CallContext } from '../analysis/conclude.js'
 import { resolveFfmpeg } from '../media/ffmpeg.js'
+import type { AnalyzeCallOutcome } from '../workers/call.worker.js'
 import { timedIngest, warmPool } from './pipeline-run.js'
 import { realSpeechCalls } from './real-calls.js'
 
@@ -122,12 +123,16 @@ async function analysisAlone(
   const outcomes = await Promise.all(
     files.map((inputPath) => {
       const task: AnalyzeCallTask = { inputPath, layout: 'auto', ffmpegPath, conclude: NEW_CALL }
-      return pool.run(task) as Promise<{ ok: boolean; result?: { elapsedMs: number } }>
+      return pool.run(task) as Promise<AnalyzeCallOutcome>
     }),
   )
   const ms = performance.now() - began
-  if (!outcomes.every((o) => o.ok)) throw new Error('a call failed its analysis')
-  return { ms, busyMs: outcomes.reduce((sum, o) => sum + (o.result?.elapsedMs ?? 0), 0) }
+  let busyMs = 0
+  for (const outcome of outcomes) {
+    if (!outcome.ok) throw new Error(`a call failed its analysis: ${outcome.code} ${outcome.message}`)
+    busyMs += outcome.result.elapsedMs
+  }
+  return { ms, busyMs }
 }
 
 try {
